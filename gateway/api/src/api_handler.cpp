@@ -1,0 +1,1 @@
+// accord/api (api_handler).

@@ -1,0 +1,1 @@
+// accord/api (rate_limiter).

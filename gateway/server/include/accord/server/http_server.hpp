@@ -1,0 +1,75 @@
+// The mTLS HTTP/1.1 server (Beast's async TLS server shape): one strand and one deadline
+// per connection phase, a single fail() that classifies errors, and a request handler that
+// knows nothing about sockets.
+//
+// The server owns: TLS 1.2/1.3 only, client certificate required and verified against the
+// CA and CRL, identity from the certificate, handshake/header/body/idle deadlines, the body
+// size limit (413 before the body is read), keep-alive, connection cap, graceful drain.
+// The handler owns everything about routes and meaning.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "accord/core/result.hpp"
+#include "accord/server/metrics.hpp"
+#include "accord/server/peer.hpp"
+
+namespace accord::server {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+struct Request {
+  HttpRequest http;
+  PeerIdentity peer;
+};
+
+// Handlers answer exactly once, from any thread; the server posts back to the connection.
+using Respond = std::function<void(HttpResponse)>;
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual void handle(Request request, Respond respond) = 0;
+};
+
+struct TlsFiles {
+  std::string ca;    // PEM: CA certificate(s) that sign client certificates
+  std::string crl;   // PEM: certificate revocation list(s); empty = no revocation check
+  std::string cert;  // PEM: server certificate chain
+  std::string key;   // PEM: server private key
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 = any free port; see HttpServer::port()
+  TlsFiles tls;
+  std::size_t max_body_bytes = 256 * 1024;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds request_timeout{30'000};  // whole request once its first byte came
+  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // Binds and starts accepting on the io_context. Errors: tls_config, bind.
+  virtual Status start() = 0;
+  virtual std::uint16_t port() const = 0;
+  // Stops accepting, lets in-flight requests finish and closes idle connections; calls
+  // `done` when the last connection is gone.
+  virtual void drain(std::function<void()> done) = 0;
+};
+
+std::unique_ptr<HttpServer> make_http_server(boost::asio::io_context& io, ServerOptions options,
+                                             RequestHandler& handler, Metrics& metrics);
+
+}  // namespace accord::server

@@ -1,0 +1,1 @@
+// accord/server (tls_context).

@@ -1,0 +1,1 @@
+// SQLite spool backend.

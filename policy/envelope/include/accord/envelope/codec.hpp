@@ -1,0 +1,51 @@
+// Sans-I/O codec for the envelope: bytes in, value or a machine-readable refusal out.
+//
+// The decoder is strict (docs/envelope.md): unknown keys at the top level or in `case` /
+// `subject`, wrong types, missing required fields, invalid UTF-8, nesting deeper than
+// `max_depth`, bodies over `max_bytes`, too many fields and unknown event types are refused.
+// It never throws and never aborts on any input (it has a libFuzzer target).
+//
+// Refusal codes (Error::code), stable for clients:
+//   too_large          body over max_bytes                           (HTTP 413)
+//   invalid_json       not JSON, or trailing content                 (HTTP 400)
+//   invalid_utf8       a string is not valid UTF-8                   (HTTP 400)
+//   too_deep           nesting over max_depth                        (HTTP 400)
+//   not_an_object      the top level is not an object                (HTTP 422)
+//   unknown_key        a key the schema does not define              (HTTP 422)
+//   duplicate_key      the same key twice in one object              (HTTP 422)
+//   missing_field      a required key is absent                      (HTTP 422)
+//   wrong_type         a key holds the wrong JSON type               (HTTP 422)
+//   invalid_value      right type, wrong form (id charset, URN, time) (HTTP 422)
+//   unknown_event_type `type` is not in the vocabulary               (HTTP 422)
+//   too_many_fields    more leaves in `data` than max_fields         (HTTP 422)
+// Error::path names the offending key as a dotted path ("case.urn", "data.victim.dob").
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "accord/core/result.hpp"
+#include "accord/envelope/envelope.hpp"
+#include "accord/envelope/vocabulary.hpp"
+
+namespace accord::envelope {
+
+struct DecodeLimits {
+  std::size_t max_bytes = 256 * 1024;
+  std::size_t max_depth = 16;    // counting the top-level object as 1
+  std::size_t max_fields = 512;  // leaves in data
+  std::size_t max_id_length = 128;
+};
+
+Result<Envelope> decode(std::string_view json, const Vocabulary& vocabulary,
+                        const DecodeLimits& limits = {});
+
+// Canonical encoding: keys in a fixed order, data re-nested from the sorted dotted paths,
+// no insignificant whitespace. decode(encode(e)) == e for every decoded e.
+std::string encode(const Envelope& envelope);
+
+// The HTTP status a decode refusal maps to (413, 400 or 422).
+int http_status_for(const Error& error);
+
+}  // namespace accord::envelope

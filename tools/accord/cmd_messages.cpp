@@ -1,0 +1,1 @@
+// accord send/inbox/ack
