@@ -1,0 +1,13 @@
+// Each subcommand group of the `accord` CLI registers itself on the root app. main.cpp only
+// calls these, in the order they appear in --help.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace accord::cli {
+
+void add_message_commands(CLI::App& app);    // send, inbox, ack           (cmd_messages.cpp)
+void add_agreement_commands(CLI::App& app);  // agreements validate|list|explain|diff
+                                             //                            (cmd_agreements.cpp)
+
+}  // namespace accord::cli
