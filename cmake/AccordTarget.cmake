@@ -21,7 +21,10 @@ function(accord_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   accord_defaults(${name})
+  # One ENVIRONMENT_MODIFICATION entry per variable: a ';'-separated ENVIRONMENT list does not
+  # survive gtest_discover_tests' argument forwarding.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${ARG_LABELS}"
-                       ENVIRONMENT "ACCORD_SOURCE_DIR=${PROJECT_SOURCE_DIR};ACCORD_BINARY_DIR=${PROJECT_BINARY_DIR}")
+                       ENVIRONMENT "ACCORD_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                       ENVIRONMENT_MODIFICATION "ACCORD_BINARY_DIR=set:${PROJECT_BINARY_DIR}")
 endfunction()

@@ -1,1 +1,241 @@
-// accord send/inbox/ack
+// accord send / inbox / ack: a thin layer over accord_client. Parsing, formatting and the exit
+// code policy live in accord/client/gateway_api.hpp (unit-tested); this file only does I/O.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "accord/client/gateway_api.hpp"
+#include "accord/client/https_client.hpp"
+#include "commands.hpp"
+
+namespace accord::cli {
+namespace {
+
+using client::HttpResult;
+using client::HttpsClient;
+using http_verb = boost::beast::http::verb;
+
+struct ConnectionFlags {
+  std::string gateway = "127.0.0.1:8443";
+  std::string server_name;
+  client::CredentialFlags credentials;
+  double timeout_seconds = 30;
+};
+
+// The options every network command takes. Flags win over ACCORD_* variables, which win
+// over the --as defaults.
+void add_connection_options(CLI::App* cmd, ConnectionFlags& f) {
+  cmd->add_option("--gateway", f.gateway, "gateway address HOST:PORT")
+      ->envname("ACCORD_GATEWAY")
+      ->capture_default_str()
+      ->group("Connection");
+  cmd->add_option("--as", f.credentials.as_agency,
+                  "act as this agency: --cert/--key/--ca default to "
+                  "certs/out/agency-AGENCY.pem, .key and certs/out/ca.pem")
+      ->group("Connection");
+  cmd->add_option("--cert", f.credentials.cert, "client certificate (PEM)")
+      ->envname("ACCORD_CERT")
+      ->group("Connection");
+  cmd->add_option("--key", f.credentials.key, "client private key (PEM)")
+      ->envname("ACCORD_KEY")
+      ->group("Connection");
+  cmd->add_option("--ca", f.credentials.ca, "CA certificate that signs the gateway's (PEM)")
+      ->envname("ACCORD_CA")
+      ->group("Connection");
+  cmd->add_option("--server-name", f.server_name,
+                  "name to expect in the gateway's certificate (default: the gateway host)")
+      ->group("Connection");
+  cmd->add_option("--timeout", f.timeout_seconds, "seconds to wait for each answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Connection");
+}
+
+[[noreturn]] void finish(int code) {
+  throw CLI::RuntimeError(code);
+}
+
+[[noreturn]] void fail_local(const std::string& message) {
+  std::cerr << "accord: " << message << "\n";
+  finish(client::kExitLocal);
+}
+
+std::unique_ptr<HttpsClient> open_client(const ConnectionFlags& f) {
+  auto address = client::parse_gateway(f.gateway);
+  if (!address) fail_local(address.error().message);
+  auto credentials = client::resolve_credentials(f.credentials);
+  if (!credentials) fail_local(credentials.error().message);
+
+  client::ClientOptions o;
+  o.host = address->host;
+  o.port = address->port;
+  o.server_name = f.server_name.empty() ? address->host : f.server_name;
+  o.cert = credentials->cert;
+  o.key = credentials->key;
+  o.ca = credentials->ca;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
+  auto c = HttpsClient::create(o);
+  if (!c) fail_local(c.error().message);
+  return std::move(c.value());
+}
+
+// Sends one request; a transport failure ends the command with exit code 3.
+HttpResult call(HttpsClient& c, const ConnectionFlags& f, http_verb method,
+                const std::string& target, const std::string& body = {}) {
+  auto r = c.request(method, target, body);
+  if (!r) {
+    std::cerr << "accord: no answer from gateway " << f.gateway << " (" << r.error().code
+              << "): " << r.error().message << "\n";
+    finish(client::kExitFailed);
+  }
+  return std::move(r.value());
+}
+
+std::string read_input(const std::string& file) {
+  if (file == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail_local("cannot read '" + file + "': no such file or not readable");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void add_send(CLI::App& app) {
+  auto flags = std::make_shared<ConnectionFlags>();
+  auto file = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "send", "submit a case update (envelope JSON) to the gateway: POST /v1/messages");
+  cmd->add_option("FILE", *file, "envelope JSON file, or - for standard input")->required();
+  add_connection_options(cmd, *flags);
+  cmd->footer(
+      "Prints the gateway's JSON answer. Exit 0 when accepted (also for a duplicate), 2 when\n"
+      "refused (the reason is printed to stderr), 3 on a gateway error or no connection.");
+  cmd->callback([flags, file] {
+    const std::string body = read_input(*file);
+    auto c = open_client(*flags);
+    const HttpResult r = call(*c, *flags, http_verb::post, "/v1/messages", body);
+    const int code = client::exit_code_for_status(r.status);
+    if (code == client::kExitOk) {
+      std::cout << r.body << (r.body.empty() || r.body.back() != '\n' ? "\n" : "");
+    } else {
+      std::cerr << "accord: " << client::error_line(r.status, r.body) << "\n";
+    }
+    finish(code);
+  });
+}
+
+void add_inbox(CLI::App& app) {
+  struct InboxFlags {
+    ConnectionFlags connection;
+    int max = 0;
+    int lease_seconds = 0;
+    bool ack = false;
+    bool json = false;
+  };
+  auto flags = std::make_shared<InboxFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("inbox", "fetch (lease) messages waiting for your agency: GET /v1/inbox");
+  CLI::Option* max = cmd->add_option("--max", flags->max, "at most this many messages");
+  CLI::Option* lease = cmd->add_option(
+      "--lease-seconds", flags->lease_seconds,
+      "hide the fetched messages from other readers this long; unacked ones come back");
+  cmd->add_flag("--ack", flags->ack, "acknowledge each message after printing it");
+  cmd->add_flag("--json", flags->json, "one JSON object per line instead of a table");
+  add_connection_options(cmd, flags->connection);
+  cmd->callback([flags, max, lease] {
+    auto target = client::inbox_target(
+        max->count() > 0 ? std::optional<int>(flags->max) : std::nullopt,
+        lease->count() > 0 ? std::optional<int>(flags->lease_seconds) : std::nullopt);
+    if (!target) fail_local(target.error().message);
+    auto c = open_client(flags->connection);
+    const HttpResult r = call(*c, flags->connection, http_verb::get, *target);
+    if (r.status != 200) {
+      std::cerr << "accord: " << client::error_line(r.status, r.body) << "\n";
+      finish(r.status / 100 == 2 ? client::kExitFailed : client::exit_code_for_status(r.status));
+    }
+    auto messages = client::parse_inbox(r.body);
+    if (!messages) {
+      std::cerr << "accord: unexpected inbox answer: " << messages.error().message << "\n";
+      finish(client::kExitFailed);
+    }
+    if (!flags->json) std::cout << client::format_inbox_table(*messages) << std::flush;
+    int code = client::kExitOk;
+    for (const auto& m : *messages) {
+      if (flags->json) std::cout << m.json << "\n" << std::flush;
+      if (!flags->ack) continue;
+      // Printed and flushed before it is acked: an interruption in between means the message
+      // comes back and is printed again, never that it is acked unseen.
+      auto ack = client::ack_target(m.delivery_id);
+      if (!ack) {
+        std::cerr << "accord: " << ack.error().message << "\n";
+        code = client::kExitFailed;
+        continue;
+      }
+      const HttpResult a = call(*c, flags->connection, http_verb::post, *ack);
+      if (a.status == 200) {
+        auto line = client::format_ack(a.body);
+        std::cerr << (line ? *line : m.delivery_id + " acked") << "\n";
+      } else {
+        std::cerr << "accord: ack " << m.delivery_id << ": " << client::error_line(a.status, a.body)
+                  << "\n";
+        code = std::max(code, client::exit_code_for_status(a.status));
+      }
+    }
+    finish(code);
+  });
+}
+
+void add_ack(CLI::App& app) {
+  auto flags = std::make_shared<ConnectionFlags>();
+  auto ids = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("ack",
+                                     "acknowledge delivered messages so they are not redelivered: "
+                                     "POST /v1/inbox/{id}/ack");
+  cmd->add_option("DELIVERY_ID", *ids, "delivery ids as printed by `accord inbox`")->required();
+  add_connection_options(cmd, *flags);
+  cmd->callback([flags, ids] {
+    std::vector<std::string> targets;
+    for (const auto& id : *ids) {
+      auto t = client::ack_target(id);
+      if (!t) fail_local(t.error().message);
+      targets.push_back(*t);
+    }
+    auto c = open_client(*flags);
+    int code = client::kExitOk;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const HttpResult r = call(*c, *flags, http_verb::post, targets[i]);
+      if (r.status == 200) {
+        auto line = client::format_ack(r.body);
+        if (line) {
+          std::cout << *line << "\n";
+          continue;
+        }
+        std::cerr << "accord: ack " << (*ids)[i] << ": " << line.error().message << "\n";
+        code = std::max(code, client::kExitFailed);
+        continue;
+      }
+      std::cerr << "accord: ack " << (*ids)[i] << ": " << client::error_line(r.status, r.body)
+                << "\n";
+      code = std::max(code, client::exit_code_for_status(r.status));
+    }
+    finish(code);
+  });
+}
+
+}  // namespace
+
+void add_message_commands(CLI::App& app) {
+  add_send(app);
+  add_inbox(app);
+  add_ack(app);
+}
+
+}  // namespace accord::cli

@@ -1,1 +1,32 @@
-// accord CLI
+// accord: the command line of the Accord gateway. main only wires the subcommand groups
+// (commands.hpp); each command reports its exit code by throwing CLI::RuntimeError(code).
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "accord: send and receive case updates through an Accord gateway, and manage "
+      "its information-sharing agreements"};
+  app.name("accord");
+  app.set_version_flag("--version", "accord 0.1.0");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 local problem (arguments, files), 2 refused by the gateway (4xx),\n"
+      "3 gateway error (5xx) or unreachable. Run `accord COMMAND --help` for a command's "
+      "options.");
+
+  accord::cli::add_message_commands(app);
+  accord::cli::add_agreement_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // prints usage errors and --help; RuntimeError carries a command's code
+  } catch (const std::exception& e) {
+    std::cerr << "accord: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,1 +1,332 @@
-// accord/api (api_handler).
+#include "accord/api/api_handler.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "responses.hpp"
+
+namespace accord::api {
+namespace http = server::http;
+using nlohmann::json;
+
+std::string format_time_ms(std::int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(unix_ms % 1000));
+  return buffer;
+}
+
+namespace {
+
+constexpr std::string_view kInboxPrefix = "/v1/inbox/";
+constexpr std::string_view kAckSuffix = "/ack";
+
+// Status and Retry-After for errors that come from the spool or the pipeline.
+unsigned status_for(const Error& error) {
+  if (error.code == "not_permitted") return 422;
+  if (error.code == "id_conflict") return 409;
+  if (error.code == "not_found") return 404;
+  if (error.code == "storage_unavailable" || error.code == "overloaded" ||
+      error.code == "shutting_down") {
+    return 503;
+  }
+  return static_cast<unsigned>(envelope::http_status_for(error));
+}
+
+server::HttpResponse with_retry_after(server::HttpResponse response, const Error& error) {
+  if (response.result_int() == 503) {
+    response.set(http::field::retry_after, error.code == "overloaded" ? "1" : "5");
+  }
+  return response;
+}
+
+bool is_json(std::string_view content_type) {
+  const auto semicolon = content_type.find(';');
+  auto media = content_type.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return media.size() == 16 && strncasecmp(media.data(), "application/json", 16) == 0;
+}
+
+// Parses a non-negative decimal integer; the whole string must be digits.
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  std::int64_t value = 0;
+  if (text.empty() || text.size() > 15) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+struct ApiHandler::Counters {
+  prometheus::Counter& accepted;
+  prometheus::Counter& duplicates;
+  prometheus::Family<prometheus::Counter>& refused;
+  prometheus::Counter& leased;
+  prometheus::Counter& acked;
+  prometheus::Family<prometheus::Gauge>& queued;
+
+  explicit Counters(prometheus::Registry& registry)
+      : accepted(prometheus::BuildCounter()
+                     .Name("accord_messages_accepted_total")
+                     .Help("Submissions accepted (every copy durable)")
+                     .Register(registry)
+                     .Add({})),
+        duplicates(prometheus::BuildCounter()
+                       .Name("accord_messages_duplicate_total")
+                       .Help("Resubmissions answered from the dedup table")
+                       .Register(registry)
+                       .Add({})),
+        refused(prometheus::BuildCounter()
+                    .Name("accord_messages_refused_total")
+                    .Help("Submissions refused, by reason code")
+                    .Register(registry)),
+        leased(prometheus::BuildCounter()
+                   .Name("accord_inbox_leased_total")
+                   .Help("Copies handed out from mailboxes")
+                   .Register(registry)
+                   .Add({})),
+        acked(prometheus::BuildCounter()
+                  .Name("accord_inbox_acked_total")
+                  .Help("Copies acknowledged by recipients")
+                  .Register(registry)
+                  .Add({})),
+        queued(prometheus::BuildGauge()
+                   .Name("accord_queued_messages")
+                   .Help("Copies not yet acknowledged, per recipient")
+                   .Register(registry)) {}
+
+  void refuse(const std::string& code) { refused.Add({{"reason", code}}).Increment(); }
+};
+
+ApiHandler::ApiHandler(pipeline::Pipeline& pipeline, spool::Spool& spool, server::Metrics& metrics,
+                       Clock clock, ApiOptions options)
+    : pipeline_(pipeline),
+      spool_(spool),
+      metrics_(metrics),
+      clock_(std::move(clock)),
+      options_(options),
+      limiter_(options.rate_per_second, options.rate_burst),
+      counters_(std::make_unique<Counters>(metrics.registry())) {}
+
+ApiHandler::~ApiHandler() = default;
+
+void ApiHandler::handle(server::Request request, server::Respond respond) {
+  const std::string_view target = request.http.target();
+  const auto question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  const auto method = request.http.method();
+
+  auto require_method = [&](http::verb wanted) {
+    if (method == wanted) return true;
+    auto response = error_response(
+        405, "method_not_allowed",
+        std::string(request.http.method_string()) + " is not allowed on " + std::string(path));
+    response.set(http::field::allow, http::to_string(wanted));
+    respond(std::move(response));
+    return false;
+  };
+  auto require_agency = [&]() {
+    if (request.peer.role == server::PeerRole::agency) return true;
+    respond(error_response(403, "forbidden",
+                           "this endpoint is for agency certificates; " +
+                               std::string(server::role_name(request.peer.role)) +
+                               " certificates use the admin listener"));
+    return false;
+  };
+
+  if (path == "/v1/messages") {
+    if (require_method(http::verb::post) && require_agency()) submit(request, std::move(respond));
+  } else if (path == "/v1/inbox") {
+    if (require_method(http::verb::get) && require_agency())
+      inbox(request, query, std::move(respond));
+  } else if (path.starts_with(kInboxPrefix) && path.ends_with(kAckSuffix) &&
+             path.size() > kInboxPrefix.size() + kAckSuffix.size()) {
+    const auto id =
+        path.substr(kInboxPrefix.size(), path.size() - kInboxPrefix.size() - kAckSuffix.size());
+    if (require_method(http::verb::post) && require_agency()) ack(request, id, std::move(respond));
+  } else if (path == "/healthz") {
+    if (require_method(http::verb::get)) {
+      const auto stats = spool_.stats();
+      respond(make_response(
+          200, json{{"status", "ok"}, {"pending_writes", stats.pending_operations}}.dump()));
+    }
+  } else if (path == "/metrics") {
+    if (require_method(http::verb::get)) metrics(request, std::move(respond));
+  } else {
+    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+  }
+}
+
+void ApiHandler::submit(server::Request& request, server::Respond respond) {
+  const std::string& sender = request.peer.id;
+  if (!is_json(request.http[http::field::content_type])) {
+    counters_->refuse("unsupported_media_type");
+    respond(error_response(415, "unsupported_media_type",
+                           "send the envelope as Content-Type: application/json", "content-type"));
+    return;
+  }
+  const std::int64_t now = clock_();
+  if (const auto wait_ms = limiter_.acquire(sender, now); wait_ms > 0) {
+    counters_->refuse("rate_limited");
+    auto response = error_response(
+        429, "rate_limited", "agency " + sender + " is over its submission rate; retry later");
+    response.set(http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
+    respond(std::move(response));
+    return;
+  }
+
+  pipeline_.submit(
+      sender, request.http.body(), now,
+      [respond = std::move(respond), counters = counters_.get()](pipeline::SubmitOutcome outcome) {
+        if (auto* refused = std::get_if<pipeline::Refused>(&outcome)) {
+          counters->refuse(refused->error.code);
+          json body = error_json(refused->error);
+          if (!refused->details.empty()) {
+            json details = json::array();
+            for (const auto& d : refused->details) {
+              details.push_back(
+                  {{"recipient", d.recipient}, {"code", d.code}, {"reason", d.reason}});
+            }
+            body["error"]["details"] = std::move(details);
+          }
+          const unsigned status = status_for(refused->error);
+          respond(with_retry_after(
+              make_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace)),
+              refused->error));
+          return;
+        }
+        auto& accepted = std::get<pipeline::Accepted>(outcome);
+        (accepted.duplicate ? counters->duplicates : counters->accepted).Increment();
+        json body = {{"id", accepted.message_id},
+                     {"status", "accepted"},
+                     {"recipients", accepted.recipients},
+                     {"received_at", format_time_ms(accepted.received_at_ms)}};
+        if (accepted.duplicate) body["duplicate"] = true;
+        if (!accepted.withheld.empty()) {
+          json withheld = json::array();
+          for (const auto& w : accepted.withheld) {
+            withheld.push_back(
+                {{"recipient", w.recipient}, {"code", w.code}, {"reason", w.reason}});
+          }
+          body["withheld"] = std::move(withheld);
+        }
+        respond(make_response(accepted.duplicate ? 200 : 202,
+                              body.dump(-1, ' ', false, json::error_handler_t::replace)));
+      });
+}
+
+void ApiHandler::inbox(server::Request& request, std::string_view query, server::Respond respond) {
+  spool::LeaseRequest lease;
+  lease.recipient = request.peer.id;
+  lease.max_items = options_.inbox_max_batch;
+  lease.lease_ms = options_.default_lease_ms;
+  // Query: max=N&lease_seconds=S, nothing else.
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const auto key = pair.substr(0, eq);
+    const auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    const auto number = parse_count(value);
+    if (key == "max" && number && *number >= 1) {
+      lease.max_items =
+          std::min<std::size_t>(static_cast<std::size_t>(*number), options_.inbox_max_batch);
+    } else if (key == "lease_seconds" && number && *number >= 1) {
+      lease.lease_ms = std::min<std::int64_t>(*number * 1000, options_.max_lease_ms);
+    } else {
+      respond(error_response(400, "invalid_query",
+                             "query takes max=N (1.." + std::to_string(options_.inbox_max_batch) +
+                                 ") and lease_seconds=S (1.." +
+                                 std::to_string(options_.max_lease_ms / 1000) + ")",
+                             std::string(key)));
+      return;
+    }
+  }
+  lease.now_ms = clock_();
+  spool_.lease(std::move(lease), [respond = std::move(respond), counters = counters_.get()](
+                                     Result<std::vector<spool::Delivery>> result) {
+    if (!result.ok()) {
+      respond(with_retry_after(error_response(status_for(result.error()), result.error()),
+                               result.error()));
+      return;
+    }
+    // The stored payload is already canonical JSON: splice it in rather than re-parse it.
+    std::string body = "{\"messages\":[";
+    bool first = true;
+    for (const auto& d : result.value()) {
+      json meta = {{"delivery_id", std::to_string(d.delivery_id)},
+                   {"sender", d.sender},
+                   {"message_id", d.message_id},
+                   {"type", d.event_type},
+                   {"case_urn", d.case_urn},
+                   {"received_at", format_time_ms(d.received_at_ms)},
+                   {"attempts", d.attempts},
+                   {"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
+      std::string item = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+      item.pop_back();  // the closing brace
+      item += ",\"envelope\":";
+      item += d.payload;
+      item += '}';
+      if (!first) body += ',';
+      body += item;
+      first = false;
+    }
+    body += "]}";
+    counters->leased.Increment(static_cast<double>(result.value().size()));
+    respond(make_response(200, std::move(body)));
+  });
+}
+
+void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
+                     server::Respond respond) {
+  const auto id = parse_count(delivery_id);
+  if (!id || *id == 0) {
+    respond(error_response(404, "not_found",
+                           "no delivery '" + std::string(delivery_id) + "' in your inbox",
+                           "delivery_id"));
+    return;
+  }
+  spool::AckRequest ack{request.peer.id, *id, clock_()};
+  spool_.ack(ack, [respond = std::move(respond), counters = counters_.get(),
+                   id_text = std::to_string(*id)](Result<spool::AckOutcome> result) {
+    if (!result.ok()) {
+      const auto& error = result.error();
+      if (error.code == "not_found") {
+        respond(error_response(404, "not_found", "no delivery '" + id_text + "' in your inbox",
+                               "delivery_id"));
+      } else {
+        respond(with_retry_after(error_response(status_for(error), error), error));
+      }
+      return;
+    }
+    const bool fresh = result.value() == spool::AckOutcome::acked;
+    if (fresh) counters->acked.Increment();
+    respond(make_response(
+        200, json{{"delivery_id", id_text}, {"status", fresh ? "acked" : "already_acked"}}.dump()));
+  });
+}
+
+void ApiHandler::metrics(server::Request& request, server::Respond respond) {
+  if (request.peer.role == server::PeerRole::agency) {
+    respond(error_response(403, "forbidden", "metrics need an admin or auditor certificate"));
+    return;
+  }
+  for (const auto& [recipient, count] : spool_.stats().queued_by_recipient) {
+    counters_->queued.Add({{"recipient", recipient}}).Set(static_cast<double>(count));
+  }
+  respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
+}
+
+}  // namespace accord::api

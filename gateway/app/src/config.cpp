@@ -1,1 +1,255 @@
-// accord/app (config).
+#include "accord/app/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace accord::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Walks a YAML mapping strictly: every key must be consumed by a known handler.
+class Reader {
+ public:
+  Reader(std::string source, std::string base_dir)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+
+  Error error_at(const YAML::Node& node, const std::string& message) const {
+    const auto mark = node.Mark();
+    return make_error(
+        "invalid_config", message,
+        source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1));
+  }
+
+  using Handlers = std::map<std::string, std::function<Status(const YAML::Node&)>>;
+
+  Status mapping(const YAML::Node& node, const std::string& where, const Handlers& handlers) {
+    if (!node.IsMap()) return error_at(node, where + " must be a mapping");
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      const auto handler = handlers.find(key);
+      if (handler == handlers.end()) {
+        std::string known;
+        for (const auto& [name, _] : handlers) known += (known.empty() ? "" : ", ") + name;
+        return error_at(entry.first,
+                        "unknown key '" + key + "' in " + where + " (known: " + known + ")");
+      }
+      if (auto status = handler->second(entry.second); !status.ok()) return status;
+    }
+    return Status::Ok();
+  }
+
+  template <typename T>
+  Status scalar(const YAML::Node& node, const std::string& name, T& out) {
+    if (!node.IsScalar()) return error_at(node, name + " must be a scalar");
+    try {
+      out = node.as<T>();
+    } catch (const YAML::Exception&) {
+      return error_at(node, name + " has the wrong type");
+    }
+    return Status::Ok();
+  }
+
+  template <typename T>
+  Status positive(const YAML::Node& node, const std::string& name, T& out) {
+    if (auto s = scalar(node, name, out); !s.ok()) return s;
+    if (out <= 0) return error_at(node, name + " must be greater than 0");
+    return Status::Ok();
+  }
+
+  Status path(const YAML::Node& node, const std::string& name, std::string& out) {
+    if (auto s = scalar(node, name, out); !s.ok()) return s;
+    if (out.empty()) return error_at(node, name + " must not be empty");
+    out = resolve(out);
+    return Status::Ok();
+  }
+
+  Status millis(const YAML::Node& node, const std::string& name, std::chrono::milliseconds& out) {
+    std::int64_t value = 0;
+    if (auto s = positive(node, name, value); !s.ok()) return s;
+    out = std::chrono::milliseconds(value);
+    return Status::Ok();
+  }
+
+  std::string resolve(const std::string& path) const {
+    fs::path p(path);
+    return (p.is_absolute() ? p : fs::path(base_dir_) / p).lexically_normal().string();
+  }
+
+ private:
+  std::string source_;
+  std::string base_dir_;
+};
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("io", "cannot read " + path + ": " + std::strerror(errno), path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string& base_dir,
+                                   const std::string& source_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    return make_error("invalid_config", e.msg,
+                      source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                          std::to_string(e.mark.column + 1));
+  }
+  GatewayConfig config;
+  config.source = source_name;
+  Reader r(source_name, base_dir);
+  bool have_tls = false, have_storage = false;
+
+  Reader::Handlers listen = {
+      {"address", [&](auto& n) { return r.scalar(n, "listen.address", config.server.address); }},
+      {"port", [&](auto& n) {
+         int port = 0;
+         if (auto s = r.scalar(n, "listen.port", port); !s.ok()) return s;
+         if (port < 0 || port > 65535) return Status(r.error_at(n, "listen.port must be 0..65535"));
+         config.server.port = static_cast<std::uint16_t>(port);
+         return Status::Ok();
+       }}};
+  Reader::Handlers tls = {
+      {"ca", [&](auto& n) { return r.path(n, "tls.ca", config.server.tls.ca); }},
+      {"crl", [&](auto& n) { return r.path(n, "tls.crl", config.server.tls.crl); }},
+      {"cert", [&](auto& n) { return r.path(n, "tls.cert", config.server.tls.cert); }},
+      {"key", [&](auto& n) { return r.path(n, "tls.key", config.server.tls.key); }}};
+  Reader::Handlers storage = {
+      {"backend",
+       [&](auto& n) {
+         std::string backend;
+         if (auto s = r.scalar(n, "storage.backend", backend); !s.ok()) return s;
+         if (backend != "sqlite") {
+           return Status(r.error_at(
+               n, "storage.backend '" + backend + "' is not available (supported: sqlite)"));
+         }
+         return Status::Ok();
+       }},
+      {"path", [&](auto& n) { return r.path(n, "storage.path", config.storage.path); }},
+      {"max_batch",
+       [&](auto& n) { return r.positive(n, "storage.max_batch", config.storage.max_batch); }},
+      {"max_pending",
+       [&](auto& n) { return r.positive(n, "storage.max_pending", config.storage.max_pending); }}};
+  Reader::Handlers limits = {
+      {"max_body_bytes",
+       [&](auto& n) {
+         if (auto s = r.positive(n, "limits.max_body_bytes", config.server.max_body_bytes); !s.ok())
+           return s;
+         config.decode.max_bytes = config.server.max_body_bytes;
+         return Status::Ok();
+       }},
+      {"max_connections",
+       [&](auto& n) {
+         return r.positive(n, "limits.max_connections", config.server.max_connections);
+       }},
+      {"max_fields",
+       [&](auto& n) { return r.positive(n, "limits.max_fields", config.decode.max_fields); }},
+      {"max_depth",
+       [&](auto& n) { return r.positive(n, "limits.max_depth", config.decode.max_depth); }},
+      {"handshake_timeout_ms",
+       [&](auto& n) {
+         return r.millis(n, "limits.handshake_timeout_ms", config.server.handshake_timeout);
+       }},
+      {"request_timeout_ms",
+       [&](auto& n) {
+         return r.millis(n, "limits.request_timeout_ms", config.server.request_timeout);
+       }},
+      {"idle_timeout_ms",
+       [&](auto& n) { return r.millis(n, "limits.idle_timeout_ms", config.server.idle_timeout); }},
+      {"rate_per_agency",
+       [&](auto& n) { return r.scalar(n, "limits.rate_per_agency", config.api.rate_per_second); }},
+      {"rate_burst",
+       [&](auto& n) { return r.positive(n, "limits.rate_burst", config.api.rate_burst); }}};
+  Reader::Handlers inbox = {
+      {"max_batch",
+       [&](auto& n) { return r.positive(n, "inbox.max_batch", config.api.inbox_max_batch); }},
+      {"lease_seconds",
+       [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = r.positive(n, "inbox.lease_seconds", seconds); !s.ok()) return s;
+         config.api.default_lease_ms = seconds * 1000;
+         return Status::Ok();
+       }},
+      {"max_lease_seconds", [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = r.positive(n, "inbox.max_lease_seconds", seconds); !s.ok()) return s;
+         config.api.max_lease_ms = seconds * 1000;
+         return Status::Ok();
+       }}};
+  Reader::Handlers log = {
+      {"level", [&](auto& n) {
+         if (auto s = r.scalar(n, "log.level", config.log_level); !s.ok()) return s;
+         static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         for (const char* level : kLevels) {
+           if (config.log_level == level) return Status::Ok();
+         }
+         return Status(r.error_at(n, "log.level must be trace, debug, info, warn, error or off"));
+       }}};
+  Reader::Handlers top = {
+      {"listen", [&](auto& n) { return r.mapping(n, "listen", listen); }},
+      {"threads", [&](auto& n) { return r.positive(n, "threads", config.threads); }},
+      {"tls",
+       [&](auto& n) {
+         have_tls = true;
+         return r.mapping(n, "tls", tls);
+       }},
+      {"storage",
+       [&](auto& n) {
+         have_storage = true;
+         return r.mapping(n, "storage", storage);
+       }},
+      {"vocabulary", [&](auto& n) { return r.path(n, "vocabulary", config.vocabulary_path); }},
+      {"agencies", [&](auto& n) { return r.path(n, "agencies", config.agencies_path); }},
+      {"agreements", [&](auto& n) { return r.path(n, "agreements", config.agreements_path); }},
+      {"pseudonym_key",
+       [&](auto& n) { return r.path(n, "pseudonym_key", config.pseudonym_key_path); }},
+      {"limits", [&](auto& n) { return r.mapping(n, "limits", limits); }},
+      {"inbox", [&](auto& n) { return r.mapping(n, "inbox", inbox); }},
+      {"log", [&](auto& n) { return r.mapping(n, "log", log); }}};
+
+  try {
+    if (auto status = r.mapping(root, "the configuration", top); !status.ok())
+      return status.error();
+  } catch (const YAML::Exception& e) {
+    return make_error("invalid_config", e.msg, source_name);
+  }
+
+  auto missing = [&](const std::string& what) {
+    return make_error("invalid_config", "missing required key '" + what + "'", source_name);
+  };
+  if (!have_tls) return missing("tls");
+  if (config.server.tls.ca.empty()) return missing("tls.ca");
+  if (config.server.tls.cert.empty()) return missing("tls.cert");
+  if (config.server.tls.key.empty()) return missing("tls.key");
+  if (!have_storage || config.storage.path.empty()) return missing("storage.path");
+  if (config.vocabulary_path.empty()) return missing("vocabulary");
+  if (config.agencies_path.empty()) return missing("agencies");
+  if (config.agreements_path.empty()) return missing("agreements");
+  if (config.pseudonym_key_path.empty()) {
+    config.pseudonym_key_path =
+        (fs::path(config.storage.path).parent_path() / "pseudonym.key").string();
+  }
+  return config;
+}
+
+Result<GatewayConfig> load_config(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.error();
+  const auto base = fs::absolute(path).parent_path().string();
+  return parse_config(text.value(), base, path);
+}
+
+}  // namespace accord::app

@@ -1,1 +1,97 @@
-// accord/app (main).
+// accord-gateway: reads the configuration, builds the gateway and runs it until SIGTERM or
+// SIGINT (graceful drain); SIGHUP reloads the agreements. Only wiring lives here.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "accord/app/gateway.hpp"
+
+namespace {
+
+// Writes {"port": N, "pid": P} atomically, so scripts and tests can wait for readiness.
+bool write_ready_file(const std::string& path, std::uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"port\": " << port << ", \"pid\": " << ::getpid() << "}\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Accord gateway: mTLS ingress, agreement policy, durable spool, mailboxes"};
+  std::string config_path;
+  std::string ready_file;
+  bool check_only = false;
+  cli.add_option("--config", config_path, "gateway configuration (YAML)")->required();
+  cli.add_option("--ready-file", ready_file,
+                 "write {\"port\",\"pid\"} here once listening (for scripts and tests)");
+  cli.add_flag("--check", check_only, "load and validate everything, then exit");
+  CLI11_PARSE(cli, argc, argv);
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));
+  auto config = accord::app::load_config(config_path);
+  if (!config.ok()) {
+    spdlog::error("configuration: {}: {}", config.error().path, config.error().message);
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto gateway = accord::app::Gateway::create(std::move(config.value()));
+  if (!gateway.ok()) {
+    spdlog::error("cannot start: {} ({})", gateway.error().message, gateway.error().path);
+    return 1;
+  }
+  if (check_only) {
+    spdlog::info("configuration, vocabulary, agencies and agreements are valid");
+    return 0;
+  }
+  if (auto status = gateway.value()->start(); !status.ok()) {
+    spdlog::error("cannot listen: {} ({})", status.error().message, status.error().path);
+    return 1;
+  }
+  const auto& cfg = gateway.value()->config();
+  spdlog::info("accord-gateway listening on https://{}:{} (mTLS), spool {}", cfg.server.address,
+               gateway.value()->port(), cfg.storage.path);
+  if (!ready_file.empty() && !write_ready_file(ready_file, gateway.value()->port())) {
+    spdlog::error("cannot write ready file {}", ready_file);
+    return 1;
+  }
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      if (auto status = gateway.value()->reload_policy(); status.ok()) {
+        spdlog::info("agreements reloaded");
+      } else {
+        spdlog::error("reload refused, still serving the previous agreements: {} ({})",
+                      status.error().message, status.error().path);
+      }
+      continue;
+    }
+    spdlog::info("signal {}: draining in-flight requests", signal);
+    gateway.value()->stop();
+    spdlog::info("stopped cleanly");
+    return 0;
+  }
+}

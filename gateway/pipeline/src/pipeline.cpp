@@ -1,1 +1,98 @@
-// accord/pipeline (pipeline).
+#include "accord/pipeline/pipeline.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+
+namespace accord::pipeline {
+
+std::string content_hash(std::string_view body) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  // EVP_Digest only fails on allocation failure, which is not recoverable here.
+  if (EVP_Digest(body.data(), body.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    std::abort();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(static_cast<std::size_t>(length) * 2, '0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0x0f];
+  }
+  return hex;
+}
+
+Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
+                   spool::Spool& spool)
+    : vocabulary_(vocabulary), limits_(limits), spool_(spool) {}
+
+void Pipeline::set_policy(std::shared_ptr<const Policy> policy) {
+  std::atomic_store(&policy_, std::move(policy));
+}
+
+std::shared_ptr<const Policy> Pipeline::policy() const {
+  return std::atomic_load(&policy_);
+}
+
+void Pipeline::submit(const std::string& sender, std::string_view body, std::int64_t now_ms,
+                      SubmitHandler done) {
+  auto decoded = envelope::decode(body, vocabulary_, limits_);
+  if (!decoded.ok()) {
+    done(Refused{decoded.error(), {}});
+    return;
+  }
+  const envelope::Envelope& env = decoded.value();
+
+  // route → decide → transform, all inside the policy: one pass, no I/O.
+  const auto policy = this->policy();
+  Plan plan = policy ? policy->plan(env, sender, now_ms) : Plan{};
+  if (plan.copies.empty()) {
+    std::string why = plan.refusals.empty()
+                          ? "no active agreement lets " + sender + " share '" + env.type + "'"
+                          : "no agreement allows any recipient; see details";
+    done(Refused{make_error("not_permitted", std::move(why), "type"), std::move(plan.refusals)});
+    return;
+  }
+
+  spool::Submission submission;
+  submission.sender = sender;
+  submission.message_id = env.id;
+  submission.content_hash = content_hash(body);
+  submission.event_type = env.type;
+  submission.case_urn = env.case_ref.urn;
+  submission.received_at_ms = now_ms;
+  submission.copies.reserve(plan.copies.size());
+  for (const auto& planned : plan.copies) {
+    submission.copies.push_back({planned.recipient, envelope::encode(planned.copy)});
+  }
+
+  spool_.append(std::move(submission),
+                [done = std::move(done), id = env.id,
+                 refusals = std::move(plan.refusals)](Result<spool::AppendResult> result) mutable {
+                  if (!result.ok()) {
+                    done(Refused{result.error(), {}});
+                    return;
+                  }
+                  auto& appended = result.value();
+                  if (appended.outcome == spool::AppendOutcome::conflict) {
+                    done(Refused{make_error("id_conflict",
+                                            "message id '" + id +
+                                                "' was already used for different content; "
+                                                "choose a new id",
+                                            "id"),
+                                 {}});
+                    return;
+                  }
+                  Accepted accepted;
+                  accepted.message_id = std::move(id);
+                  accepted.recipients = std::move(appended.recipients);
+                  accepted.received_at_ms = appended.received_at_ms;
+                  accepted.duplicate = appended.outcome == spool::AppendOutcome::duplicate;
+                  if (!accepted.duplicate) accepted.withheld = std::move(refusals);
+                  done(std::move(accepted));
+                });
+}
+
+}  // namespace accord::pipeline

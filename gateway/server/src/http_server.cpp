@@ -1,1 +1,75 @@
-// accord/server (http_server).
+#include "accord/server/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "connection.hpp"
+#include "listener.hpp"
+#include "server_state.hpp"
+#include "tls_context.hpp"
+
+namespace accord::server {
+namespace {
+
+namespace net = boost::asio;
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(net::io_context& io, ServerOptions options, RequestHandler& handler, Metrics& metrics)
+      : state_(std::make_shared<ServerState>(io, std::move(options), handler, metrics)) {}
+
+  ~ServerImpl() override {
+    // Connections already open carry on (they share the state) until they end or the
+    // io_context stops; no new ones are accepted.
+    if (listener_) listener_->stop(nullptr);
+  }
+
+  Status start() override {
+    if (listener_) return make_error("bind", "server already started");
+    auto tls = make_server_tls_context(state_->options.tls);
+    if (!tls) return tls.error();
+    state_->tls = std::move(*tls);
+
+    boost::system::error_code ec;
+    auto address = net::ip::make_address(state_->options.address, ec);
+    if (ec) {
+      return make_error("bind", "invalid listen address '" + state_->options.address + "'",
+                        state_->options.address);
+    }
+    auto listener = std::make_shared<Listener>(state_);
+    if (auto st = listener->open({address, state_->options.port}); !st) return st;
+    listener_ = std::move(listener);
+    listener_->run();
+    spdlog::info("accord server listening on {}:{}", state_->options.address, listener_->port());
+    return Status::Ok();
+  }
+
+  std::uint16_t port() const override { return listener_ ? listener_->port() : 0; }
+
+  void drain(std::function<void()> done) override {
+    state_->set_draining();
+    auto tell_connections = [state = state_, done = std::move(done)]() mutable {
+      for (auto& connection : state->begin_drain(std::move(done))) connection->on_drain();
+    };
+    // The acceptor closes first, so no connection appears after the snapshot.
+    if (listener_) {
+      listener_->stop(std::move(tell_connections));
+    } else {
+      tell_connections();
+    }
+  }
+
+ private:
+  std::shared_ptr<ServerState> state_;
+  std::shared_ptr<Listener> listener_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpServer> make_http_server(net::io_context& io, ServerOptions options,
+                                             RequestHandler& handler, Metrics& metrics) {
+  return std::make_unique<ServerImpl>(io, std::move(options), handler, metrics);
+}
+
+}  // namespace accord::server

@@ -1,1 +1,13 @@
-// Implementation of accord/envelope (envelope).
+#include "accord/envelope/envelope.hpp"
+
+#include <algorithm>
+
+namespace accord::envelope {
+
+const Field* Envelope::find(std::string_view path) const {
+  auto it = std::lower_bound(data.begin(), data.end(), path,
+                             [](const Field& f, std::string_view p) { return f.path < p; });
+  return it != data.end() && it->path == path ? &*it : nullptr;
+}
+
+}  // namespace accord::envelope

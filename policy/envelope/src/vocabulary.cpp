@@ -1,1 +1,187 @@
-// Implementation of accord/envelope (vocabulary).
+// Vocabulary loader. yaml-cpp throws; every exception is caught here and becomes an Error
+// whose path is the 1-based "line:col" of the offending node.
+#include "accord/envelope/vocabulary.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include "text_rules.hpp"
+
+namespace accord::envelope {
+namespace {
+
+constexpr std::array<std::string_view, 8> kAgencyKinds = {
+    "police", "cps", "wcu", "court", "probation", "provider", "oversight", "any"};
+
+std::string where(const YAML::Mark& mark) {
+  if (mark.is_null()) return "0:0";
+  return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+Error fail(std::string code, std::string message, const YAML::Node& node) {
+  return make_error(std::move(code), std::move(message), where(node.Mark()));
+}
+
+// Rejects duplicate and unknown keys of a mapping; yaml-cpp itself keeps duplicates silently.
+Status check_keys(const YAML::Node& map, std::string_view what,
+                  std::initializer_list<std::string_view> allowed) {
+  if (!map.IsMap()) return fail("wrong_type", std::string(what) + " must be a mapping", map);
+  std::set<std::string, std::less<>> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) return fail("wrong_type", "keys must be scalars", kv.first);
+    const std::string& key = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return fail("unknown_key", "unknown key '" + key + "' in " + std::string(what), kv.first);
+    }
+    if (!seen.insert(key).second) {
+      return fail("duplicate_key", "key '" + key + "' given twice in " + std::string(what),
+                  kv.first);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> required_string(const YAML::Node& map, const char* key, std::string_view what) {
+  YAML::Node node = map[key];
+  if (!node) {
+    return fail("missing_field", std::string(what) + " needs '" + key + "'", map);
+  }
+  if (!node.IsScalar() || node.Scalar().empty()) {
+    return fail("wrong_type", std::string("'") + key + "' must be a non-empty string", node);
+  }
+  return node.Scalar();
+}
+
+Result<std::vector<std::string>> kinds(const YAML::Node& map, const char* key,
+                                       std::string_view what) {
+  YAML::Node node = map[key];
+  if (!node) return fail("missing_field", std::string(what) + " needs '" + key + "'", map);
+  if (!node.IsSequence() || node.size() == 0) {
+    return fail("wrong_type", std::string("'") + key + "' must be a non-empty list of agency kinds",
+                node);
+  }
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar() ||
+        std::find(kAgencyKinds.begin(), kAgencyKinds.end(), item.Scalar()) == kAgencyKinds.end()) {
+      return fail("invalid_value",
+                  std::string("'") + key +
+                      "' holds an unknown agency kind (police, cps, wcu, court, probation, "
+                      "provider, oversight, any)",
+                  item);
+    }
+    if (std::find(out.begin(), out.end(), item.Scalar()) != out.end()) {
+      return fail("invalid_value", "agency kind '" + item.Scalar() + "' listed twice", item);
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+// A plain decimal integer >= 0: "5" yes; "-1", "5.0", "five", "0x5" no.
+Result<int> working_days(const YAML::Node& node, const char* key) {
+  std::string text = node.IsScalar() ? node.Scalar() : std::string();
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!node.IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return fail("wrong_type", std::string("deadline '") + key + "' must be an integer", node);
+  }
+  if (value < 0) {
+    return fail("invalid_value", std::string("deadline '") + key + "' must not be negative", node);
+  }
+  return value;
+}
+
+Result<EventType> event_type(const YAML::Node& node) {
+  if (Status s = check_keys(node, "an event type",
+                            {"name", "description", "from", "to", "deadline_working_days"});
+      !s) {
+    return s.error();
+  }
+  EventType type;
+  auto name = required_string(node, "name", "an event type");
+  if (!name) return name.error();
+  if (!rules::is_event_type_name(*name)) {
+    return fail("invalid_name", "event type name '" + *name + "' must match ^[a-z_]+(\\.[a-z_]+)+$",
+                node["name"]);
+  }
+  type.name = std::move(*name);
+  auto description = required_string(node, "description", "event type " + type.name);
+  if (!description) return description.error();
+  type.description = std::move(*description);
+  auto from = kinds(node, "from", "event type " + type.name);
+  if (!from) return from.error();
+  type.from_kinds = std::move(*from);
+  auto to = kinds(node, "to", "event type " + type.name);
+  if (!to) return to.error();
+  type.to_kinds = std::move(*to);
+
+  if (YAML::Node deadline = node["deadline_working_days"]) {
+    if (Status s = check_keys(deadline, "deadline_working_days", {"standard", "enhanced"}); !s) {
+      return s.error();
+    }
+    if (deadline.size() == 0) {
+      return fail("missing_field", "deadline_working_days needs 'standard' or 'enhanced'",
+                  deadline);
+    }
+    if (YAML::Node std_days = deadline["standard"]) {
+      auto days = working_days(std_days, "standard");
+      if (!days) return days.error();
+      type.deadline_days_standard = *days;
+    }
+    if (YAML::Node enh_days = deadline["enhanced"]) {
+      auto days = working_days(enh_days, "enhanced");
+      if (!days) return days.error();
+      type.deadline_days_enhanced = *days;
+    }
+  }
+  return type;
+}
+
+}  // namespace
+
+Result<Vocabulary> Vocabulary::parse(std::string_view yaml_text) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (!root || root.IsNull()) return make_error("missing_field", "empty vocabulary", "1:1");
+    if (Status s = check_keys(root, "the vocabulary", {"version", "event_types"}); !s) {
+      return s.error();
+    }
+    YAML::Node version = root["version"];
+    if (!version) return fail("missing_field", "the vocabulary needs 'version'", root);
+    if (!version.IsScalar() || version.Scalar() != "1") {
+      return fail("invalid_value", "unsupported vocabulary version (expected 1)", version);
+    }
+    YAML::Node list = root["event_types"];
+    if (!list) return fail("missing_field", "the vocabulary needs 'event_types'", root);
+    if (!list.IsSequence() || list.size() == 0) {
+      return fail("wrong_type", "'event_types' must be a non-empty list", list);
+    }
+    Vocabulary vocabulary;
+    for (const auto& item : list) {
+      auto type = event_type(item);
+      if (!type) return type.error();
+      std::string name = type->name;
+      if (!vocabulary.types_.emplace(name, std::move(*type)).second) {
+        return fail("duplicate_name", "event type '" + name + "' defined twice", item["name"]);
+      }
+    }
+    return vocabulary;
+  } catch (const YAML::Exception& e) {
+    return make_error("yaml_syntax", e.msg, where(e.mark));
+  } catch (const std::exception& e) {
+    return make_error("yaml_syntax", e.what(), "0:0");
+  }
+}
+
+const EventType* Vocabulary::find(std::string_view name) const {
+  auto it = types_.find(name);
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+}  // namespace accord::envelope

@@ -1,5 +1,7 @@
 // Prometheus metrics (prometheus-cpp core): one registry for the process, rendered as text
-// at GET /metrics. Counter families are created once; label lookups are thread-safe.
+// at GET /metrics. Counter families are created once; label lookups are thread-safe, so
+// every method may be called from any thread. Other components register their own
+// families on registry(); the Metrics object must outlive every server that reports to it.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -16,11 +18,18 @@ class Metrics {
  public:
   Metrics();
 
-  // accord_tls_handshake_failures_total{reason}
+  // accord_tls_handshake_failures_total{reason}: no_certificate, unknown_ca, revoked,
+  // expired, not_yet_valid, bad_certificate, protocol_version, timeout, no_identity, other.
   void handshake_failed(const std::string& reason);
   // accord_connections_total / accord_connections_open
   void connection_opened();
   void connection_closed();
+  // accord_connections_rejected_total{reason}: accepted sockets closed at once
+  // (reason max_connections, draining).
+  void connection_rejected(const std::string& reason);
+  // accord_connection_timeouts_total{phase}: connections cut by a deadline after the
+  // handshake (phase idle, request, write); handshake timeouts count as handshake failures.
+  void connection_timed_out(const std::string& phase);
   // accord_http_requests_total{code}
   void http_answered(unsigned status);
 
@@ -31,6 +40,8 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* handshake_failures_;
   prometheus::Family<prometheus::Counter>* http_requests_;
+  prometheus::Family<prometheus::Counter>* connections_rejected_;
+  prometheus::Family<prometheus::Counter>* timeouts_;
   prometheus::Counter* connections_total_;
   prometheus::Gauge* connections_open_;
 };

@@ -15,7 +15,9 @@
 //     overloaded           more pending work than max_pending        → HTTP 503
 //     shutting_down        shutdown() was called                     → HTTP 503
 //     not_found            ack of a copy that is not this recipient's → HTTP 404
-//   They must not block: post to your own executor.
+//   They must not block: post to your own executor. Refusals that need no disk
+//   (overloaded, shutting_down) run the handler on the caller's thread before the call
+//   returns. Do not destroy the spool from inside a handler.
 // - No clock inside: callers pass times (milliseconds since the Unix epoch).
 // Thread safety: all methods may be called from any thread.
 #pragma once

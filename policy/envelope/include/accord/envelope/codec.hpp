@@ -18,7 +18,9 @@
 //   invalid_value      right type, wrong form (id charset, URN, time) (HTTP 422)
 //   unknown_event_type `type` is not in the vocabulary               (HTTP 422)
 //   too_many_fields    more leaves in `data` than max_fields         (HTTP 422)
-// Error::path names the offending key as a dotted path ("case.urn", "data.victim.dob").
+// Error::path names the offending key as a dotted path ("case.urn", "data.victim.dob"),
+// "" for faults of the body as a whole. The first error in the order of docs/envelope.md §4.3
+// wins. decode() and encode() are thread-safe (decode keeps one parser per thread).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +35,7 @@ namespace accord::envelope {
 
 struct DecodeLimits {
   std::size_t max_bytes = 256 * 1024;
-  std::size_t max_depth = 16;    // counting the top-level object as 1
+  std::size_t max_depth = 16;    // nested objects/arrays, the top-level object counting as 1
   std::size_t max_fields = 512;  // leaves in data
   std::size_t max_id_length = 128;
 };
@@ -42,7 +44,9 @@ Result<Envelope> decode(std::string_view json, const Vocabulary& vocabulary,
                         const DecodeLimits& limits = {});
 
 // Canonical encoding: keys in a fixed order, data re-nested from the sorted dotted paths,
-// no insignificant whitespace. decode(encode(e)) == e for every decoded e.
+// no insignificant whitespace. decode(encode(e)) == e for every decoded e. For an envelope
+// not built by decode() and breaking its rules the output is unspecified, but encode() never
+// throws or crashes.
 std::string encode(const Envelope& envelope);
 
 // The HTTP status a decode refusal maps to (413, 400 or 422).

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace accord::envelope {
@@ -51,7 +52,7 @@ struct Envelope {
   std::string classification;
   std::vector<Field> data;  // sorted by path, paths unique
 
-  // The field at `path`, or nullptr.
+  // The field at `path`, or nullptr. Binary search: relies on `data` being sorted.
   const Field* find(std::string_view path) const;
 
   friend bool operator==(const Envelope&, const Envelope&) = default;

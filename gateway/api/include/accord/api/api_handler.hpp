@@ -1,0 +1,63 @@
+// The agency-facing HTTP API (docs/api.yaml): routes a request to the pipeline or the
+// spool and turns outcomes into HTTP answers. Knows no sockets: the server hands it a
+// parsed request and the verified peer identity.
+//
+//   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
+//   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
+//   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge       200 / 404
+//   GET  /healthz                  any verified peer                  200
+//   GET  /metrics                  admin or auditor                   200 Prometheus text
+// Errors are {"error": {"code", "message", "path"}} (plus "details" for not_permitted).
+// Thread-safe: handle() runs on many io threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "accord/api/rate_limiter.hpp"
+#include "accord/pipeline/pipeline.hpp"
+#include "accord/server/http_server.hpp"
+#include "accord/server/metrics.hpp"
+#include "accord/spool/spool.hpp"
+
+namespace accord::api {
+
+using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
+
+struct ApiOptions {
+  std::size_t inbox_max_batch = 100;
+  std::int64_t default_lease_ms = 30'000;
+  std::int64_t max_lease_ms = 600'000;
+  double rate_per_second = 0;  // per agency, submissions; 0 = unlimited
+  double rate_burst = 100;
+};
+
+class ApiHandler : public server::RequestHandler {
+ public:
+  ApiHandler(pipeline::Pipeline& pipeline, spool::Spool& spool, server::Metrics& metrics,
+             Clock clock, ApiOptions options);
+  ~ApiHandler() override;
+
+  void handle(server::Request request, server::Respond respond) override;
+
+ private:
+  struct Counters;
+  void submit(server::Request& request, server::Respond respond);
+  void inbox(server::Request& request, std::string_view query, server::Respond respond);
+  void ack(server::Request& request, std::string_view delivery_id, server::Respond respond);
+  void metrics(server::Request& request, server::Respond respond);
+
+  pipeline::Pipeline& pipeline_;
+  spool::Spool& spool_;
+  server::Metrics& metrics_;
+  Clock clock_;
+  ApiOptions options_;
+  RateLimiter limiter_;
+  std::unique_ptr<Counters> counters_;
+};
+
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-22T09:30:00.123Z.
+std::string format_time_ms(std::int64_t unix_ms);
+
+}  // namespace accord::api

@@ -1,0 +1,39 @@
+// The gateway's configuration file (YAML; docs/operations.md is the reference).
+// Strict: an unknown key, a wrong type or a missing file is an error naming file:line:col.
+// Relative paths are resolved against the directory of the configuration file.
+#pragma once
+
+#include <string>
+
+#include "accord/api/api_handler.hpp"
+#include "accord/core/result.hpp"
+#include "accord/envelope/codec.hpp"
+#include "accord/server/http_server.hpp"
+#include "accord/spool/sqlite_spool.hpp"
+
+namespace accord::app {
+
+struct GatewayConfig {
+  std::string source;  // the file it came from
+  server::ServerOptions server;
+  int threads = 2;
+  spool::SqliteSpoolOptions storage;
+  std::string vocabulary_path;
+  std::string agencies_path;
+  std::string agreements_path;     // a directory of *.yaml agreements
+  std::string pseudonym_key_path;  // 32-byte secret for pseudonymise; created if absent
+  api::ApiOptions api;
+  envelope::DecodeLimits decode;
+  std::string log_level = "info";
+};
+
+// Parses YAML text; `base_dir` resolves relative paths, `source_name` labels errors.
+Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string& base_dir,
+                                   const std::string& source_name);
+// Reads and parses a file.
+Result<GatewayConfig> load_config(const std::string& path);
+
+// Reads a whole file; Error code `io` names the file and the reason.
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace accord::app

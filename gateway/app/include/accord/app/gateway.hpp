@@ -1,0 +1,76 @@
+// The whole gateway as one object: main() builds it from a config and runs it; the
+// integration tests do the same in-process. Owns, in start order: the vocabulary and
+// policy, the spool, the pipeline, the API handler, the TLS server and its io threads.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "accord/api/api_handler.hpp"
+#include "accord/app/config.hpp"
+#include "accord/envelope/vocabulary.hpp"
+#include "accord/pipeline/pipeline.hpp"
+#include "accord/server/http_server.hpp"
+#include "accord/server/metrics.hpp"
+#include "accord/spool/spool.hpp"
+
+namespace accord::app {
+
+class Gateway {
+ public:
+  // Loads everything the config names and opens the spool; does not listen yet.
+  // Errors name the file or setting at fault.
+  static Result<std::unique_ptr<Gateway>> create(GatewayConfig config);
+  ~Gateway();
+
+  // Binds the listener and starts the io threads.
+  Status start();
+  std::uint16_t port() const;
+
+  // Re-reads agencies and agreements; on any error keeps serving the current set.
+  Status reload_policy();
+
+  // Graceful stop: stop accepting, finish in-flight requests, flush the spool. Blocks.
+  void stop();
+  // Blocks until stop() has completed (from a signal handler thread or another thread).
+  void wait();
+
+  boost::asio::io_context& io() { return io_; }
+  const GatewayConfig& config() const { return config_; }
+
+ private:
+  explicit Gateway(GatewayConfig config);
+
+  GatewayConfig config_;
+  boost::asio::io_context io_;
+  // Keeps the io threads running while the only pending work is outside Asio (a request
+  // waiting for the spool's commit): without it run() returns and that answer is never sent.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  envelope::Vocabulary vocabulary_;
+  server::Metrics metrics_;
+  std::unique_ptr<spool::Spool> spool_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<api::ApiHandler> api_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::vector<std::thread> threads_;
+  std::mutex stop_mutex_;
+  std::condition_variable stopped_cv_;
+  bool stopped_ = false;  // guarded by stop_mutex_
+};
+
+// Builds the agreement-backed policy from the config's agencies, agreements and
+// pseudonym key. Declared here, defined in policy_loader.cpp.
+Result<std::shared_ptr<const pipeline::Policy>> load_policy(const GatewayConfig& config,
+                                                            const envelope::Vocabulary& vocabulary,
+                                                            std::int64_t now_ms);
+
+std::int64_t now_ms();
+
+}  // namespace accord::app

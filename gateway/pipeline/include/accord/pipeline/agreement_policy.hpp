@@ -1,0 +1,33 @@
+// The Policy backed by data-sharing agreements: route (recipients_for) → decide (per
+// recipient) → transform (the recipient's copy). Immutable once built; a reload builds a
+// new one and swaps it in (Pipeline::set_policy).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/agreements/agreement_set.hpp"
+#include "accord/pipeline/policy.hpp"
+
+namespace accord::pipeline {
+
+class AgreementPolicy : public Policy {
+ public:
+  // `pseudonym_master` is the gateway's secret for keyed pseudonyms (>= 16 bytes);
+  // per-recipient keys are derived from it once here, for every recipient in the set.
+  AgreementPolicy(std::shared_ptr<const agreements::AgreementSet> set,
+                  std::vector<unsigned char> pseudonym_master);
+
+  Plan plan(const envelope::Envelope& envelope, const std::string& sender,
+            std::int64_t now_ms) const override;
+
+  const agreements::AgreementSet& set() const { return *set_; }
+
+ private:
+  std::shared_ptr<const agreements::AgreementSet> set_;
+  std::map<std::string, std::vector<unsigned char>, std::less<>> pseudonym_keys_;
+};
+
+}  // namespace accord::pipeline

@@ -1,0 +1,71 @@
+// The path of one submission: decode → route/decide/transform (Policy) → spool.
+//
+// Pipeline::submit answers exactly once, from whichever thread finished the work (the
+// caller's thread for refusals, the spool's writer thread after the durable commit):
+//   ok       Accepted: every allowed copy is durable (fsync'd); `duplicate` when the same
+//            (sender, id) was accepted before — the first answer is repeated, nothing stored.
+//   refused  Error with a code from envelope/codec.hpp (decode) or:
+//              not_permitted   no agreement allows any recipient (details lists why) → 422
+//              id_conflict     the id was used before for different content          → 409
+//              storage_unavailable / overloaded / shutting_down (spool)             → 503
+// Thread-safe: submit() may be called from many threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/core/result.hpp"
+#include "accord/envelope/codec.hpp"
+#include "accord/envelope/vocabulary.hpp"
+#include "accord/pipeline/policy.hpp"
+#include "accord/spool/spool.hpp"
+
+namespace accord::pipeline {
+
+struct Accepted {
+  std::string message_id;
+  std::vector<std::string> recipients;
+  std::int64_t received_at_ms = 0;
+  bool duplicate = false;
+  // Candidates the policy refused while others were allowed (empty for duplicates).
+  std::vector<PlannedRefusal> withheld;
+};
+
+// A refusal with the per-recipient reasons behind it (empty for decode errors).
+struct Refused {
+  Error error;
+  std::vector<PlannedRefusal> details;
+};
+
+using SubmitOutcome = std::variant<Accepted, Refused>;
+using SubmitHandler = std::function<void(SubmitOutcome)>;
+
+class Pipeline {
+ public:
+  // `vocabulary`, `spool` and the policy source must outlive the pipeline.
+  Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
+           spool::Spool& spool);
+
+  // Swaps the policy atomically (agreement reload); submissions in flight keep the one they
+  // started with.
+  void set_policy(std::shared_ptr<const Policy> policy);
+  std::shared_ptr<const Policy> policy() const;
+
+  void submit(const std::string& sender, std::string_view body, std::int64_t now_ms,
+              SubmitHandler done);
+
+ private:
+  const envelope::Vocabulary& vocabulary_;
+  envelope::DecodeLimits limits_;
+  spool::Spool& spool_;
+  std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
+};
+
+// Hex SHA-256 of the body: the dedup content hash.
+std::string content_hash(std::string_view body);
+
+}  // namespace accord::pipeline

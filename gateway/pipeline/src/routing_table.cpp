@@ -1,1 +1,0 @@
-// accord/pipeline (routing_table).

@@ -1,0 +1,73 @@
+// One accepted TLS connection: handshake → identity → (idle → request → handler → write)*
+// → close. Every operation runs on the connection's strand; the only entry points from
+// other threads are start(), on_drain() and the Respond callback, which all post to it.
+// Lifetime: owned by the shared_ptrs its pending operations (and any unanswered Respond)
+// hold; the destructor frees its slot in ServerState.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "accord/server/error_class.hpp"
+#include "server_state.hpp"
+
+namespace accord::server {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  // Drain: an idle (or still handshaking) connection closes now; one with a request in
+  // flight finishes it and answers with Connection: close.
+  void on_drain();
+  // From Respond, any thread: writes `response` on the strand.
+  void post_response(HttpResponse response);
+
+ private:
+  using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  enum class Stage { handshake, idle, request, handling, write, closing };
+
+  void on_handshake(boost::beast::error_code ec);
+  void do_idle();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
+  void on_request(boost::beast::error_code ec, std::size_t bytes);
+  void dispatch();
+  void write(HttpResponse response);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void answer_error(unsigned status, std::string_view code, std::string_view message);
+  void do_close();
+  // After answering a request we did not read whole (413, 431, 400), read and discard what
+  // the client is still sending before closing: closing with unread data makes the kernel
+  // send a reset, and the client would lose the answer. Bounded in time and bytes.
+  void do_linger();
+  void on_linger(boost::beast::error_code ec, std::size_t bytes);
+  void close_now();
+  // The one place that decides what a failed operation means (see error_class.hpp).
+  void fail(Phase phase, boost::beast::error_code ec);
+
+  std::shared_ptr<ServerState> state_;
+  std::string remote_;  // "ip:port", for logs
+  Stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<HttpResponse> response_;
+  PeerIdentity peer_;
+  Stage stage_ = Stage::handshake;
+  bool drain_requested_ = false;
+  bool request_keep_alive_ = true;
+  bool linger_ = false;       // the current answer interrupts an unread request
+  std::size_t lingered_ = 0;  // bytes discarded while lingering
+  unsigned request_version_ = 11;
+};
+
+}  // namespace accord::server

@@ -1,0 +1,104 @@
+#include "schema.hpp"
+
+#include <string>
+
+namespace accord::spool::detail {
+namespace {
+
+// AUTOINCREMENT: a delivery id is what a recipient acks, so it must never be reused, even
+// if copies are purged later and the newest row goes.
+constexpr const char* kCreateSchema = R"sql(
+CREATE TABLE IF NOT EXISTS submissions(
+  sender          TEXT    NOT NULL,
+  message_id      TEXT    NOT NULL,
+  content_hash    TEXT    NOT NULL,
+  received_at_ms  INTEGER NOT NULL,
+  recipients      TEXT    NOT NULL,
+  PRIMARY KEY(sender, message_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copies(
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient           TEXT    NOT NULL,
+  sender              TEXT    NOT NULL,
+  message_id          TEXT    NOT NULL,
+  event_type          TEXT    NOT NULL,
+  case_urn            TEXT    NOT NULL,
+  received_at_ms      INTEGER NOT NULL,
+  state               TEXT    NOT NULL CHECK(state IN ('queued', 'leased', 'acked')),
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
+  acked_at_ms         INTEGER,
+  payload             BLOB
+);
+CREATE INDEX IF NOT EXISTS copies_unacked
+  ON copies(recipient, id, lease_expires_at_ms) WHERE state <> 'acked';
+)sql";
+
+Status check_version(Connection& db) {
+  auto version = db.query_int64("PRAGMA user_version");
+  if (!version.ok()) return version.error();
+  if (*version > kSchemaVersion) {
+    return make_error("schema_mismatch", "spool schema version " + std::to_string(*version) +
+                                             " is newer than this build's " +
+                                             std::to_string(kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+Status configure(Connection& db, const SqliteSpoolOptions& options) {
+  // Writers other than ours (sqlite3 .backup, VACUUM INTO) take the lock briefly.
+  sqlite3_busy_timeout(db.get(), 10'000);
+  auto mode = db.query_text("PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return mode.error();
+  if (*mode != "wal") {
+    return make_error("storage_unavailable", "cannot switch the spool to WAL mode: " + *mode);
+  }
+  // FULL: a commit fsyncs the WAL before it returns, so a handler's success means durable.
+  // NORMAL in WAL mode can lose the last commits on power loss; only benchmarks ask for it.
+  if (auto s = db.exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                : "PRAGMA synchronous=NORMAL");
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = db.exec("PRAGMA foreign_keys=OFF"); !s.ok()) return s;
+  // The WAL is reset after each checkpoint; keep the file from staying huge after a burst.
+  if (auto s = db.exec("PRAGMA journal_size_limit=67108864"); !s.ok()) return s;
+  if (options.max_page_count > 0) {
+    if (auto s = db.exec("PRAGMA max_page_count=" + std::to_string(options.max_page_count));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status check_integrity(Connection& db) {
+  auto verdict = db.query_text("PRAGMA quick_check(1)");
+  if (!verdict.ok()) return verdict.error();
+  if (*verdict != "ok") return make_error("corrupt", "spool integrity check: " + *verdict);
+  return Status::Ok();
+}
+
+Status create_schema(Connection& db) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Status s = db.exec(kCreateSchema);
+  if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  if (s.ok()) s = db.exec("COMMIT");
+  if (!s.ok()) (void)db.exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace
+
+Result<Connection> open_database(const SqliteSpoolOptions& options) {
+  auto db = Connection::open(options.path);
+  if (!db.ok()) return db.error();
+  // Version first: a newer file is refused before anything (even the journal mode) changes.
+  if (auto s = check_version(*db); !s.ok()) return s.error();
+  if (auto s = configure(*db, options); !s.ok()) return s.error();
+  if (auto s = check_integrity(*db); !s.ok()) return s.error();
+  if (auto s = create_schema(*db); !s.ok()) return s.error();
+  return std::move(db).value();
+}
+
+}  // namespace accord::spool::detail

@@ -1,0 +1,62 @@
+// The decision: may this envelope go from sender to recipient, and in what form? A pure
+// function of its arguments (no I/O, no clock, no globals); thread-safe on a shared set.
+//
+// Rules, in order (docs/agreements.md "How a decision is made"):
+//  1. Default deny. Only flows of agreements naming sender as provider, recipient among the
+//     recipients (and the flow's `to`, if any) and the event type among the flow's events are
+//     candidates.
+//  2. A candidate grants only if its agreement is active, in force at `now`
+//     (valid_from <= now < valid_until), in mode enforce, the envelope's classification is at
+//     most the agreement's max_classification, and every condition of the flow holds.
+//  3. The first granting candidate wins (agreement id ascending, version descending, flow
+//     order); its field rules decide every field. The reasons list why other candidates failed.
+//  4. Per field: an exact path rule beats any wildcard; among wildcards the longest prefix
+//     wins (data.victim.contact.* beats data.victim.* beats data.*); a field no rule names is
+//     dropped.
+// Reasons never contain field values (they go to the audit log).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accord/agreements/agreement_set.hpp"
+#include "accord/envelope/envelope.hpp"
+
+namespace accord::agreements {
+
+struct FieldDecision {
+  std::string path;                 // envelope data path, relative to data ("victim.dob")
+  Action action = Action::drop;     // drop when denied or not named
+  const FieldRule* rule = nullptr;  // the deciding rule; nullptr when not named. Borrowed
+                                    // from the AgreementSet.
+};
+
+struct Decision {
+  bool allowed = false;
+  const Agreement* agreement = nullptr;  // the granting agreement (borrowed from the set)
+  std::string agreement_id;
+  int agreement_version = 0;
+  std::string flow;                   // granting flow's name
+  std::vector<FieldDecision> fields;  // one per envelope data field, same order
+  std::vector<std::string> reasons;   // human-readable: why allowed, why others failed
+  // Some granted field must be encrypted for the recipient. Until field encryption is
+  // available, such a copy must not be delivered (transform() refuses without an encryptor).
+  bool requires_encryption = false;
+  // What shadow-mode agreements for this route would have decided (at most one element);
+  // reported and audited, never enforced.
+  std::vector<Decision> shadow;
+
+  std::size_t count(Action action) const;
+};
+
+Decision decide(const envelope::Envelope& envelope, std::string_view sender,
+                std::string_view recipient, const AgreementSet& set, Instant now);
+
+// Candidate recipients for an envelope from `sender`: every recipient of an enforce-mode flow
+// for the envelope's type whose agreement is in force at `now`, sorted, unique. Conditions
+// are not evaluated here: call decide() per recipient (its denials are audited).
+std::vector<std::string> recipients_for(const envelope::Envelope& envelope, std::string_view sender,
+                                        const AgreementSet& set, Instant now);
+
+}  // namespace accord::agreements

@@ -1,0 +1,39 @@
+// Set-level validation: what no single file can show. Pure; `now` is an argument. Run at load
+// and reload, never while a message waits: the gateway refuses an invalid set and keeps the
+// last good one.
+//
+// Error codes: unknown_agency, unknown_event_type, recipient_is_provider, party_missing,
+// retention_missing,
+// special_category_without_article9, expired, duplicate_version, overlapping_versions,
+// contradictory_field_action, part3_without_competent_authority.
+// Warning codes: review_overdue.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "accord/agreements/agency.hpp"
+#include "accord/agreements/agreement.hpp"
+#include "accord/agreements/diagnostic.hpp"
+#include "accord/envelope/vocabulary.hpp"
+
+namespace accord::agreements {
+
+struct ValidatorOptions {
+  // Data paths that are special category (UK GDPR Art 9) wherever they appear, in addition to
+  // each agreement's own `special_category` list. A path without a wildcard covers everything
+  // below it (data.needs.health covers data.needs.health.conditions). Health, sexual life /
+  // orientation, ethnicity, religion, biometrics, trade-union membership.
+  std::vector<std::string> special_category = {
+      "data.needs.health",       "data.needs.mental_health", "data.needs.disability",
+      "data.victim.health",      "data.victim.ethnicity",    "data.victim.sexual_orientation",
+      "data.victim.sexual_life", "data.victim.religion",     "data.victim.biometrics",
+      "data.victim.trade_union"};
+};
+
+std::vector<Diagnostic> validate(const std::vector<Agreement>& agreements,
+                                 const AgencyDirectory& directory,
+                                 const envelope::Vocabulary& vocabulary, Instant now,
+                                 const ValidatorOptions& options = {});
+
+}  // namespace accord::agreements

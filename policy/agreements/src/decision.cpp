@@ -1,0 +1,183 @@
+#include "accord/agreements/decision.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace accord::agreements {
+namespace {
+
+using envelope::Envelope;
+using envelope::Field;
+
+// The field at a data path, by binary search (Envelope::data is sorted by path).
+const Field* find_field(const Envelope& e, std::string_view path) {
+  const auto it = std::lower_bound(e.data.begin(), e.data.end(), path,
+                                   [](const Field& f, std::string_view p) { return f.path < p; });
+  return it != e.data.end() && it->path == path ? &*it : nullptr;
+}
+
+bool has_descendant(const Envelope& e, std::string_view path) {
+  std::string prefix(path);
+  prefix.push_back('.');
+  const auto it = std::lower_bound(e.data.begin(), e.data.end(), prefix,
+                                   [](const Field& f, const std::string& p) { return f.path < p; });
+  return it != e.data.end() && it->path.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Minified JSON as written by the condition loader, so equal values compare equal as text.
+std::string canonical(std::string_view json) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded()) return std::string(json);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_quote(std::string_view s) {
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Returns an empty string when the condition holds, else why not (never the value itself).
+std::string failure(const Condition& c, const Envelope& e) {
+  std::optional<std::string> actual;  // canonical JSON of the fact, when present
+  if (c.fact == "classification") {
+    if (c.op == Op::at_most) {
+      const auto cls = parse_classification(e.classification);
+      if (cls && *cls <= c.at_most) return {};
+      return c.describe() + " not met (classification is " +
+             (cls ? std::string(to_string(*cls)) : "unrecognised") + ")";
+    }
+    actual = json_quote(e.classification);
+  } else if (c.fact == "subject.role") {
+    actual = json_quote(e.subject.role);
+  } else if (c.fact == "case.owner") {
+    actual = json_quote(e.case_ref.owner);
+  } else if (c.fact == "type") {
+    actual = json_quote(e.type);
+  } else {
+    const std::string_view path = std::string_view(c.fact).substr(5);  // after "data."
+    if (c.op == Op::present) {
+      const bool present = find_field(e, path) || has_descendant(e, path);
+      if (present == (c.values[0] == "true")) return {};
+      return c.describe() + " not met (field " + (present ? "present" : "absent") + ")";
+    }
+    if (const Field* f = find_field(e, path)) {
+      actual = std::find(c.values.begin(), c.values.end(), f->json) != c.values.end()
+                   ? f->json
+                   : canonical(f->json);
+    }
+  }
+  if (c.op == Op::present) {
+    // Header facts are always present; an empty string counts as absent.
+    const bool present = actual && *actual != "\"\"";
+    if (present == (c.values[0] == "true")) return {};
+    return c.describe() + " not met";
+  }
+  if (!actual) {
+    if (c.op == Op::not_equals) return {};
+    return c.describe() + " not met (field absent)";
+  }
+  const bool in = std::find(c.values.begin(), c.values.end(), *actual) != c.values.end();
+  if (c.op == Op::not_equals ? !in : in) return {};
+  return c.describe() + " not met (value differs)";
+}
+
+// Why a candidate does not grant, or empty if it does.
+std::string refusal(const Agreement& a, const Flow& f, const Envelope& e, Instant now) {
+  const std::string who = a.label() + " flow `" + f.name + "`: ";
+  if (a.status != Status::active) return who + "agreement is " + std::string(to_string(a.status));
+  if (now < a.valid_from)
+    return who + "not yet in force (valid_from " + format_instant(a.valid_from) + ")";
+  if (now >= a.valid_until)
+    return who + "validity ended (valid_until " + format_instant(a.valid_until) + ")";
+  const auto cls = parse_classification(e.classification);
+  if (!cls || *cls > a.max_classification) {
+    return who + "classification " + (cls ? std::string(to_string(*cls)) : "unrecognised") +
+           " exceeds the agreement's maximum " + std::string(to_string(a.max_classification));
+  }
+  for (const Condition& c : f.when) {
+    std::string why = failure(c, e);
+    if (!why.empty()) return who + "condition " + why;
+  }
+  return {};
+}
+
+void grant(Decision& d, const AgreementSet& set, AgreementSet::Candidate c) {
+  const Agreement& a = set.agreements()[c.agreement];
+  const Flow& f = a.flows[c.flow];
+  const AgreementSet::FlowIndex& index = set.flow_index(c);
+  d.allowed = true;
+  d.agreement = &a;
+  d.agreement_id = a.id;
+  d.agreement_version = a.version;
+  d.flow = f.name;
+  d.reasons.insert(d.reasons.begin(), "allowed by " + a.label() + " flow `" + f.name + "`");
+  for (FieldDecision& fd : d.fields) {
+    fd.rule = index.resolve(fd.path);
+    fd.action = fd.rule ? fd.rule->action : Action::drop;
+    if (fd.action == Action::encrypt) d.requires_encryption = true;
+  }
+}
+
+Decision evaluate(const Envelope& e, const std::vector<AgreementSet::Candidate>& candidates,
+                  const AgreementSet& set, Instant now, Mode mode) {
+  Decision d;
+  d.fields.reserve(e.data.size());
+  for (const Field& f : e.data) d.fields.push_back(FieldDecision{f.path, Action::drop, nullptr});
+  for (const AgreementSet::Candidate& c : candidates) {
+    const Agreement& a = set.agreements()[c.agreement];
+    if (a.mode != mode) continue;
+    std::string why = refusal(a, a.flows[c.flow], e, now);
+    if (why.empty()) {
+      grant(d, set, c);
+      return d;
+    }
+    d.reasons.push_back(std::move(why));
+  }
+  return d;
+}
+
+}  // namespace
+
+std::size_t Decision::count(Action action) const {
+  return static_cast<std::size_t>(std::count_if(
+      fields.begin(), fields.end(), [&](const FieldDecision& f) { return f.action == action; }));
+}
+
+Decision decide(const Envelope& envelope, std::string_view sender, std::string_view recipient,
+                const AgreementSet& set, Instant now) {
+  const auto* candidates = set.candidates(sender, recipient, envelope.type);
+  if (!candidates) {
+    Decision d;
+    for (const Field& f : envelope.data)
+      d.fields.push_back(FieldDecision{f.path, Action::drop, nullptr});
+    d.reasons.push_back("no agreement has a flow from " + std::string(sender) + " to " +
+                        std::string(recipient) + " for " + envelope.type);
+    return d;
+  }
+  Decision d = evaluate(envelope, *candidates, set, now, Mode::enforce);
+  if (!d.allowed && d.reasons.empty()) {
+    d.reasons.push_back("only shadow-mode agreements cover " + std::string(sender) + " to " +
+                        std::string(recipient) + " for " + envelope.type);
+  }
+  const bool any_shadow = std::any_of(candidates->begin(), candidates->end(), [&](auto c) {
+    return set.agreements()[c.agreement].mode == Mode::shadow;
+  });
+  if (any_shadow) d.shadow.push_back(evaluate(envelope, *candidates, set, now, Mode::shadow));
+  return d;
+}
+
+std::vector<std::string> recipients_for(const Envelope& envelope, std::string_view sender,
+                                        const AgreementSet& set, Instant now) {
+  std::vector<std::string> out;
+  const auto* routes = set.routes(sender, envelope.type);
+  if (!routes) return out;
+  for (const AgreementSet::Route& r : *routes) {
+    const Agreement& a = set.agreements()[r.candidate.agreement];
+    if (a.mode == Mode::enforce && a.in_force(now)) out.push_back(r.recipient);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace accord::agreements

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A short case journey across the sample London agencies: referral → arrest → charge →
+# hearing listed → outcome. Starts its own gateway (port chosen by the OS, fresh data under
+# var/demo/), sends each update with the accord CLI as the agency that owns it, then shows
+# what every agency received. Run through `scripts/run-gateway.sh --demo` (which builds first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+cli=build/tools/accord/accord
+demo=var/demo
+rm -rf "$demo" && mkdir -p "$demo"
+
+# The sample config with a free port and the demo's own data directory.
+sed -e "s#port: 8443#port: 0#" \
+    -e "s#\.\./#$root/#g" \
+    -e "s#^vocabulary: #vocabulary: $root/config/#" \
+    -e "s#^agencies: #agencies: $root/config/#" \
+    -e "s#^agreements: #agreements: $root/config/#" \
+    -e "s#/var/london/#/var/demo/#g" \
+    -e "s#level: info#level: warn#" config/london.yaml > "$demo/gateway.yaml"
+
+build/gateway/app/accord-gateway --config "$demo/gateway.yaml" --ready-file "$demo/ready" \
+    2> "$demo/gateway.log" &
+gateway_pid=$!
+trap 'kill -TERM $gateway_pid 2>/dev/null; wait $gateway_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do [ -s "$demo/ready" ] && break; sleep 0.05; done
+[ -s "$demo/ready" ] || { echo "the gateway did not start:"; cat "$demo/gateway.log"; exit 1; }
+port=$(sed -E 's/.*"port": ([0-9]+).*/\1/' "$demo/ready")
+export ACCORD_GATEWAY=127.0.0.1:$port
+echo "gateway on 127.0.0.1:$port (log: $demo/gateway.log)"
+echo
+
+step() {  # step AGENCY FILE WHAT
+  printf '── %s sends %s\n' "$1" "$3"
+  "$cli" send --as "$1" "config/demo/$2" || true
+  echo
+}
+step police.met   01-police-referral-created.json "referral.created (victim referral with safe-contact details)"
+step police.met   02-police-suspect-arrested.json "suspect.arrested"
+step cps.london   03-cps-charge-decided.json      "charge.decided"
+step court.london 04-court-hearing-listed.json    "hearing.listed (to the Witness Care Unit)"
+step wcu.met      05-wcu-hearing-listed.json      "hearing.listed (WCU informs Victim Support)"
+step court.london 06-court-case-outcome.json      "case.outcome (to the Witness Care Unit)"
+step wcu.met      07-wcu-case-outcome.json        "case.outcome (WCU informs Victim Support)"
+
+for agency in wcu.met provider.lvws provider.survivors-uk cps.london police.met; do
+  printf '══ mailbox of %s\n' "$agency"
+  "$cli" inbox --as "$agency" --ack
+  echo
+done
+echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
+"$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Command 1 of the README: from a fresh Debian 12 machine to the gateway running its main
+# job — the sample London agencies and agreements, embedded storage under var/london/.
+#   scripts/run-gateway.sh          run the gateway in the foreground (Ctrl-C drains and stops)
+#   scripts/run-gateway.sh --demo   start it, play a case journey across the agencies, stop
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/install-deps.sh
+echo "building accord-gateway and accord (first run takes a few minutes)..."
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build --target accord-gateway accord -j"$(nproc)" >/dev/null
+certs/gen-dev-pki.sh certs/out police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london >/dev/null
+mkdir -p var/london
+
+if [ "${1:-}" = "--demo" ]; then
+  exec scripts/demo.sh
+fi
+
+cat <<MSG
+Accord gateway — sample London deployment (config/london.yaml)
+  agencies:   police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london
+  storage:    $root/var/london/spool.db
+  send a first case update (as the Metropolitan Police):
+    build/tools/accord/accord send --as police.met tests/data/envelope/referral_created.json
+  read Victim Support's mailbox:
+    build/tools/accord/accord inbox --as provider.lvws
+  a whole case journey: scripts/run-gateway.sh --demo
+MSG
+exec build/gateway/app/accord-gateway --config config/london.yaml

@@ -1,0 +1,310 @@
+// The gateway end to end in one process: real mTLS on loopback, the sample London
+// agreements, the SQLite spool in a temp dir.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace accord::test {
+namespace {
+
+using boost::beast::http::verb;
+using nlohmann::json;
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(); }
+
+  void start(const std::string& extra_yaml = {}) {
+    gateway_.reset();
+    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, extra_yaml));
+  }
+
+  client::HttpResult call(const std::string& who, verb method, const std::string& target,
+                          const std::string& body = {},
+                          const std::string& content_type = "application/json") {
+    auto client = make_client(who, gateway_->port());
+    auto result = client->request(method, target, body, content_type);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value() : client::HttpResult{};
+  }
+
+  static json body_of(const client::HttpResult& result) {
+    return json::parse(result.body, nullptr, false);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<InProcessGateway> gateway_;
+};
+
+TEST_F(GatewayTest, HealthzAnswersAnyVerifiedPeer) {
+  for (const std::string who : {"police.met", "admin", "auditor"}) {
+    const auto result = call(who, verb::get, "/healthz");
+    EXPECT_EQ(result.status, 200u) << who;
+    EXPECT_EQ(body_of(result)["status"], "ok");
+  }
+}
+
+struct Refusal {
+  std::string name;
+  std::string who;
+  verb method;
+  std::string target;
+  std::string body;
+  std::string content_type;
+  unsigned status;
+  std::string code;
+};
+
+class GatewayRefusalTest : public GatewayTest, public ::testing::WithParamInterface<Refusal> {};
+
+TEST_P(GatewayRefusalTest, AnswersWithStatusAndCode) {
+  const auto& row = GetParam();
+  const auto result = call(row.who, row.method, row.target, row.body, row.content_type);
+  EXPECT_EQ(result.status, row.status) << result.body;
+  const auto body = body_of(result);
+  ASSERT_TRUE(body.is_object()) << result.body;
+  EXPECT_EQ(body["error"]["code"], row.code) << result.body;
+  EXPECT_TRUE(body["error"]["message"].is_string());
+}
+
+const std::string kValidButUnknownType =
+    R"({"id":"x1","type":"no.such_event","case":{"urn":"01AB1234521","owner":"police.met"},)"
+    R"("subject":{"role":"victim","ref":"V-1"},"occurred_at":"2026-11-20T09:30:00Z",)"
+    R"("classification":"OFFICIAL","data":{}})";
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, GatewayRefusalTest,
+    ::testing::Values(Refusal{"wrong_content_type", "police.met", verb::post, "/v1/messages", "{}",
+                              "text/plain", 415, "unsupported_media_type"},
+                      Refusal{"not_json", "police.met", verb::post, "/v1/messages", "{nope",
+                              "application/json", 400, "invalid_json"},
+                      Refusal{"array", "police.met", verb::post, "/v1/messages", "[]",
+                              "application/json", 422, "not_an_object"},
+                      Refusal{"missing_fields", "police.met", verb::post, "/v1/messages",
+                              R"({"id":"a"})", "application/json", 422, "missing_field"},
+                      Refusal{"unknown_event", "police.met", verb::post, "/v1/messages",
+                              kValidButUnknownType, "application/json", 422, "unknown_event_type"},
+                      Refusal{"admin_cannot_submit", "admin", verb::post, "/v1/messages", "{}",
+                              "application/json", 403, "forbidden"},
+                      Refusal{"auditor_has_no_inbox", "auditor", verb::get, "/v1/inbox", "", "",
+                              403, "forbidden"},
+                      Refusal{"agency_cannot_scrape_metrics", "police.met", verb::get, "/metrics",
+                              "", "", 403, "forbidden"},
+                      Refusal{"unknown_path", "police.met", verb::get, "/v2/anything", "", "", 404,
+                              "not_found"},
+                      Refusal{"wrong_method", "police.met", verb::get, "/v1/messages", "", "", 405,
+                              "method_not_allowed"},
+                      Refusal{"bad_inbox_query", "police.met", verb::get, "/v1/inbox?max=abc", "",
+                              "", 400, "invalid_query"},
+                      Refusal{"unknown_inbox_param", "police.met", verb::get,
+                              "/v1/inbox?colour=red", "", "", 400, "invalid_query"},
+                      Refusal{"ack_unknown", "police.met", verb::post, "/v1/inbox/999999/ack", "",
+                              "", 404, "not_found"},
+                      Refusal{"ack_not_a_number", "police.met", verb::post, "/v1/inbox/abc/ack", "",
+                              "", 404, "not_found"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST_F(GatewayTest, OversizedBodyIs413) {
+  const std::string huge(300 * 1024, 'x');
+  const auto result = call("police.met", verb::post, "/v1/messages", huge);
+  EXPECT_EQ(result.status, 413u);
+}
+
+TEST_F(GatewayTest, TlsRefusesBadClientCertificates) {
+  const auto& pki = Pki::get();
+  struct Row {
+    std::string name, cert, key, ca;
+  };
+  const std::vector<Row> rows = {
+      {"no_certificate", "", "", pki.file("ca.pem")},
+      {"unknown_ca", pki.file("rogue.pem"), pki.file("rogue.key"), pki.file("ca.pem")},
+      {"revoked", pki.file("revoked.pem"), pki.file("revoked.key"), pki.file("ca.pem")},
+      {"expired", pki.file("expired.pem"), pki.file("expired.key"), pki.file("ca.pem")},
+  };
+  for (const auto& row : rows) {
+    auto options = client_options("", gateway_->port());
+    options.cert = row.cert;
+    options.key = row.key;
+    auto client = client::HttpsClient::create(options);
+    ASSERT_TRUE(client.ok()) << row.name;
+    auto result = client.value()->request(verb::get, "/healthz");
+    EXPECT_FALSE(result.ok() && result.value().status == 200) << row.name << " was let in";
+  }
+  // Each refusal is counted by reason.
+  const auto metrics = call("admin", verb::get, "/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  for (const std::string reason : {"no_certificate", "unknown_ca", "revoked", "expired"}) {
+    EXPECT_NE(metrics.body.find("accord_tls_handshake_failures_total{reason=\"" + reason + "\"}"),
+              std::string::npos)
+        << reason << "\n"
+        << metrics.body;
+  }
+}
+
+TEST_F(GatewayTest, RateLimitAnswers429WithRetryAfter) {
+  start("limits: {rate_per_agency: 1, rate_burst: 2}\n");
+  auto client = make_client("police.met", gateway_->port());
+  unsigned last = 0;
+  std::map<std::string, std::string> headers;
+  for (int i = 0; i < 5 && last != 429; ++i) {
+    auto result = client->request(verb::post, "/v1/messages", "{}");
+    ASSERT_TRUE(result.ok());
+    last = result.value().status;
+    headers = result.value().headers;
+  }
+  EXPECT_EQ(last, 429u);
+  EXPECT_EQ(headers["retry-after"], "1");
+}
+
+TEST_F(GatewayTest, MetricsNeedAdminAndShowCounters) {
+  ASSERT_EQ(call("police.met", verb::get, "/healthz").status, 200u);
+  const auto result = call("admin", verb::get, "/metrics");
+  ASSERT_EQ(result.status, 200u);
+  EXPECT_NE(result.body.find("accord_messages_accepted_total"), std::string::npos);
+  EXPECT_NE(result.body.find("accord_http_requests_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accord::test
+
+namespace accord::test {
+namespace {
+
+class GatewayFlowTest : public GatewayTest {
+ protected:
+  // Leases the recipient's whole inbox.
+  json inbox(const std::string& recipient) {
+    const auto result = call(recipient, verb::get, "/v1/inbox?max=100");
+    EXPECT_EQ(result.status, 200u) << result.body;
+    return body_of(result)["messages"];
+  }
+  std::string arrested_ = read_source_file("tests/data/integration/suspect_arrested.json");
+};
+
+TEST_F(GatewayFlowTest, SameMessageReachesTwoRecipientsWithDifferentFields) {
+  const auto result = call("police.met", verb::post, "/v1/messages", arrested_);
+  ASSERT_EQ(result.status, 202u) << result.body;
+  const auto answer = body_of(result);
+  EXPECT_EQ(answer["id"], "met-arr-2026-000418");
+  EXPECT_EQ(answer["recipients"], json::array({"provider.lvws", "wcu.met"}));
+
+  // Witness Care: victim data masked/generalised, needs and officer dropped.
+  const auto wcu = inbox("wcu.met");
+  ASSERT_EQ(wcu.size(), 1u);
+  EXPECT_EQ(wcu[0]["sender"], "police.met");
+  EXPECT_EQ(wcu[0]["message_id"], "met-arr-2026-000418");
+  const auto& wcu_data = wcu[0]["envelope"]["data"];
+  EXPECT_EQ(wcu_data["victim"]["dob"], "1987");
+  EXPECT_EQ(wcu_data["victim"]["contact"]["phone"], "*********123");  // keep_last: 3
+  EXPECT_EQ(wcu_data["arrest"]["custody"], "Southwark custody suite");
+  EXPECT_FALSE(wcu_data.contains("needs"));
+  EXPECT_FALSE(wcu_data.contains("officer"));
+
+  // Victim Support: no victim data at all, the arrest facts only.
+  const auto lvws = inbox("provider.lvws");
+  ASSERT_EQ(lvws.size(), 1u);
+  const auto& lvws_data = lvws[0]["envelope"]["data"];
+  EXPECT_FALSE(lvws_data.contains("victim"));
+  EXPECT_FALSE(lvws_data.contains("officer"));
+  EXPECT_EQ(lvws_data["arrest"]["next_step"], "interview");
+
+  // The sender and uninvolved agencies have nothing.
+  EXPECT_TRUE(inbox("police.met").empty());
+  EXPECT_TRUE(inbox("provider.survivors-uk").empty());
+}
+
+TEST_F(GatewayFlowTest, ResubmissionIsIdempotentAndReuseIsAConflict) {
+  const auto first = call("police.met", verb::post, "/v1/messages", arrested_);
+  ASSERT_EQ(first.status, 202u);
+  const auto again = call("police.met", verb::post, "/v1/messages", arrested_);
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(body_of(again)["duplicate"], true);
+  EXPECT_EQ(body_of(again)["received_at"], body_of(first)["received_at"]);
+  EXPECT_EQ(inbox("wcu.met").size(), 1u) << "a resubmission stored a second copy";
+
+  auto changed = json::parse(arrested_);
+  changed["data"]["arrest"]["next_step"] = "released";
+  const auto conflict = call("police.met", verb::post, "/v1/messages", changed.dump());
+  EXPECT_EQ(conflict.status, 409u);
+  EXPECT_EQ(body_of(conflict)["error"]["code"], "id_conflict");
+
+  // The same id from another sender is another message (ids are per sender), but this
+  // sender has no agreement for it: refused, with reasons.
+  const auto other = call("cps.london", verb::post, "/v1/messages", arrested_);
+  EXPECT_EQ(other.status, 422u) << other.body;
+  EXPECT_EQ(body_of(other)["error"]["code"], "not_permitted");
+}
+
+TEST_F(GatewayFlowTest, DeniedFlowIsRefusedWithReasons) {
+  // police.met → providers: a referral without consent fails every agreement's condition.
+  auto referral = json::parse(read_source_file("tests/data/envelope/referral_created.json"));
+  referral["data"]["consent"]["referral"] = "refused";
+  const auto result = call("police.met", verb::post, "/v1/messages", referral.dump());
+  EXPECT_EQ(result.status, 422u) << result.body;
+  const auto body = body_of(result);
+  EXPECT_EQ(body["error"]["code"], "not_permitted");
+  ASSERT_TRUE(body["error"]["details"].is_array()) << result.body;
+  EXPECT_FALSE(body["error"]["details"].empty());
+  for (const auto& detail : body["error"]["details"]) {
+    EXPECT_FALSE(detail["reason"].get<std::string>().empty());
+  }
+  EXPECT_TRUE(inbox("provider.lvws").empty());
+}
+
+TEST_F(GatewayFlowTest, EncryptFlowsAreNotDeliveredInClear) {
+  // The referral flow encrypts safe-contact fields: until field encryption exists the
+  // copy is withheld rather than delivered in clear.
+  const auto referral = read_source_file("tests/data/envelope/referral_created.json");
+  const auto result = call("police.met", verb::post, "/v1/messages", referral);
+  const auto body = body_of(result);
+  if (result.status == 202u) {
+    for (const auto& recipient : body["recipients"]) {
+      for (const auto& message : inbox(recipient.get<std::string>())) {
+        EXPECT_EQ(message["envelope"].dump().find("07700 900123"), std::string::npos)
+            << recipient << " received a protected field in clear";
+      }
+    }
+  } else {
+    EXPECT_EQ(result.status, 422u) << result.body;
+  }
+  EXPECT_NE(result.body.find("encryption"), std::string::npos) << result.body;
+}
+
+TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {
+  ASSERT_EQ(call("police.met", verb::post, "/v1/messages", arrested_).status, 202u);
+  // A short lease: the copy is hidden while leased, then comes back with attempts + 1.
+  const auto first = call("wcu.met", verb::get, "/v1/inbox?max=10&lease_seconds=1");
+  auto messages = body_of(first)["messages"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["attempts"], 1);
+  const std::string delivery = messages[0]["delivery_id"];
+  EXPECT_TRUE(inbox("wcu.met").empty()) << "a leased copy was handed out twice";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  messages = inbox("wcu.met");
+  ASSERT_EQ(messages.size(), 1u) << "an expired lease did not redeliver";
+  EXPECT_EQ(messages[0]["attempts"], 2);
+  EXPECT_EQ(messages[0]["delivery_id"], delivery);
+
+  // Another agency cannot ack it; the owner can, twice.
+  EXPECT_EQ(call("provider.lvws", verb::post, "/v1/inbox/" + delivery + "/ack").status, 404u);
+  const auto ack = call("wcu.met", verb::post, "/v1/inbox/" + delivery + "/ack");
+  EXPECT_EQ(ack.status, 200u);
+  EXPECT_EQ(body_of(ack)["status"], "acked");
+  const auto again = call("wcu.met", verb::post, "/v1/inbox/" + delivery + "/ack");
+  EXPECT_EQ(body_of(again)["status"], "already_acked");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(inbox("wcu.met").empty()) << "an acked copy came back";
+}
+
+TEST_F(GatewayFlowTest, CopiesSurviveARestart) {
+  ASSERT_EQ(call("police.met", verb::post, "/v1/messages", arrested_).status, 202u);
+  start();  // same data directory, new process state
+  EXPECT_EQ(inbox("wcu.met").size(), 1u);
+  EXPECT_EQ(inbox("provider.lvws").size(), 1u);
+}
+
+}  // namespace
+}  // namespace accord::test

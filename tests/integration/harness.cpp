@@ -1,0 +1,207 @@
+#include "harness.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace accord::test {
+namespace fs = std::filesystem;
+
+std::string source_dir() {
+  const char* dir = std::getenv("ACCORD_SOURCE_DIR");
+  if (!dir) throw std::runtime_error("ACCORD_SOURCE_DIR is not set (run the tests with ctest)");
+  return dir;
+}
+
+std::string binary_dir() {
+  const char* dir = std::getenv("ACCORD_BINARY_DIR");
+  if (!dir) throw std::runtime_error("ACCORD_BINARY_DIR is not set (run the tests with ctest)");
+  return dir;
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "accord-it-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+Pki::Pki() : dir_(std::make_unique<TempDir>()) {
+  const auto result = run_command(source_dir() + "/certs/gen-dev-pki.sh " + dir_->path() +
+                                  " police.met cps.london wcu.met provider.lvws "
+                                  "provider.survivors-uk probation.london court.london");
+  if (result.status != 0) throw std::runtime_error("gen-dev-pki.sh failed: " + result.output);
+}
+
+const Pki& Pki::get() {
+  static const Pki pki;
+  return pki;
+}
+
+std::string write_config(const TempDir& dir, const std::string& extra_yaml,
+                         const std::string& agreements_dir) {
+  const auto& pki = Pki::get();
+  const std::string config = source_dir() + "/config";
+  std::ofstream out(dir.file("gateway.yaml"));
+  out << "listen: {address: 127.0.0.1, port: 0}\n"
+      << "threads: 2\n"
+      << "tls:\n"
+      << "  ca: " << pki.file("ca.pem") << "\n"
+      << "  crl: " << pki.file("crl.pem") << "\n"
+      << "  cert: " << pki.file("server.pem") << "\n"
+      << "  key: " << pki.file("server.key") << "\n"
+      << "storage: {backend: sqlite, path: " << dir.file("spool.db") << "}\n"
+      << "vocabulary: " << config << "/vocabulary.yaml\n"
+      << "agencies: " << config << "/agencies.yaml\n"
+      << "agreements: " << (agreements_dir.empty() ? config + "/agreements" : agreements_dir)
+      << "\n"
+      << "pseudonym_key: " << dir.file("pseudonym.key") << "\n"
+      << "log: {level: warn}\n"
+      << extra_yaml;
+  return dir.file("gateway.yaml");
+}
+
+client::ClientOptions client_options(const std::string& who, std::uint16_t port) {
+  const auto& pki = Pki::get();
+  client::ClientOptions options;
+  options.port = port;
+  options.ca = pki.file("ca.pem");
+  if (who == "admin" || who == "auditor") {
+    options.cert = pki.file(who + ".pem");
+    options.key = pki.file(who + ".key");
+  } else if (!who.empty()) {
+    options.cert = pki.agency_cert(who);
+    options.key = pki.agency_key(who);
+  }
+  options.timeout = std::chrono::milliseconds(15'000);
+  return options;
+}
+
+std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::uint16_t port) {
+  auto client = client::HttpsClient::create(client_options(who, port));
+  if (!client.ok()) throw std::runtime_error("client: " + client.error().message);
+  return std::move(client.value());
+}
+
+InProcessGateway::InProcessGateway(const std::string& config_path) {
+  auto config = app::load_config(config_path);
+  if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
+  auto gateway = app::Gateway::create(std::move(config.value()));
+  if (!gateway.ok()) {
+    throw std::runtime_error("gateway: " + gateway.error().message + " " + gateway.error().path);
+  }
+  gateway_ = std::move(gateway.value());
+  if (auto status = gateway_->start(); !status.ok()) {
+    throw std::runtime_error("start: " + status.error().message);
+  }
+}
+
+InProcessGateway::~InProcessGateway() {
+  gateway_->stop();
+}
+
+GatewayProcess::GatewayProcess(std::string config_path)
+    : config_path_(std::move(config_path)), ready_file_(config_path_ + ".ready") {}
+
+GatewayProcess::~GatewayProcess() {
+  if (pid_ > 0) kill9();
+}
+
+bool GatewayProcess::start(std::chrono::milliseconds timeout) {
+  std::error_code ec;
+  fs::remove(ready_file_, ec);
+  const std::string binary = binary_dir() + "/gateway/app/accord-gateway";
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    execl(binary.c_str(), binary.c_str(), "--config", config_path_.c_str(), "--ready-file",
+          ready_file_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::ifstream in(ready_file_);
+    if (in) {
+      const auto ready = nlohmann::json::parse(in, nullptr, false);
+      if (!ready.is_discarded() && ready.contains("port")) {
+        port_ = ready["port"].get<std::uint16_t>();
+        return true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill9();
+  return false;
+}
+
+void GatewayProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int GatewayProcess::terminate(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill9();
+  return -1;
+}
+
+std::string read_source_file(const std::string& relative_path) {
+  std::ifstream in(source_dir() + "/" + relative_path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + relative_path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string with_id(const std::string& envelope_json, const std::string& id) {
+  auto json = nlohmann::json::parse(envelope_json);
+  json["id"] = id;
+  return json.dump();
+}
+
+}  // namespace accord::test

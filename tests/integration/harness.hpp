@@ -1,0 +1,106 @@
+// Integration harness: a development PKI made by certs/gen-dev-pki.sh, a gateway config
+// pointing at the repo's sample vocabulary, agencies and agreements, the real gateway
+// (in-process or as a child process on port 0) and real mTLS clients.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/app/gateway.hpp"
+#include "accord/client/https_client.hpp"
+
+namespace accord::test {
+
+std::string source_dir();  // ACCORD_SOURCE_DIR
+std::string binary_dir();  // ACCORD_BINARY_DIR
+
+// A fresh temporary directory, removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The development PKI for the London sample agencies, made once per test process.
+class Pki {
+ public:
+  static const Pki& get();
+  std::string file(const std::string& name) const { return dir_->file(name); }
+  std::string agency_cert(const std::string& id) const { return file("agency-" + id + ".pem"); }
+  std::string agency_key(const std::string& id) const { return file("agency-" + id + ".key"); }
+
+ private:
+  Pki();
+  std::unique_ptr<TempDir> dir_;
+};
+
+// Writes a gateway config into `dir` (spool at dir/spool.db) and returns its path.
+// `extra_yaml` is appended verbatim (e.g. a limits: block).
+std::string write_config(const TempDir& dir, const std::string& extra_yaml = {},
+                         const std::string& agreements_dir = {});
+
+// Client options for an agency (or "admin"/"auditor") against a local port.
+client::ClientOptions client_options(const std::string& who, std::uint16_t port);
+std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::uint16_t port);
+
+// The real gateway in this process, on port 0.
+class InProcessGateway {
+ public:
+  explicit InProcessGateway(const std::string& config_path);
+  ~InProcessGateway();
+  std::uint16_t port() const { return gateway_->port(); }
+  app::Gateway& gateway() { return *gateway_; }
+  void stop() { gateway_->stop(); }
+
+ private:
+  std::unique_ptr<app::Gateway> gateway_;
+};
+
+// The real accord-gateway binary as a child process, on port 0.
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(std::string config_path);
+  ~GatewayProcess();
+  // Starts and waits (up to `timeout`) for the ready file; false on failure.
+  bool start(std::chrono::milliseconds timeout = std::chrono::milliseconds(20'000));
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  void kill9();
+  // SIGTERM, then waits; returns the exit status (or -1 on timeout / signal).
+  int terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(20'000));
+  bool running() const { return pid_ > 0; }
+
+ private:
+  std::string config_path_;
+  std::string ready_file_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// Runs a command line, returns {exit status, stdout+stderr}.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
+// Reads a file from the repo (tests/data/...).
+std::string read_source_file(const std::string& relative_path);
+
+// An envelope from the sample referral with another id.
+std::string with_id(const std::string& envelope_json, const std::string& id);
+
+}  // namespace accord::test

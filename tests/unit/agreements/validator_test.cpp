@@ -1,0 +1,214 @@
+#include "accord/agreements/validator.hpp"
+
+#include <gtest/gtest.h>
+
+#include "accord/agreements/loader.hpp"
+#include "fixtures.hpp"
+
+namespace accord::agreements {
+namespace {
+
+using testing::base_yaml;
+using testing::pos_of;
+using testing::replace;
+
+const Instant kNow = testing::at("2026-06-01T12:00:00Z");
+
+std::vector<Diagnostic> check(const std::vector<std::string>& texts, Instant now = kNow) {
+  std::vector<Agreement> set;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    set.push_back(testing::load(texts[i], "f" + std::to_string(i) + ".yaml"));
+  }
+  return validate(set, testing::directory(), testing::vocabulary(), now);
+}
+
+TEST(Validator, BaseAgreementIsClean) {
+  EXPECT_TRUE(check({base_yaml()}).empty());
+}
+
+struct ValidatorRow {
+  const char* name;
+  std::vector<std::string> texts;
+  const char* code;    // "" = no diagnostics at all (negative row)
+  std::string marker;  // position within texts[file]
+  std::size_t file = 0;
+  Severity severity = Severity::error;
+  Instant now = kNow;
+};
+
+std::vector<ValidatorRow> rows() {
+  const std::string b = base_yaml();
+  const std::string field = "      data.offence.category: share\n";
+  auto add_field = [&](std::string_view line, std::string text) {
+    return replace(std::move(text), field, field + std::string(line));
+  };
+  const std::string v2 = replace(b, "version: 1", "version: 2");
+  return {
+      {"unknown_provider",
+       {replace(replace(b, "provider: police.met", "provider: police.nowhere"),
+                "agency: police.met, role: controller",
+                "agency: police.nowhere, role: controller")},
+       "unknown_agency",
+       "police.nowhere"},
+      {"unknown_recipient",
+       {replace(b, "provider.survivors-uk]", "provider.nowhere]")},
+       "unknown_agency",
+       "provider.nowhere"},
+      {"unknown_party",
+       {replace(b, "agency: provider.survivors-uk, role", "agency: provider.x, role")},
+       "unknown_agency",
+       "{agency: provider.x"},
+      {"unknown_retention_agency",
+       {replace(b, "agency: provider.lvws, period", "agency: provider.y, period")},
+       "unknown_agency",
+       "{agency: provider.y"},
+      {"unknown_signatory_agency",
+       {replace(b, "role: SIRO, agency: police.met", "role: SIRO, agency: x.y")},
+       "unknown_agency",
+       "{name: A. Person"},
+      {"unknown_event_type",
+       {replace(b, "[referral.created]", "[referral.made]")},
+       "unknown_event_type",
+       "referral.made"},
+      {"recipient_is_provider",
+       {replace(replace(b, "provider.survivors-uk]", "police.met]"),
+                "  - {agency: provider.survivors-uk, role: processor}\n", "")},
+       "recipient_is_provider",
+       "police.met]"},
+      {"party_missing",
+       {replace(b, "  - {agency: provider.survivors-uk, role: processor}\n", "")},
+       "party_missing",
+       "provider.survivors-uk]"},
+      {"retention_missing",
+       {replace(b,
+                "  - {agency: provider.survivors-uk, period: P1Y, trigger: closed, disposal: "
+                "deletion}\n",
+                "")},
+       "retention_missing",
+       "provider.survivors-uk]"},
+      {"special_category_default_list",
+       {add_field("      data.needs.health.conditions: share\n", b)},
+       "special_category_without_article9",
+       "data.needs.health.conditions"},
+      {"special_category_under_wildcard",
+       {add_field("      data.needs.*: mask\n", b)},
+       "special_category_without_article9",
+       "data.needs.*"},
+      {"special_category_whole_data",
+       {add_field("      data.*: pseudonymise\n", b)},
+       "special_category_without_article9",
+       "data.*"},
+      {"special_category_declared",
+       {add_field("      data.offence.details: share\n",
+                  b + "special_category: [data.offence.details]\n")},
+       "special_category_without_article9",
+       "data.offence.details: share"},
+      {"special_category_with_article9",
+       {add_field("      data.needs.health.conditions: share\n",
+                  replace(b, "  article6: 6(1)(e) public task\n",
+                          "  article6: 6(1)(e) public task\n  article9: 9(2)(g)\n"))},
+       "",
+       ""},
+      {"special_category_with_part3_sensitive",
+       {add_field(
+           "      data.needs.health.conditions: share\n",
+           replace(b, "  article6: 6(1)(e) public task\n",
+                   "  article6: 6(1)(e) public task\n  dpa_part3_sensitive: Sch 8 para 1\n"))},
+       "",
+       ""},
+      {"special_category_dropped", {add_field("      data.needs.health.*: drop\n", b)}, "", ""},
+      {"expired_but_active",
+       {b},
+       "expired",
+       "2027-01-01",
+       0,
+       Severity::error,
+       testing::at("2027-01-01T00:00:00Z")},
+      {"not_yet_expired", {b}, "", "", 0, Severity::error, testing::at("2026-11-30T23:59:59Z")},
+      {"expired_status_expired",
+       {replace(b, "status: active", "status: expired")},
+       "",
+       "",
+       0,
+       Severity::error,
+       testing::at("2027-06-01")},
+      {"review_overdue",
+       {b},
+       "review_overdue",
+       "2026-12-01",
+       0,
+       Severity::warning,
+       testing::at("2026-12-01T00:00:00Z")},
+      {"duplicate_version", {b, b}, "duplicate_version", "1\ntitle", 1},
+      {"overlapping_versions",
+       {b, replace(v2, "valid_from: 2026-01-01", "valid_from: 2026-12-01")},
+       "overlapping_versions",
+       "2026-12-01",
+       1},
+      {"adjacent_versions_do_not_overlap",
+       {b, replace(replace(v2, "valid_from: 2026-01-01", "valid_from: 2027-01-01"),
+                   "valid_until: 2027-01-01", "valid_until: 2028-01-01")},
+       "",
+       ""},
+      {"shadow_version_may_overlap", {b, v2 + "mode: shadow\n"}, "", ""},
+      {"suspended_version_may_overlap",
+       {b, replace(v2, "status: active", "status: suspended")},
+       "",
+       ""},
+      {"contradictory_flows",
+       {b + "  - name: second\n    events: [referral.created]\n    fields:\n"
+            "      data.offence.category: drop\n"},
+       "contradictory_field_action",
+       "data.offence.category: drop"},
+      {"flows_with_different_conditions_may_differ",
+       {b + "  - name: second\n    events: [referral.created]\n    when:\n"
+            "      - {fact: data.consent.referral, equals: explicit}\n    fields:\n"
+            "      data.offence.category: drop\n"},
+       "",
+       ""},
+      {"flows_for_different_recipients_may_differ",
+       {replace(b, "    events: [referral.created]\n",
+                "    events: [referral.created]\n    to: [provider.lvws]\n") +
+        "  - name: second\n    events: [referral.created]\n    to: [provider.survivors-uk]\n    "
+        "fields:\n"
+        "      data.offence.category: drop\n"},
+       "",
+       ""},
+      {"part3_without_competent_authority",
+       {replace(b, "  article6: 6(1)(e) public task", "  dpa_part3: s.31 law enforcement")},
+       "part3_without_competent_authority",
+       "dpa_part3"},
+  };
+}
+
+class ValidatorRows : public ::testing::TestWithParam<ValidatorRow> {};
+
+TEST_P(ValidatorRows, Finds) {
+  const ValidatorRow& row = GetParam();
+  const auto diags = check(row.texts, row.now);
+  std::string all;
+  for (const Diagnostic& d : diags) all += d.to_string() + "\n";
+  if (std::string_view(row.code).empty()) {
+    EXPECT_TRUE(diags.empty()) << all;
+    return;
+  }
+  const Pos want = pos_of(row.texts[row.file], row.marker);
+  bool found = false;
+  for (const Diagnostic& d : diags) {
+    EXPECT_FALSE(d.hint.empty()) << d.to_string();
+    if (d.code == row.code && d.pos == want && d.severity == row.severity &&
+        d.file == "f" + std::to_string(row.file) + ".yaml") {
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << "want " << row.code << " at f" << row.file << ".yaml:" << want.line << ":"
+                     << want.column << "; got:\n"
+                     << all;
+  EXPECT_EQ(has_errors(diags), row.severity == Severity::error) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, ValidatorRows, ::testing::ValuesIn(rows()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace accord::agreements

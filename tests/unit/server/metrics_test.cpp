@@ -1,0 +1,62 @@
+#include "accord/server/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include "accord/testing/metric_value.hpp"
+
+namespace accord::server {
+namespace {
+
+using accord::testing::metric_value;
+
+TEST(Metrics, RenderNamesEveryFamily) {
+  Metrics m;
+  m.handshake_failed("revoked");
+  m.connection_opened();
+  m.connection_rejected("max_connections");
+  m.connection_timed_out("idle");
+  m.http_answered(200);
+  const std::string text = m.render();
+  for (const char* family : {"accord_tls_handshake_failures_total", "accord_connections_total",
+                             "accord_connections_open", "accord_connections_rejected_total",
+                             "accord_connection_timeouts_total", "accord_http_requests_total"}) {
+    EXPECT_NE(text.find(std::string("# TYPE ") + family), std::string::npos) << family;
+  }
+  EXPECT_NE(text.find("accord_tls_handshake_failures_total{reason=\"revoked\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("accord_http_requests_total{code=\"200\"} 1"), std::string::npos) << text;
+}
+
+TEST(Metrics, CountsPerLabelAndGaugeGoesBackDown) {
+  Metrics m;
+  m.handshake_failed("expired");
+  m.handshake_failed("expired");
+  m.handshake_failed("unknown_ca");
+  m.http_answered(413);
+  m.connection_opened();
+  m.connection_opened();
+  m.connection_closed();
+  const auto& r = m.registry();
+  EXPECT_EQ(metric_value(r, "accord_tls_handshake_failures_total", {{"reason", "expired"}}), 2);
+  EXPECT_EQ(metric_value(r, "accord_tls_handshake_failures_total", {{"reason", "unknown_ca"}}), 1);
+  EXPECT_EQ(metric_value(r, "accord_tls_handshake_failures_total", {{"reason", "revoked"}}),
+            std::nullopt);
+  EXPECT_EQ(metric_value(r, "accord_http_requests_total", {{"code", "413"}}), 1);
+  EXPECT_EQ(metric_value(r, "accord_connections_total"), 2);
+  EXPECT_EQ(metric_value(r, "accord_connections_open"), 1);
+}
+
+TEST(Metrics, OtherComponentsAddFamiliesToTheSameRegistry) {
+  Metrics m;
+  prometheus::BuildCounter()
+      .Name("accord_test_things_total")
+      .Help("t")
+      .Register(m.registry())
+      .Add({})
+      .Increment();
+  EXPECT_NE(m.render().find("accord_test_things_total 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accord::server

@@ -1,0 +1,187 @@
+// The writer thread: group commit under concurrent appenders, dedup inside one batch,
+// back-pressure (overloaded) and shutdown.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "spool_test_support.hpp"
+
+namespace accord::spool {
+namespace {
+
+using namespace accord::spool::testing;
+
+TEST(SpoolConcurrency, ManyAppendersEveryHandlerOnceAndBatched) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 1500;
+  constexpr int kTotal = kThreads * kPerThread;
+  TempDir dir;
+  const auto opts = options_for(dir.file("spool.db"));
+  auto spool = open_or_die(opts);
+  ASSERT_NE(spool, nullptr);
+
+  std::vector<std::atomic<int>> calls(kTotal);
+  std::atomic<int> stored{0};
+  std::latch all_done(kTotal);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int n = t * kPerThread + i;
+        spool->append(make_submission("m" + std::to_string(n), {"cps", "wcu"}),
+                      [&, n](Result<AppendResult> r) {
+                        if (r.ok() && r->outcome == AppendOutcome::stored) ++stored;
+                        ++calls[n];
+                        all_done.count_down();
+                      });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  all_done.wait();
+  for (int n = 0; n < kTotal; ++n) ASSERT_EQ(calls[n].load(), 1) << "handler of m" << n;
+  EXPECT_EQ(stored.load(), kTotal);
+  const auto s = spool->stats();
+  EXPECT_EQ(s.appended, kTotal);
+  EXPECT_LT(s.commits, kTotal) << "group commit: fewer transactions than appends";
+  EXPECT_EQ(s.queued_by_recipient,
+            (std::map<std::string, std::int64_t>{{"cps", kTotal}, {"wcu", kTotal}}));
+
+  spool.reset();
+  spool = open_or_die(opts);
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().queued_by_recipient,
+            (std::map<std::string, std::int64_t>{{"cps", kTotal}, {"wcu", kTotal}}));
+}
+
+TEST(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {
+  TempDir dir;
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  Completion<Result<AppendResult>> first, second, third;
+  {
+    WriterGate gate(*spool);  // the three appends below queue up as one batch
+    spool->append(make_submission("m1", {"cps"}), first.handler());
+    spool->append(make_submission("m1", {"cps"}), second.handler());
+    spool->append(make_submission("m1", {"cps"}, "police", "other-hash"), third.handler());
+  }
+  const auto commits_before = spool->stats().commits;
+  auto a = first.get(), b = second.get(), c = third.get();
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->outcome, AppendOutcome::stored);
+  EXPECT_EQ(b->outcome, AppendOutcome::duplicate);
+  EXPECT_EQ(c->outcome, AppendOutcome::conflict);
+  EXPECT_EQ(b->recipients, std::vector<std::string>{"cps"});
+  EXPECT_LE(spool->stats().commits - commits_before, 1);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 1);
+}
+
+TEST(SpoolConcurrency, TwoLeasesInOneBatchNeverShareACopy) {
+  TempDir dir;
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(append_sync(*spool, make_submission("m" + std::to_string(i), {"cps"})).ok());
+  }
+  Completion<Result<std::vector<Delivery>>> one, two;
+  {
+    WriterGate gate(*spool);
+    spool->lease(LeaseRequest{"cps", 3, 100, 1000}, one.handler());
+    spool->lease(LeaseRequest{"cps", 3, 100, 1000}, two.handler());
+  }
+  auto a = one.get(), b = two.get();
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::vector<std::string> ids;
+  for (const auto& d : *a) ids.push_back(d.message_id);
+  for (const auto& d : *b) ids.push_back(d.message_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+}
+
+TEST(SpoolConcurrency, OverloadedBeyondMaxPendingAnsweredAtOnce) {
+  TempDir dir;
+  auto opts = options_for(dir.file("spool.db"));
+  opts.max_pending = 8;
+  auto spool = open_or_die(opts);
+  ASSERT_NE(spool, nullptr);
+  std::atomic<int> stored{0};
+  std::latch queued_done(8);
+  WriterGate gate(*spool);
+  for (int i = 0; i < 8; ++i) {
+    spool->append(make_submission("q" + std::to_string(i), {"cps"}), [&](Result<AppendResult> r) {
+      if (r.ok()) ++stored;
+      queued_done.count_down();
+    });
+  }
+  EXPECT_EQ(spool->stats().pending_operations, 8);
+  bool refused_inline = false;
+  std::string code;
+  spool->append(make_submission("one-too-many", {"cps"}), [&](Result<AppendResult> r) {
+    refused_inline = true;
+    if (!r.ok()) code = r.error().code;
+  });
+  EXPECT_TRUE(refused_inline) << "overloaded must be answered before append returns";
+  EXPECT_EQ(code, "overloaded");
+  gate.open();
+  queued_done.wait();
+  EXPECT_EQ(stored.load(), 8);
+  // Once drained, the refused submission can be retried.
+  auto retry = append_sync(*spool, make_submission("one-too-many", {"cps"}));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->outcome, AppendOutcome::stored);
+}
+
+TEST(SpoolConcurrency, ShutdownDrainsQueuedWorkThenRefuses) {
+  constexpr int kQueued = 500;
+  TempDir dir;
+  const auto opts = options_for(dir.file("spool.db"));
+  auto spool = open_or_die(opts);
+  ASSERT_NE(spool, nullptr);
+  std::atomic<int> stored{0};
+  for (int i = 0; i < kQueued; ++i) {
+    spool->append(make_submission("m" + std::to_string(i), {"cps"}), [&](Result<AppendResult> r) {
+      if (r.ok() && r->outcome == AppendOutcome::stored) ++stored;
+    });
+  }
+  spool->shutdown();
+  EXPECT_EQ(stored.load(), kQueued) << "shutdown() returns after the queue is drained";
+
+  std::vector<std::string> codes;
+  spool->append(make_submission("late", {"cps"}),
+                [&](Result<AppendResult> r) { codes.push_back(r.ok() ? "ok" : r.error().code); });
+  spool->lease(LeaseRequest{"cps", 1, 1, 0}, [&](Result<std::vector<Delivery>> r) {
+    codes.push_back(r.ok() ? "ok" : r.error().code);
+  });
+  spool->ack(AckRequest{"cps", 1, 0},
+             [&](Result<AckOutcome> r) { codes.push_back(r.ok() ? "ok" : r.error().code); });
+  EXPECT_EQ(codes, (std::vector<std::string>{"shutting_down", "shutting_down", "shutting_down"}));
+  spool->shutdown();  // idempotent
+  spool.reset();      // the destructor's shutdown() is a no-op now
+
+  spool = open_or_die(opts);
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), kQueued);
+  auto late = append_sync(*spool, make_submission("late", {"cps"}));
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->outcome, AppendOutcome::stored) << "a refused append stored nothing";
+}
+
+TEST(SpoolConcurrency, DestructorDrainsLikeShutdown) {
+  TempDir dir;
+  const auto opts = options_for(dir.file("spool.db"));
+  std::atomic<int> stored{0};
+  {
+    auto spool = open_or_die(opts);
+    ASSERT_NE(spool, nullptr);
+    for (int i = 0; i < 100; ++i) {
+      spool->append(make_submission("m" + std::to_string(i), {"cps"}),
+                    [&](Result<AppendResult> r) { stored += r.ok() ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(stored.load(), 100);
+}
+
+}  // namespace
+}  // namespace accord::spool

@@ -1,0 +1,127 @@
+// Helpers shared by the spool tests: a temp dir, blocking wrappers around the async API,
+// and a gate that holds the writer thread so tests can build a batch deterministically.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accord/spool/sqlite_spool.hpp"
+
+namespace accord::spool::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/accord-spool-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline SqliteSpoolOptions options_for(const std::string& path) {
+  SqliteSpoolOptions o;
+  o.path = path;
+  return o;
+}
+
+inline std::unique_ptr<Spool> open_or_die(const SqliteSpoolOptions& o) {
+  auto r = open_sqlite_spool(o);
+  if (!r.ok()) {
+    ADD_FAILURE() << "open " << o.path << ": " << r.error().code << " " << r.error().message;
+    return nullptr;
+  }
+  return std::move(r).value();
+}
+
+// Payload bytes include a NUL so binary-safety is exercised everywhere.
+inline std::string payload_for(const std::string& id, const std::string& recipient) {
+  return id + std::string(1, '\0') + recipient;
+}
+
+inline Submission make_submission(std::string id, const std::vector<std::string>& recipients,
+                                  std::string sender = "police", std::string hash = "h1",
+                                  std::int64_t received_at_ms = 1000) {
+  Submission s;
+  s.sender = std::move(sender);
+  s.message_id = std::move(id);
+  s.content_hash = std::move(hash);
+  s.event_type = "hearing.scheduled";
+  s.case_urn = "urn:accord:case:police:42";
+  s.received_at_ms = received_at_ms;
+  for (const auto& r : recipients) s.copies.push_back({r, payload_for(s.message_id, r)});
+  return s;
+}
+
+// The promise is shared with the handler so it outlives set_value() on the writer thread.
+template <typename T>
+struct Completion {
+  std::shared_ptr<std::promise<T>> promise = std::make_shared<std::promise<T>>();
+  auto handler() {
+    return [p = promise](T r) { p->set_value(std::move(r)); };
+  }
+  T get() { return promise->get_future().get(); }
+};
+
+inline Result<AppendResult> append_sync(Spool& spool, Submission s) {
+  Completion<Result<AppendResult>> c;
+  spool.append(std::move(s), c.handler());
+  return c.get();
+}
+
+inline Result<std::vector<Delivery>> lease_sync(Spool& spool, LeaseRequest req) {
+  Completion<Result<std::vector<Delivery>>> c;
+  spool.lease(std::move(req), c.handler());
+  return c.get();
+}
+
+inline Result<AckOutcome> ack_sync(Spool& spool, AckRequest req) {
+  Completion<Result<AckOutcome>> c;
+  spool.ack(std::move(req), c.handler());
+  return c.get();
+}
+
+// Holds the writer thread inside a handler (tests only: real handlers must not block), so
+// the operations queued meanwhile form the next batch. Its own append may fail (full disk).
+class WriterGate {
+ public:
+  explicit WriterGate(Spool& spool) : released_(release_.get_future().share()) {
+    auto entered = std::make_shared<std::promise<void>>();
+    auto entered_f = entered->get_future();
+    spool.lease(LeaseRequest{"gate", 1, 1, 0},
+                [entered, r = released_](Result<std::vector<Delivery>>) {
+                  entered->set_value();
+                  r.wait();
+                });
+    entered_f.wait();
+  }
+  ~WriterGate() { open(); }
+  void open() {
+    if (!opened_) release_.set_value();
+    opened_ = true;
+  }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_;
+  bool opened_ = false;
+};
+
+}  // namespace accord::spool::testing
