@@ -1,8 +1,10 @@
 // The accord-gateway binary as a child process: crash safety under kill -9, graceful
 // SIGTERM, and the accord CLI against it.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -204,6 +206,78 @@ TEST(GatewayProcessTest, CliSendsReadsAndAcks) {
   auto unknown = run_command(cli + " ack 424242" + as("wcu.met"));
   EXPECT_EQ(unknown.status, 2) << unknown.output;
   EXPECT_EQ(gateway.terminate(), 0);
+}
+
+}  // namespace
+}  // namespace accord::test
+
+namespace accord::test {
+namespace {
+
+TEST(GatewayProcessTest, SighupReloadsAgreements) {
+  TempDir dir, agreements;
+  run_command("cp " + source_dir() + "/config/agreements/*.yaml " + agreements.path());
+  GatewayProcess gateway(write_config(dir, "", agreements.path()));
+  ASSERT_TRUE(gateway.start());
+  auto client = make_client("police.met", gateway.port());
+  auto envelope = json::parse(read_source_file("tests/data/integration/suspect_arrested.json"));
+  auto recipients = [&](const std::string& id) {
+    envelope["id"] = id;
+    auto result = client->request(verb::post, "/v1/messages", envelope.dump());
+    EXPECT_TRUE(result.ok() && result.value().status == 202);
+    return result.ok() ? json::parse(result.value().body)["recipients"] : json();
+  };
+  EXPECT_EQ(recipients("h-0").size(), 2u);
+  std::filesystem::remove(agreements.file("met-lvws-referral.yaml"));
+  ::kill(gateway.pid(), SIGHUP);
+  bool reloaded = false;
+  for (int i = 0; i < 100 && !reloaded; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    reloaded = recipients("h-" + std::to_string(i + 1)).size() == 1;
+  }
+  EXPECT_TRUE(reloaded) << "SIGHUP did not reload the agreements";
+  EXPECT_EQ(gateway.terminate(), 0);
+}
+
+}  // namespace
+}  // namespace accord::test
+
+namespace accord::test {
+namespace {
+
+TEST(AgreementsCliTest, ValidateExplainDiffAgainstTheSampleSet) {
+  const std::string cli = binary_dir() + "/tools/accord/accord";
+  const std::string samples = source_dir() + "/config/agreements";
+  const std::string in_repo = " --agencies " + source_dir() + "/config/agencies.yaml" +
+                              " --vocabulary " + source_dir() + "/config/vocabulary.yaml ";
+  const std::string arrest = source_dir() + "/tests/data/integration/suspect_arrested.json";
+
+  auto valid = run_command(cli + " agreements validate" + in_repo + samples);
+  EXPECT_EQ(valid.status, 0) << valid.output;
+  EXPECT_NE(valid.output.find("0 errors"), std::string::npos) << valid.output;
+
+  TempDir changed;
+  run_command("cp " + samples + "/*.yaml " + changed.path());
+  std::filesystem::remove(changed.file("met-lvws-referral.yaml"));
+  auto same = run_command(cli + " agreements diff " + samples + " " + samples);
+  EXPECT_EQ(same.status, 0) << same.output;
+  auto diff = run_command(cli + " agreements diff " + samples + " " + changed.path());
+  EXPECT_EQ(diff.status, 1) << "diff exits 1 when exposure changed, like diff(1)\n" << diff.output;
+  EXPECT_NE(diff.output.find("police.met -> provider.lvws  suspect.arrested  no longer received"),
+            std::string::npos)
+      << diff.output;
+
+  auto explained = run_command(cli + " agreements explain --vocabulary " + source_dir() +
+                               "/config/vocabulary.yaml --agreements " + samples +
+                               " --from police.met --to provider.lvws " + arrest);
+  EXPECT_EQ(explained.status, 0) << explained.output;
+  EXPECT_NE(explained.output.find("data.victim.dob            drop"), std::string::npos)
+      << explained.output;
+
+  run_command("printf 'id: broken\\nversion: one\\n' > " + changed.file("zz-broken.yaml"));
+  auto invalid = run_command(cli + " agreements validate" + in_repo + changed.path());
+  EXPECT_EQ(invalid.status, 1) << invalid.output;
+  EXPECT_NE(invalid.output.find("zz-broken.yaml:1:1: error:"), std::string::npos) << invalid.output;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // agreements, the SQLite spool in a temp dir.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -304,6 +305,72 @@ TEST_F(GatewayFlowTest, CopiesSurviveARestart) {
   start();  // same data directory, new process state
   EXPECT_EQ(inbox("wcu.met").size(), 1u);
   EXPECT_EQ(inbox("provider.lvws").size(), 1u);
+}
+
+}  // namespace
+}  // namespace accord::test
+
+namespace accord::test {
+namespace {
+
+// Agreements in a directory the test may change, to exercise reloads.
+class GatewayReloadTest : public GatewayFlowTest {
+ protected:
+  void SetUp() override {
+    run_command("cp " + source_dir() + "/config/agreements/*.yaml " + agreements_.path());
+    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, "", agreements_.path()));
+  }
+  client::HttpResult admin(const std::string& who, verb method, const std::string& target) {
+    auto client = make_client(who, gateway_->admin_port());
+    auto result = client->request(method, target);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value() : client::HttpResult{};
+  }
+  json recipients_of_new_arrest(const std::string& id) {
+    const auto result = call("police.met", verb::post, "/v1/messages", with_id(arrested_, id));
+    EXPECT_EQ(result.status, 202u) << result.body;
+    return body_of(result)["recipients"];
+  }
+  TempDir agreements_;
+};
+
+TEST_F(GatewayReloadTest, AdminListenerTakesAdminAndAuditorOnly) {
+  ASSERT_NE(gateway_->admin_port(), 0);
+  EXPECT_EQ(admin("police.met", verb::get, "/v1/admin/agreements").status, 403u);
+  EXPECT_EQ(admin("auditor", verb::post, "/v1/admin/agreements/reload").status, 403u);
+  const auto listed = admin("auditor", verb::get, "/v1/admin/agreements");
+  ASSERT_EQ(listed.status, 200u);
+  const auto body = body_of(listed);
+  EXPECT_EQ(body["agreements"].size(), 10u) << listed.body;
+  EXPECT_TRUE(body["hash"].get<std::string>().starts_with("sha256:"));
+  const auto reload = admin("admin", verb::post, "/v1/admin/agreements/reload");
+  ASSERT_EQ(reload.status, 200u) << reload.body;
+  EXPECT_EQ(body_of(reload)["changed"], false);
+  EXPECT_EQ(body_of(reload)["new_hash"], body["hash"]);
+}
+
+TEST_F(GatewayReloadTest, ReloadChangesRoutingAtomicallyAndRefusesABrokenSet) {
+  EXPECT_EQ(recipients_of_new_arrest("r-1"), json::array({"provider.lvws", "wcu.met"}));
+  auto client = make_client("police.met", gateway_->port());  // kept open across reloads
+
+  // Withdraw the police → Victim Support agreement: new submissions stop reaching it.
+  std::filesystem::remove(agreements_.file("met-lvws-referral.yaml"));
+  const auto reload = admin("admin", verb::post, "/v1/admin/agreements/reload");
+  ASSERT_EQ(reload.status, 200u) << reload.body;
+  EXPECT_EQ(body_of(reload)["changed"], true);
+  EXPECT_EQ(body_of(reload)["agreements"], 9);
+  EXPECT_EQ(recipients_of_new_arrest("r-2"), json::array({"wcu.met"}));
+  auto same_connection = client->request(verb::post, "/v1/messages", with_id(arrested_, "r-3"));
+  ASSERT_TRUE(same_connection.ok()) << "a reload dropped a kept-alive connection";
+  EXPECT_EQ(same_connection.value().status, 202u);
+
+  // A broken file: refused with the file named, and the last good set keeps serving.
+  run_command("printf 'id: broken\\nversion: one\\n' > " + agreements_.file("zz-broken.yaml"));
+  const auto refused = admin("admin", verb::post, "/v1/admin/agreements/reload");
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_NE(refused.body.find("zz-broken.yaml"), std::string::npos) << refused.body;
+  EXPECT_EQ(recipients_of_new_arrest("r-4"), json::array({"wcu.met"}));
+  EXPECT_EQ(body_of(admin("auditor", verb::get, "/v1/admin/agreements"))["agreements"].size(), 9u);
 }
 
 }  // namespace

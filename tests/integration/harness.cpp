@@ -71,6 +71,7 @@ std::string write_config(const TempDir& dir, const std::string& extra_yaml,
   const std::string config = source_dir() + "/config";
   std::ofstream out(dir.file("gateway.yaml"));
   out << "listen: {address: 127.0.0.1, port: 0}\n"
+      << "admin_listen: {address: 127.0.0.1, port: 0}\n"
       << "threads: 2\n"
       << "tls:\n"
       << "  ca: " << pki.file("ca.pem") << "\n"
@@ -157,6 +158,7 @@ bool GatewayProcess::start(std::chrono::milliseconds timeout) {
       const auto ready = nlohmann::json::parse(in, nullptr, false);
       if (!ready.is_discarded() && ready.contains("port")) {
         port_ = ready["port"].get<std::uint16_t>();
+        admin_port_ = ready.value("admin_port", std::uint16_t{0});
         return true;
       }
     }

@@ -62,6 +62,7 @@ class InProcessGateway {
   explicit InProcessGateway(const std::string& config_path);
   ~InProcessGateway();
   std::uint16_t port() const { return gateway_->port(); }
+  std::uint16_t admin_port() const { return gateway_->admin_port(); }
   app::Gateway& gateway() { return *gateway_; }
   void stop() { gateway_->stop(); }
 
@@ -77,6 +78,7 @@ class GatewayProcess {
   // Starts and waits (up to `timeout`) for the ready file; false on failure.
   bool start(std::chrono::milliseconds timeout = std::chrono::milliseconds(20'000));
   std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
   pid_t pid() const { return pid_; }
   void kill9();
   // SIGTERM, then waits; returns the exit status (or -1 on timeout / signal).
@@ -88,6 +90,7 @@ class GatewayProcess {
   std::string ready_file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 // Runs a command line, returns {exit status, stdout+stderr}.

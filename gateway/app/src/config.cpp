@@ -122,6 +122,18 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          config.server.port = static_cast<std::uint16_t>(port);
          return Status::Ok();
        }}};
+  Reader::Handlers admin_listen = {
+      {"address",
+       [&](auto& n) { return r.scalar(n, "admin_listen.address", config.admin_address); }},
+      {"port", [&](auto& n) {
+         int port = 0;
+         if (auto s = r.scalar(n, "admin_listen.port", port); !s.ok()) return s;
+         if (port < 0 || port > 65535) {
+           return Status(r.error_at(n, "admin_listen.port must be 0..65535"));
+         }
+         config.admin_port = static_cast<std::uint16_t>(port);
+         return Status::Ok();
+       }}};
   Reader::Handlers tls = {
       {"ca", [&](auto& n) { return r.path(n, "tls.ca", config.server.tls.ca); }},
       {"crl", [&](auto& n) { return r.path(n, "tls.crl", config.server.tls.crl); }},
@@ -200,6 +212,11 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
        }}};
   Reader::Handlers top = {
       {"listen", [&](auto& n) { return r.mapping(n, "listen", listen); }},
+      {"admin_listen",
+       [&](auto& n) {
+         config.admin_enabled = true;
+         return r.mapping(n, "admin_listen", admin_listen);
+       }},
       {"threads", [&](auto& n) { return r.positive(n, "threads", config.threads); }},
       {"tls",
        [&](auto& n) {

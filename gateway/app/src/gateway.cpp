@@ -53,16 +53,37 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
 
   gateway->pipeline_ =
       std::make_unique<pipeline::Pipeline>(gateway->vocabulary_, cfg.decode, *gateway->spool_);
-  gateway->pipeline_->set_policy(std::move(policy.value()));
+  gateway->pipeline_->set_policy(policy.value()->policy);
+  gateway->loaded_ = std::move(policy.value());
+  spdlog::info("agreements {} ({} agreements)", gateway->loaded_->content_hash,
+               gateway->loaded_->agreements);
   gateway->api_ = std::make_unique<api::ApiHandler>(*gateway->pipeline_, *gateway->spool_,
                                                     gateway->metrics_, &now_ms, cfg.api);
   gateway->server_ =
       server::make_http_server(gateway->io_, cfg.server, *gateway->api_, gateway->metrics_);
+  if (cfg.admin_enabled) {
+    Gateway* self = gateway.get();
+    api::AdminHooks hooks;
+    hooks.reload = [self] { return self->reload_policy(); };
+    hooks.describe_agreements = [self] {
+      std::lock_guard lock(self->reload_mutex_);
+      return self->loaded_->description;
+    };
+    gateway->admin_ = std::make_unique<api::AdminHandler>(std::move(hooks), gateway->metrics_);
+    server::ServerOptions admin_options = cfg.server;
+    admin_options.address = cfg.admin_address;
+    admin_options.port = cfg.admin_port;
+    gateway->admin_server_ =
+        server::make_http_server(gateway->io_, admin_options, *gateway->admin_, gateway->metrics_);
+  }
   return gateway;
 }
 
 Status Gateway::start() {
   if (auto status = server_->start(); !status.ok()) return status;
+  if (admin_server_) {
+    if (auto status = admin_server_->start(); !status.ok()) return status;
+  }
   work_.emplace(io_.get_executor());
   for (int i = 0; i < config_.threads; ++i) {
     threads_.emplace_back([this] {
@@ -83,12 +104,25 @@ Status Gateway::start() {
 std::uint16_t Gateway::port() const {
   return server_ ? server_->port() : 0;
 }
+std::uint16_t Gateway::admin_port() const {
+  return admin_server_ ? admin_server_->port() : 0;
+}
 
-Status Gateway::reload_policy() {
-  auto policy = load_policy(config_, vocabulary_, now_ms());
-  if (!policy.ok()) return policy.error();
-  pipeline_->set_policy(std::move(policy.value()));
-  return Status::Ok();
+Result<api::ReloadReport> Gateway::reload_policy() {
+  std::lock_guard lock(reload_mutex_);
+  auto loaded = load_policy(config_, vocabulary_, now_ms());
+  if (!loaded.ok()) {
+    spdlog::error("agreement reload refused, still serving {}: {}", loaded_->content_hash,
+                  loaded.error().message);
+    return loaded.error();
+  }
+  api::ReloadReport report{loaded_->content_hash, loaded.value()->content_hash,
+                           loaded.value()->agreements};
+  pipeline_->set_policy(loaded.value()->policy);
+  loaded_ = std::move(loaded.value());
+  spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
+               report.agreements, report.changed() ? "" : ", unchanged");
+  return report;
 }
 
 void Gateway::stop() {
@@ -97,10 +131,13 @@ void Gateway::stop() {
     if (stopped_) return;
   }
   if (server_ && !threads_.empty()) {
-    std::promise<void> drained;
-    auto done = drained.get_future();
-    boost::asio::post(io_, [&] { server_->drain([&] { drained.set_value(); }); });
-    done.wait();
+    for (auto* server : {server_.get(), admin_server_.get()}) {
+      if (!server) continue;
+      std::promise<void> drained;
+      auto done = drained.get_future();
+      boost::asio::post(io_, [&] { server->drain([&] { drained.set_value(); }); });
+      done.wait();
+    }
   }
   // Every answered request is durable already; flush whatever the writer still holds.
   if (spool_) spool_->shutdown();

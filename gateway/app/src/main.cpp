@@ -14,12 +14,14 @@
 
 namespace {
 
-// Writes {"port": N, "pid": P} atomically, so scripts and tests can wait for readiness.
-bool write_ready_file(const std::string& path, std::uint16_t port) {
+// Writes {"port": N, "admin_port": A, "pid": P} atomically, so scripts and tests can wait for
+// readiness.
+bool write_ready_file(const std::string& path, std::uint16_t port, std::uint16_t admin_port) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"port\": " << port << ", \"pid\": " << ::getpid() << "}\n";
+    out << "{\"port\": " << port << ", \"admin_port\": " << admin_port
+        << ", \"pid\": " << ::getpid() << "}\n";
     if (!out.flush()) return false;
   }
   std::error_code ec;
@@ -72,7 +74,12 @@ int main(int argc, char** argv) {
   const auto& cfg = gateway.value()->config();
   spdlog::info("accord-gateway listening on https://{}:{} (mTLS), spool {}", cfg.server.address,
                gateway.value()->port(), cfg.storage.path);
-  if (!ready_file.empty() && !write_ready_file(ready_file, gateway.value()->port())) {
+  if (const auto admin = gateway.value()->admin_port(); admin != 0) {
+    spdlog::info("admin listener on https://{}:{} (admin and auditor certificates only)",
+                 cfg.admin_address, admin);
+  }
+  if (!ready_file.empty() &&
+      !write_ready_file(ready_file, gateway.value()->port(), gateway.value()->admin_port())) {
     spdlog::error("cannot write ready file {}", ready_file);
     return 1;
   }
@@ -81,12 +88,8 @@ int main(int argc, char** argv) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      if (auto status = gateway.value()->reload_policy(); status.ok()) {
-        spdlog::info("agreements reloaded");
-      } else {
-        spdlog::error("reload refused, still serving the previous agreements: {} ({})",
-                      status.error().message, status.error().path);
-      }
+      // reload_policy() logs the outcome with the old and new content hash.
+      (void)gateway.value()->reload_policy();
       continue;
     }
     spdlog::info("signal {}: draining in-flight requests", signal);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "accord/agreements/agency.hpp"
 #include "accord/agreements/loader.hpp"
@@ -59,11 +60,55 @@ Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path
   return secret;
 }
 
+// "sha256:<hex>" over every input file's name and content, in a fixed order: the identity
+// of an agreement set in logs (old -> new on reload) and in the admin API.
+std::string set_hash(const std::string& agencies_text,
+                     const std::vector<agreements::SourceText>& sources) {
+  std::string all = "agencies.yaml";
+  all += '\0';
+  all += agencies_text;
+  for (const auto& source : sources) {
+    all += '\0';
+    all += fs::path(source.file).filename().string();
+    all += '\0';
+    all += std::to_string(source.text.size());
+    all += '\0';
+    all += source.text;
+  }
+  return "sha256:" + pipeline::content_hash(all);
+}
+
+std::string describe(const agreements::AgreementSet& set, const std::string& hash,
+                     std::int64_t now_ms) {
+  using nlohmann::json;
+  const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
+  json list = json::array();
+  for (const auto& a : set.agreements()) {
+    list.push_back({{"id", a.id},
+                    {"version", a.version},
+                    {"title", a.title},
+                    {"status", std::string(agreements::to_string(a.status))},
+                    {"mode", std::string(agreements::to_string(a.mode))},
+                    {"in_force", a.in_force(now)},
+                    {"provider", a.provider},
+                    {"recipients", a.recipients},
+                    {"valid_from", agreements::format_instant(a.valid_from)},
+                    {"valid_until", agreements::format_instant(a.valid_until)},
+                    {"review_by", agreements::format_date(a.review_by)},
+                    {"review_due", a.review_by <= now},
+                    {"file", fs::path(a.file).filename().string()}});
+  }
+  return json{{"hash", hash},
+              {"loaded_at", agreements::format_instant(now)},
+              {"agreements", std::move(list)}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
-Result<std::shared_ptr<const pipeline::Policy>> load_policy(const GatewayConfig& config,
-                                                            const envelope::Vocabulary& vocabulary,
-                                                            std::int64_t now_ms) {
+Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
+                                                        const envelope::Vocabulary& vocabulary,
+                                                        std::int64_t now_ms) {
   auto agencies_text = read_file(config.agencies_path);
   if (!agencies_text.ok()) return agencies_text.error();
   auto directory = agreements::AgencyDirectory::parse(agencies_text.value());
@@ -115,10 +160,14 @@ Result<std::shared_ptr<const pipeline::Policy>> load_policy(const GatewayConfig&
 
   auto secret = load_or_create_secret(config.pseudonym_key_path);
   if (!secret.ok()) return secret.error();
-  spdlog::info("loaded {} agreements from {}", loaded.agreements.size(), config.agreements_path);
+  auto result = std::make_shared<LoadedPolicy>();
+  result->content_hash = set_hash(agencies_text.value(), sources);
+  result->agreements = loaded.agreements.size();
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
-  return std::shared_ptr<const pipeline::Policy>(
-      std::make_shared<pipeline::AgreementPolicy>(std::move(set), std::move(secret.value())));
+  result->description = describe(*set, result->content_hash, now_ms);
+  result->policy =
+      std::make_shared<pipeline::AgreementPolicy>(std::move(set), std::move(secret.value()));
+  return std::shared_ptr<const LoadedPolicy>(std::move(result));
 }
 
 }  // namespace accord::app

@@ -16,6 +16,10 @@ namespace accord::app {
 struct GatewayConfig {
   std::string source;  // the file it came from
   server::ServerOptions server;
+  // The admin listener (admin and auditor certificates only); disabled when absent.
+  bool admin_enabled = false;
+  std::string admin_address = "127.0.0.1";
+  std::uint16_t admin_port = 0;
   int threads = 2;
   spool::SqliteSpoolOptions storage;
   std::string vocabulary_path;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
 #include "accord/envelope/vocabulary.hpp"
@@ -22,6 +23,8 @@
 #include "accord/spool/spool.hpp"
 
 namespace accord::app {
+
+struct LoadedPolicy;
 
 class Gateway {
  public:
@@ -33,9 +36,12 @@ class Gateway {
   // Binds the listener and starts the io threads.
   Status start();
   std::uint16_t port() const;
+  std::uint16_t admin_port() const;  // 0 when the admin listener is disabled
 
-  // Re-reads agencies and agreements; on any error keeps serving the current set.
-  Status reload_policy();
+  // Re-reads agencies and agreements and swaps them in atomically (requests in flight keep
+  // the set they started with; no connection is dropped). On any error the current set stays.
+  // Logs the old and new content hash. Safe from any thread; reloads are serialised.
+  Result<api::ReloadReport> reload_policy();
 
   // Graceful stop: stop accepting, finish in-flight requests, flush the spool. Blocks.
   void stop();
@@ -59,17 +65,29 @@ class Gateway {
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<api::ApiHandler> api_;
   std::unique_ptr<server::HttpServer> server_;
+  std::unique_ptr<api::AdminHandler> admin_;
+  std::unique_ptr<server::HttpServer> admin_server_;
+  std::mutex reload_mutex_;                     // serialises reloads
+  std::shared_ptr<const LoadedPolicy> loaded_;  // guarded by reload_mutex_
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   std::condition_variable stopped_cv_;
   bool stopped_ = false;  // guarded by stop_mutex_
 };
 
+// A validated agreement set, ready to swap in.
+struct LoadedPolicy {
+  std::shared_ptr<const pipeline::Policy> policy;
+  std::string content_hash;  // "sha256:<hex>" over the agencies file and agreement files
+  std::size_t agreements = 0;
+  std::string description;  // JSON for GET /v1/admin/agreements
+};
+
 // Builds the agreement-backed policy from the config's agencies, agreements and
-// pseudonym key. Declared here, defined in policy_loader.cpp.
-Result<std::shared_ptr<const pipeline::Policy>> load_policy(const GatewayConfig& config,
-                                                            const envelope::Vocabulary& vocabulary,
-                                                            std::int64_t now_ms);
+// pseudonym key. Defined in policy_loader.cpp.
+Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
+                                                        const envelope::Vocabulary& vocabulary,
+                                                        std::int64_t now_ms);
 
 std::int64_t now_ms();
 

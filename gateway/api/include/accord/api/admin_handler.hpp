@@ -1,0 +1,45 @@
+// The admin listener's API: only admin and auditor certificates reach it (agencies get 403),
+// so a compromised agency system cannot reconfigure the gateway or read others' metadata.
+//
+//   POST /v1/admin/agreements/reload   admin           re-read agencies + agreements atomically
+//   GET  /v1/admin/agreements          admin, auditor  the agreements in force and the set's hash
+//   GET  /healthz, GET /metrics        admin, auditor
+//
+// The handler knows nothing about how agreements are loaded: the gateway passes hooks.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "accord/core/result.hpp"
+#include "accord/server/http_server.hpp"
+#include "accord/server/metrics.hpp"
+
+namespace accord::api {
+
+struct ReloadReport {
+  std::string old_hash;  // "sha256:<hex>" of the agencies file + agreement files
+  std::string new_hash;
+  std::size_t agreements = 0;
+  bool changed() const { return old_hash != new_hash; }
+};
+
+struct AdminHooks {
+  // Loads and validates a new set and swaps it in; on error the current set stays.
+  std::function<Result<ReloadReport>()> reload;
+  // The current set as a JSON document (agreements, hash, loaded_at).
+  std::function<std::string()> describe_agreements;
+};
+
+class AdminHandler : public server::RequestHandler {
+ public:
+  AdminHandler(AdminHooks hooks, server::Metrics& metrics);
+  void handle(server::Request request, server::Respond respond) override;
+
+ private:
+  AdminHooks hooks_;
+  server::Metrics& metrics_;
+};
+
+}  // namespace accord::api

@@ -1,0 +1,67 @@
+#include "accord/api/admin_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "responses.hpp"
+
+namespace accord::api {
+namespace http = server::http;
+using nlohmann::json;
+
+AdminHandler::AdminHandler(AdminHooks hooks, server::Metrics& metrics)
+    : hooks_(std::move(hooks)), metrics_(metrics) {}
+
+void AdminHandler::handle(server::Request request, server::Respond respond) {
+  const auto role = request.peer.role;
+  if (role == server::PeerRole::agency) {
+    respond(error_response(403, "forbidden",
+                           "the admin listener takes admin and auditor certificates only"));
+    return;
+  }
+  const std::string_view target = request.http.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto method = request.http.method();
+  auto wrong_method = [&](http::verb allowed) {
+    auto response = error_response(
+        405, "method_not_allowed",
+        std::string(request.http.method_string()) + " is not allowed on " + std::string(path));
+    response.set(http::field::allow, http::to_string(allowed));
+    respond(std::move(response));
+  };
+
+  if (path == "/v1/admin/agreements/reload") {
+    if (method != http::verb::post) return wrong_method(http::verb::post);
+    if (role != server::PeerRole::admin) {
+      respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));
+      return;
+    }
+    auto report = hooks_.reload();
+    if (!report.ok()) {
+      spdlog::error("agreement reload by {} refused: {}", request.peer.id, report.error().message);
+      respond(error_response(422, report.error()));
+      return;
+    }
+    spdlog::info("agreement reload by {}: {} -> {} ({} agreements{})", request.peer.id,
+                 report->old_hash, report->new_hash, report->agreements,
+                 report->changed() ? "" : ", unchanged");
+    respond(make_response(200, json{{"status", "reloaded"},
+                                    {"changed", report->changed()},
+                                    {"old_hash", report->old_hash},
+                                    {"new_hash", report->new_hash},
+                                    {"agreements", report->agreements}}
+                                   .dump()));
+  } else if (path == "/v1/admin/agreements") {
+    if (method != http::verb::get) return wrong_method(http::verb::get);
+    respond(make_response(200, hooks_.describe_agreements()));
+  } else if (path == "/healthz") {
+    if (method != http::verb::get) return wrong_method(http::verb::get);
+    respond(make_response(200, R"({"status":"ok"})"));
+  } else if (path == "/metrics") {
+    if (method != http::verb::get) return wrong_method(http::verb::get);
+    respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
+  } else {
+    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+  }
+}
+
+}  // namespace accord::api
