@@ -180,6 +180,13 @@ TEST(ErrorLine, Table) {
       {400, R"({"error":"flat"})", R"(refused (400): {"error":"flat"})"},
       {400, "line1\nline2\x1b[31m", "refused (400): line1?line2?[31m"},
       {400, R"({"error":{"code":"x\ny","message":"a\tb"}})", "refused (400 x?y): a?b"},
+      {422,
+       R"({"error":{"code":"not_permitted","message":"none","path":"type","details":[)"
+       R"({"recipient":"provider.lvws","code":"not_permitted","reason":"consent missing"},)"
+       R"({"recipient":"wcu.met","code":"encryption_unavailable","reason":"needs\nkeys"}]}})",
+       "refused (422 not_permitted): none [at type]\n"
+       "  - provider.lvws: not_permitted: consent missing\n"
+       "  - wcu.met: encryption_unavailable: needs?keys"},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.body);

@@ -146,6 +146,14 @@ std::string error_line(unsigned http_status, std::string_view body) {
                        "): " + one_line(string_field(e, "message"));
     const std::string path = string_field(e, "path");
     if (!path.empty()) line += " [at " + one_line(path) + "]";
+    // not_permitted lists each candidate recipient and why: the sender needs that to act.
+    if (e.contains("details") && e["details"].is_array()) {
+      for (const auto& d : e["details"]) {
+        if (!d.is_object()) continue;
+        line += "\n  - " + one_line(string_field(d, "recipient")) + ": " +
+                one_line(string_field(d, "code")) + ": " + one_line(string_field(d, "reason"));
+      }
+    }
     return line;
   }
   std::string line = kind + " (" + std::to_string(http_status) + ")";

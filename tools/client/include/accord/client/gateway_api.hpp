@@ -62,6 +62,7 @@ int exit_code_for_status(unsigned http_status);
 
 // One line for stderr describing a non-2xx answer: "refused (400 invalid_envelope): msg [at
 // path]" from the API's {"error":{...}} body, or the status and a short excerpt otherwise.
+// When the error has "details" (not_permitted), one indented line follows per recipient.
 std::string error_line(unsigned http_status, std::string_view body);
 
 struct InboxMessage {
