@@ -46,7 +46,8 @@ std::vector<std::string_view> code_points(std::string_view s) {
 }
 
 Result<std::string> mask(const Field& f, int keep_last) {
-  const auto cps = code_points(text_of(f));
+  const std::string text = text_of(f);  // owns the bytes the code-point views point into
+  const auto cps = code_points(text);
   // Never reveal more than half of the value, so short values are not shown whole.
   const std::size_t reveal = std::min(static_cast<std::size_t>(keep_last), cps.size() / 2);
   std::string out(cps.size() - reveal, '*');
