@@ -8,7 +8,12 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 cli=build/tools/accord/accord
 demo=var/demo
-rm -rf "$demo" && mkdir -p "$demo"
+rm -rf "$demo" && mkdir -p "$demo/keys"
+# Victim Support and SurvivorsUK make their key pairs and hand the public halves over.
+for agency in provider.lvws provider.survivors-uk; do
+  "$cli" keys gen --agency "$agency" --dir "$demo/agency-keys/$agency" >/dev/null
+  cp "$demo"/agency-keys/$agency/*.pub.json "$demo/keys/"
+done
 
 # The sample config with a free port and the demo's own data directory.
 sed -e "s#port: 8443#port: 0#" \
@@ -17,7 +22,8 @@ sed -e "s#port: 8443#port: 0#" \
     -e "s#^agencies: #agencies: $root/config/#" \
     -e "s#^agreements: #agreements: $root/config/#" \
     -e "s#/var/london/#/var/demo/#g" \
-    -e "s#level: info#level: warn#" config/london.yaml > "$demo/gateway.yaml"
+    -e "s#level: info#level: warn#" \
+    -e "/^admin_listen:/,/^  port:/d" config/london.yaml > "$demo/gateway.yaml"
 
 build/gateway/app/accord-gateway --config "$demo/gateway.yaml" --ready-file "$demo/ready" \
     2> "$demo/gateway.log" &
@@ -43,10 +49,18 @@ step wcu.met      05-wcu-hearing-listed.json      "hearing.listed (WCU informs V
 step court.london 06-court-case-outcome.json      "case.outcome (to the Witness Care Unit)"
 step wcu.met      07-wcu-case-outcome.json        "case.outcome (WCU informs Victim Support)"
 
-for agency in wcu.met provider.lvws provider.survivors-uk cps.london police.met; do
+for agency in wcu.met provider.survivors-uk cps.london police.met; do
   printf '══ mailbox of %s\n' "$agency"
   "$cli" inbox --as "$agency" --ack
   echo
 done
+echo "What the gateway stored for Victim Support's referral copy (safe-contact fields sealed):"
+sqlite3 "$demo/spool.db" "SELECT payload FROM copies WHERE message_id='met-ref-2026-000417'" 2>/dev/null \
+  | head -c 600 || true
+echo " ..."
+echo
+printf '══ mailbox of provider.lvws, opened with its own secret key (signature checked)\n'
+"$cli" inbox --as provider.lvws --ack --decrypt "$demo/agency-keys/provider.lvws"
+echo
 echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
 "$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true

@@ -12,7 +12,15 @@ echo "building accord-gateway and accord (first run takes a few minutes)..."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target accord-gateway accord -j"$(nproc)" >/dev/null
 certs/gen-dev-pki.sh certs/out police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london >/dev/null
-mkdir -p var/london
+mkdir -p var/london/keys
+# The providers' encryption keys. In real life each agency runs `accord keys gen` itself
+# and hands only the public *.pub.json to the gateway operator; here we play both parts.
+for agency in provider.lvws provider.survivors-uk; do
+  if ! ls var/london/agency-keys/$agency/*.secret.json >/dev/null 2>&1; then
+    build/tools/accord/accord keys gen --agency "$agency" --dir "var/london/agency-keys/$agency" >/dev/null
+  fi
+  cp var/london/agency-keys/$agency/*.pub.json var/london/keys/
+done
 
 if [ "${1:-}" = "--demo" ]; then
   exec scripts/demo.sh
@@ -26,6 +34,10 @@ Accord gateway — sample London deployment (config/london.yaml)
     build/tools/accord/accord send --as police.met tests/data/envelope/referral_created.json
   read Victim Support's mailbox:
     build/tools/accord/accord inbox --as provider.lvws
+  a referral, whose safe-contact fields only Victim Support can open:
+    build/tools/accord/accord send --as police.met tests/data/envelope/referral_created.json
+    build/tools/accord/accord inbox --as provider.lvws --decrypt var/london/agency-keys/provider.lvws
   a whole case journey: scripts/run-gateway.sh --demo
+  admin listener (admin/auditor certificates): https://127.0.0.1:8444
 MSG
 exec build/gateway/app/accord-gateway --config config/london.yaml

@@ -255,23 +255,20 @@ TEST_F(GatewayFlowTest, DeniedFlowIsRefusedWithReasons) {
   EXPECT_TRUE(inbox("provider.lvws").empty());
 }
 
-TEST_F(GatewayFlowTest, EncryptFlowsAreNotDeliveredInClear) {
-  // The referral flow encrypts safe-contact fields: until field encryption exists the
-  // copy is withheld rather than delivered in clear.
+TEST_F(GatewayFlowTest, EncryptFlowWithoutARegisteredKeyIsRefused) {
+  // The referral flow encrypts safe-contact fields; no key is registered in this gateway,
+  // so the copy is refused at decision time rather than delivered in clear.
   const auto referral = read_source_file("tests/data/envelope/referral_created.json");
   const auto result = call("police.met", verb::post, "/v1/messages", referral);
+  EXPECT_EQ(result.status, 422u) << result.body;
+  bool refused_for_lvws = false;
   const auto body = body_of(result);
-  if (result.status == 202u) {
-    for (const auto& recipient : body["recipients"]) {
-      for (const auto& message : inbox(recipient.get<std::string>())) {
-        EXPECT_EQ(message["envelope"].dump().find("07700 900123"), std::string::npos)
-            << recipient << " received a protected field in clear";
-      }
-    }
-  } else {
-    EXPECT_EQ(result.status, 422u) << result.body;
+  for (const auto& detail : body["error"]["details"]) {
+    refused_for_lvws |=
+        detail["recipient"] == "provider.lvws" && detail["code"] == "no_recipient_key";
   }
-  EXPECT_NE(result.body.find("encryption"), std::string::npos) << result.body;
+  EXPECT_TRUE(refused_for_lvws) << result.body;
+  EXPECT_TRUE(inbox("provider.lvws").empty());
 }
 
 TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {

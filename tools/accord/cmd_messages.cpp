@@ -12,7 +12,10 @@
 
 #include "accord/client/gateway_api.hpp"
 #include "accord/client/https_client.hpp"
+#include "accord/crypto/delivered_message.hpp"
+#include "accord/envelope/codec.hpp"
 #include "commands.hpp"
+#include "key_loading.hpp"
 
 namespace accord::cli {
 namespace {
@@ -139,6 +142,8 @@ void add_inbox(CLI::App& app) {
     int lease_seconds = 0;
     bool ack = false;
     bool json = false;
+    std::vector<std::string> decrypt_keys;
+    std::string gateway_key;
   };
   auto flags = std::make_shared<InboxFlags>();
   CLI::App* cmd =
@@ -149,6 +154,14 @@ void add_inbox(CLI::App& app) {
       "hide the fetched messages from other readers this long; unacked ones come back");
   cmd->add_flag("--ack", flags->ack, "acknowledge each message after printing it");
   cmd->add_flag("--json", flags->json, "one JSON object per line instead of a table");
+  cmd->add_option("--decrypt", flags->decrypt_keys,
+                  "verify each message's gateway signature and print it with its protected "
+                  "fields opened, using these secret key files or directories (repeatable); a "
+                  "message that fails is reported and never acked");
+  cmd->add_option("--gateway-key", flags->gateway_key,
+                  "with --decrypt: the gateway's signing key (file or base64); default: fetched "
+                  "from GET /v1/gateway-key over this verified TLS connection")
+      ->envname("ACCORD_GATEWAY_KEY");
   add_connection_options(cmd, flags->connection);
   cmd->callback([flags, max, lease] {
     auto target = client::inbox_target(
@@ -166,10 +179,49 @@ void add_inbox(CLI::App& app) {
       std::cerr << "accord: unexpected inbox answer: " << messages.error().message << "\n";
       finish(client::kExitFailed);
     }
-    if (!flags->json) std::cout << client::format_inbox_table(*messages) << std::flush;
+    const bool decrypt = !flags->decrypt_keys.empty();
+    std::vector<crypto::AgencySecretKey> keys;
+    crypto::GatewayPublicKey gateway_key;
+    if (decrypt) {
+      keys = load_secret_keys(flags->decrypt_keys);
+      if (!flags->gateway_key.empty()) {
+        gateway_key = load_gateway_key(flags->gateway_key);
+      } else {
+        // The server certificate was verified, so this answer is the gateway's own.
+        const HttpResult k = call(*c, flags->connection, http_verb::get, "/v1/gateway-key");
+        auto parsed = crypto::parse_gateway_public_key(k.body);
+        if (k.status != 200 || !parsed) {
+          std::cerr << "accord: cannot fetch the gateway key: "
+                    << client::error_line(k.status, k.body) << "\n";
+          finish(client::kExitFailed);
+        }
+        gateway_key = *parsed;
+      }
+    }
+    if (!flags->json && !decrypt) std::cout << client::format_inbox_table(*messages) << std::flush;
     int code = client::kExitOk;
     for (const auto& m : *messages) {
-      if (flags->json) std::cout << m.json << "\n" << std::flush;
+      if (decrypt) {
+        auto item = crypto::parse_inbox_item(m.json, keys.front().pub.agency);
+        auto opened = item ? crypto::verify_and_open(*item, keys, &gateway_key)
+                           : Result<crypto::OpenedEnvelope>(item.error());
+        if (!opened) {
+          // Not acked: it stays in the mailbox for a fixed key file or an investigation.
+          std::cerr << "accord: delivery " << m.delivery_id
+                    << " NOT opened: " << opened.error().message << "\n";
+          code = client::kExitFailed;
+          continue;
+        }
+        std::cout << (flags->json
+                          ? ""
+                          : "delivery " + m.delivery_id + " from " + m.sender +
+                                " (signature verified, " + std::to_string(opened->opened.size()) +
+                                " protected fields opened):\n")
+                  << envelope::encode(opened->envelope) << "\n"
+                  << std::flush;
+      } else if (flags->json) {
+        std::cout << m.json << "\n" << std::flush;
+      }
       if (!flags->ack) continue;
       // Printed and flushed before it is acked: an interruption in between means the message
       // comes back and is printed again, never that it is acked unseen.

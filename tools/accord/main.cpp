@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
 
   accord::cli::add_message_commands(app);
   accord::cli::add_agreement_commands(app);
+  accord::cli::add_key_commands(app);
+  accord::cli::add_decrypt_commands(app);
+  accord::cli::add_bench_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -13,17 +13,6 @@ namespace accord::api {
 namespace http = server::http;
 using nlohmann::json;
 
-std::string format_time_ms(std::int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buffer;
-}
-
 namespace {
 
 constexpr std::string_view kInboxPrefix = "/v1/inbox/";
@@ -155,6 +144,8 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
     const auto id =
         path.substr(kInboxPrefix.size(), path.size() - kInboxPrefix.size() - kAckSuffix.size());
     if (require_method(http::verb::post) && require_agency()) ack(request, id, std::move(respond));
+  } else if (path == "/v1/gateway-key") {
+    if (require_method(http::verb::get)) respond(make_response(200, options_.gateway_key_json));
   } else if (path == "/healthz") {
     if (require_method(http::verb::get)) {
       const auto stats = spool_.stats();
@@ -255,38 +246,40 @@ void ApiHandler::inbox(server::Request& request, std::string_view query, server:
     }
   }
   lease.now_ms = clock_();
-  spool_.lease(std::move(lease), [respond = std::move(respond), counters = counters_.get()](
-                                     Result<std::vector<spool::Delivery>> result) {
-    if (!result.ok()) {
-      respond(with_retry_after(error_response(status_for(result.error()), result.error()),
-                               result.error()));
-      return;
-    }
-    // The stored payload is already canonical JSON: splice it in rather than re-parse it.
-    std::string body = "{\"messages\":[";
-    bool first = true;
-    for (const auto& d : result.value()) {
-      json meta = {{"delivery_id", std::to_string(d.delivery_id)},
-                   {"sender", d.sender},
-                   {"message_id", d.message_id},
-                   {"type", d.event_type},
-                   {"case_urn", d.case_urn},
-                   {"received_at", format_time_ms(d.received_at_ms)},
-                   {"attempts", d.attempts},
-                   {"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
-      std::string item = meta.dump(-1, ' ', false, json::error_handler_t::replace);
-      item.pop_back();  // the closing brace
-      item += ",\"envelope\":";
-      item += d.payload;
-      item += '}';
-      if (!first) body += ',';
-      body += item;
-      first = false;
-    }
-    body += "]}";
-    counters->leased.Increment(static_cast<double>(result.value().size()));
-    respond(make_response(200, std::move(body)));
-  });
+  spool_.lease(std::move(lease),
+               [respond = std::move(respond), counters = counters_.get(),
+                recipient = request.peer.id](Result<std::vector<spool::Delivery>> result) {
+                 if (!result.ok()) {
+                   respond(with_retry_after(
+                       error_response(status_for(result.error()), result.error()), result.error()));
+                   return;
+                 }
+                 // The stored payload is the delivered document, a JSON object {"envelope": ...,
+                 // "signature": ...} built by the pipeline: splice its members in rather than
+                 // re-parse.
+                 std::string body = "{\"messages\":[";
+                 bool first = true;
+                 for (const auto& d : result.value()) {
+                   json meta = {{"delivery_id", std::to_string(d.delivery_id)},
+                                {"sender", d.sender},
+                                {"recipient", recipient},
+                                {"message_id", d.message_id},
+                                {"type", d.event_type},
+                                {"case_urn", d.case_urn},
+                                {"received_at", format_time_ms(d.received_at_ms)},
+                                {"attempts", d.attempts},
+                                {"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
+                   std::string item = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+                   item.back() = ',';  // the closing brace gives way to the document's members
+                   item.append(d.payload, 1);
+                   if (!first) body += ',';
+                   body += item;
+                   first = false;
+                 }
+                 body += "]}";
+                 counters->leased.Increment(static_cast<double>(result.value().size()));
+                 respond(make_response(200, std::move(body)));
+               });
 }
 
 void ApiHandler::ack(server::Request& request, std::string_view delivery_id,

@@ -233,6 +233,8 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"agreements", [&](auto& n) { return r.path(n, "agreements", config.agreements_path); }},
       {"pseudonym_key",
        [&](auto& n) { return r.path(n, "pseudonym_key", config.pseudonym_key_path); }},
+      {"keys", [&](auto& n) { return r.path(n, "keys", config.keys_path); }},
+      {"signing_key", [&](auto& n) { return r.path(n, "signing_key", config.signing_key_path); }},
       {"limits", [&](auto& n) { return r.mapping(n, "limits", limits); }},
       {"inbox", [&](auto& n) { return r.mapping(n, "inbox", inbox); }},
       {"log", [&](auto& n) { return r.mapping(n, "log", log); }}};
@@ -255,9 +257,12 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   if (config.vocabulary_path.empty()) return missing("vocabulary");
   if (config.agencies_path.empty()) return missing("agencies");
   if (config.agreements_path.empty()) return missing("agreements");
+  const auto data_dir = fs::path(config.storage.path).parent_path();
   if (config.pseudonym_key_path.empty()) {
-    config.pseudonym_key_path =
-        (fs::path(config.storage.path).parent_path() / "pseudonym.key").string();
+    config.pseudonym_key_path = (data_dir / "pseudonym.key").string();
+  }
+  if (config.signing_key_path.empty()) {
+    config.signing_key_path = (data_dir / "gateway-signing.key").string();
   }
   return config;
 }

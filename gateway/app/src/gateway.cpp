@@ -39,6 +39,15 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
 
   auto policy = load_policy(cfg, gateway->vocabulary_, now_ms());
   if (!policy.ok()) return policy.error();
+  auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
+  if (!signer.ok()) {
+    Error error = signer.error();
+    error.message = "gateway signing key: " + error.message;
+    return error;
+  }
+  gateway->signer_.emplace(std::move(signer.value()));
+  spdlog::info("gateway signing key {} ({})", gateway->signer_->public_key().kid,
+               cfg.signing_key_path);
 
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
@@ -51,14 +60,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
   if (!spool.ok()) return spool.error();
   gateway->spool_ = std::move(spool.value());
 
-  gateway->pipeline_ =
-      std::make_unique<pipeline::Pipeline>(gateway->vocabulary_, cfg.decode, *gateway->spool_);
+  gateway->pipeline_ = std::make_unique<pipeline::Pipeline>(gateway->vocabulary_, cfg.decode,
+                                                            *gateway->spool_, *gateway->signer_);
   gateway->pipeline_->set_policy(policy.value()->policy);
   gateway->loaded_ = std::move(policy.value());
   spdlog::info("agreements {} ({} agreements)", gateway->loaded_->content_hash,
                gateway->loaded_->agreements);
+  api::ApiOptions api_options = cfg.api;
+  api_options.gateway_key_json = crypto::gateway_public_key_json(gateway->signer_->public_key());
   gateway->api_ = std::make_unique<api::ApiHandler>(*gateway->pipeline_, *gateway->spool_,
-                                                    gateway->metrics_, &now_ms, cfg.api);
+                                                    gateway->metrics_, &now_ms, api_options);
   gateway->server_ =
       server::make_http_server(gateway->io_, cfg.server, *gateway->api_, gateway->metrics_);
   if (cfg.admin_enabled) {

@@ -13,6 +13,8 @@
 #include "accord/agreements/loader.hpp"
 #include "accord/agreements/validator.hpp"
 #include "accord/app/gateway.hpp"
+#include "accord/crypto/bytes.hpp"
+#include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/agreement_policy.hpp"
 
 namespace accord::app {
@@ -63,8 +65,15 @@ Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path
 // "sha256:<hex>" over every input file's name and content, in a fixed order: the identity
 // of an agreement set in logs (old -> new on reload) and in the admin API.
 std::string set_hash(const std::string& agencies_text,
-                     const std::vector<agreements::SourceText>& sources) {
-  std::string all = "agencies.yaml";
+                     const std::vector<agreements::SourceText>& sources,
+                     const crypto::KeyRegistry& keys) {
+  std::string all;
+  for (const auto& key : keys.all()) {
+    all += key.agency + '\0' + key.kid + '\0' + key.created + '\0';
+    all.append(reinterpret_cast<const char*>(key.public_key.data()), key.public_key.size());
+    all += '\0';
+  }
+  all += "agencies.yaml";
   all += '\0';
   all += agencies_text;
   for (const auto& source : sources) {
@@ -160,13 +169,31 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
 
   auto secret = load_or_create_secret(config.pseudonym_key_path);
   if (!secret.ok()) return secret.error();
+
+  // Agencies' public keys: registered by the operator copying their *.pub.json into the
+  // keys directory. Each registration is logged (the audit log will record it too).
+  auto keys = std::make_shared<crypto::KeyRegistry>();
+  if (!config.keys_path.empty()) {
+    auto loaded_keys = crypto::KeyRegistry::load_dir(config.keys_path);
+    if (!loaded_keys.ok()) {
+      Error error = loaded_keys.error();
+      error.message = "agency keys: " + error.message;
+      return error;
+    }
+    *keys = std::move(loaded_keys.value());
+    for (const auto& key : keys->all()) {
+      const bool current = keys->current(key.agency) == &key;
+      spdlog::info("agency key {} for {} registered from {}{}", key.kid, key.agency, key.source,
+                   current ? " (current)" : "");
+    }
+  }
   auto result = std::make_shared<LoadedPolicy>();
-  result->content_hash = set_hash(agencies_text.value(), sources);
+  result->content_hash = set_hash(agencies_text.value(), sources, *keys);
   result->agreements = loaded.agreements.size();
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);
-  result->policy =
-      std::make_shared<pipeline::AgreementPolicy>(std::move(set), std::move(secret.value()));
+  result->policy = std::make_shared<pipeline::AgreementPolicy>(
+      std::move(set), std::move(secret.value()), std::move(keys));
   return std::shared_ptr<const LoadedPolicy>(std::move(result));
 }
 

@@ -4,12 +4,14 @@
 
 #include "accord/agreements/decision.hpp"
 #include "accord/agreements/transform.hpp"
+#include "accord/crypto/field_encryption.hpp"
 
 namespace accord::pipeline {
 
 AgreementPolicy::AgreementPolicy(std::shared_ptr<const agreements::AgreementSet> set,
-                                 std::vector<unsigned char> pseudonym_master)
-    : set_(std::move(set)) {
+                                 std::vector<unsigned char> pseudonym_master,
+                                 std::shared_ptr<const crypto::KeyRegistry> keys)
+    : set_(std::move(set)), keys_(std::move(keys)) {
   for (const auto& agreement : set_->agreements()) {
     for (const auto& recipient : agreement.recipients) {
       if (pseudonym_keys_.contains(recipient)) continue;
@@ -36,6 +38,23 @@ Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string
     agreements::TransformKeys keys;
     if (auto key = pseudonym_keys_.find(recipient); key != pseudonym_keys_.end()) {
       keys.pseudonym_key = key->second;
+    }
+    if (decision.requires_encryption) {
+      // Decided here, before anything is stored: no key means no copy, never a clear one.
+      const crypto::RecipientKey* key = keys_ ? keys_->current(recipient) : nullptr;
+      if (!key) {
+        plan.refusals.push_back(
+            {recipient, "no_recipient_key",
+             "the agreement requires fields encrypted for " + recipient +
+                 ", which has no registered public key (accord keys gen; docs/operations.md)"});
+        continue;
+      }
+      auto encryptor = crypto::make_field_encryptor(*key, {envelope.id, sender, recipient});
+      if (!encryptor.ok()) {
+        plan.refusals.push_back({recipient, encryptor.error().code, encryptor.error().message});
+        continue;
+      }
+      keys.encrypt = std::move(encryptor.value());
     }
     auto transformed = agreements::transform(envelope, decision, keys);
     if (!transformed.ok()) {

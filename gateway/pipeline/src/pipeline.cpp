@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdio>
 
+#include "accord/core/time_format.hpp"
+
 namespace accord::pipeline {
 
 std::string content_hash(std::string_view body) {
@@ -24,9 +26,19 @@ std::string content_hash(std::string_view body) {
   return hex;
 }
 
+std::string delivered_document(const envelope::Envelope& copy,
+                               const crypto::DeliverySignature& signature) {
+  std::string document = "{\"envelope\":";
+  document += envelope::encode(copy);
+  document += ",\"signature\":";
+  document += signature.to_json();
+  document += '}';
+  return document;
+}
+
 Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
-                   spool::Spool& spool)
-    : vocabulary_(vocabulary), limits_(limits), spool_(spool) {}
+                   spool::Spool& spool, const crypto::GatewaySigner& signer)
+    : vocabulary_(vocabulary), limits_(limits), spool_(spool), signer_(signer) {}
 
 void Pipeline::set_policy(std::shared_ptr<const Policy> policy) {
   std::atomic_store(&policy_, std::move(policy));
@@ -64,8 +76,12 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.case_urn = env.case_ref.urn;
   submission.received_at_ms = now_ms;
   submission.copies.reserve(plan.copies.size());
+  // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
+  const std::string received_at = format_time_ms(now_ms);
   for (const auto& planned : plan.copies) {
-    submission.copies.push_back({planned.recipient, envelope::encode(planned.copy)});
+    const auto signature =
+        signer_.sign_delivery({sender, planned.recipient, env.id, received_at}, planned.copy);
+    submission.copies.push_back({planned.recipient, delivered_document(planned.copy, signature)});
   }
 
   spool_.append(std::move(submission),

@@ -242,6 +242,11 @@ class Walker {
       if (!rules::is_data_key(key)) {
         return err("invalid_value", "data keys must match [A-Za-z0-9_-]{1,64}", path_);
       }
+      // Reserved for the gateway's encrypted-field objects (docs/field-encryption.md): a
+      // sender must not be able to plant a field that a recipient would take as encrypted.
+      if (key == "accord_enc" && !limits_.allow_encrypted_fields) {
+        return err("invalid_value", "'accord_enc' is reserved for encrypted fields", path_);
+      }
       simdjson::dom::object child;
       if (!value.get_object().get(child) && child.begin() != child.end()) {
         Status s = flatten(child);

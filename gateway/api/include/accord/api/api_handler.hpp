@@ -5,6 +5,7 @@
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
 //   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge       200 / 404
+//   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
 //   GET  /healthz                  any verified peer                  200
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
 // Errors are {"error": {"code", "message", "path"}} (plus "details" for not_permitted).
@@ -16,6 +17,7 @@
 #include <memory>
 
 #include "accord/api/rate_limiter.hpp"
+#include "accord/core/time_format.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
@@ -31,6 +33,8 @@ struct ApiOptions {
   std::int64_t max_lease_ms = 600'000;
   double rate_per_second = 0;  // per agency, submissions; 0 = unlimited
   double rate_burst = 100;
+  // Body of GET /v1/gateway-key: the gateway's Ed25519 public key that signs every copy.
+  std::string gateway_key_json;
 };
 
 class ApiHandler : public server::RequestHandler {
@@ -56,8 +60,5 @@ class ApiHandler : public server::RequestHandler {
   RateLimiter limiter_;
   std::unique_ptr<Counters> counters_;
 };
-
-// RFC 3339 UTC with milliseconds, e.g. 2026-11-22T09:30:00.123Z.
-std::string format_time_ms(std::int64_t unix_ms);
 
 }  // namespace accord::api

@@ -26,6 +26,8 @@ struct GatewayConfig {
   std::string agencies_path;
   std::string agreements_path;     // a directory of *.yaml agreements
   std::string pseudonym_key_path;  // 32-byte secret for pseudonymise; created if absent
+  std::string keys_path;           // directory of agencies' *.pub.json; empty = none registered
+  std::string signing_key_path;    // the gateway's Ed25519 key; created (0600) if absent
   api::ApiOptions api;
   envelope::DecodeLimits decode;
   std::string log_level = "info";

@@ -16,6 +16,7 @@
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
+#include "accord/crypto/signature.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
@@ -61,6 +62,7 @@ class Gateway {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   envelope::Vocabulary vocabulary_;
   server::Metrics metrics_;
+  std::optional<crypto::GatewaySigner> signer_;
   std::unique_ptr<spool::Spool> spool_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<api::ApiHandler> api_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "accord/agreements/agreement_set.hpp"
+#include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/policy.hpp"
 
 namespace accord::pipeline {
@@ -17,8 +18,11 @@ class AgreementPolicy : public Policy {
  public:
   // `pseudonym_master` is the gateway's secret for keyed pseudonyms (>= 16 bytes);
   // per-recipient keys are derived from it once here, for every recipient in the set.
+  // `keys` holds the agencies' registered public keys: a copy with `encrypt` fields is
+  // encrypted to the recipient's current key, or refused (no_recipient_key) when it has none.
   AgreementPolicy(std::shared_ptr<const agreements::AgreementSet> set,
-                  std::vector<unsigned char> pseudonym_master);
+                  std::vector<unsigned char> pseudonym_master,
+                  std::shared_ptr<const crypto::KeyRegistry> keys);
 
   Plan plan(const envelope::Envelope& envelope, const std::string& sender,
             std::int64_t now_ms) const override;
@@ -27,6 +31,7 @@ class AgreementPolicy : public Policy {
 
  private:
   std::shared_ptr<const agreements::AgreementSet> set_;
+  std::shared_ptr<const crypto::KeyRegistry> keys_;
   std::map<std::string, std::vector<unsigned char>, std::less<>> pseudonym_keys_;
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "accord/core/result.hpp"
+#include "accord/crypto/signature.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/pipeline/policy.hpp"
@@ -46,9 +47,11 @@ using SubmitHandler = std::function<void(SubmitOutcome)>;
 
 class Pipeline {
  public:
-  // `vocabulary`, `spool` and the policy source must outlive the pipeline.
+  // `vocabulary`, `spool` and `signer` must outlive the pipeline. Every stored copy is the
+  // delivered document {"envelope": ..., "signature": ...}, signed by `signer` over the
+  // recipient, sender, message id, receipt time and the copy (docs/field-encryption.md).
   Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
-           spool::Spool& spool);
+           spool::Spool& spool, const crypto::GatewaySigner& signer);
 
   // Swaps the policy atomically (agreement reload); submissions in flight keep the one they
   // started with.
@@ -62,8 +65,13 @@ class Pipeline {
   const envelope::Vocabulary& vocabulary_;
   envelope::DecodeLimits limits_;
   spool::Spool& spool_;
+  const crypto::GatewaySigner& signer_;
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
 };
+
+// The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}}.
+std::string delivered_document(const envelope::Envelope& copy,
+                               const crypto::DeliverySignature& signature);
 
 // Hex SHA-256 of the body: the dedup content hash.
 std::string content_hash(std::string_view body);

@@ -26,22 +26,34 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
   // Accessing the wrong alternative is a programming error: abort, never UB.
-  T& value() & { check(true); return std::get<0>(v_); }
-  const T& value() const& { check(true); return std::get<0>(v_); }
-  T&& value() && { check(true); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    check(true);
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    check(true);
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    check(true);
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const { check(false); return std::get<1>(v_); }
+  const Error& error() const {
+    check(false);
+    return std::get<1>(v_);
+  }
 
  private:
   void check(bool want_value) const {

@@ -38,6 +38,9 @@ struct DecodeLimits {
   std::size_t max_depth = 16;    // nested objects/arrays, the top-level object counting as 1
   std::size_t max_fields = 512;  // leaves in data
   std::size_t max_id_length = 128;
+  // False for submissions: the data key `accord_enc` is reserved for the gateway's encrypted
+  // fields and refused (invalid_value). True only when a recipient decodes a delivered copy.
+  bool allow_encrypted_fields = false;
 };
 
 Result<Envelope> decode(std::string_view json, const Vocabulary& vocabulary,

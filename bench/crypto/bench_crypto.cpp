@@ -1,0 +1,203 @@
+// The crypto floor (raw libsodium primitives) next to accord-fe-1 and the delivery signature
+// on a ~1 KB envelope with 3 protected fields. Run: build/bench/crypto/bench_crypto
+#include <benchmark/benchmark.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "accord/crypto/field_encryption.hpp"
+#include "accord/crypto/key_files.hpp"
+#include "accord/crypto/signature.hpp"
+#include "accord/envelope/codec.hpp"
+
+namespace {
+
+using namespace accord;
+
+const char* kEnvelope = R"({"id":"msg-bench-0001","type":"referral.created",
+  "case":{"urn":"01AB1234521","owner":"police.met"},"subject":{"role":"victim","ref":"V-7F3A"},
+  "occurred_at":"2026-11-20T09:30:00Z","classification":"OFFICIAL-SENSITIVE",
+  "data":{"victim":{"contact":{"phone":"07700 900123","email":"jo.bloggs@example.org",
+  "address":"Flat 3, 12 Example Road, London SE1 7XX","do_not_leave_messages":true,
+  "safe_times":["Mon-Fri 10:00-12:00","Sat 09:00-11:00"]},"dob":"1987-03-14",
+  "postcode":"SE1 7XX","language":"English","interpreter":false},
+  "needs":{"health":"none declared","disability":"none declared","mental_health":"anxiety",
+  "safeguarding":"children in household","support_requested":["emotional","practical"]},
+  "offence":{"category":"burglary","crime_reference":"CR-0012345-26","location":"residential",
+  "summary":"Entry forced via rear door at night while the victim was present; items taken.",
+  "reported_at":"2026-11-20T08:15:00Z"},"consent":{"referral":"explicit","contact":"phone"},
+  "enhanced_rights":{"eligible":true,"reason":"vulnerable"},
+  "officer":{"collar":"PC1234","station":"Southwark","phone":"020 7946 0000"}}})";
+
+const std::vector<std::string> kProtected = {"victim.contact.phone", "victim.contact.email",
+                                             "victim.contact.address"};
+
+envelope::Envelope sample() {
+  return *crypto::decode_delivered(kEnvelope);
+}
+
+void BM_floor_box_seal(benchmark::State& state) {
+  unsigned char pk[32], sk[32], key[32], out[80];
+  crypto_box_keypair(pk, sk);
+  randombytes_buf(key, sizeof key);
+  for (auto _ : state) {
+    crypto_box_seal(out, key, sizeof key, pk);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_floor_box_seal);
+
+void BM_floor_box_seal_open(benchmark::State& state) {
+  unsigned char pk[32], sk[32], key[32], sealed[80], out[32];
+  crypto_box_keypair(pk, sk);
+  randombytes_buf(key, sizeof key);
+  crypto_box_seal(sealed, key, sizeof key, pk);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto_box_seal_open(out, sealed, sizeof sealed, pk, sk));
+  }
+}
+BENCHMARK(BM_floor_box_seal_open);
+
+void BM_floor_xchacha_encrypt_64B(benchmark::State& state) {
+  unsigned char key[32], nonce[24], msg[64] = {}, ad[96] = {}, ct[64 + 16];
+  crypto_aead_xchacha20poly1305_ietf_keygen(key);
+  unsigned long long len = 0;
+  for (auto _ : state) {
+    randombytes_buf(nonce, sizeof nonce);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &len, msg, sizeof msg, ad, sizeof ad, nullptr,
+                                               nonce, key);
+    benchmark::DoNotOptimize(ct);
+  }
+}
+BENCHMARK(BM_floor_xchacha_encrypt_64B);
+
+void BM_floor_ed25519_sign_1KB(benchmark::State& state) {
+  unsigned char pk[32], sk[64], sig[64];
+  crypto_sign_keypair(pk, sk);
+  std::string msg(1100, 'x');
+  for (auto _ : state) {
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()),
+                         msg.size(), sk);
+    benchmark::DoNotOptimize(sig);
+  }
+}
+BENCHMARK(BM_floor_ed25519_sign_1KB);
+
+void BM_floor_ed25519_verify_1KB(benchmark::State& state) {
+  unsigned char pk[32], sk[64], sig[64];
+  crypto_sign_keypair(pk, sk);
+  std::string msg(1100, 'x');
+  const auto* m = reinterpret_cast<const unsigned char*>(msg.data());
+  crypto_sign_detached(sig, nullptr, m, msg.size(), sk);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(crypto_sign_verify_detached(sig, m, msg.size(), pk));
+}
+BENCHMARK(BM_floor_ed25519_verify_1KB);
+
+void BM_floor_blake2b_1KB(benchmark::State& state) {
+  std::string msg(1024, 'x');
+  unsigned char h[32];
+  for (auto _ : state) {
+    crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                       nullptr, 0);
+    benchmark::DoNotOptimize(h);
+  }
+}
+BENCHMARK(BM_floor_blake2b_1KB);
+
+// make_field_encryptor + 3 fields, for each of N recipients (one copy each).
+void BM_encrypt_envelope(benchmark::State& state) {
+  if (sodium_init() < 0) state.SkipWithError("sodium_init");
+  const auto e = sample();
+  std::vector<crypto::AgencySecretKey> keys;
+  for (int i = 0; i < state.range(0); ++i) {
+    keys.push_back(*crypto::generate_agency_key("provider.r" + std::to_string(i), 0));
+  }
+  for (auto _ : state) {
+    for (const auto& k : keys) {
+      auto enc = crypto::make_field_encryptor(k.pub, {e.id, "police.met", k.pub.agency});
+      envelope::Envelope copy = e;
+      for (auto& f : copy.data) {
+        if (std::find(kProtected.begin(), kProtected.end(), f.path) != kProtected.end()) {
+          f.json = *(*enc)(f);
+        }
+      }
+      benchmark::DoNotOptimize(copy);
+    }
+  }
+  state.counters["envelope_bytes"] = static_cast<double>(envelope::encode(e).size());
+}
+BENCHMARK(BM_encrypt_envelope)->Arg(1)->Arg(3);
+
+struct Delivered {
+  crypto::AgencySecretKey key = *crypto::generate_agency_key("provider.lvws", 0);
+  envelope::Envelope copy;
+  envelope::Envelope delivered;
+  crypto::DeliveryInfo info;
+  Delivered() {
+    const auto e = sample();
+    auto enc = crypto::make_field_encryptor(key.pub, {e.id, "police.met", "provider.lvws"});
+    copy = e;
+    for (auto& f : copy.data) {
+      if (std::find(kProtected.begin(), kProtected.end(), f.path) != kProtected.end()) {
+        f.json = *(*enc)(f);
+      }
+    }
+    delivered = *crypto::decode_delivered(envelope::encode(copy));
+    info = {"police.met", "provider.lvws", e.id, "2026-11-22T09:30:00.123Z"};
+  }
+};
+
+void BM_open_envelope(benchmark::State& state) {
+  Delivered d;
+  const crypto::AgencySecretKey keys[] = {d.key};
+  for (auto _ : state) {
+    auto r = crypto::open_fields(d.delivered, keys, "police.met", "provider.lvws");
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_open_envelope);
+
+// A throwaway signing key: created in a fresh temp dir, removed at once (kept in memory).
+crypto::GatewaySigner signer() {
+  char dir[] = "/tmp/accord-bench-crypto-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) std::abort();
+  const std::string path = std::string(dir) + "/signing.json";
+  auto s = crypto::GatewaySigner::load_or_create(path, 0);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+  if (!s) std::abort();
+  return *s;
+}
+
+void BM_sign_delivery(benchmark::State& state) {
+  Delivered d;
+  const auto s = signer();
+  for (auto _ : state) benchmark::DoNotOptimize(s.sign_delivery(d.info, d.copy));
+}
+BENCHMARK(BM_sign_delivery);
+
+void BM_verify_delivery(benchmark::State& state) {
+  Delivered d;
+  const auto s = signer();
+  const auto sig = s.sign_delivery(d.info, d.copy);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto::verify_delivery(d.info, d.delivered, sig, s.public_key()));
+  }
+}
+BENCHMARK(BM_verify_delivery);
+
+void BM_signing_input(benchmark::State& state) {
+  Delivered d;
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::delivery_signing_input(d.info, d.copy));
+}
+BENCHMARK(BM_signing_input);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,195 @@
+// accord bench: load-test a gateway with realistic case updates over many mTLS connections.
+// The work is in accord_bench (tools/bench; pure parts unit-tested); this file maps flags to
+// RunOptions and prints the report. Figures and how to reproduce them: docs/benchmarks.md.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/bench/runner.hpp"
+#include "accord/client/gateway_api.hpp"
+#include "cli_errors.hpp"
+#include "commands.hpp"
+
+namespace accord::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+}
+
+struct BenchFlags {
+  std::string gateway = "127.0.0.1:8443";
+  std::string server_name;
+  client::CredentialFlags credentials;
+  double timeout_seconds = 30;
+  int connections = 32;
+  double duration = 10;
+  std::uint64_t messages = 0;
+  double rate = 0;
+  double warmup = 2;
+  std::vector<std::string> consume;
+  int consume_connections = 2;
+  std::vector<std::string> types;
+  std::size_t size = 1024;
+  std::string run_id;
+  bool json = false;
+};
+
+client::ClientOptions client_options(const BenchFlags& f, const client::GatewayAddress& address,
+                                     const client::CredentialFlags& credentials) {
+  auto resolved = client::resolve_credentials(credentials);
+  if (!resolved) fail_local(resolved.error().message);
+  client::ClientOptions o;
+  o.host = address.host;
+  o.port = address.port;
+  o.server_name = f.server_name.empty() ? address.host : f.server_name;
+  o.cert = resolved->cert;
+  o.key = resolved->key;
+  o.ca = resolved->ca;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
+  return o;
+}
+
+std::chrono::nanoseconds seconds(double s) {
+  return std::chrono::nanoseconds(static_cast<long long>(s * 1e9));
+}
+
+void run_bench(const BenchFlags& f, bool messages_given) {
+  auto address = client::parse_gateway(f.gateway);
+  if (!address) fail_local(address.error().message);
+
+  bench::RunOptions o;
+  o.sender = client_options(f, *address, f.credentials);
+  o.sender_agency = f.credentials.as_agency.empty() ? f.credentials.cert : f.credentials.as_agency;
+  o.gateway = f.gateway;
+  o.connections = f.connections;
+  o.plan.rate = f.rate;
+  o.plan.warmup = seconds(f.warmup);
+  if (messages_given) {
+    o.plan.messages = f.messages;
+  } else {
+    o.plan.duration = seconds(f.duration);
+  }
+  o.generator.run_id =
+      f.run_id.empty() ? "bench-" +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count()) +
+                             "-" + std::to_string(::getpid())
+                       : f.run_id;
+  if (!f.credentials.as_agency.empty()) o.generator.sender = f.credentials.as_agency;
+  o.generator.event_types = f.types;
+  o.generator.target_bytes = f.size;
+  for (const auto& agency : f.consume) {
+    client::CredentialFlags c;
+    c.as_agency = agency;
+    c.pki_dir = f.credentials.pki_dir;
+    o.consumers.push_back({agency, client_options(f, *address, c)});
+  }
+  o.connections_per_consumer = f.consume_connections;
+  o.on_progress = [](const std::string& line) { std::cerr << line << "\n" << std::flush; };
+  o.interrupted = &g_interrupted;
+
+  std::signal(SIGINT, on_sigint);
+  auto report = bench::run(o);
+  std::signal(SIGINT, SIG_DFL);
+  if (!report) {
+    std::cerr << "accord: bench: " << report.error().message << " (" << report.error().code
+              << ")\n";
+    throw CLI::RuntimeError(report.error().code == "invalid_argument" ||
+                                    report.error().code == "invalid_options"
+                                ? client::kExitLocal
+                                : client::kExitFailed);
+  }
+  std::cout << (f.json ? bench::format_json(*report) + "\n" : bench::format_text(*report))
+            << std::flush;
+  if (report->error_total() > 0 || report->ok == 0) throw CLI::RuntimeError(client::kExitFailed);
+}
+
+}  // namespace
+
+void add_bench_commands(CLI::App& app) {
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "load-test a gateway: concurrent mTLS submissions of generated case updates");
+  cmd->add_option("--gateway", f->gateway, "gateway address HOST:PORT")
+      ->envname("ACCORD_GATEWAY")
+      ->capture_default_str()
+      ->group("Connection");
+  cmd->add_option("--as", f->credentials.as_agency,
+                  "send as this agency: --cert/--key/--ca default to PKI_DIR/agency-AGENCY.pem, "
+                  ".key and PKI_DIR/ca.pem; also the envelopes' case owner")
+      ->group("Connection");
+  cmd->add_option("--cert", f->credentials.cert, "client certificate (PEM)")
+      ->envname("ACCORD_CERT")
+      ->group("Connection");
+  cmd->add_option("--key", f->credentials.key, "client private key (PEM)")
+      ->envname("ACCORD_KEY")
+      ->group("Connection");
+  cmd->add_option("--ca", f->credentials.ca, "CA certificate that signs the gateway's (PEM)")
+      ->envname("ACCORD_CA")
+      ->group("Connection");
+  cmd->add_option("--pki-dir", f->credentials.pki_dir,
+                  "directory of the dev PKI used by --as and --consume")
+      ->capture_default_str()
+      ->group("Connection");
+  cmd->add_option("--server-name", f->server_name,
+                  "name to expect in the gateway's certificate (default: the gateway host)")
+      ->group("Connection");
+  cmd->add_option("--timeout", f->timeout_seconds, "seconds to wait for each answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Connection");
+
+  cmd->add_option("-c,--connections", f->connections, "concurrent connections, one thread each")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  CLI::Option* duration =
+      cmd->add_option("-d,--duration", f->duration, "seconds to measure, after the warmup")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber);
+  CLI::Option* messages =
+      cmd->add_option("-n,--messages", f->messages, "measure this many messages instead")
+          ->check(CLI::PositiveNumber);
+  messages->excludes(duration);
+  cmd->add_option("-r,--rate", f->rate,
+                  "open loop: send at this many msg/s on a fixed schedule, latency measured from "
+                  "each intended send time (default: closed loop, as fast as answers come)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", f->warmup, "seconds sent but not measured")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--consume", f->consume,
+                  "also lease and ack the copies of these recipient agencies (certificates "
+                  "from --pki-dir) and report delivered/s")
+      ->delimiter(',');
+  cmd->add_option("--consume-connections", f->consume_connections,
+                  "connections per consuming agency")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--types", f->types,
+                  "event types to cycle through (default: police.met's "
+                  "case-update flows)")
+      ->delimiter(',');
+  cmd->add_option("--size", f->size, "envelope size in bytes (padded free text)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 200000));
+  cmd->add_option("--run-id", f->run_id,
+                  "prefix of every message id (default bench-<unix time>-<pid>); must be new "
+                  "to the gateway, or it answers 200 duplicate");
+  cmd->add_flag("--json", f->json, "print the report as one JSON object");
+  cmd->footer(
+      "Progress goes to stderr once a second. Exit 0 when every measured message was accepted,\n"
+      "3 when some failed (the report counts them by kind), 1 on bad arguments or files.");
+  cmd->callback([f, messages] { run_bench(*f, messages->count() > 0); });
+}
+
+}  // namespace accord::cli
