@@ -23,17 +23,42 @@ namespace fs = std::filesystem;
 class EncryptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The agency makes its key pair; the operator registers only the public half.
-    auto key = crypto::generate_agency_key("provider.lvws", 1'763'800'000'000);
-    ASSERT_TRUE(key.ok()) << key.error().message;
-    auto written = crypto::write_key_files(agency_keys_.path(), key.value());
-    ASSERT_TRUE(written.ok()) << written.error().message;
+    // Each agency makes its key pair; the operator registers only the public halves.
     fs::create_directories(dir_.file("keys"));
-    fs::copy_file(written->public_path,
-                  dir_.file("keys/" + fs::path(written->public_path).filename().string()));
-    secret_ = std::move(key.value());
+    secret_ = make_key("provider.lvws", agency_keys_.path());
+    survivors_secret_ = make_key("provider.survivors-uk", survivors_keys_.path());
     gateway_ =
         std::make_unique<InProcessGateway>(write_config(dir_, "keys: " + dir_.file("keys") + "\n"));
+  }
+
+  crypto::AgencySecretKey make_key(const std::string& agency, const std::string& secret_dir) {
+    auto key = crypto::generate_agency_key(agency, 1'763'800'000'000);
+    EXPECT_TRUE(key.ok()) << key.error().message;
+    auto written = crypto::write_key_files(secret_dir, key.value());
+    EXPECT_TRUE(written.ok()) << written.error().message;
+    fs::copy_file(written->public_path,
+                  dir_.file("keys/" + fs::path(written->public_path).filename().string()));
+    return std::move(key.value());
+  }
+
+  // The recipient's only copy, verified and opened with its own key.
+  envelope::Envelope open_only_copy(const std::string& recipient,
+                                    const crypto::AgencySecretKey& secret) {
+    const auto inbox = json::parse(call(recipient, verb::get, "/v1/inbox").body)["messages"];
+    EXPECT_EQ(inbox.size(), 1u) << recipient;
+    auto gateway_key =
+        crypto::parse_gateway_public_key(call(recipient, verb::get, "/v1/gateway-key").body);
+    auto item = crypto::parse_inbox_item(inbox.at(0).dump(), recipient);
+    EXPECT_TRUE(item.ok() && gateway_key.ok());
+    std::vector<crypto::AgencySecretKey> keys{secret};
+    auto opened = crypto::verify_and_open(item.value(), keys, &gateway_key.value());
+    EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().message);
+    return opened.ok() ? opened->envelope : envelope::Envelope{};
+  }
+
+  static std::string value_of(const envelope::Envelope& e, std::string_view path) {
+    const auto* field = e.find(path);
+    return field ? field->json : "(absent)";
   }
 
   client::HttpResult call(const std::string& who, verb method, const std::string& target,
@@ -44,8 +69,8 @@ class EncryptionTest : public ::testing::Test {
     return result.ok() ? result.value() : client::HttpResult{};
   }
 
-  TempDir dir_, agency_keys_;
-  crypto::AgencySecretKey secret_;
+  TempDir dir_, agency_keys_, survivors_keys_;
+  crypto::AgencySecretKey secret_, survivors_secret_;
   std::unique_ptr<InProcessGateway> gateway_;
   const std::string referral_ = read_source_file("tests/data/envelope/referral_created.json");
 };
@@ -110,6 +135,32 @@ TEST_F(EncryptionTest, RecipientOpensProtectedFieldsAndNothingIsStoredInClear) {
   }
   // The scan can fail: shared fields of the same message are on disk in clear.
   EXPECT_NE(disk.find("burglary_dwelling"), std::string::npos);
+}
+
+TEST_F(EncryptionTest, OneReferralReachesTwoProvidersInDifferentForms) {
+  // A sexual-offence referral with explicit consent: both providers' agreements grant it,
+  // each in its own form.
+  auto referral = json::parse(referral_);
+  referral["data"]["offence"]["category"] = "sexual_assault";
+  const auto submitted = call("police.met", verb::post, "/v1/messages", referral.dump());
+  ASSERT_EQ(submitted.status, 202u) << submitted.body;
+  EXPECT_EQ(json::parse(submitted.body)["recipients"],
+            json::array({"provider.lvws", "provider.survivors-uk"}));
+
+  const auto lvws = open_only_copy("provider.lvws", secret_);
+  const auto survivors = open_only_copy("provider.survivors-uk", survivors_secret_);
+  // Both can read the safe-contact phone, each with its own key only.
+  EXPECT_EQ(value_of(lvws, "victim.contact.phone"), "\"07700 900123\"");
+  EXPECT_EQ(value_of(survivors, "victim.contact.phone"), "\"07700 900123\"");
+  // Victim Support: the offence date as is and a keyed pseudonym of the crime reference.
+  EXPECT_EQ(value_of(lvws, "offence.date"), "\"2026-11-19\"");
+  EXPECT_TRUE(value_of(lvws, "offence.crime_reference").starts_with("\"ps1:"));
+  // SurvivorsUK: the month only, and no crime reference at all.
+  EXPECT_EQ(value_of(survivors, "offence.date"), "\"2026-11\"");
+  EXPECT_EQ(value_of(survivors, "offence.crime_reference"), "(absent)");
+  // Neither receives what neither agreement names.
+  EXPECT_EQ(value_of(lvws, "officer.collar"), "(absent)");
+  EXPECT_EQ(value_of(survivors, "officer.collar"), "(absent)");
 }
 
 TEST_F(EncryptionTest, CliDecryptsAnInboxItemAndRefusesAWrongKey) {
