@@ -28,3 +28,14 @@ function(accord_test name)
                        ENVIRONMENT "ACCORD_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
                        ENVIRONMENT_MODIFICATION "ACCORD_BINARY_DIR=set:${PROJECT_BINARY_DIR}")
 endfunction()
+
+# Adds every direct subfolder that has a CMakeLists.txt: each component owns its own folder
+# of tests, fuzz targets or benchmarks, and nobody edits a shared list to add one.
+function(accord_add_component_dirs)
+  file(GLOB children LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  foreach(child ${children})
+    if(IS_DIRECTORY ${child} AND EXISTS ${child}/CMakeLists.txt)
+      add_subdirectory(${child})
+    endif()
+  endforeach()
+endfunction()

@@ -29,17 +29,6 @@ std::string binary_dir() {
   return dir;
 }
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "accord-it-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 CommandResult run_command(const std::string& command) {
   CommandResult result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

@@ -14,25 +14,15 @@
 
 #include "accord/app/gateway.hpp"
 #include "accord/client/https_client.hpp"
+#include "accord/testing/temp_dir.hpp"
 
 namespace accord::test {
 
 std::string source_dir();  // ACCORD_SOURCE_DIR
 std::string binary_dir();  // ACCORD_BINARY_DIR
 
-// A fresh temporary directory, removed with the object.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// A fresh temporary directory, removed with the object (tests/support).
+using TempDir = ::accord::testing::TempDir;
 
 // The development PKI for the London sample agencies, made once per test process.
 class Pki {

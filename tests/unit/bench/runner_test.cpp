@@ -73,7 +73,8 @@ TEST_F(BenchRunner, OpenLoopWithConsumers) {
     const auto batch = nlohmann::json::parse(r->body)["messages"].size();
     if (batch == 0) break;
     left += batch;
-    for (const auto& m : nlohmann::json::parse(r->body)["messages"]) {
+    const auto messages = nlohmann::json::parse(r->body)["messages"];  // outlives the loop
+    for (const auto& m : messages) {
       ASSERT_TRUE(wcu->request(boost::beast::http::verb::post,
                                "/v1/inbox/" + m["delivery_id"].get<std::string>() + "/ack")
                       .ok());

@@ -10,20 +10,6 @@
 
 namespace accord::client::testing {
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/accord-client-test.XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) {
-    std::perror("mkdtemp");
-    std::abort();
-  }
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::string source_dir() {
   const char* dir = std::getenv("ACCORD_SOURCE_DIR");
   if (dir == nullptr) {

@@ -8,20 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "accord/testing/temp_dir.hpp"
+
 namespace accord::client::testing {
 
 // A directory made with mkdtemp, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::accord::testing::TempDir;
 
 std::string source_dir();  // $ACCORD_SOURCE_DIR, aborts the test run when unset
 
