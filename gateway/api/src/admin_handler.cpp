@@ -22,11 +22,7 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
   const std::string_view path = target.substr(0, target.find('?'));
   const auto method = request.http.method();
   auto wrong_method = [&](http::verb allowed) {
-    auto response = error_response(
-        405, "method_not_allowed",
-        std::string(request.http.method_string()) + " is not allowed on " + std::string(path));
-    response.set(http::field::allow, http::to_string(allowed));
-    respond(std::move(response));
+    respond(method_not_allowed(request.http, path, allowed));
   };
 
   if (path == "/v1/admin/agreements/reload") {

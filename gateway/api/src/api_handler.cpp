@@ -118,11 +118,7 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
 
   auto require_method = [&](http::verb wanted) {
     if (method == wanted) return true;
-    auto response = error_response(
-        405, "method_not_allowed",
-        std::string(request.http.method_string()) + " is not allowed on " + std::string(path));
-    response.set(http::field::allow, http::to_string(wanted));
-    respond(std::move(response));
+    respond(method_not_allowed(request.http, path, wanted));
     return false;
   };
   auto require_agency = [&]() {

@@ -36,4 +36,14 @@ inline server::HttpResponse error_response(unsigned status, std::string code, st
   return error_response(status, make_error(std::move(code), std::move(message), std::move(path)));
 }
 
+// 405 with the Allow header naming the one method the path takes.
+inline server::HttpResponse method_not_allowed(const server::HttpRequest& request,
+                                               std::string_view path, server::http::verb allowed) {
+  auto response = error_response(
+      405, "method_not_allowed",
+      std::string(request.method_string()) + " is not allowed on " + std::string(path));
+  response.set(server::http::field::allow, server::http::to_string(allowed));
+  return response;
+}
+
 }  // namespace accord::api

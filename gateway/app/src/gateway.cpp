@@ -27,14 +27,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
   const auto& cfg = gateway->config_;
 
-  auto vocabulary_text = read_file(cfg.vocabulary_path);
-  if (!vocabulary_text.ok()) return vocabulary_text.error();
-  auto vocabulary = envelope::Vocabulary::parse(vocabulary_text.value());
-  if (!vocabulary.ok()) {
-    Error error = vocabulary.error();
-    error.path = cfg.vocabulary_path + ":" + error.path;
-    return error;
-  }
+  auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
+  if (!vocabulary.ok()) return vocabulary.error();
   gateway->vocabulary_ = std::move(vocabulary.value());
 
   auto policy = load_policy(cfg, gateway->vocabulary_, now_ms());

@@ -120,12 +120,9 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
                                                         std::int64_t now_ms) {
   auto agencies_text = read_file(config.agencies_path);
   if (!agencies_text.ok()) return agencies_text.error();
-  auto directory = agreements::AgencyDirectory::parse(agencies_text.value());
-  if (!directory.ok()) {
-    Error error = directory.error();
-    error.path = config.agencies_path + ":" + error.path;
-    return error;
-  }
+  auto directory =
+      parse_text(config.agencies_path, agencies_text.value(), &agreements::AgencyDirectory::parse);
+  if (!directory.ok()) return directory.error();
 
   std::error_code ec;
   if (!fs::is_directory(config.agreements_path, ec)) {

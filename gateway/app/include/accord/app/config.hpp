@@ -42,4 +42,26 @@ Result<GatewayConfig> load_config(const std::string& path);
 // Reads a whole file; Error code `io` names the file and the reason.
 Result<std::string> read_file(const std::string& path);
 
+// Hands `text` (read from `path`) to a pure parser (`Result<T> parse(std::string_view)`,
+// whose errors carry "line:col" in Error::path); errors then name "path:line:col".
+template <typename Parse>
+auto parse_text(const std::string& path, std::string_view text, Parse parse)
+    -> decltype(parse(std::string_view{})) {
+  auto parsed = parse(text);
+  if (!parsed.ok()) {
+    Error error = parsed.error();
+    error.path = path + ":" + error.path;
+    return error;
+  }
+  return parsed;
+}
+
+// Reads `path` and parses it as parse_text() does.
+template <typename Parse>
+auto parse_file(const std::string& path, Parse parse) -> decltype(parse(std::string_view{})) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.error();
+  return parse_text(path, text.value(), parse);
+}
+
 }  // namespace accord::app
