@@ -154,7 +154,15 @@ else
   ca_new=1
 fi
 
-ensure_leaf server localhost "DNS:localhost,IP:127.0.0.1" serverAuth
+# The gateway presents its server certificate as its client certificate when it POSTs to a
+# webhook receiver with mutual TLS, so it carries both purposes. A server.pem made before
+# clientAuth was added is remade once; after that the check keeps reruns idempotent.
+if [[ -s "$out/server.pem" ]] &&
+  ! openssl x509 -in "$out/server.pem" -noout -ext extendedKeyUsage 2>/dev/null |
+  grep -q "TLS Web Client Authentication"; then
+  rm -f "$out/server.pem" "$out/server.key"
+fi
+ensure_leaf server localhost "DNS:localhost,IP:127.0.0.1" serverAuth,clientAuth
 for id in "${agencies[@]}"; do
   ensure_leaf "agency-$id" "$id" "URI:urn:accord:agency:$id" clientAuth
 done

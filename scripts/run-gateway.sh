@@ -12,7 +12,7 @@ echo "building accord-gateway and accord (first run takes a few minutes)..."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target accord-gateway accord -j"$(nproc)" >/dev/null
 certs/gen-dev-pki.sh certs/out police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london >/dev/null
-mkdir -p var/london/keys
+mkdir -p var/london/keys var/london/outbox/probation.london var/london/drop/police.met
 # The providers' encryption keys. In real life each agency runs `accord keys gen` itself
 # and hands only the public *.pub.json to the gateway operator; here we play both parts.
 for agency in provider.lvws provider.survivors-uk; do
@@ -39,5 +39,11 @@ Accord gateway — sample London deployment (config/london.yaml)
     build/tools/accord/accord inbox --as provider.lvws --decrypt var/london/agency-keys/provider.lvws
   a whole case journey: scripts/run-gateway.sh --demo
   admin listener (admin/auditor certificates): https://127.0.0.1:8444
+  probation.london receives files in var/london/outbox/probation.london (filedrop adapter);
+  police.met extracts dropped in var/london/drop/police.met (*.jsonl) are imported
+  the audit log, as an auditor:
+    build/tools/accord/accord audit query --cert certs/out/auditor.pem --key certs/out/auditor.key --ca certs/out/ca.pem --format table
+  dead letters, as an administrator:
+    build/tools/accord/accord dlq list --cert certs/out/admin.pem --key certs/out/admin.key --ca certs/out/ca.pem
 MSG
 exec build/gateway/app/accord-gateway --config config/london.yaml

@@ -50,7 +50,7 @@ void BM_AppendInFlight(benchmark::State& state) {
     s.content_hash = "h";
     s.event_type = "hearing.scheduled";
     s.case_urn = "urn:accord:case:police:1";
-    s.copies.push_back({"cps", payload});
+    s.copies.push_back({"cps", payload, {}, {}});
     spool->append(std::move(s), [&](accord::Result<AppendResult> r) {
       std::lock_guard lock(mu);
       --in_flight;

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     s.event_type = "hearing.scheduled";
     s.case_urn = "urn:accord:case:police:" + std::to_string(i % 1000);
     s.received_at_ms = i;
-    for (const auto& r : recipients) s.copies.push_back({r, payload});
+    for (const auto& r : recipients) s.copies.push_back({r, payload, {}, {}});
     spool->append(std::move(s), [&](accord::Result<AppendResult> r) {
       std::lock_guard lock(mu);
       --in_flight;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audit_routes.hpp"
+#include "dlq_routes.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -25,7 +27,11 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     respond(method_not_allowed(request.http, path, allowed));
   };
 
-  if (path == "/v1/admin/agreements/reload") {
+  if (path.starts_with(kAuditPathPrefix)) {
+    handle_audit_route(request, path, hooks_, std::move(respond));
+  } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
+    handle_dlq_route(request, path, hooks_, std::move(respond));
+  } else if (path == "/v1/admin/agreements/reload") {
     if (method != http::verb::post) return wrong_method(http::verb::post);
     if (role != server::PeerRole::admin) {
       respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));

@@ -5,7 +5,10 @@
 
 #include <charconv>
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "responses.hpp"
 
@@ -62,6 +65,24 @@ struct ApiHandler::Counters {
   prometheus::Counter& leased;
   prometheus::Counter& acked;
   prometheus::Family<prometheus::Gauge>& queued;
+  prometheus::Family<prometheus::Gauge>& dead;
+  prometheus::Gauge& audit_records;
+  prometheus::Gauge& audit_sealed;
+  // Recipients seen in a gauge: one that drops out of the spool's stats is set to 0, not
+  // left at its last value.
+  std::mutex gauges_mu;
+  std::set<std::string> queued_seen, dead_seen;
+
+  void publish(prometheus::Family<prometheus::Gauge>& family, std::set<std::string>& seen,
+               const std::map<std::string, std::int64_t>& counts) {
+    for (const auto& recipient : seen) {
+      if (!counts.contains(recipient)) family.Add({{"recipient", recipient}}).Set(0);
+    }
+    for (const auto& [recipient, count] : counts) {
+      family.Add({{"recipient", recipient}}).Set(static_cast<double>(count));
+      seen.insert(recipient);
+    }
+  }
 
   explicit Counters(prometheus::Registry& registry)
       : accepted(prometheus::BuildCounter()
@@ -91,7 +112,21 @@ struct ApiHandler::Counters {
         queued(prometheus::BuildGauge()
                    .Name("accord_queued_messages")
                    .Help("Copies not yet acknowledged, per recipient")
-                   .Register(registry)) {}
+                   .Register(registry)),
+        dead(prometheus::BuildGauge()
+                 .Name("accord_dead_letters")
+                 .Help("Copies parked as dead letters, per recipient (accord dlq)")
+                 .Register(registry)),
+        audit_records(prometheus::BuildGauge()
+                          .Name("accord_audit_records")
+                          .Help("Audit records written (the last seq)")
+                          .Register(registry)
+                          .Add({})),
+        audit_sealed(prometheus::BuildGauge()
+                         .Name("accord_audit_sealed_records")
+                         .Help("Audit records covered by a signed checkpoint")
+                         .Register(registry)
+                         .Add({})) {}
 
   void refuse(const std::string& code) { refused.Add({{"reason", code}}).Increment(); }
 };
@@ -312,9 +347,14 @@ void ApiHandler::metrics(server::Request& request, server::Respond respond) {
     respond(error_response(403, "forbidden", "metrics need an admin or auditor certificate"));
     return;
   }
-  for (const auto& [recipient, count] : spool_.stats().queued_by_recipient) {
-    counters_->queued.Add({{"recipient", recipient}}).Set(static_cast<double>(count));
+  const auto stats = spool_.stats();
+  {
+    std::lock_guard lock(counters_->gauges_mu);
+    counters_->publish(counters_->queued, counters_->queued_seen, stats.queued_by_recipient);
+    counters_->publish(counters_->dead, counters_->dead_seen, stats.dead_by_recipient);
   }
+  counters_->audit_records.Set(static_cast<double>(stats.audit_seq));
+  counters_->audit_sealed.Set(static_cast<double>(stats.audit_sealed_seq));
   respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
 }
 

@@ -201,6 +201,53 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          config.api.max_lease_ms = seconds * 1000;
          return Status::Ok();
        }}};
+  Reader::Handlers audit = {
+      {"enabled",
+       [&](auto& n) { return r.scalar(n, "audit.enabled", config.storage.audit.enabled); }},
+      {"checkpoint_every_records",
+       [&](auto& n) {
+         return r.positive(n, "audit.checkpoint_every_records",
+                           config.storage.audit.checkpoint_every_records);
+       }},
+      {"checkpoint_every_seconds", [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = r.positive(n, "audit.checkpoint_every_seconds", seconds); !s.ok()) return s;
+         config.storage.audit.checkpoint_every_ms = seconds * 1000;
+         return Status::Ok();
+       }}};
+  auto& retry = config.delivery.retry;
+  Reader::Handlers delivery = {
+      {"max_attempts",
+       [&](auto& n) { return r.positive(n, "delivery.max_attempts", retry.max_attempts); }},
+      {"max_age_hours",
+       [&](auto& n) {
+         std::int64_t hours = 0;
+         if (auto s = r.positive(n, "delivery.max_age_hours", hours); !s.ok()) return s;
+         retry.max_age_ms = hours * 3'600'000;
+         return Status::Ok();
+       }},
+      {"backoff_initial_ms",
+       [&](auto& n) {
+         return r.positive(n, "delivery.backoff_initial_ms", retry.backoff_initial_ms);
+       }},
+      {"backoff_max_ms",
+       [&](auto& n) { return r.positive(n, "delivery.backoff_max_ms", retry.backoff_max_ms); }},
+      {"lease_seconds",
+       [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = r.positive(n, "delivery.lease_seconds", seconds); !s.ok()) return s;
+         config.delivery.lease_ms = seconds * 1000;
+         return Status::Ok();
+       }},
+      {"idle_poll_ms",
+       [&](auto& n) { return r.millis(n, "delivery.idle_poll_ms", config.delivery.idle_poll); }},
+      {"circuit_failures",
+       [&](auto& n) {
+         return r.positive(n, "delivery.circuit_failures", config.delivery.circuit_failures);
+       }},
+      {"circuit_open_ms", [&](auto& n) {
+         return r.millis(n, "delivery.circuit_open_ms", config.delivery.circuit_open);
+       }}};
   Reader::Handlers log = {
       {"level", [&](auto& n) {
          if (auto s = r.scalar(n, "log.level", config.log_level); !s.ok()) return s;
@@ -237,7 +284,44 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"signing_key", [&](auto& n) { return r.path(n, "signing_key", config.signing_key_path); }},
       {"limits", [&](auto& n) { return r.mapping(n, "limits", limits); }},
       {"inbox", [&](auto& n) { return r.mapping(n, "inbox", inbox); }},
-      {"log", [&](auto& n) { return r.mapping(n, "log", log); }}};
+      {"log", [&](auto& n) { return r.mapping(n, "log", log); }},
+      {"audit", [&](auto& n) { return r.mapping(n, "audit", audit); }},
+      {"delivery", [&](auto& n) { return r.mapping(n, "delivery", delivery); }},
+      {"adapters",
+       [&](const YAML::Node& n) {
+         if (!n.IsMap()) return Status(r.error_at(n, "adapters must map agency ids to adapters"));
+         for (const auto& agency : n) {
+           const auto id = agency.first.as<std::string>();
+           Reader::Handlers sides = {
+               {"outbound",
+                [&](const YAML::Node& o) {
+                  if (!o.IsMap() || !o["type"]) {
+                    return Status(r.error_at(
+                        o, "adapters." + id + ".outbound must be a mapping with a type"));
+                  }
+                  return Status::Ok();
+                }},
+               {"inbound", [&](const YAML::Node& i) {
+                  if (!i.IsSequence()) {
+                    return Status(r.error_at(i, "adapters." + id + ".inbound must be a list"));
+                  }
+                  for (const auto& item : i) {
+                    if (!item.IsMap() || !item["type"]) {
+                      return Status(r.error_at(item, "each of adapters." + id +
+                                                         ".inbound must be a mapping with a type"));
+                    }
+                  }
+                  return Status::Ok();
+                }}};
+           if (auto s = r.mapping(agency.second, "adapters." + id, sides); !s.ok()) return s;
+         }
+         config.adapters = n;
+         return Status::Ok();
+       }},
+      {"zmq", [&](const YAML::Node& n) {
+         config.zmq = n;
+         return Status::Ok();
+       }}};
 
   try {
     if (auto status = r.mapping(root, "the configuration", top); !status.ok())
@@ -257,6 +341,7 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   if (config.vocabulary_path.empty()) return missing("vocabulary");
   if (config.agencies_path.empty()) return missing("agencies");
   if (config.agreements_path.empty()) return missing("agreements");
+  config.base_dir = base_dir;
   const auto data_dir = fs::path(config.storage.path).parent_path();
   if (config.pseudonym_key_path.empty()) {
     config.pseudonym_key_path = (data_dir / "pseudonym.key").string();

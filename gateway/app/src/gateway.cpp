@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include "accord/spool/sqlite_spool.hpp"
+#include "pipeline_submitter.hpp"
 
 namespace accord::app {
 
@@ -23,7 +26,8 @@ Gateway::~Gateway() {
   stop();
 }
 
-Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
+Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
+                                                 adapters::Registry registry) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
   const auto& cfg = gateway->config_;
 
@@ -33,6 +37,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
 
   auto policy = load_policy(cfg, gateway->vocabulary_, now_ms());
   if (!policy.ok()) return policy.error();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
+  if (ec) {
+    return make_error(
+        "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
+        cfg.storage.path);
+  }
   auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
   if (!signer.ok()) {
     Error error = signer.error();
@@ -43,14 +54,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
   spdlog::info("gateway signing key {} ({})", gateway->signer_->public_key().kid,
                cfg.signing_key_path);
 
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
-  if (ec) {
-    return make_error(
-        "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
-        cfg.storage.path);
-  }
-  auto spool = spool::open_sqlite_spool(cfg.storage);
+  // The audit log lives in the spool's transactions; checkpoints are signed with the key that
+  // signs every delivered copy, so one published key verifies both.
+  spool::SqliteSpoolOptions storage = cfg.storage;
+  const crypto::GatewaySigner* signer_ptr = &*gateway->signer_;
+  storage.audit.sign = [signer_ptr](std::string_view bytes) { return signer_ptr->sign(bytes); };
+  storage.audit.now_ms = &now_ms;
+  auto spool = spool::open_sqlite_spool(storage);
   if (!spool.ok()) return spool.error();
   gateway->spool_ = std::move(spool.value());
 
@@ -64,11 +74,59 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
   api_options.gateway_key_json = crypto::gateway_public_key_json(gateway->signer_->public_key());
   gateway->api_ = std::make_unique<api::ApiHandler>(*gateway->pipeline_, *gateway->spool_,
                                                     gateway->metrics_, &now_ms, api_options);
+  Gateway* self = gateway.get();
+  server::ServerOptions agency_options = cfg.server;
+  // At most kRefusalsPerSecond records a second: anyone can open TLS connections, and a flood
+  // of bad certificates must not become a flood of durable writes. The excess is counted and
+  // the count recorded with the next refusal that is let through.
+  struct RefusalBudget {
+    std::mutex mu;
+    std::int64_t second = 0;
+    int used = 0;
+    std::int64_t suppressed = 0;
+  };
+  constexpr int kRefusalsPerSecond = 20;
+  auto budget = std::make_shared<RefusalBudget>();
+  auto refused = [self, budget](std::string_view reason, const std::string& remote,
+                                const std::string& subject) {
+    audit::Event event;
+    event.kind = audit::kind::kCertificateRefused;
+    event.at_ms = now_ms();
+    event.code = std::string(reason);
+    event.details = {{"remote", remote}, {"subject", subject}};
+    {
+      std::lock_guard lock(budget->mu);
+      if (budget->second != event.at_ms / 1000) {
+        budget->second = event.at_ms / 1000;
+        budget->used = 0;
+      }
+      if (++budget->used > kRefusalsPerSecond) {
+        ++budget->suppressed;
+        return;
+      }
+      if (budget->suppressed > 0) {
+        event.details.emplace_back("suppressed_before", std::to_string(budget->suppressed));
+        budget->suppressed = 0;
+      }
+    }
+    self->record({std::move(event)});
+  };
+  agency_options.on_certificate_refused = refused;
   gateway->server_ =
-      server::make_http_server(gateway->io_, cfg.server, *gateway->api_, gateway->metrics_);
+      server::make_http_server(gateway->io_, agency_options, *gateway->api_, gateway->metrics_);
   if (cfg.admin_enabled) {
-    Gateway* self = gateway.get();
     api::AdminHooks hooks;
+    hooks.audit_db_path = cfg.storage.path;
+    hooks.audit_checkpoint = [self](std::function<void(Status)> done) {
+      self->spool_->checkpoint(now_ms(), std::move(done));
+    };
+    hooks.list_dead_letters = [self](std::string recipient, std::size_t limit, auto done) {
+      self->spool_->list_dead_letters(std::move(recipient), limit, std::move(done));
+    };
+    hooks.redrive = [self](spool::RedriveRequest request, auto done) {
+      request.now_ms = now_ms();
+      self->spool_->redrive(std::move(request), std::move(done));
+    };
     hooks.reload = [self] { return self->reload_policy(); };
     hooks.describe_agreements = [self] {
       std::lock_guard lock(self->reload_mutex_);
@@ -76,15 +134,111 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
     };
     gateway->admin_ = std::make_unique<api::AdminHandler>(std::move(hooks), gateway->metrics_);
     server::ServerOptions admin_options = cfg.server;
+    admin_options.on_certificate_refused = refused;
     admin_options.address = cfg.admin_address;
     admin_options.port = cfg.admin_port;
     gateway->admin_server_ =
         server::make_http_server(gateway->io_, admin_options, *gateway->admin_, gateway->metrics_);
   }
+  if (auto s = gateway->build_adapters(std::move(registry)); !s.ok()) return s.error();
   return gateway;
 }
 
+void Gateway::record(std::vector<audit::Event> events) {
+  spool_->record(std::move(events), [](Status s) {
+    if (!s.ok()) spdlog::error("audit record not written: {}", s.error().message);
+  });
+}
+
+Status Gateway::build_adapters(adapters::Registry registry) {
+  const auto& cfg = config_;
+  submitter_ = std::make_unique<PipelineSubmitter>(*pipeline_, &now_ms);
+  if (cfg.zmq && !cfg.zmq.IsNull()) {
+    auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
+    if (!options.ok()) {
+      Error e = options.error();
+      e.path = cfg.source + ":" + e.path;
+      return e;
+    }
+    auto port =
+        adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), &now_ms);
+    if (!port.ok()) return port.error();
+    zmq_ = std::move(port.value());
+    if (auto s = adapters::register_zmq(registry, *zmq_); !s.ok()) return s;
+  }
+  if (!cfg.adapters || cfg.adapters.IsNull()) return Status::Ok();
+  for (const auto& entry : cfg.adapters) {
+    const auto agency = entry.first.as<std::string>();
+    adapters::AdapterContext context;
+    context.agency = agency;
+    context.base_dir = cfg.base_dir;
+    context.io = &io_;
+    context.submitter = submitter_.get();
+    context.tls = {cfg.server.tls.ca, cfg.server.tls.cert, cfg.server.tls.key};
+    context.now_ms = &now_ms;
+    auto located = [&](Error e) {
+      e.message = "adapter for " + agency + ": " + e.message;
+      e.path = cfg.source + ":" + e.path;
+      return e;
+    };
+    if (const auto out = entry.second["outbound"]) {
+      context.settings = out;
+      auto adapter = registry.make_outbound(out["type"].as<std::string>(), context);
+      if (!adapter.ok()) return located(adapter.error());
+      outbound_.emplace(agency, std::move(adapter.value()));
+    }
+    if (const auto in = entry.second["inbound"]) {
+      for (const auto& item : in) {
+        context.settings = static_cast<const YAML::Node&>(item);
+        auto adapter = registry.make_inbound(item["type"].as<std::string>(), context);
+        if (!adapter.ok()) return located(adapter.error());
+        inbound_.push_back(std::move(adapter.value()));
+      }
+    }
+  }
+  for (auto& [agency, adapter] : outbound_) {
+    if (!adapter->pushes()) continue;
+    workers_.push_back(
+        delivery::DeliveryWorker::create(io_, *spool_, agency, *adapter, cfg.delivery, &now_ms));
+    spdlog::info("delivery to {} by {} adapter", agency, adapter->kind());
+  }
+  return Status::Ok();
+}
+
+std::map<std::string, delivery::WorkerStats> Gateway::delivery_stats() const {
+  std::map<std::string, delivery::WorkerStats> out;
+  for (const auto& worker : workers_) out[worker->recipient()] = worker->stats();
+  return out;
+}
+
 Status Gateway::start() {
+  // Recorded here rather than in create(): `accord-gateway --check` builds a gateway too.
+  {
+    const std::int64_t at = now_ms();
+    audit::Event started;
+    started.kind = audit::kind::kGatewayStarted;
+    started.at_ms = at;
+    started.details = {{"signing_kid", signer_->public_key().kid}, {"config", config_.source}};
+    audit::Event loaded;
+    loaded.kind = audit::kind::kAgreementsLoaded;
+    loaded.at_ms = at;
+    std::vector<std::pair<std::string, std::string>> keys;
+    {
+      std::lock_guard lock(reload_mutex_);
+      loaded.details = {{"new_hash", loaded_->content_hash},
+                        {"agreements", std::to_string(loaded_->agreements)}};
+      keys = loaded_->keys;
+    }
+    std::vector<audit::Event> events{std::move(started), std::move(loaded)};
+    for (const auto& [agency, kid] : keys) {
+      audit::Event key;
+      key.kind = audit::kind::kKeyRegistered;
+      key.at_ms = at;
+      key.details = {{"agency", agency}, {"kid", kid}};
+      events.push_back(std::move(key));
+    }
+    record(std::move(events));
+  }
   if (auto status = server_->start(); !status.ok()) return status;
   if (admin_server_) {
     if (auto status = admin_server_->start(); !status.ok()) return status;
@@ -103,6 +257,15 @@ Status Gateway::start() {
       }
     });
   }
+  if (zmq_) {
+    if (auto status = zmq_->start(); !status.ok()) return status;
+    spdlog::info("adapter port {} (ZeroMQ CURVE, server key {})", zmq_->endpoint(),
+                 zmq_->public_key());
+  }
+  for (auto& adapter : inbound_) {
+    if (auto status = adapter->start(); !status.ok()) return status;
+  }
+  for (auto& worker : workers_) worker->start();
   return Status::Ok();
 }
 
@@ -123,6 +286,25 @@ Result<api::ReloadReport> Gateway::reload_policy() {
   }
   api::ReloadReport report{loaded_->content_hash, loaded.value()->content_hash,
                            loaded.value()->agreements};
+  {
+    audit::Event event;
+    event.kind = audit::kind::kAgreementsLoaded;
+    event.at_ms = now_ms();
+    event.details = {{"old_hash", report.old_hash},
+                     {"new_hash", report.new_hash},
+                     {"agreements", std::to_string(report.agreements)}};
+    std::vector<audit::Event> events{std::move(event)};
+    for (const auto& key : loaded.value()->keys) {
+      if (std::find(loaded_->keys.begin(), loaded_->keys.end(), key) != loaded_->keys.end())
+        continue;
+      audit::Event registered;
+      registered.kind = audit::kind::kKeyRegistered;
+      registered.at_ms = events.front().at_ms;
+      registered.details = {{"agency", key.first}, {"kid", key.second}};
+      events.push_back(std::move(registered));
+    }
+    record(std::move(events));
+  }
   pipeline_->set_policy(loaded.value()->policy);
   loaded_ = std::move(loaded.value());
   spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
@@ -135,6 +317,8 @@ void Gateway::stop() {
     std::lock_guard lock(stop_mutex_);
     if (stopped_) return;
   }
+  // Inbound first: nothing new enters while the rest winds down.
+  for (auto& adapter : inbound_) adapter->stop();
   if (server_ && !threads_.empty()) {
     for (auto* server : {server_.get(), admin_server_.get()}) {
       if (!server) continue;
@@ -144,6 +328,18 @@ void Gateway::stop() {
       done.wait();
     }
   }
+  // Outbound adapters cancel their hand-overs (each answers retry_later), then each worker
+  // records its outcomes (release, ack) and reports stopped.
+  if (!threads_.empty()) {
+    for (auto& [agency, adapter] : outbound_) adapter->stop();
+    for (auto& worker : workers_) {
+      std::promise<void> stopped;
+      auto done = stopped.get_future();
+      worker->stop([&] { stopped.set_value(); });
+      done.wait();
+    }
+  }
+  if (zmq_) zmq_->stop();
   // Every answered request is durable already; flush whatever the writer still holds.
   if (spool_) spool_->shutdown();
   work_.reset();

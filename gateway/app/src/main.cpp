@@ -10,6 +10,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "accord/adapters/filedrop.hpp"
+#include "accord/adapters/mailbox.hpp"
+#include "accord/adapters/registry.hpp"
+#include "accord/adapters/webhook.hpp"
 #include "accord/app/gateway.hpp"
 
 namespace {
@@ -58,7 +62,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto gateway = accord::app::Gateway::create(std::move(config.value()));
+  // The built-in adapters, registered explicitly ("zmq" joins when the config has a port).
+  accord::adapters::Registry registry;
+  for (auto add : {&accord::adapters::register_webhook, &accord::adapters::register_filedrop,
+                   &accord::adapters::register_mailbox}) {
+    if (auto s = add(registry); !s.ok()) {
+      spdlog::critical("adapter registry: {}", s.error().message);
+      return 1;
+    }
+  }
+  auto gateway = accord::app::Gateway::create(std::move(config.value()), std::move(registry));
   if (!gateway.ok()) {
     spdlog::error("cannot start: {} ({})", gateway.error().message, gateway.error().path);
     return 1;

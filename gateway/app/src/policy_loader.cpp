@@ -186,6 +186,7 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   }
   auto result = std::make_shared<LoadedPolicy>();
   result->content_hash = set_hash(agencies_text.value(), sources, *keys);
+  for (const auto& key : keys->all()) result->keys.emplace_back(key.agency, key.kid);
   result->agreements = loaded.agreements.size();
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);

@@ -62,9 +62,14 @@ Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string
       plan.refusals.push_back({recipient, transformed.error().code, transformed.error().message});
       continue;
     }
+    std::vector<audit::FieldAction> fields;
+    fields.reserve(decision.fields.size());
+    for (const auto& field : decision.fields) {
+      fields.push_back({field.path, std::string(agreements::to_string(field.action))});
+    }
     plan.copies.push_back({recipient,
                            decision.agreement_id + "@" + std::to_string(decision.agreement_version),
-                           std::move(transformed.value().copy)});
+                           std::move(transformed.value().copy), std::move(fields)});
   }
   return plan;
 }

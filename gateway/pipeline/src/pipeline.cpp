@@ -1,6 +1,7 @@
 #include "accord/pipeline/pipeline.hpp"
 
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
@@ -24,6 +25,36 @@ std::string content_hash(std::string_view body) {
     hex[2 * i + 1] = kHex[digest[i] & 0x0f];
   }
   return hex;
+}
+
+std::vector<audit::Event> refusal_events(const envelope::Envelope& env, const std::string& sender,
+                                         const std::string& body_hash, std::int64_t now_ms,
+                                         const Refused& refused) {
+  audit::Event base;
+  base.kind = audit::kind::kDecisionRefused;
+  base.at_ms = now_ms;
+  base.message_id = env.id;
+  base.sender = sender;
+  base.event_type = env.type;
+  base.case_urn = env.case_ref.urn;
+  base.subject_role = env.subject.role;
+  base.subject_ref = env.subject.ref;
+  base.content_hash = body_hash;
+  std::vector<audit::Event> events;
+  if (refused.details.empty()) {
+    base.code = refused.error.code;
+    base.reason = refused.error.message;
+    events.push_back(std::move(base));
+    return events;
+  }
+  for (const auto& detail : refused.details) {
+    audit::Event e = base;
+    e.recipient = detail.recipient;
+    e.code = detail.code;
+    e.reason = detail.reason;
+    events.push_back(std::move(e));
+  }
+  return events;
 }
 
 std::string delivered_document(const envelope::Envelope& copy,
@@ -64,7 +95,18 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     std::string why = plan.refusals.empty()
                           ? "no active agreement lets " + sender + " share '" + env.type + "'"
                           : "no agreement allows any recipient; see details";
-    done(Refused{make_error("not_permitted", std::move(why), "type"), std::move(plan.refusals)});
+    Refused refused{make_error("not_permitted", std::move(why), "type"), std::move(plan.refusals)};
+    // The refusal is answered once its audit records are durable: "what was refused" is a
+    // question the log must answer (docs/audit-format.md).
+    auto events = refusal_events(env, sender, content_hash(body), now_ms, refused);
+    spool_.record(std::move(events), [done = std::move(done),
+                                      refused = std::move(refused)](Status s) mutable {
+      if (!s.ok()) {
+        // Still a refusal: the sender may not share this, whatever the disk says.
+        spdlog::error("pipeline: audit record of a refusal not written: {}", s.error().message);
+      }
+      done(std::move(refused));
+    });
     return;
   }
 
@@ -74,14 +116,20 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.content_hash = content_hash(body);
   submission.event_type = env.type;
   submission.case_urn = env.case_ref.urn;
+  submission.subject_role = env.subject.role;
+  submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
+  submission.refusals.reserve(plan.refusals.size());
+  for (const auto& r : plan.refusals)
+    submission.refusals.push_back({r.recipient, r.code, r.reason});
   submission.copies.reserve(plan.copies.size());
   // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
   const std::string received_at = format_time_ms(now_ms);
   for (const auto& planned : plan.copies) {
     const auto signature =
         signer_.sign_delivery({sender, planned.recipient, env.id, received_at}, planned.copy);
-    submission.copies.push_back({planned.recipient, delivered_document(planned.copy, signature)});
+    submission.copies.push_back({planned.recipient, delivered_document(planned.copy, signature),
+                                 planned.agreement, planned.fields});
   }
 
   spool_.append(std::move(submission),

@@ -4,6 +4,7 @@
 #include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -87,6 +88,7 @@ void Connection::on_handshake(beast::error_code ec) {
     // Verified by our CA but names nobody we know: refuse like any other bad certificate.
     state_->metrics.handshake_failed("no_identity");
     spdlog::info("{}: TLS handshake refused (no_identity): {}", remote_, identity.error().message);
+    report_certificate_refused("no_identity");
     return do_close();
   }
   peer_ = std::move(*identity);
@@ -218,6 +220,23 @@ void Connection::do_close() {
   });
 }
 
+void Connection::report_certificate_refused(std::string_view reason) {
+  static constexpr std::string_view kCertificateReasons[] = {
+      "unknown_ca",      "revoked",        "expired",    "not_yet_valid",
+      "bad_certificate", "no_certificate", "no_identity"};
+  const auto& hook = state_->options.on_certificate_refused;
+  if (!hook || std::find(std::begin(kCertificateReasons), std::end(kCertificateReasons), reason) ==
+                   std::end(kCertificateReasons)) {
+    return;
+  }
+  std::string subject;
+  if (X509* cert = SSL_get0_peer_certificate(stream_.native_handle())) {
+    char buffer[512];
+    if (X509_NAME_oneline(X509_get_subject_name(cert), buffer, sizeof buffer)) subject = buffer;
+  }
+  hook(reason, remote_, subject);
+}
+
 void Connection::close_now() {
   stage_ = Stage::closing;
   beast::get_lowest_layer(stream_).close();  // pending operations end with operation_aborted
@@ -233,6 +252,7 @@ void Connection::fail(Phase phase, beast::error_code ec) {
       return;
     case Action::handshake_failed:
       state_->metrics.handshake_failed(std::string(d.reason));
+      report_certificate_refused(d.reason);
       spdlog::info(
           "{}: TLS handshake refused ({}): {}{}", remote_, d.reason, ec.message(),
           verify == X509_V_OK ? "" : std::string("; ") + X509_verify_cert_error_string(verify));

@@ -52,6 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_linger();
   void on_linger(boost::beast::error_code ec, std::size_t bytes);
   void close_now();
+  void report_certificate_refused(std::string_view reason);
   // The one place that decides what a failed operation means (see error_class.hpp).
   void fail(Phase phase, boost::beast::error_code ec);
 

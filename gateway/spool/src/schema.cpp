@@ -23,15 +23,60 @@ CREATE TABLE IF NOT EXISTS copies(
   message_id          TEXT    NOT NULL,
   event_type          TEXT    NOT NULL,
   case_urn            TEXT    NOT NULL,
+  subject_ref         TEXT    NOT NULL DEFAULT '',
   received_at_ms      INTEGER NOT NULL,
-  state               TEXT    NOT NULL CHECK(state IN ('queued', 'leased', 'acked')),
+  state               TEXT    NOT NULL CHECK(state IN ('queued', 'leased', 'acked', 'dead')),
   attempts            INTEGER NOT NULL DEFAULT 0,
   lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
   acked_at_ms         INTEGER,
+  dead_at_ms          INTEGER,
+  dead_code           TEXT,
+  dead_detail         TEXT,
   payload             BLOB
 );
-CREATE INDEX IF NOT EXISTS copies_unacked
-  ON copies(recipient, id, lease_expires_at_ms) WHERE state <> 'acked';
+CREATE INDEX IF NOT EXISTS copies_pending
+  ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX IF NOT EXISTS copies_pending_by_case
+  ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX IF NOT EXISTS copies_dead ON copies(recipient, id) WHERE state = 'dead';
+CREATE TABLE IF NOT EXISTS audit_records(
+  seq         INTEGER PRIMARY KEY,
+  at_ms       INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  sender      TEXT,
+  recipient   TEXT,
+  agreement   TEXT,
+  case_urn    TEXT,
+  subject_ref TEXT,
+  message_id  TEXT,
+  record      TEXT    NOT NULL,
+  chain       BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_case ON audit_records(case_urn) WHERE case_urn IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_by_subject
+  ON audit_records(subject_ref) WHERE subject_ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records(at_ms);
+CREATE TABLE IF NOT EXISTS audit_checkpoints(
+  seq        INTEGER PRIMARY KEY,
+  at_ms      INTEGER NOT NULL,
+  checkpoint TEXT    NOT NULL
+);
+)sql";
+
+// Version 1 (before the audit log and dead letters): copies had no subject_ref or dead-letter
+// columns and a CHECK without 'dead'. SQLite cannot alter a CHECK, so the table is rebuilt
+// with its ids (AUTOINCREMENT continues from the highest). Runs inside create_schema's
+// transaction, before kCreateSchema.
+constexpr const char* kMigrateFrom1 = R"sql(
+DROP INDEX IF EXISTS copies_unacked;
+ALTER TABLE copies RENAME TO copies_v1;
+)sql";
+constexpr const char* kMigrateFrom1Copy = R"sql(
+INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, received_at_ms,
+                   state, attempts, lease_expires_at_ms, acked_at_ms, payload)
+  SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, state,
+         attempts, lease_expires_at_ms, acked_at_ms, payload FROM copies_v1;
+DROP TABLE copies_v1;
 )sql";
 
 Status check_version(Connection& db) {
@@ -80,8 +125,13 @@ Status check_integrity(Connection& db) {
 }
 
 Status create_schema(Connection& db) {
+  auto version = db.query_int64("PRAGMA user_version");
+  if (!version.ok()) return version.error();
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Status s = db.exec(kCreateSchema);
+  const bool from_v1 = *version == 1;
+  Status s = from_v1 ? db.exec(kMigrateFrom1) : Status::Ok();
+  if (s.ok()) s = db.exec(kCreateSchema);
+  if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");
   if (!s.ok()) (void)db.exec("ROLLBACK");

@@ -38,6 +38,14 @@ void Statement::bind_text(int index, std::string_view value) {
   sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
+void Statement::bind_text_or_null(int index, std::string_view value) {
+  if (value.empty()) {
+    sqlite3_bind_null(stmt_.get(), index);
+  } else {
+    bind_text(index, value);
+  }
+}
+
 void Statement::bind_blob(int index, std::string_view value) {
   // A zero-length blob still binds as a BLOB (not NULL): NULL payload means "acked".
   static const char kEmpty = 0;

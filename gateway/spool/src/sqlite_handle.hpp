@@ -28,6 +28,7 @@ class Statement {
   void bind(int index, std::int64_t value);
   void bind_text(int index, std::string_view value);
   void bind_blob(int index, std::string_view value);
+  void bind_text_or_null(int index, std::string_view value);  // empty binds NULL
 
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step();

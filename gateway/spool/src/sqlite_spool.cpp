@@ -3,9 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 #include "schema.hpp"
@@ -31,16 +32,66 @@ void deliver(Handler& handler, Value&& value) {
   }
 }
 
+// Builds an Op from a handler taking Result<T> and a body returning Result<Result<T>>: the
+// outer Error is a storage failure (rolls the batch back), the inner one the caller's answer
+// (not_found, ...). Results are held back until COMMIT has returned: a handler never sees a
+// change that is not yet fsync'd, nor one that will be rolled back.
+template <typename T, typename Body>
+Op make_op(std::function<void(Result<T>)> done, Body body) {
+  struct State {
+    std::function<void(Result<T>)> done;
+    std::optional<Result<T>> answer;
+  };
+  auto state = std::make_shared<State>(State{std::move(done), std::nullopt});
+  Op op;
+  op.execute = [state, body = std::move(body)](Store& store,
+                                               BatchDelta& delta) mutable -> std::optional<Error> {
+    Result<Result<T>> r = body(store, delta);
+    if (!r.ok()) return r.error();
+    state->answer.emplace(std::move(r).value());
+    return std::nullopt;
+  };
+  op.finish = [state](const std::optional<Error>& failure) {
+    if (failure) {
+      deliver(state->done, Result<T>(*failure));
+    } else {
+      deliver(state->done, std::move(*state->answer));
+    }
+  };
+  return op;
+}
+
+// Status handlers ride on Result<bool>.
+std::function<void(Result<bool>)> status_adapter(Spool::StatusHandler done) {
+  return [done = std::move(done)](Result<bool> r) mutable {
+    if (!r.ok()) {
+      deliver(done, Status(r.error()));
+    } else {
+      deliver(done, Status::Ok());
+    }
+  };
+}
+
+Error not_found(const std::string& recipient, std::int64_t id) {
+  return make_error("not_found", "no pending delivery " + std::to_string(id) + " for " + recipient);
+}
+
 }  // namespace
 
 SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued,
+                         std::map<std::string, std::int64_t> dead,
                          const SqliteSpoolOptions& options)
     : max_batch_(std::max<std::size_t>(options.max_batch, 1)),
       max_pending_(options.max_pending),
+      audit_(options.audit),
       store_(std::move(store)),
       page_limit_(options.max_page_count),
       applied_page_limit_(options.max_page_count),
-      queued_(std::move(queued)) {
+      queued_(std::move(queued)),
+      dead_(std::move(dead)) {
+  audit_seq_ = store_.audit_seq();
+  sealed_seq_ = store_.sealed_seq();
+  if (audit_.now_ms) last_checkpoint_at_ms_ = audit_.now_ms();
   writer_ = std::thread([this] { run(); });
 }
 
@@ -48,51 +99,142 @@ SqliteSpool::~SqliteSpool() {
   shutdown();
 }
 
-void SqliteSpool::append(Submission submission, AppendHandler done) {
-  {
-    std::unique_lock lock(queue_mu_);
-    if (stopping_) {
-      lock.unlock();
-      deliver(done, Result<AppendResult>(shutting_down()));
-      return;
-    }
-    // Refuse at once rather than grow without bound: the caller answers 503.
-    if (queue_.size() >= max_pending_) {
-      lock.unlock();
-      deliver(done, Result<AppendResult>(
-                        make_error("overloaded", "the spool has " + std::to_string(max_pending_) +
-                                                     " operations waiting for the disk")));
-      return;
-    }
-    queue_.push_back(AppendOp{std::move(submission), std::move(done)});
+void SqliteSpool::enqueue(Op op, bool bounded) {
+  std::unique_lock lock(queue_mu_);
+  if (stopping_) {
+    lock.unlock();
+    op.finish(shutting_down());
+    return;
   }
+  // Refuse at once rather than grow without bound: the caller answers 503.
+  if (bounded && queue_.size() >= max_pending_) {
+    lock.unlock();
+    op.finish(make_error("overloaded", "the spool has " + std::to_string(max_pending_) +
+                                           " operations waiting for the disk"));
+    return;
+  }
+  queue_.push_back(std::move(op));
+  lock.unlock();
   queue_cv_.notify_one();
+}
+
+void SqliteSpool::append(Submission submission, AppendHandler done) {
+  enqueue(
+      make_op<AppendResult>(std::move(done),
+                            [s = std::move(submission)](
+                                Store& store, BatchDelta& delta) -> Result<Result<AppendResult>> {
+                              auto r = store.append(s, delta);
+                              if (!r.ok()) return r.error();
+                              return Result<AppendResult>(std::move(r).value());
+                            }),
+      /*bounded=*/true);
 }
 
 void SqliteSpool::lease(LeaseRequest request, LeaseHandler done) {
-  LeaseOp op{std::move(request), std::move(done)};
-  std::unique_lock lock(queue_mu_);
-  if (stopping_) {
-    lock.unlock();
-    deliver(op.done, Result<std::vector<Delivery>>(shutting_down()));
-    return;
-  }
-  queue_.push_back(std::move(op));
-  lock.unlock();
-  queue_cv_.notify_one();
+  enqueue(make_op<std::vector<Delivery>>(
+              std::move(done),
+              [request = std::move(request)](Store& store,
+                                             BatchDelta&) -> Result<Result<std::vector<Delivery>>> {
+                auto r = store.lease(request);
+                if (!r.ok()) return r.error();
+                return Result<std::vector<Delivery>>(std::move(r).value());
+              }),
+          false);
 }
 
 void SqliteSpool::ack(AckRequest request, AckHandler done) {
-  AckOp op{std::move(request), std::move(done)};
-  std::unique_lock lock(queue_mu_);
-  if (stopping_) {
-    lock.unlock();
-    deliver(op.done, Result<AckOutcome>(shutting_down()));
-    return;
-  }
-  queue_.push_back(std::move(op));
-  lock.unlock();
-  queue_cv_.notify_one();
+  enqueue(make_op<AckOutcome>(
+              std::move(done),
+              [request = std::move(request)](Store& store,
+                                             BatchDelta& delta) -> Result<Result<AckOutcome>> {
+                auto r = store.ack(request, delta);
+                if (!r.ok()) return r.error();
+                if (*r == AckState::not_found) {
+                  return Result<AckOutcome>(
+                      make_error("not_found", "no delivery " + std::to_string(request.delivery_id) +
+                                                  " for " + request.recipient));
+                }
+                return Result<AckOutcome>(*r == AckState::acked ? AckOutcome::acked
+                                                                : AckOutcome::already_acked);
+              }),
+          false);
+}
+
+void SqliteSpool::release(ReleaseRequest request, StatusHandler done) {
+  enqueue(make_op<bool>(
+              status_adapter(std::move(done)),
+              [request = std::move(request)](Store& store, BatchDelta&) -> Result<Result<bool>> {
+                auto r = store.release(request);
+                if (!r.ok()) return r.error();
+                if (!*r) {
+                  return Result<bool>(not_found(request.recipient, request.delivery_id));
+                }
+                return Result<bool>(true);
+              }),
+          false);
+}
+
+void SqliteSpool::dead_letter(DeadLetterRequest request, StatusHandler done) {
+  enqueue(make_op<bool>(status_adapter(std::move(done)),
+                        [request = std::move(request)](Store& store,
+                                                       BatchDelta& delta) -> Result<Result<bool>> {
+                          auto r = store.dead_letter(request, delta);
+                          if (!r.ok()) return r.error();
+                          if (!*r) {
+                            return Result<bool>(not_found(request.recipient, request.delivery_id));
+                          }
+                          return Result<bool>(true);
+                        }),
+          false);
+}
+
+void SqliteSpool::redrive(RedriveRequest request, CountHandler done) {
+  enqueue(
+      make_op<std::int64_t>(std::move(done),
+                            [request = std::move(request)](
+                                Store& store, BatchDelta& delta) -> Result<Result<std::int64_t>> {
+                              auto r = store.redrive(request, delta);
+                              if (!r.ok()) return r.error();
+                              return Result<std::int64_t>(*r);
+                            }),
+      false);
+}
+
+void SqliteSpool::list_dead_letters(std::string recipient, std::size_t limit,
+                                    DeadLettersHandler done) {
+  enqueue(make_op<std::vector<DeadLetter>>(
+              std::move(done),
+              [recipient = std::move(recipient), limit](
+                  Store& store, BatchDelta&) -> Result<Result<std::vector<DeadLetter>>> {
+                auto r = store.dead_letters(recipient, limit);
+                if (!r.ok()) return r.error();
+                return Result<std::vector<DeadLetter>>(std::move(r).value());
+              }),
+          false);
+}
+
+void SqliteSpool::record(std::vector<audit::Event> events, StatusHandler done) {
+  enqueue(make_op<bool>(
+              status_adapter(std::move(done)),
+              [events = std::move(events)](Store& store, BatchDelta&) -> Result<Result<bool>> {
+                for (const auto& event : events) {
+                  if (auto s = store.record(event); !s.ok()) return s.error();
+                }
+                return Result<bool>(true);
+              }),
+          /*bounded=*/true);
+}
+
+void SqliteSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
+  enqueue(make_op<bool>(status_adapter(std::move(done)),
+                        [this, now_ms](Store& store, BatchDelta&) -> Result<Result<bool>> {
+                          if (auto s = store.write_checkpoint(now_ms, audit_.sign); !s.ok()) {
+                            return s.error();
+                          }
+                          last_checkpoint_at_ms_ = now_ms;
+                          return Result<bool>(true);
+                        }),
+          false);
 }
 
 SpoolStats SqliteSpool::stats() const {
@@ -103,8 +245,11 @@ SpoolStats SqliteSpool::stats() const {
   }
   std::lock_guard lock(stats_mu_);
   s.queued_by_recipient = queued_;
+  s.dead_by_recipient = dead_;
   s.commits = commits_;
   s.appended = appended_;
+  s.audit_seq = audit_seq_;
+  s.audit_sealed_seq = sealed_seq_;
   return s;
 }
 
@@ -121,31 +266,45 @@ void SqliteSpool::shutdown() {
   if (writer_.joinable()) writer_.join();
 }
 
+bool SqliteSpool::checkpoint_due(std::int64_t now) const {
+  if (!audit_.enabled || !audit_.sign) return false;
+  const std::int64_t unsealed = store_.audit_seq() - store_.sealed_seq();
+  if (unsealed <= 0) return false;
+  return seal_now_ || unsealed >= audit_.checkpoint_every_records ||
+         now - last_checkpoint_at_ms_ >= audit_.checkpoint_every_ms;
+}
+
 void SqliteSpool::run() {
   std::vector<Op> batch;
   batch.reserve(max_batch_);
+  const bool timed = audit_.enabled && audit_.sign && audit_.now_ms;
   for (;;) {
+    bool stop = false;
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything queued before it is done
+      auto ready = [this] { return !queue_.empty() || stopping_; };
+      if (timed && store_.audit_seq() > store_.sealed_seq()) {
+        // Unsealed records: wake when the checkpoint interval is up even if nothing arrives.
+        queue_cv_.wait_for(lock, std::chrono::milliseconds(audit_.checkpoint_every_ms), ready);
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
+      stop = queue_.empty() && stopping_;
       const std::size_t n = std::min(max_batch_, queue_.size());
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    commit_batch(batch);
+    // Stopping: seal what is unsealed so a clean shutdown leaves no unsigned tail.
+    seal_now_ = stop;
+    if (!batch.empty() || (timed && checkpoint_due(audit_.now_ms()))) commit_batch(batch);
     batch.clear();
+    if (stop) return;
   }
 }
 
 void SqliteSpool::commit_batch(std::vector<Op>& batch) {
-  // Results are held back until COMMIT has returned: a handler never sees a change that
-  // is not yet fsync'd, nor one that will be rolled back.
-  using AnyResult =
-      std::variant<Result<AppendResult>, Result<std::vector<Delivery>>, Result<AckOutcome>>;
-  std::vector<std::optional<AnyResult>> results(batch.size());
   BatchDelta delta;
   std::optional<Error> failure;
 
@@ -154,33 +313,18 @@ void SqliteSpool::commit_batch(std::vector<Op>& batch) {
   }
   if (auto s = store_.begin(); !s.ok()) failure = s.error();
   for (std::size_t i = 0; i < batch.size() && !failure; ++i) {
-    std::visit(
-        [&](auto& op) {
-          using T = std::decay_t<decltype(op)>;
-          if constexpr (std::is_same_v<T, AppendOp>) {
-            auto r = store_.append(op.submission, delta);
-            if (!r.ok()) failure = r.error();
-            results[i].emplace(std::move(r));
-          } else if constexpr (std::is_same_v<T, LeaseOp>) {
-            auto r = store_.lease(op.request);
-            if (!r.ok()) failure = r.error();
-            results[i].emplace(std::move(r));
-          } else {
-            auto r = store_.ack(op.request, delta);
-            if (!r.ok()) {
-              failure = r.error();
-              results[i].emplace(Result<AckOutcome>(r.error()));
-            } else if (*r == AckState::not_found) {
-              results[i].emplace(Result<AckOutcome>(
-                  make_error("not_found", "no delivery " + std::to_string(op.request.delivery_id) +
-                                              " for " + op.request.recipient)));
-            } else {
-              results[i].emplace(Result<AckOutcome>(
-                  *r == AckState::acked ? AckOutcome::acked : AckOutcome::already_acked));
-            }
-          }
-        },
-        batch[i]);
+    failure = batch[i].execute(store_, delta);
+  }
+  std::int64_t checkpoint_at = -1;
+  if (!failure && audit_.now_ms) {
+    const std::int64_t now = audit_.now_ms();
+    if (checkpoint_due(now)) {
+      if (auto s = store_.write_checkpoint(now, audit_.sign); !s.ok()) {
+        failure = s.error();
+      } else {
+        checkpoint_at = now;
+      }
+    }
   }
   if (!failure) {
     if (auto s = store_.commit(); !s.ok()) failure = s.error();
@@ -190,62 +334,49 @@ void SqliteSpool::commit_batch(std::vector<Op>& batch) {
     store_.rollback();
     // Storage failures are storage_unavailable whatever SQLite called them: the caller's
     // answer (503, retry later) is the same.
-    Error e = make_error("storage_unavailable", failure->message);
+    const Error e = make_error("storage_unavailable", failure->message);
     spdlog::warn("spool: transaction of {} operations rolled back: {}", batch.size(), e.message);
-    for (auto& op : batch) {
-      std::visit(
-          [&](auto& o) {
-            using T = std::decay_t<decltype(o)>;
-            if constexpr (std::is_same_v<T, AppendOp>) {
-              deliver(o.done, Result<AppendResult>(e));
-            } else if constexpr (std::is_same_v<T, LeaseOp>) {
-              deliver(o.done, Result<std::vector<Delivery>>(e));
-            } else {
-              deliver(o.done, Result<AckOutcome>(e));
-            }
-          },
-          op);
-    }
+    for (auto& op : batch) op.finish(e);
     return;
   }
+  if (checkpoint_at >= 0) last_checkpoint_at_ms_ = checkpoint_at;
 
   {
     std::lock_guard lock(stats_mu_);
     ++commits_;
     appended_ += delta.appended;
-    for (const auto& [recipient, change] : delta.queued_by_recipient) {
-      auto& count = queued_[recipient];
-      count += change;
-      if (count == 0) queued_.erase(recipient);
-    }
+    auto apply = [](std::map<std::string, std::int64_t>& counts,
+                    const std::map<std::string, std::int64_t>& changes) {
+      for (const auto& [recipient, change] : changes) {
+        auto& count = counts[recipient];
+        count += change;
+        if (count == 0) counts.erase(recipient);
+      }
+    };
+    apply(queued_, delta.queued_by_recipient);
+    apply(dead_, delta.dead_by_recipient);
+    audit_seq_ = store_.audit_seq();
+    sealed_seq_ = store_.sealed_seq();
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    std::visit(
-        [&](auto& op) {
-          using T = std::decay_t<decltype(op)>;
-          if constexpr (std::is_same_v<T, AppendOp>) {
-            deliver(op.done, std::get<Result<AppendResult>>(std::move(*results[i])));
-          } else if constexpr (std::is_same_v<T, LeaseOp>) {
-            deliver(op.done, std::get<Result<std::vector<Delivery>>>(std::move(*results[i])));
-          } else {
-            deliver(op.done, std::get<Result<AckOutcome>>(std::move(*results[i])));
-          }
-        },
-        batch[i]);
-  }
+  for (auto& op : batch) op.finish(std::nullopt);
 }
 
 }  // namespace detail
 
 Result<std::unique_ptr<Spool>> open_sqlite_spool(const SqliteSpoolOptions& options) {
+  if (options.audit.sign && !options.audit.now_ms) {
+    return make_error("invalid_argument", "audit.sign needs audit.now_ms (the checkpoint clock)");
+  }
   auto db = detail::open_database(options);
   if (!db.ok()) return db.error();
-  auto store = detail::Store::prepare(std::move(db).value());
+  auto store = detail::Store::prepare(std::move(db).value(), options.audit.enabled);
   if (!store.ok()) return store.error();
   auto queued = store->count_queued();
   if (!queued.ok()) return queued.error();
+  auto dead = store->count_dead();
+  if (!dead.ok()) return dead.error();
   return std::unique_ptr<Spool>(std::make_unique<detail::SqliteSpool>(
-      std::move(store).value(), std::move(queued).value(), options));
+      std::move(store).value(), std::move(queued).value(), std::move(dead).value(), options));
 }
 
 Status set_max_page_count(Spool& spool, std::int64_t pages) {

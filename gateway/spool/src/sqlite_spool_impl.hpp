@@ -6,11 +6,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include "accord/spool/sqlite_spool.hpp"
@@ -18,44 +19,52 @@
 
 namespace accord::spool::detail {
 
+// One queued operation, type-erased. execute() runs inside the batch's transaction and
+// returns a storage failure (the whole batch rolls back) or nothing; finish() then runs
+// after COMMIT (failure empty) or after the rollback (failure set) and calls the handler.
+struct Op {
+  std::function<std::optional<Error>(Store&, BatchDelta&)> execute;
+  std::function<void(const std::optional<Error>& failure)> finish;
+};
+
 class SqliteSpool final : public Spool {
  public:
   SqliteSpool(Store store, std::map<std::string, std::int64_t> queued,
-              const SqliteSpoolOptions& options);
+              std::map<std::string, std::int64_t> dead, const SqliteSpoolOptions& options);
   ~SqliteSpool() override;
 
   void append(Submission submission, AppendHandler done) override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
+  void release(ReleaseRequest request, StatusHandler done) override;
+  void dead_letter(DeadLetterRequest request, StatusHandler done) override;
+  void redrive(RedriveRequest request, CountHandler done) override;
+  void list_dead_letters(std::string recipient, std::size_t limit,
+                         DeadLettersHandler done) override;
+  void record(std::vector<audit::Event> events, StatusHandler done) override;
+  void checkpoint(std::int64_t now_ms, StatusHandler done) override;
   SpoolStats stats() const override;
   void shutdown() override;
 
   void set_max_page_count(std::int64_t pages) { page_limit_.store(pages); }
 
  private:
-  struct AppendOp {
-    Submission submission;
-    AppendHandler done;
-  };
-  struct LeaseOp {
-    LeaseRequest request;
-    LeaseHandler done;
-  };
-  struct AckOp {
-    AckRequest request;
-    AckHandler done;
-  };
-  using Op = std::variant<AppendOp, LeaseOp, AckOp>;
-
+  // Queues `op`; when the spool is stopping (or, with `bounded`, full) runs
+  // op.finish(refusal) on the caller's thread instead.
+  void enqueue(Op op, bool bounded);
   void run();  // the writer thread
   void commit_batch(std::vector<Op>& batch);
+  bool checkpoint_due(std::int64_t now) const;  // writer thread only
 
   const std::size_t max_batch_;
   const std::size_t max_pending_;
+  const AuditOptions audit_;
 
   Store store_;  // touched only by the writer thread (and the constructor before it starts)
   std::atomic<std::int64_t> page_limit_{0};  // knob requested by set_max_page_count()
   std::int64_t applied_page_limit_ = 0;      // writer thread only
+  std::int64_t last_checkpoint_at_ms_ = 0;   // writer thread only
+  bool seal_now_ = false;                    // writer thread only: the final batch
 
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -64,8 +73,11 @@ class SqliteSpool final : public Spool {
 
   mutable std::mutex stats_mu_;
   std::map<std::string, std::int64_t> queued_;  // guarded by stats_mu_
+  std::map<std::string, std::int64_t> dead_;    // guarded by stats_mu_
   std::int64_t commits_ = 0;                    // guarded by stats_mu_
   std::int64_t appended_ = 0;                   // guarded by stats_mu_
+  std::int64_t audit_seq_ = 0;                  // guarded by stats_mu_
+  std::int64_t sealed_seq_ = 0;                 // guarded by stats_mu_
 
   std::mutex join_mu_;  // serialises shutdown() callers around join()
   std::thread writer_;  // started last in the constructor

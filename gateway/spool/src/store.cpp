@@ -1,20 +1,39 @@
 #include "store.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "accord/core/time_format.hpp"
+
 namespace accord::spool::detail {
 namespace {
 
-// The leasable rows of one recipient in id order. The `state <> 'acked'` term matches the
-// partial index copies_unacked, so this is a range scan over unacked copies only; rows still
-// under lease are skipped from the index without touching the table.
-constexpr const char* kSelectLeasable =
-    "SELECT id, sender, message_id, event_type, case_urn, received_at_ms, attempts, payload "
-    "FROM copies WHERE recipient = ?1 AND state <> 'acked' AND lease_expires_at_ms <= ?2 "
-    "ORDER BY id LIMIT ?3";
+constexpr const char* kCopyColumns =
+    "id, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, attempts, "
+    "payload";
+
+// Pull (mailbox): the leasable rows of one recipient in id order — pending and not under
+// lease. The state term matches the partial index copies_pending: a range scan over that
+// recipient's pending copies, no sort. A pull consumer gets each case in order; if it lets an
+// earlier copy's lease expire, that copy comes back after later ones it already has
+// (at-least-once: it acks in order, or dedups). Push delivery does not have this gap:
+const std::string kSelectLeasable =
+    std::string("SELECT ") + kCopyColumns +
+    " FROM copies WHERE recipient = ?1 AND state IN ('queued', 'leased') "
+    "AND lease_expires_at_ms <= ?2 ORDER BY id LIMIT ?3";
+
+// push delivery leases only the oldest pending copy of each case, and only if it is leasable,
+// so a later update never overtakes an earlier one (copies_pending_by_case serves the probe).
+const std::string kSelectLeasablePerCase =
+    std::string("SELECT ") + kCopyColumns +
+    " FROM copies c WHERE recipient = ?1 AND state IN ('queued', 'leased') "
+    "AND lease_expires_at_ms <= ?2 AND NOT EXISTS (SELECT 1 FROM copies e "
+    "WHERE e.recipient = ?1 AND e.case_urn = c.case_urn AND e.state IN ('queued', 'leased') "
+    "AND e.id < c.id) ORDER BY id LIMIT ?3";
 
 std::string encode_recipients(const std::vector<Copy>& copies) {
   nlohmann::json list = nlohmann::json::array();
@@ -38,14 +57,26 @@ Status step_done(Statement& s, std::string_view what) {
   return Status::Ok();
 }
 
+bool pending(const std::string& state) {
+  return state == "queued" || state == "leased";
+}
+
 }  // namespace
 
-Result<Store> Store::prepare(Connection db) {
+std::string sha256_hex(std::string_view bytes) {
+  audit::Digest digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size());
+  return audit::to_hex(digest);
+}
+
+Result<Store> Store::prepare(Connection db, bool audit_enabled) {
   Store st;
   st.db_ = std::move(db);
+  st.audit_enabled_ = audit_enabled;
   struct Entry {
     Statement* target;
-    const char* sql;
+    std::string sql;
   };
   const Entry entries[] = {
       {&st.begin_, "BEGIN IMMEDIATE"},
@@ -58,28 +89,68 @@ Result<Store> Store::prepare(Connection db) {
        "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
       {&st.insert_copy_,
-       "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, "
+       "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
        "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, 0, ?7)"},
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, 0, ?8)"},
       {&st.select_leasable_, kSelectLeasable},
+      {&st.select_leasable_per_case_, kSelectLeasablePerCase},
       {&st.mark_leased_,
        "UPDATE copies SET state = 'leased', attempts = attempts + 1, "
        "lease_expires_at_ms = ?2 WHERE id = ?1"},
-      {&st.find_copy_, "SELECT recipient, state FROM copies WHERE id = ?1"},
+      {&st.find_copy_,
+       "SELECT recipient, state, sender, message_id, event_type, case_urn, subject_ref, "
+       "received_at_ms, attempts FROM copies WHERE id = ?1"},
       // Metadata stays (already_acked vs not_found, audit questions); the payload goes.
       {&st.mark_acked_,
        "UPDATE copies SET state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
        "acked_at_ms = ?2 WHERE id = ?1"},
+      {&st.mark_released_,
+       "UPDATE copies SET state = 'queued', lease_expires_at_ms = ?2 WHERE id = ?1"},
+      {&st.mark_dead_,
+       "UPDATE copies SET state = 'dead', lease_expires_at_ms = 0, dead_at_ms = ?2, "
+       "dead_code = ?3, dead_detail = ?4 WHERE id = ?1"},
+      {&st.insert_audit_,
+       "INSERT INTO audit_records(seq, at_ms, kind, sender, recipient, agreement, case_urn, "
+       "subject_ref, message_id, record, chain) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+       "?11)"},
+      {&st.insert_checkpoint_,
+       "INSERT INTO audit_checkpoints(seq, at_ms, checkpoint) VALUES(?1, ?2, ?3)"},
   };
   for (const auto& e : entries) {
     auto s = Statement::prepare(st.db_.get(), e.sql);
     if (!s.ok()) return s.error();
     *e.target = std::move(s).value();
   }
+  if (auto s = st.load_audit_head(); !s.ok()) return s.error();
   return st;
 }
 
+Status Store::load_audit_head() {
+  auto last = Statement::prepare(db_.get(),
+                                 "SELECT seq, chain FROM audit_records ORDER BY seq DESC LIMIT 1");
+  if (!last.ok()) return last.error();
+  const int rc = last->step();
+  if (rc == SQLITE_ROW) {
+    audit_seq_ = last->column_int64(0);
+    const std::string chain = last->column_blob(1);
+    if (chain.size() != audit_head_.size()) {
+      return make_error("corrupt", "audit record " + std::to_string(audit_seq_) +
+                                       " has a chain value of the wrong size");
+    }
+    std::copy(chain.begin(), chain.end(), audit_head_.begin());
+  } else if (rc != SQLITE_DONE) {
+    return sqlite_error(db_.get(), rc, "read audit head");
+  }
+  auto sealed = db_.query_int64("SELECT coalesce(max(seq), 0) FROM audit_checkpoints");
+  if (!sealed.ok()) return sealed.error();
+  sealed_seq_ = *sealed;
+  return Status::Ok();
+}
+
 Status Store::begin() {
+  saved_seq_ = audit_seq_;
+  saved_head_ = audit_head_;
+  saved_sealed_ = sealed_seq_;
   ResetOnExit r(begin_);
   return step_done(begin_, "BEGIN");
 }
@@ -90,6 +161,9 @@ Status Store::commit() {
 }
 
 void Store::rollback() {
+  audit_seq_ = saved_seq_;
+  audit_head_ = saved_head_;
+  sealed_seq_ = saved_sealed_;
   if (sqlite3_get_autocommit(db_.get()) != 0) return;  // SQLite already rolled back
   ResetOnExit r(rollback_);
   (void)rollback_.step();
@@ -97,6 +171,44 @@ void Store::rollback() {
 
 Status Store::set_max_page_count(std::int64_t pages) {
   return db_.exec("PRAGMA max_page_count=" + std::to_string(pages));
+}
+
+Status Store::record(const audit::Event& event) {
+  if (!audit_enabled_) return Status::Ok();
+  const std::int64_t seq = audit_seq_ + 1;
+  const std::string record = audit::encode_record(seq, event);
+  const audit::Digest chain = audit::chain_next(audit_head_, audit::record_digest(record));
+  ResetOnExit r(insert_audit_);
+  insert_audit_.bind(1, seq);
+  insert_audit_.bind(2, event.at_ms);
+  insert_audit_.bind_text(3, event.kind);
+  insert_audit_.bind_text_or_null(4, event.sender);
+  insert_audit_.bind_text_or_null(5, event.recipient);
+  insert_audit_.bind_text_or_null(6, event.agreement);
+  insert_audit_.bind_text_or_null(7, event.case_urn);
+  insert_audit_.bind_text_or_null(8, event.subject_ref);
+  insert_audit_.bind_text_or_null(9, event.message_id);
+  insert_audit_.bind_text(10, record);
+  insert_audit_.bind_blob(
+      11, std::string_view(reinterpret_cast<const char*>(chain.data()), chain.size()));
+  if (auto s = step_done(insert_audit_, "insert audit record"); !s.ok()) return s;
+  audit_seq_ = seq;
+  audit_head_ = chain;
+  return Status::Ok();
+}
+
+Status Store::write_checkpoint(std::int64_t now_ms, const audit::Sign& sign) {
+  if (!audit_enabled_ || !sign || audit_seq_ == sealed_seq_) return Status::Ok();
+  const auto checkpoint = audit::make_checkpoint(audit_seq_, audit_head_, now_ms, sign);
+  ResetOnExit r(insert_checkpoint_);
+  insert_checkpoint_.bind(1, audit_seq_);
+  insert_checkpoint_.bind(2, now_ms);
+  // Named: bind_text does not copy (SQLITE_STATIC), a temporary would dangle until step.
+  const std::string text = audit::encode_checkpoint(checkpoint);
+  insert_checkpoint_.bind_text(3, text);
+  if (auto s = step_done(insert_checkpoint_, "insert audit checkpoint"); !s.ok()) return s;
+  sealed_seq_ = audit_seq_;
+  return Status::Ok();
 }
 
 Result<AppendResult> Store::append(const Submission& sub, BatchDelta& delta) {
@@ -125,17 +237,51 @@ Result<AppendResult> Store::append(const Submission& sub, BatchDelta& delta) {
     insert_submission_.bind_text(5, recipients);
     if (auto s = step_done(insert_submission_, "insert submission"); !s.ok()) return s.error();
   }
+  audit::Event event;
+  event.at_ms = sub.received_at_ms;
+  event.message_id = sub.message_id;
+  event.sender = sub.sender;
+  event.event_type = sub.event_type;
+  event.case_urn = sub.case_urn;
+  event.subject_role = sub.subject_role;
+  event.subject_ref = sub.subject_ref;
+  event.content_hash = sub.content_hash;
   for (const auto& copy : sub.copies) {
-    ResetOnExit r(insert_copy_);
-    insert_copy_.bind_text(1, copy.recipient);
-    insert_copy_.bind_text(2, sub.sender);
-    insert_copy_.bind_text(3, sub.message_id);
-    insert_copy_.bind_text(4, sub.event_type);
-    insert_copy_.bind_text(5, sub.case_urn);
-    insert_copy_.bind(6, sub.received_at_ms);
-    insert_copy_.bind_blob(7, copy.payload);
-    if (auto s = step_done(insert_copy_, "insert copy"); !s.ok()) return s.error();
+    {
+      ResetOnExit r(insert_copy_);
+      insert_copy_.bind_text(1, copy.recipient);
+      insert_copy_.bind_text(2, sub.sender);
+      insert_copy_.bind_text(3, sub.message_id);
+      insert_copy_.bind_text(4, sub.event_type);
+      insert_copy_.bind_text(5, sub.case_urn);
+      insert_copy_.bind_text(6, sub.subject_ref);
+      insert_copy_.bind(7, sub.received_at_ms);
+      insert_copy_.bind_blob(8, copy.payload);
+      if (auto s = step_done(insert_copy_, "insert copy"); !s.ok()) return s.error();
+    }
     ++delta.queued_by_recipient[copy.recipient];
+    if (audit_enabled_) {
+      event.kind = audit::kind::kDecisionAccepted;
+      event.recipient = copy.recipient;
+      event.agreement = copy.agreement;
+      event.delivery_id = sqlite3_last_insert_rowid(db_.get());
+      event.copy_hash = sha256_hex(copy.payload);
+      event.fields = copy.fields;
+      if (auto s = record(event); !s.ok()) return s.error();
+    }
+  }
+  if (audit_enabled_) {
+    event.kind = audit::kind::kDecisionRefused;
+    event.agreement.clear();
+    event.delivery_id = 0;
+    event.copy_hash.clear();
+    event.fields.clear();
+    for (const auto& refusal : sub.refusals) {
+      event.recipient = refusal.recipient;
+      event.code = refusal.code;
+      event.reason = refusal.reason;
+      if (auto s = record(event); !s.ok()) return s.error();
+    }
   }
   ++delta.appended;
   AppendResult stored;
@@ -150,69 +296,257 @@ Result<std::vector<Delivery>> Store::lease(const LeaseRequest& req) {
   std::vector<Delivery> out;
   const auto limit = static_cast<std::int64_t>(
       std::min<std::size_t>(req.max_items, std::numeric_limits<std::int32_t>::max()));
+  Statement& select = req.one_per_case ? select_leasable_per_case_ : select_leasable_;
   {
-    ResetOnExit r(select_leasable_);
-    select_leasable_.bind_text(1, req.recipient);
-    select_leasable_.bind(2, req.now_ms);
-    select_leasable_.bind(3, limit);
+    ResetOnExit r(select);
+    select.bind_text(1, req.recipient);
+    select.bind(2, req.now_ms);
+    select.bind(3, limit);
     for (;;) {
-      const int rc = select_leasable_.step();
+      const int rc = select.step();
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select leasable");
       Delivery d;
-      d.delivery_id = select_leasable_.column_int64(0);
-      d.sender = select_leasable_.column_text(1);
-      d.message_id = select_leasable_.column_text(2);
-      d.event_type = select_leasable_.column_text(3);
-      d.case_urn = select_leasable_.column_text(4);
-      d.received_at_ms = select_leasable_.column_int64(5);
-      d.attempts = static_cast<int>(select_leasable_.column_int64(6)) + 1;
+      d.delivery_id = select.column_int64(0);
+      d.sender = select.column_text(1);
+      d.message_id = select.column_text(2);
+      d.event_type = select.column_text(3);
+      d.case_urn = select.column_text(4);
+      d.subject_ref = select.column_text(5);
+      d.received_at_ms = select.column_int64(6);
+      d.attempts = static_cast<int>(select.column_int64(7)) + 1;
       d.lease_expires_at_ms = req.now_ms + req.lease_ms;
-      d.payload = select_leasable_.column_blob(7);
+      d.payload = select.column_blob(8);
       out.push_back(std::move(d));
     }
   }
   for (const auto& d : out) {
-    ResetOnExit r(mark_leased_);
-    mark_leased_.bind(1, d.delivery_id);
-    mark_leased_.bind(2, d.lease_expires_at_ms);
-    if (auto s = step_done(mark_leased_, "mark leased"); !s.ok()) return s.error();
+    {
+      ResetOnExit r(mark_leased_);
+      mark_leased_.bind(1, d.delivery_id);
+      mark_leased_.bind(2, d.lease_expires_at_ms);
+      if (auto s = step_done(mark_leased_, "mark leased"); !s.ok()) return s.error();
+    }
+    if (audit_enabled_) {
+      audit::Event event;
+      event.kind =
+          d.attempts > 1 ? audit::kind::kDeliveryRedelivered : audit::kind::kDeliveryLeased;
+      event.at_ms = req.now_ms;
+      event.message_id = d.message_id;
+      event.sender = d.sender;
+      event.recipient = req.recipient;
+      event.event_type = d.event_type;
+      event.case_urn = d.case_urn;
+      event.subject_ref = d.subject_ref;
+      event.delivery_id = d.delivery_id;
+      event.attempt = d.attempts;
+      event.details = {{"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
+      if (auto s = record(event); !s.ok()) return s.error();
+    }
   }
   return out;
 }
 
+Result<bool> Store::find_copy(std::int64_t id, CopyFacts& out) {
+  ResetOnExit r(find_copy_);
+  find_copy_.bind(1, id);
+  const int rc = find_copy_.step();
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "find copy");
+  out.recipient = find_copy_.column_text(0);
+  out.state = find_copy_.column_text(1);
+  out.sender = find_copy_.column_text(2);
+  out.message_id = find_copy_.column_text(3);
+  out.event_type = find_copy_.column_text(4);
+  out.case_urn = find_copy_.column_text(5);
+  out.subject_ref = find_copy_.column_text(6);
+  out.received_at_ms = find_copy_.column_int64(7);
+  out.attempts = static_cast<int>(find_copy_.column_int64(8));
+  return true;
+}
+
+namespace {
+
+audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
+                        const std::string& recipient, const auto& facts) {
+  audit::Event event;
+  event.kind = kind;
+  event.at_ms = at_ms;
+  event.message_id = facts.message_id;
+  event.sender = facts.sender;
+  event.recipient = recipient;
+  event.event_type = facts.event_type;
+  event.case_urn = facts.case_urn;
+  event.subject_ref = facts.subject_ref;
+  event.delivery_id = id;
+  event.attempt = facts.attempts;
+  return event;
+}
+
+}  // namespace
+
 Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
+  CopyFacts facts;
+  auto found = find_copy(req.delivery_id, facts);
+  if (!found.ok()) return found.error();
+  // Another recipient's copy answers exactly like a missing one: ids leak nothing.
+  if (!*found || facts.recipient != req.recipient) return AckState::not_found;
+  if (facts.state == "acked") return AckState::already_acked;
   {
-    ResetOnExit r(find_copy_);
-    find_copy_.bind(1, req.delivery_id);
-    const int rc = find_copy_.step();
-    if (rc == SQLITE_DONE) return AckState::not_found;
-    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "find copy");
-    // Another recipient's copy answers exactly like a missing one: ids leak nothing.
-    if (find_copy_.column_text(0) != req.recipient) return AckState::not_found;
-    if (find_copy_.column_text(1) == "acked") return AckState::already_acked;
+    ResetOnExit r(mark_acked_);
+    mark_acked_.bind(1, req.delivery_id);
+    mark_acked_.bind(2, req.now_ms);
+    if (auto s = step_done(mark_acked_, "mark acked"); !s.ok()) return s.error();
   }
-  ResetOnExit r(mark_acked_);
-  mark_acked_.bind(1, req.delivery_id);
-  mark_acked_.bind(2, req.now_ms);
-  if (auto s = step_done(mark_acked_, "mark acked"); !s.ok()) return s.error();
-  --delta.queued_by_recipient[req.recipient];
+  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered.
+  --(facts.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  auto event =
+      copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, facts);
+  if (auto s = record(event); !s.ok()) return s.error();
   return AckState::acked;
 }
 
-Result<std::map<std::string, std::int64_t>> Store::count_queued() {
+Result<bool> Store::release(const ReleaseRequest& req) {
+  CopyFacts facts;
+  auto found = find_copy(req.delivery_id, facts);
+  if (!found.ok()) return found.error();
+  if (!*found || facts.recipient != req.recipient || !pending(facts.state)) return false;
+  {
+    ResetOnExit r(mark_released_);
+    mark_released_.bind(1, req.delivery_id);
+    mark_released_.bind(2, req.retry_at_ms);
+    if (auto s = step_done(mark_released_, "release copy"); !s.ok()) return s.error();
+  }
+  auto event = copy_event(audit::kind::kDeliveryRetryScheduled, req.now_ms, req.delivery_id,
+                          req.recipient, facts);
+  event.reason = req.detail;
+  event.details = {{"next_attempt_at", format_time_ms(req.retry_at_ms)}};
+  if (auto s = record(event); !s.ok()) return s.error();
+  return true;
+}
+
+Result<bool> Store::dead_letter(const DeadLetterRequest& req, BatchDelta& delta) {
+  CopyFacts facts;
+  auto found = find_copy(req.delivery_id, facts);
+  if (!found.ok()) return found.error();
+  if (!*found || facts.recipient != req.recipient || !pending(facts.state)) return false;
+  {
+    ResetOnExit r(mark_dead_);
+    mark_dead_.bind(1, req.delivery_id);
+    mark_dead_.bind(2, req.now_ms);
+    mark_dead_.bind_text(3, req.code);
+    mark_dead_.bind_text(4, req.detail);
+    if (auto s = step_done(mark_dead_, "dead-letter copy"); !s.ok()) return s.error();
+  }
+  --delta.queued_by_recipient[req.recipient];
+  ++delta.dead_by_recipient[req.recipient];
+  auto event = copy_event(
+      req.code == "expired" ? audit::kind::kDeliveryExpired : audit::kind::kDeliveryDeadLettered,
+      req.now_ms, req.delivery_id, req.recipient, facts);
+  event.code = req.code;
+  event.reason = req.detail;
+  if (auto s = record(event); !s.ok()) return s.error();
+  return true;
+}
+
+Result<std::vector<DeadLetter>> Store::dead_letters(const std::string& recipient,
+                                                    std::size_t limit) {
   auto stmt = Statement::prepare(
       db_.get(),
-      "SELECT recipient, count(*) FROM copies WHERE state <> 'acked' GROUP BY recipient");
+      "SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, "
+      "attempts, coalesce(dead_at_ms, 0), coalesce(dead_code, ''), coalesce(dead_detail, '') "
+      "FROM copies WHERE state = 'dead' AND (?1 = '' OR recipient = ?1) ORDER BY id LIMIT ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind_text(1, recipient);
+  stmt->bind(2, static_cast<std::int64_t>(
+                    std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max())));
+  std::vector<DeadLetter> out;
+  for (;;) {
+    const int rc = stmt->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "list dead letters");
+    DeadLetter d;
+    d.delivery_id = stmt->column_int64(0);
+    d.recipient = stmt->column_text(1);
+    d.sender = stmt->column_text(2);
+    d.message_id = stmt->column_text(3);
+    d.event_type = stmt->column_text(4);
+    d.case_urn = stmt->column_text(5);
+    d.received_at_ms = stmt->column_int64(6);
+    d.attempts = static_cast<int>(stmt->column_int64(7));
+    d.dead_at_ms = stmt->column_int64(8);
+    d.code = stmt->column_text(9);
+    d.detail = stmt->column_text(10);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::redrive(const RedriveRequest& req, BatchDelta& delta) {
+  // Few rows by nature (dead letters), so a plain select then per-row updates is enough.
+  auto stmt = Statement::prepare(
+      db_.get(),
+      "SELECT id, recipient, sender, message_id, event_type, case_urn, subject_ref, attempts "
+      "FROM copies WHERE state = 'dead' AND (?1 = '' OR recipient = ?1) AND (?2 = 0 OR id = ?2) "
+      "ORDER BY id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind_text(1, req.recipient);
+  stmt->bind(2, req.delivery_id);
+  std::vector<std::pair<std::int64_t, CopyFacts>> rows;
+  for (;;) {
+    const int rc = stmt->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select dead letters");
+    CopyFacts f;
+    f.recipient = stmt->column_text(1);
+    f.sender = stmt->column_text(2);
+    f.message_id = stmt->column_text(3);
+    f.event_type = stmt->column_text(4);
+    f.case_urn = stmt->column_text(5);
+    f.subject_ref = stmt->column_text(6);
+    f.attempts = static_cast<int>(stmt->column_int64(7));
+    rows.emplace_back(stmt->column_int64(0), std::move(f));
+  }
+  stmt->reset();
+  auto update = Statement::prepare(
+      db_.get(),
+      "UPDATE copies SET state = 'queued', attempts = 0, lease_expires_at_ms = 0, "
+      "dead_at_ms = NULL, dead_code = NULL, dead_detail = NULL WHERE id = ?1");
+  if (!update.ok()) return update.error();
+  for (const auto& [id, facts] : rows) {
+    update->reset();
+    update->bind(1, id);
+    if (auto s = step_done(*update, "redrive"); !s.ok()) return s.error();
+    ++delta.queued_by_recipient[facts.recipient];
+    --delta.dead_by_recipient[facts.recipient];
+    auto event = copy_event(audit::kind::kDeliveryRedriven, req.now_ms, id, facts.recipient, facts);
+    if (!req.actor.empty()) event.details = {{"actor", req.actor}};
+    if (auto s = record(event); !s.ok()) return s.error();
+  }
+  return static_cast<std::int64_t>(rows.size());
+}
+
+Result<std::map<std::string, std::int64_t>> Store::count_by_recipient(const char* state_term) {
+  auto stmt =
+      Statement::prepare(db_.get(), std::string("SELECT recipient, count(*) FROM copies WHERE ") +
+                                        state_term + " GROUP BY recipient");
   if (!stmt.ok()) return stmt.error();
   std::map<std::string, std::int64_t> counts;
   for (;;) {
     const int rc = stmt->step();
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "count queued");
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "count copies");
     counts[stmt->column_text(0)] = stmt->column_int64(1);
   }
   return counts;
+}
+
+Result<std::map<std::string, std::int64_t>> Store::count_queued() {
+  return count_by_recipient("state IN ('queued', 'leased')");
+}
+
+Result<std::map<std::string, std::int64_t>> Store::count_dead() {
+  return count_by_recipient("state = 'dead'");
 }
 
 }  // namespace accord::spool::detail

@@ -1,6 +1,7 @@
 // The spool's SQL: every statement prepared once and reused by the writer thread. Each
 // operation runs inside the transaction the writer opened with begin(); an Error from an
 // operation means the storage failed and the whole transaction must be rolled back.
+// Audit records are written by the same operations, in the same transaction.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "accord/audit/chain.hpp"
+#include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 #include "accord/spool/spool.hpp"
 #include "sqlite_handle.hpp"
@@ -17,6 +20,7 @@ namespace accord::spool::detail {
 // What a transaction changes in the in-memory counters; applied only after COMMIT.
 struct BatchDelta {
   std::map<std::string, std::int64_t> queued_by_recipient;
+  std::map<std::string, std::int64_t> dead_by_recipient;
   std::int64_t appended = 0;
 };
 
@@ -25,9 +29,9 @@ enum class AckState { acked, already_acked, not_found };
 // Not thread-safe: owned and used by one thread at a time (the writer).
 class Store {
  public:
-  static Result<Store> prepare(Connection db);
+  static Result<Store> prepare(Connection db, bool audit_enabled);
 
-  Status begin();
+  Status begin();  // also remembers the audit head, restored by rollback()
   Status commit();
   void rollback();  // safe when SQLite already rolled back by itself (SQLITE_FULL, IOERR)
   Status set_max_page_count(std::int64_t pages);
@@ -36,10 +40,30 @@ class Store {
   Result<AppendResult> append(const Submission& submission, BatchDelta& delta);
   Result<std::vector<Delivery>> lease(const LeaseRequest& request);
   Result<AckState> ack(const AckRequest& request, BatchDelta& delta);
-  // Unacked copies per recipient: one GROUP BY over the copies_unacked index.
+  Result<bool> release(const ReleaseRequest& request);  // false: not found / not pending
+  Result<bool> dead_letter(const DeadLetterRequest& request, BatchDelta& delta);
+  Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
+  Status record(const audit::Event& event);
+  Status write_checkpoint(std::int64_t now_ms, const audit::Sign& sign);
+
+  // Pending (queued or leased) copies per recipient, and dead letters per recipient.
   Result<std::map<std::string, std::int64_t>> count_queued();
+  Result<std::map<std::string, std::int64_t>> count_dead();
+
+  std::int64_t audit_seq() const { return audit_seq_; }
+  std::int64_t sealed_seq() const { return sealed_seq_; }
 
  private:
+  struct CopyFacts {
+    std::string recipient, state, sender, message_id, event_type, case_urn, subject_ref;
+    std::int64_t received_at_ms = 0;
+    int attempts = 0;
+  };
+  Result<bool> find_copy(std::int64_t id, CopyFacts& out);
+  Status load_audit_head();
+  Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
+
   Connection db_;  // declared first: destroyed after the statements that use it
   Statement begin_;
   Statement commit_;
@@ -48,9 +72,26 @@ class Store {
   Statement insert_submission_;
   Statement insert_copy_;
   Statement select_leasable_;
+  Statement select_leasable_per_case_;
   Statement mark_leased_;
   Statement find_copy_;
   Statement mark_acked_;
+  Statement mark_released_;
+  Statement mark_dead_;
+  Statement insert_audit_;
+  Statement insert_checkpoint_;
+
+  bool audit_enabled_ = true;
+  std::int64_t audit_seq_ = 0;
+  audit::Digest audit_head_{};
+  std::int64_t sealed_seq_ = 0;
+  // As of begin(): what rollback() restores.
+  std::int64_t saved_seq_ = 0;
+  audit::Digest saved_head_{};
+  std::int64_t saved_sealed_ = 0;
 };
+
+// Hex SHA-256 of bytes (the copy hash in decision records).
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace accord::spool::detail

@@ -57,19 +57,51 @@ INSTANTIATE_TEST_SUITE_P(DevPki, AcceptedIdentity,
 
 // ---- refused handshakes: the right reason is counted and the handler sees nothing ----
 
+// Signs a client certificate with the dev CA, with the given SAN and extended key usage;
+// returns its name in `dir`.
+std::string sign_client_cert(const testing::TempDir& dir, const std::string& name,
+                             const std::string& san, const std::string& eku = "clientAuth") {
+  const auto& pki = testing::dev_pki();
+  std::ofstream(dir.file(name + ".ext"))
+      << "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+         "extendedKeyUsage="
+      << eku << "\nsubjectAltName=" << san << "\n";
+  std::random_device rd;
+  const std::string serial = std::to_string(rd()) + std::to_string(rd());
+  const std::string cmd = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" +
+                          dir.file(name + ".key") + "' 2>/dev/null && openssl req -new -key '" +
+                          dir.file(name + ".key") + "' -subj /CN=" + name +
+                          " 2>/dev/null | openssl x509 -req -CA '" + pki.ca() + "' -CAkey '" +
+                          pki.dir() + "/ca.key' -set_serial " + serial + " -days 30 -extfile '" +
+                          dir.file(name + ".ext") + "' -out '" + dir.file(name + ".pem") +
+                          "' 2>/dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return name;
+}
+
 struct RefusalRow {
   std::string name;
   std::string cert;  // dev PKI name, "" = none
   int max_version;   // 0 = default
   std::string reason;
+  // Non-empty: instead of `cert`, a fresh CA-signed agency certificate with this
+  // extendedKeyUsage, made in a TempDir.
+  std::string generated_eku = {};
 };
 
 class RefusedHandshake : public ServerTest, public ::testing::WithParamInterface<RefusalRow> {};
 
 TEST_P(RefusedHandshake, CountedWithReason) {
   const RefusalRow& row = GetParam();
+  testing::TempDir dir("accord-eku-");
   start();
   auto opts = probe_options(row.cert);
+  if (!row.generated_eku.empty()) {
+    const auto name =
+        sign_client_cert(dir, row.name, "URI:urn:accord:agency:police.met", row.generated_eku);
+    opts.cert = dir.file(name + ".pem");
+    opts.key = dir.file(name + ".key");
+  }
   if (row.max_version != 0) {
     opts.min_version = row.max_version;
     opts.max_version = row.max_version;
@@ -91,15 +123,16 @@ TEST_P(RefusedHandshake, CountedWithReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     DevPki, RefusedHandshake,
-    ::testing::Values(RefusalRow{"no_certificate", "", 0, "no_certificate"},
-                      RefusalRow{"rogue_ca", "rogue", 0, "unknown_ca"},
-                      RefusalRow{"revoked", "revoked", 0, "revoked"},
-                      RefusalRow{"expired", "expired", 0, "expired"},
-                      // A CA-signed certificate without clientAuth (the server's own).
-                      RefusalRow{"server_cert_as_client", "server", 0, "bad_certificate"},
-                      RefusalRow{"tls_1_1", "agency-police.met", TLS1_1_VERSION,
-                                 "protocol_version"},
-                      RefusalRow{"tls_1_0", "agency-police.met", TLS1_VERSION, "protocol_version"}),
+    ::testing::Values(
+        RefusalRow{"no_certificate", "", 0, "no_certificate"},
+        RefusalRow{"rogue_ca", "rogue", 0, "unknown_ca"},
+        RefusalRow{"revoked", "revoked", 0, "revoked"},
+        RefusalRow{"expired", "expired", 0, "expired"},
+        // A CA-signed certificate for the wrong purpose: serverAuth only. (The
+        // gateway's own certificate also has clientAuth, for the webhook.)
+        RefusalRow{"server_auth_only_as_client", "", 0, "bad_certificate", "serverAuth"},
+        RefusalRow{"tls_1_1", "agency-police.met", TLS1_1_VERSION, "protocol_version"},
+        RefusalRow{"tls_1_0", "agency-police.met", TLS1_VERSION, "protocol_version"}),
     [](const auto& info) { return info.param.name; });
 
 TEST_F(ServerTest, Tls12IsStillAccepted) {
@@ -125,27 +158,6 @@ TEST_F(ServerTest, HandshakeTimeoutIsCounted) {
 }
 
 // ---- CA-signed certificates that name no (or no single) Accord identity ----
-
-// Signs a client certificate with the dev CA, with the given SAN; returns its name in `dir`.
-std::string sign_client_cert(const testing::TempDir& dir, const std::string& name,
-                             const std::string& san) {
-  const auto& pki = testing::dev_pki();
-  std::ofstream(dir.file(name + ".ext"))
-      << "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-         "extendedKeyUsage=clientAuth\nsubjectAltName="
-      << san << "\n";
-  std::random_device rd;
-  const std::string serial = std::to_string(rd()) + std::to_string(rd());
-  const std::string cmd = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" +
-                          dir.file(name + ".key") + "' 2>/dev/null && openssl req -new -key '" +
-                          dir.file(name + ".key") + "' -subj /CN=" + name +
-                          " 2>/dev/null | openssl x509 -req -CA '" + pki.ca() + "' -CAkey '" +
-                          pki.dir() + "/ca.key' -set_serial " + serial + " -days 30 -extfile '" +
-                          dir.file(name + ".ext") + "' -out '" + dir.file(name + ".pem") +
-                          "' 2>/dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  return name;
-}
 
 struct NoIdentityRow {
   std::string name;

@@ -14,42 +14,6 @@ namespace {
 using namespace accord::spool::testing;
 
 // A raw connection for looking at (or tampering with) the file behind the spool's back.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) ADD_FAILURE() << "open " << path;
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  void exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << (err ? err : "?");
-    }
-    sqlite3_free(err);
-  }
-  // Every row's columns joined with '|', rows joined with '\n'.
-  std::string query(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
-      return out;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      if (!out.empty()) out += "\n";
-      for (int i = 0; i < sqlite3_column_count(st); ++i) {
-        if (i > 0) out += "|";
-        const auto* t = sqlite3_column_text(st, i);
-        out += t ? reinterpret_cast<const char*>(t) : "NULL";
-      }
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 struct OpenCase {
   std::string name;
@@ -148,7 +112,7 @@ TEST(SpoolSchema, FileIsWalWithVersionAndAckedPayloadsAreDropped) {
   }
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(db.query("PRAGMA user_version"), "1");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "2");
   EXPECT_EQ(db.query("SELECT recipient, state, attempts, acked_at_ms, payload IS NULL "
                      "FROM copies ORDER BY id"),
             "cps|acked|1|1234|1\nwcu|queued|0|NULL|0");
@@ -156,18 +120,69 @@ TEST(SpoolSchema, FileIsWalWithVersionAndAckedPayloadsAreDropped) {
             "police|m1|h1|[\"cps\",\"wcu\"]");
 }
 
-TEST(SpoolSchema, LeaseQueryIsARangeScanOfTheUnackedIndex) {
+TEST(SpoolSchema, LeaseQueryIsARangeScanOfThePendingIndexes) {
   TempDir dir;
   { auto spool = open_or_die(options_for(dir.file("spool.db"))); }
   RawDb db(dir.file("spool.db"));
-  // The same text as the spool's lease statement (gateway/spool/src/store.cpp).
+  // The same text as the spool's lease statements (gateway/spool/src/store.cpp).
   const std::string plan = db.query(
+      "EXPLAIN QUERY PLAN SELECT id FROM copies WHERE recipient = ?1 AND state IN ('queued', "
+      "'leased') AND lease_expires_at_ms <= ?2 ORDER BY id LIMIT ?3");
+  EXPECT_NE(plan.find("USING INDEX copies_pending (recipient=?)"), std::string::npos) << plan;
+  const std::string per_case = db.query(
       "EXPLAIN QUERY PLAN "
-      "SELECT id, sender, message_id, event_type, case_urn, received_at_ms, attempts, payload "
-      "FROM copies WHERE recipient = ?1 AND state <> 'acked' AND lease_expires_at_ms <= ?2 "
-      "ORDER BY id LIMIT ?3");
-  EXPECT_NE(plan.find("USING INDEX copies_unacked (recipient=?)"), std::string::npos) << plan;
+      "SELECT id FROM copies c WHERE recipient = ?1 AND state IN ('queued', 'leased') "
+      "AND lease_expires_at_ms <= ?2 AND NOT EXISTS (SELECT 1 FROM copies e "
+      "WHERE e.recipient = ?1 AND e.case_urn = c.case_urn AND e.state IN ('queued', 'leased') "
+      "AND e.id < c.id) ORDER BY id LIMIT ?3");
+  EXPECT_NE(per_case.find("USING INDEX copies_pending (recipient=?)"), std::string::npos)
+      << per_case;
+  EXPECT_NE(per_case.find("copies_pending_by_case (recipient=? AND case_urn=? AND id<?)"),
+            std::string::npos)
+      << per_case;
+  EXPECT_EQ(per_case.find("TEMP B-TREE"), std::string::npos) << per_case;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;  // no sort step
+}
+
+// A version-1 file (before audit and dead letters) is migrated in place: ids, states and
+// payloads survive, and new copies never reuse an id.
+TEST(SpoolSchema, VersionOneFileIsMigrated) {
+  TempDir dir;
+  {
+    RawDb db(dir.file("spool.db"));
+    db.exec(R"sql(
+CREATE TABLE submissions(sender TEXT NOT NULL, message_id TEXT NOT NULL,
+  content_hash TEXT NOT NULL, received_at_ms INTEGER NOT NULL, recipients TEXT NOT NULL,
+  PRIMARY KEY(sender, message_id)) WITHOUT ROWID;
+CREATE TABLE copies(id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL,
+  sender TEXT NOT NULL, message_id TEXT NOT NULL, event_type TEXT NOT NULL,
+  case_urn TEXT NOT NULL, received_at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('queued', 'leased', 'acked')),
+  attempts INTEGER NOT NULL DEFAULT 0, lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
+  acked_at_ms INTEGER, payload BLOB);
+CREATE INDEX copies_unacked ON copies(recipient, id, lease_expires_at_ms) WHERE state <> 'acked';
+INSERT INTO submissions VALUES('police', 'old-1', 'h', 5, '["cps"]');
+INSERT INTO copies VALUES(7, 'cps', 'police', 'old-1', 'arrest.made', 'c1', 5, 'queued', 0, 0,
+  NULL, X'7B7D');
+INSERT INTO copies VALUES(9, 'cps', 'police', 'old-0', 'arrest.made', 'c0', 4, 'acked', 1, 0,
+  6, NULL);
+PRAGMA user_version=1;
+)sql");
+  }
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 1);
+  auto leased = lease_sync(*spool, LeaseRequest{"cps", 10, 100, 1000});
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  EXPECT_EQ(leased->front().delivery_id, 7);
+  EXPECT_EQ(leased->front().payload, "{}");
+  ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
+  spool.reset();
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "2");
+  EXPECT_EQ(db.query("SELECT id, state FROM copies ORDER BY id"), "7|leased\n9|acked\n10|queued");
+  EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v1'"), "0");
 }
 
 }  // namespace

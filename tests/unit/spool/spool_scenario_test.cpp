@@ -193,7 +193,7 @@ TEST_P(SpoolScenario, Runs) {
           EXPECT_EQ(d.payload, payload_for(d.message_id, st.recipient));
           EXPECT_EQ(d.lease_expires_at_ms, st.now + st.lease_ms);
           EXPECT_EQ(d.event_type, "hearing.scheduled");
-          EXPECT_EQ(d.case_urn, "urn:accord:case:police:42");
+          EXPECT_EQ(d.case_urn, "urn:accord:case:" + d.message_id);
           EXPECT_EQ(d.sender, "police");
           delivery_ids[{st.recipient, d.message_id}] = d.delivery_id;
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -36,6 +37,44 @@ class TempDir {
   std::string path_;
 };
 
+// Direct SQL on a spool file, as an operator (or an attacker) with the file would.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) ADD_FAILURE() << "open " << path;
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << (err ? err : "?");
+    }
+    sqlite3_free(err);
+  }
+  // Every row's columns joined with '|', rows joined with '\n'.
+  std::string query(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+      return out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      if (!out.empty()) out += "\n";
+      for (int i = 0; i < sqlite3_column_count(st); ++i) {
+        if (i > 0) out += "|";
+        const auto* t = sqlite3_column_text(st, i);
+        out += t ? reinterpret_cast<const char*>(t) : "NULL";
+      }
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
 inline SqliteSpoolOptions options_for(const std::string& path) {
   SqliteSpoolOptions o;
   o.path = path;
@@ -64,9 +103,14 @@ inline Submission make_submission(std::string id, const std::vector<std::string>
   s.message_id = std::move(id);
   s.content_hash = std::move(hash);
   s.event_type = "hearing.scheduled";
-  s.case_urn = "urn:accord:case:police:42";
+  s.case_urn = "urn:accord:case:" + s.message_id;  // a case each: ordering tests set their own
   s.received_at_ms = received_at_ms;
-  for (const auto& r : recipients) s.copies.push_back({r, payload_for(s.message_id, r)});
+  for (const auto& r : recipients) {
+    Copy copy;
+    copy.recipient = r;
+    copy.payload = payload_for(s.message_id, r);
+    s.copies.push_back(std::move(copy));
+  }
   return s;
 }
 
@@ -95,6 +139,19 @@ inline Result<std::vector<Delivery>> lease_sync(Spool& spool, LeaseRequest req) 
 inline Result<AckOutcome> ack_sync(Spool& spool, AckRequest req) {
   Completion<Result<AckOutcome>> c;
   spool.ack(std::move(req), c.handler());
+  return c.get();
+}
+
+template <typename Request>
+Status status_sync(Spool& spool, void (Spool::*op)(Request, Spool::StatusHandler), Request req) {
+  Completion<Status> c;
+  (spool.*op)(std::move(req), c.handler());
+  return c.get();
+}
+
+inline Status record_sync(Spool& spool, std::vector<audit::Event> events) {
+  Completion<Status> c;
+  spool.record(std::move(events), c.handler());
   return c.get();
 }
 

@@ -4,6 +4,7 @@
 //   POST /v1/admin/agreements/reload   admin           re-read agencies + agreements atomically
 //   GET  /v1/admin/agreements          admin, auditor  the agreements in force and the set's hash
 //   GET  /healthz, GET /metrics        admin, auditor
+//   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
 //
 // The handler knows nothing about how agreements are loaded: the gateway passes hooks.
 #pragma once
@@ -15,6 +16,7 @@
 #include "accord/core/result.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
+#include "accord/spool/spool.hpp"
 
 namespace accord::api {
 
@@ -30,6 +32,17 @@ struct AdminHooks {
   std::function<Result<ReloadReport>()> reload;
   // The current set as a JSON document (agreements, hash, loaded_at).
   std::function<std::string()> describe_agreements;
+  // The spool database the audit endpoints read (read-only, a connection per request);
+  // empty: the audit endpoints answer 503 audit_unavailable.
+  std::string audit_db_path;
+  // Forces a signed checkpoint now (Spool::checkpoint); `done` may run on any thread.
+  std::function<void(std::function<void(Status)>)> audit_checkpoint;
+  // Dead letters (Spool::list_dead_letters / redrive); `done` may run on any thread.
+  std::function<void(std::string recipient, std::size_t limit,
+                     std::function<void(Result<std::vector<spool::DeadLetter>>)> done)>
+      list_dead_letters;
+  std::function<void(spool::RedriveRequest, std::function<void(Result<std::int64_t>)> done)>
+      redrive;
 };
 
 class AdminHandler : public server::RequestHandler {

@@ -3,10 +3,13 @@
 // Relative paths are resolved against the directory of the configuration file.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 
 #include "accord/api/api_handler.hpp"
 #include "accord/core/result.hpp"
+#include "accord/delivery/worker.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/spool/sqlite_spool.hpp"
@@ -31,6 +34,14 @@ struct GatewayConfig {
   api::ApiOptions api;
   envelope::DecodeLimits decode;
   std::string log_level = "info";
+  std::string base_dir;  // the config file's directory: adapters resolve relative paths here
+  // Push delivery (retries, dead letters, circuit breaker) for agencies with an outbound
+  // adapter that pushes.
+  delivery::WorkerOptions delivery;
+  // agency id → {outbound: {type: ..., ...}, inbound: [{type: ..., ...}]}. Shape checked
+  // here; each adapter's settings are checked by its factory when the gateway starts.
+  YAML::Node adapters;
+  YAML::Node zmq;  // the zmq: section (adapters/zmq/options.hpp), or null
 };
 
 // Parses YAML text; `base_dir` resolves relative paths, `source_name` labels errors.

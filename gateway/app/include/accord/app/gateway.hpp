@@ -7,16 +7,20 @@
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "accord/adapters/registry.hpp"
+#include "accord/adapters/zmq/port.hpp"
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
 #include "accord/crypto/signature.hpp"
+#include "accord/delivery/worker.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
@@ -29,12 +33,14 @@ struct LoadedPolicy;
 
 class Gateway {
  public:
-  // Loads everything the config names and opens the spool; does not listen yet.
-  // Errors name the file or setting at fault.
-  static Result<std::unique_ptr<Gateway>> create(GatewayConfig config);
+  // Loads everything the config names, opens the spool and builds the adapters the config
+  // names from `registry` (main registers the built-ins; "zmq" is added here when the config
+  // has a zmq: section); does not listen yet. Errors name the file or setting at fault.
+  static Result<std::unique_ptr<Gateway>> create(GatewayConfig config,
+                                                 adapters::Registry registry = {});
   ~Gateway();
 
-  // Binds the listener and starts the io threads.
+  // Binds the listeners, starts the io threads, the inbound adapters and the delivery workers.
   Status start();
   std::uint16_t port() const;
   std::uint16_t admin_port() const;  // 0 when the admin listener is disabled
@@ -50,10 +56,15 @@ class Gateway {
   void wait();
 
   boost::asio::io_context& io() { return io_; }
+  spool::Spool& spool() { return *spool_; }
+  // Per push recipient: its worker's counters (tests, metrics).
+  std::map<std::string, delivery::WorkerStats> delivery_stats() const;
   const GatewayConfig& config() const { return config_; }
 
  private:
   explicit Gateway(GatewayConfig config);
+  Status build_adapters(adapters::Registry registry);
+  void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
 
   GatewayConfig config_;
   boost::asio::io_context io_;
@@ -69,6 +80,11 @@ class Gateway {
   std::unique_ptr<server::HttpServer> server_;
   std::unique_ptr<api::AdminHandler> admin_;
   std::unique_ptr<server::HttpServer> admin_server_;
+  std::unique_ptr<adapters::Submitter> submitter_;
+  std::unique_ptr<adapters::ZmqPort> zmq_;
+  std::map<std::string, std::unique_ptr<adapters::OutboundAdapter>> outbound_;
+  std::vector<std::unique_ptr<adapters::InboundAdapter>> inbound_;
+  std::vector<std::shared_ptr<delivery::DeliveryWorker>> workers_;
   std::mutex reload_mutex_;                     // serialises reloads
   std::shared_ptr<const LoadedPolicy> loaded_;  // guarded by reload_mutex_
   std::vector<std::thread> threads_;
@@ -82,7 +98,8 @@ struct LoadedPolicy {
   std::shared_ptr<const pipeline::Policy> policy;
   std::string content_hash;  // "sha256:<hex>" over the agencies file and agreement files
   std::size_t agreements = 0;
-  std::string description;  // JSON for GET /v1/admin/agreements
+  std::string description;                                // JSON for GET /v1/admin/agreements
+  std::vector<std::pair<std::string, std::string>> keys;  // registered (agency, kid)
 };
 
 // Builds the agreement-backed policy from the config's agencies, agreements and

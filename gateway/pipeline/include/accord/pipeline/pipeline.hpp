@@ -73,6 +73,12 @@ class Pipeline {
 std::string delivered_document(const envelope::Envelope& copy,
                                const crypto::DeliverySignature& signature);
 
+// The audit records of a refusal: one decision.refused per refused candidate, or one with
+// no recipient when no agreement named any.
+std::vector<audit::Event> refusal_events(const envelope::Envelope& envelope,
+                                         const std::string& sender, const std::string& body_hash,
+                                         std::int64_t now_ms, const Refused& refused);
+
 // Hex SHA-256 of the body: the dedup content hash.
 std::string content_hash(std::string_view body);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 #include "accord/envelope/envelope.hpp"
 
@@ -18,6 +19,7 @@ struct PlannedCopy {
   std::string recipient;
   std::string agreement;  // "id@version" that granted it
   envelope::Envelope copy;
+  std::vector<audit::FieldAction> fields;  // each field of the submission and its action
 };
 
 // One candidate recipient that was refused, and why (for the sender and the audit log).

@@ -56,6 +56,13 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};  // whole request once its first byte came
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+  // Called (on an io thread) when a handshake is refused because of the client certificate:
+  // reason (unknown_ca, revoked, expired, not_yet_valid, bad_certificate, no_certificate,
+  // no_identity), the remote endpoint, and the certificate's subject when one was presented.
+  // For the audit log; must not block.
+  std::function<void(std::string_view reason, const std::string& remote,
+                     const std::string& subject)>
+      on_certificate_refused;
 };
 
 class HttpServer {

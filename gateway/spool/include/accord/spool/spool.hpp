@@ -18,7 +18,16 @@
 //   They must not block: post to your own executor. Refusals that need no disk
 //   (overloaded, shutting_down) run the handler on the caller's thread before the call
 //   returns. Do not destroy the spool from inside a handler.
-// - No clock inside: callers pass times (milliseconds since the Unix epoch).
+// - Audit: every change that a record describes (a decision per recipient, a lease, an ack, a
+//   retry, a dead letter, a redrive) and every record() call writes its audit records in the
+//   SAME transaction as the change, so after a crash the log and the queues agree
+//   (docs/audit-format.md). Records carry names, ids and hashes, never field values.
+// - Per-case order: lease() hands out copies in append order. With one_per_case (push
+//   delivery) it hands out only the oldest pending copy of each case, and none while that
+//   copy is under lease or waiting for a retry: a later update never overtakes an earlier one
+//   (dead letters do not block their case).
+// - No clock inside: callers pass times (milliseconds since the Unix epoch); only the
+//   checkpoint cadence reads the clock given in the options.
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
@@ -28,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 
 namespace accord::spool {
@@ -35,6 +45,17 @@ namespace accord::spool {
 struct Copy {
   std::string recipient;  // agency id
   std::string payload;    // the bytes delivered to that recipient (transformed envelope)
+  // For the audit record of the decision: the granting agreement ("id@version") and what
+  // happened to each field.
+  std::string agreement;
+  std::vector<audit::FieldAction> fields;
+};
+
+// A candidate recipient the policy refused (audited with the submission).
+struct Refusal {
+  std::string recipient;
+  std::string code;
+  std::string reason;
 };
 
 struct Submission {
@@ -43,8 +64,11 @@ struct Submission {
   std::string content_hash;  // hex SHA-256 of the submitted body
   std::string event_type;
   std::string case_urn;  // per-case ordering key for delivery
+  std::string subject_role;
+  std::string subject_ref;  // pseudonymous subject reference (subject access reports)
   std::int64_t received_at_ms = 0;
-  std::vector<Copy> copies;  // may be empty: accepted, nobody entitled
+  std::vector<Copy> copies;       // may be empty: accepted, nobody entitled
+  std::vector<Refusal> refusals;  // audited when the submission is stored
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };
@@ -60,6 +84,9 @@ struct LeaseRequest {
   std::size_t max_items = 100;
   std::int64_t lease_ms = 30'000;
   std::int64_t now_ms = 0;
+  // At most one copy per case (the oldest pending one): for push delivery, where the next
+  // copy of a case must wait until the previous one is acked.
+  bool one_per_case = false;
 };
 
 struct Delivery {
@@ -68,6 +95,7 @@ struct Delivery {
   std::string message_id;
   std::string event_type;
   std::string case_urn;
+  std::string subject_ref;
   std::int64_t received_at_ms = 0;
   int attempts = 0;  // leases of this copy so far, this one included
   std::int64_t lease_expires_at_ms = 0;
@@ -82,11 +110,54 @@ struct AckRequest {
 
 enum class AckOutcome { acked, already_acked };
 
+// Hand a leased copy back to wait until `retry_at_ms` (a transient delivery failure).
+struct ReleaseRequest {
+  std::string recipient;
+  std::int64_t delivery_id = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string detail;  // why (audited); never field values
+  std::int64_t now_ms = 0;
+};
+
+// Park a copy as a dead letter: no more delivery attempts until redriven.
+struct DeadLetterRequest {
+  std::string recipient;
+  std::int64_t delivery_id = 0;
+  std::string code;  // permanent_failure | max_attempts | expired
+  std::string detail;
+  std::int64_t now_ms = 0;
+};
+
+struct DeadLetter {
+  std::int64_t delivery_id = 0;
+  std::string recipient;
+  std::string sender;
+  std::string message_id;
+  std::string event_type;
+  std::string case_urn;
+  std::int64_t received_at_ms = 0;
+  int attempts = 0;
+  std::int64_t dead_at_ms = 0;
+  std::string code;
+  std::string detail;
+};
+
+// Dead letters back to the queue, attempts reset. Empty recipient = every recipient;
+// delivery_id 0 = every dead letter of the recipient(s).
+struct RedriveRequest {
+  std::string recipient;
+  std::int64_t delivery_id = 0;
+  std::string actor;  // who asked (audited)
+  std::int64_t now_ms = 0;
+};
 struct SpoolStats {
   std::map<std::string, std::int64_t> queued_by_recipient;  // not yet acked
   std::int64_t pending_operations = 0;                      // waiting for the writer
   std::int64_t commits = 0;                                 // transactions so far
   std::int64_t appended = 0;                                // submissions stored
+  std::map<std::string, std::int64_t> dead_by_recipient;    // dead letters
+  std::int64_t audit_seq = 0;                               // last audit record written
+  std::int64_t audit_sealed_seq = 0;                        // last record under a checkpoint
 };
 
 class Spool {
@@ -94,11 +165,27 @@ class Spool {
   using AppendHandler = std::function<void(Result<AppendResult>)>;
   using LeaseHandler = std::function<void(Result<std::vector<Delivery>>)>;
   using AckHandler = std::function<void(Result<AckOutcome>)>;
+  using StatusHandler = std::function<void(Status)>;
+  using CountHandler = std::function<void(Result<std::int64_t>)>;
+  using DeadLettersHandler = std::function<void(Result<std::vector<DeadLetter>>)>;
 
   virtual ~Spool() = default;
   virtual void append(Submission submission, AppendHandler done) = 0;
   virtual void lease(LeaseRequest request, LeaseHandler done) = 0;
   virtual void ack(AckRequest request, AckHandler done) = 0;
+  // not_found unless the copy is this recipient's and pending; an acked copy is left alone.
+  virtual void release(ReleaseRequest request, StatusHandler done) = 0;
+  virtual void dead_letter(DeadLetterRequest request, StatusHandler done) = 0;
+  // The count of dead letters put back.
+  virtual void redrive(RedriveRequest request, CountHandler done) = 0;
+  // Oldest first; empty recipient = all.
+  virtual void list_dead_letters(std::string recipient, std::size_t limit,
+                                 DeadLettersHandler done) = 0;
+  // Audit records for facts that change no queue (a refused submission, an administrative
+  // act), durable when `done` runs. `at_ms` of each event is kept as given.
+  virtual void record(std::vector<audit::Event> events, StatusHandler done) = 0;
+  // Writes a signed checkpoint now if records are unsealed (no-op without a signer).
+  virtual void checkpoint(std::int64_t now_ms, StatusHandler done) = 0;
   virtual SpoolStats stats() const = 0;
   // Finishes the work already queued, then refuses new work with `shutting_down`.
   // Blocks until the writer has stopped. Idempotent.

@@ -3,13 +3,25 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "accord/audit/chain.hpp"
 #include "accord/core/result.hpp"
 #include "accord/spool/spool.hpp"
 
 namespace accord::spool {
+
+// The audit log kept in the spool's transactions (docs/audit-format.md).
+struct AuditOptions {
+  bool enabled = true;  // false only for benchmarks that measure its cost
+  // Signs checkpoints with the gateway key; without it no checkpoint is written (tests).
+  audit::Sign sign;
+  std::int64_t checkpoint_every_records = 10'000;
+  std::int64_t checkpoint_every_ms = 60'000;
+  std::function<std::int64_t()> now_ms;  // the checkpoint clock; required with `sign`
+};
 
 struct SqliteSpoolOptions {
   std::string path;                  // database file; its directory must exist
@@ -20,6 +32,7 @@ struct SqliteSpoolOptions {
   // each). Reaching it behaves exactly like a full disk (SQLITE_FULL → storage_unavailable),
   // which is how the tests make the disk "full" for real. 0 leaves SQLite's own limit.
   std::int64_t max_page_count = 0;
+  AuditOptions audit;
 };
 
 // Opens (creating if needed) and recovers the spool. Errors: storage_unavailable (cannot

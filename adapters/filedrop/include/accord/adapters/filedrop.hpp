@@ -1,0 +1,77 @@
+// The file-drop adapters. Outbound ("filedrop"): each copy becomes one JSON file in a
+// directory, written atomically. Inbound ("filedrop"): a watched directory of CSV or
+// JSON-lines extracts, each row submitted as the configured agency. docs/adapters.md has the
+// settings, file naming, report format and the trust this places in the directory's owner.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "accord/adapters/adapter.hpp"
+#include "accord/adapters/registry.hpp"
+#include "accord/core/result.hpp"
+
+namespace accord::adapters {
+
+// ---- outbound ----
+
+struct FiledropOutboundSettings {
+  std::string directory;
+  bool fsync = true;  // fsync the file and the directory before reporting delivered
+};
+
+// Errors: invalid_config with path "line:col".
+Result<FiledropOutboundSettings> parse_filedrop_outbound_settings(const YAML::Node& settings,
+                                                                  const std::string& base_dir);
+
+// "<received_at_ms>-<delivery_id>-<message_id>.json", the message id with every byte outside
+// [A-Za-z0-9._-] replaced by '_' and cut to 128 bytes. The same copy always gets the same
+// name, so a redelivery overwrites instead of duplicating.
+std::string filedrop_file_name(const OutboundMessage& message);
+
+// Writes `<directory>/.tmp-<name>`, fsyncs it (if `fsync`), renames it to `<directory>/<name>`
+// and fsyncs the directory. A reader never sees a partial file. Errors: io, the message
+// naming the failed step, the path and strerror(errno); the temporary file is removed.
+Status write_file_atomically(const std::string& directory, const std::string& name,
+                             std::string_view content, bool fsync);
+
+// The outbound adapter does its file I/O on one thread of its own, never on the io_context:
+// an fsync can take tens of milliseconds. `done` is posted to context.io.
+Result<std::unique_ptr<OutboundAdapter>> make_filedrop_outbound(const AdapterContext& context);
+
+// ---- inbound ----
+
+enum class CellType { string, integer, boolean };
+
+struct FiledropInboundSettings {
+  enum class Format { csv, jsonl };
+  std::string directory;
+  std::chrono::milliseconds poll{1000};
+  Format format = Format::csv;
+  std::size_t max_in_flight = 1;  // rows submitted at once; 1 keeps rows in file order
+  // csv only:
+  std::string event_type_column;                               // either this column ...
+  std::string event_type;                                      // ... or this fixed event type
+  std::vector<std::pair<std::string, std::string>> mapping;    // envelope path -> column
+  std::vector<std::pair<std::string, std::string>> constants;  // envelope path -> value
+  std::map<std::string, CellType> types;                       // data.* path -> JSON type
+};
+
+// Errors: invalid_config with path "line:col": unknown keys, a csv mapping without `id`, an
+// envelope field neither mapped nor constant, a path that is not an envelope field or a
+// data.* path, a path given twice, csv-only keys with format jsonl.
+Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node& settings,
+                                                                const std::string& base_dir);
+
+Result<std::unique_ptr<InboundAdapter>> make_filedrop_inbound(const AdapterContext& context);
+
+// Registers type "filedrop" both outbound and inbound.
+Status register_filedrop(Registry& registry);
+
+}  // namespace accord::adapters

@@ -1,0 +1,278 @@
+#include "audit_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "accord/agreements/time.hpp"
+#include "accord/spool/audit_reader.hpp"
+#include "responses.hpp"
+
+namespace accord::api {
+namespace {
+
+namespace http = server::http;
+using nlohmann::json;
+
+constexpr std::size_t kDefaultRecordsPage = 1'000;
+constexpr const char* kNdjson = "application/x-ndjson";
+constexpr const char* kNextHeader = "Accord-Next-After-Seq";
+constexpr const char* kCompleteHeader = "Accord-Extract-Complete";
+
+// Percent-decoding of one query component (RFC 3986 §2.1). '+' stays a plus: the values are
+// identifiers (URNs, subject references), never form text. Boost.URL would do this, but Debian
+// ships it without a library and its sources may be compiled into one target only (the webhook
+// adapter's); a second copy would clash at link time.
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    unsigned value = 0;
+    if (i + 2 >= in.size()) return std::nullopt;
+    auto [end, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, value, 16);
+    if (ec != std::errc() || end != in.data() + i + 3) return std::nullopt;
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  std::int64_t value = 0;
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// The parameters of one request. Every key may appear once; unknown keys are refused so a
+// typo ("case=") cannot silently widen an auditor's query to the whole log.
+struct Params {
+  spool::AuditFilter filter;
+  std::int64_t after_seq = 0;
+  std::optional<std::int64_t> limit;
+  std::int64_t through_seq = 0;
+};
+
+enum class Accepts { filters_and_paging, paging };
+
+Result<Params> parse_params(std::string_view query, Accepts accepts) {
+  Params p;
+  std::map<std::string, std::string> seen;
+  auto bad = [](std::string key, std::string message) {
+    return make_error("invalid_query", std::move(message), std::move(key));
+  };
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!key || !value) return bad(std::string(pair.substr(0, eq)), "bad percent-encoding");
+    if (!seen.emplace(*key, *value).second) return bad(*key, *key + " given twice");
+  }
+  const bool filters = accepts == Accepts::filters_and_paging;
+  auto& f = p.filter;
+  std::map<std::string, std::string*> text = {
+      {"case_urn", &f.case_urn}, {"subject_ref", &f.subject_ref}, {"agency", &f.agency},
+      {"sender", &f.sender},     {"recipient", &f.recipient},     {"agreement", &f.agreement},
+      {"kind", &f.kind},         {"decision", &f.decision}};
+  for (const auto& [key, value] : seen) {
+    if (auto it = text.find(key); filters && it != text.end()) {
+      *it->second = value;
+    } else if (filters && (key == "from" || key == "to")) {
+      const auto instant = agreements::parse_instant(value);
+      if (!instant) return bad(key, key + " is an RFC 3339 time or a date (YYYY-MM-DD)");
+      const std::int64_t ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(instant->time_since_epoch())
+              .count();
+      (key == "from" ? f.from_ms : f.to_ms) = ms;
+    } else if (key == "after_seq" || key == "limit" || key == "through_seq") {
+      const auto n = parse_count(value);
+      if (!n || (key == "limit" && *n < 1)) {
+        return bad(key, key + (key == "limit" ? " is a number from 1" : " is a number from 0"));
+      }
+      if (key == "after_seq") p.after_seq = *n;
+      if (key == "limit") p.limit = *n;
+      if (key == "through_seq") p.through_seq = *n;
+    } else {
+      return bad(key, "unknown query parameter " + key);
+    }
+  }
+  if (auto s = spool::validate(f); !s.ok()) {
+    Error e = s.error();
+    e.code = "invalid_query";
+    return e;
+  }
+  return p;
+}
+
+std::size_t page_limit(const Params& p, std::size_t fallback) {
+  const auto wanted =
+      static_cast<std::size_t>(p.limit.value_or(static_cast<std::int64_t>(fallback)));
+  return std::min(wanted, spool::kMaxAuditPage);
+}
+
+server::HttpResponse storage_failure(const Error& e) {
+  spdlog::error("audit read failed ({}): {}", e.code, e.message);
+  return error_response(e.code == "storage_unavailable" ? 503 : 500, e);
+}
+
+std::int64_t now_ms() {
+  // The API layer reads the wall clock only for "exported_at", a label the signature does
+  // not cover (the covering checkpoint carries the signed time).
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCheckpoint>& cp) {
+  json out = {{"last_seq", head.last_seq},
+              {"sealed_seq", head.sealed_seq},
+              {"records", head.records},
+              {"unsealed", head.last_seq - head.sealed_seq}};
+  out["latest_checkpoint"] = cp ? json::parse(cp->json, nullptr, false) : json(nullptr);
+  return out;
+}
+
+void records(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+  auto rows = reader.query(p.filter, p.after_seq, page_limit(p, kDefaultRecordsPage));
+  if (!rows.ok()) return respond(storage_failure(rows.error()));
+  std::string body;
+  for (const auto& row : rows->rows) {
+    body += row.record;
+    body += '\n';
+  }
+  auto response = make_response(200, std::move(body), kNdjson);
+  if (rows->more) response.set(kNextHeader, std::to_string(rows->rows.back().seq));
+  respond(std::move(response));
+}
+
+void extract(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+  auto page = reader.extract_page(p.filter, p.after_seq, page_limit(p, spool::kMaxAuditPage),
+                                  p.through_seq);
+  if (!page.ok()) return respond(storage_failure(page.error()));
+  std::string body;
+  if (p.after_seq == 0) {
+    body += spool::extract_header_line(page->first_seq, page->prev, now_ms(), p.filter);
+    body += '\n';
+  }
+  for (const auto& line : page->lines) {
+    body += line;
+    body += '\n';
+  }
+  auto response = make_response(200, std::move(body), kNdjson);
+  if (page->more) response.set(kNextHeader, std::to_string(page->last_seq));
+  response.set(kCompleteHeader, page->complete ? "true" : "false");
+  respond(std::move(response));
+}
+
+void checkpoints(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+  const std::size_t limit = page_limit(p, kDefaultRecordsPage);
+  auto list = reader.checkpoints(p.after_seq, limit);
+  if (!list.ok()) return respond(storage_failure(list.error()));
+  std::string body;
+  for (const auto& cp : *list) {
+    body += cp.json;
+    body += '\n';
+  }
+  auto response = make_response(200, std::move(body), kNdjson);
+  if (list->size() == limit) response.set(kNextHeader, std::to_string(list->back().seq));
+  respond(std::move(response));
+}
+
+void head(spool::AuditReader& reader, server::Respond& respond) {
+  auto h = reader.head();
+  if (!h.ok()) return respond(storage_failure(h.error()));
+  auto cp = reader.latest_checkpoint();
+  if (!cp.ok()) return respond(storage_failure(cp.error()));
+  respond(make_response(200, head_json(*h, *cp).dump()));
+}
+
+// After the forced checkpoint: the newest one, read on the thread that ran `done` (one
+// indexed row on a fresh read-only connection).
+void answer_latest_checkpoint(const std::string& db_path, Status forced,
+                              const server::Respond& respond) {
+  if (!forced.ok()) {
+    respond(error_response(forced.error().code == "invalid_argument" ? 500 : 503, forced.error()));
+    return;
+  }
+  auto reader = spool::AuditReader::open(db_path);
+  if (!reader.ok()) return respond(storage_failure(reader.error()));
+  auto cp = (*reader)->latest_checkpoint();
+  if (!cp.ok()) return respond(storage_failure(cp.error()));
+  if (!cp->has_value()) {
+    respond(error_response(404, "not_found",
+                           "no checkpoint: the audit log is empty or the gateway signs none"));
+    return;
+  }
+  respond(make_response(200, (*cp)->json));
+}
+
+}  // namespace
+
+void handle_audit_route(const server::Request& request, std::string_view path,
+                        const AdminHooks& hooks, server::Respond respond) {
+  if (request.peer.role != server::PeerRole::auditor) {
+    respond(error_response(403, "forbidden", "the audit log is for auditor certificates only"));
+    return;
+  }
+  const std::string_view target = request.http.target();
+  const auto question = target.find('?');
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  const std::string_view name = path.substr(kAuditPathPrefix.size());
+  const auto method = request.http.method();
+  const bool is_post = name == "checkpoint";
+  const bool known =
+      is_post || name == "records" || name == "extract" || name == "checkpoints" || name == "head";
+  if (!known) {
+    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+    return;
+  }
+  const http::verb allowed = is_post ? http::verb::post : http::verb::get;
+  if (method != allowed) {
+    respond(method_not_allowed(request.http, path, allowed));
+    return;
+  }
+  if (hooks.audit_db_path.empty() || (is_post && !hooks.audit_checkpoint)) {
+    respond(error_response(503, "audit_unavailable", "this gateway keeps no audit log"));
+    return;
+  }
+  if (is_post) {
+    spdlog::info("audit checkpoint forced by auditor {}", request.peer.id);
+    hooks.audit_checkpoint([path = hooks.audit_db_path, respond](Status s) {
+      answer_latest_checkpoint(path, std::move(s), respond);
+    });
+    return;
+  }
+  auto params =
+      parse_params(query, name == "records" || name == "extract" ? Accepts::filters_and_paging
+                                                                 : Accepts::paging);
+  if (name == "head" && !query.empty()) {
+    params = make_error("invalid_query", "head takes no query parameters");
+  }
+  if (!params.ok()) {
+    respond(error_response(400, params.error()));
+    return;
+  }
+  auto reader = spool::AuditReader::open(hooks.audit_db_path);
+  if (!reader.ok()) return respond(storage_failure(reader.error()));
+  if (name == "records") return records(**reader, *params, respond);
+  if (name == "extract") return extract(**reader, *params, respond);
+  if (name == "checkpoints") return checkpoints(**reader, *params, respond);
+  head(**reader, respond);
+}
+
+}  // namespace accord::api

@@ -1,0 +1,24 @@
+// Inbound adapters submit through the same pipeline as the HTTP API: this maps the
+// pipeline's outcome to the adapters' SubmitReply.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "accord/adapters/adapter.hpp"
+#include "accord/pipeline/pipeline.hpp"
+
+namespace accord::app {
+
+class PipelineSubmitter final : public adapters::Submitter {
+ public:
+  PipelineSubmitter(pipeline::Pipeline& pipeline, std::function<std::int64_t()> now_ms)
+      : pipeline_(pipeline), now_ms_(std::move(now_ms)) {}
+  void submit(const std::string& sender, std::string body, Done done) override;
+
+ private:
+  pipeline::Pipeline& pipeline_;
+  std::function<std::int64_t()> now_ms_;
+};
+
+}  // namespace accord::app

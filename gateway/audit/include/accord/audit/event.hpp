@@ -1,0 +1,66 @@
+// One audit record: a fact about a decision, a delivery state change or an administrative
+// act (docs/audit-format.md §2). Never the value of a field: names, actions, ids and hashes.
+//
+// A record's bytes are encode_record(seq, event): one minified JSON object whose keys come
+// in a fixed order ("seq", "at", "kind", then the facts that are set). Those exact bytes are
+// stored, exported and hashed; a verifier hashes what it reads, it never re-encodes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace accord::audit {
+
+// Record kinds (docs/audit-format.md §3 says which facts each carries).
+namespace kind {
+inline constexpr std::string_view kDecisionAccepted = "decision.accepted";
+inline constexpr std::string_view kDecisionRefused = "decision.refused";
+inline constexpr std::string_view kDeliveryLeased = "delivery.leased";
+inline constexpr std::string_view kDeliveryRedelivered = "delivery.redelivered";
+inline constexpr std::string_view kDeliveryAcked = "delivery.acked";
+inline constexpr std::string_view kDeliveryRetryScheduled = "delivery.retry_scheduled";
+inline constexpr std::string_view kDeliveryDeadLettered = "delivery.dead_lettered";
+inline constexpr std::string_view kDeliveryExpired = "delivery.expired";
+inline constexpr std::string_view kDeliveryRedriven = "delivery.redriven";
+inline constexpr std::string_view kAgreementsLoaded = "admin.agreements_loaded";
+inline constexpr std::string_view kKeyRegistered = "admin.key_registered";
+inline constexpr std::string_view kCertificateRefused = "admin.certificate_refused";
+inline constexpr std::string_view kGatewayStarted = "admin.gateway_started";
+}  // namespace kind
+
+struct FieldAction {
+  std::string path;    // envelope data path ("victim.dob")
+  std::string action;  // share | drop | mask | generalise | pseudonymise | encrypt
+  friend bool operator==(const FieldAction&, const FieldAction&) = default;
+};
+
+// Every member is optional but `kind` and `at_ms`; empty strings and zero ids are omitted.
+struct Event {
+  std::string kind;
+  std::int64_t at_ms = 0;
+  std::string message_id;
+  std::string sender;
+  std::string recipient;
+  std::string agreement;  // "id@version"
+  std::string event_type;
+  std::string case_urn;
+  std::string subject_role;
+  std::string subject_ref;
+  std::int64_t delivery_id = 0;
+  int attempt = 0;
+  std::string content_hash;  // hex SHA-256 of the submitted body
+  std::string copy_hash;     // hex SHA-256 of the stored copy (the delivered document)
+  std::vector<FieldAction> fields;
+  std::string code;    // refusal or failure code
+  std::string reason;  // human-readable; built from names, never from values
+  // Other string facts, in the order given (old_hash/new_hash, agency/kid, next_attempt_at…).
+  std::vector<std::pair<std::string, std::string>> details;
+};
+
+// The record bytes for `event` at position `seq` (1-based).
+std::string encode_record(std::int64_t seq, const Event& event);
+
+}  // namespace accord::audit

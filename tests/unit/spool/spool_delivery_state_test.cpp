@@ -1,0 +1,152 @@
+// Delivery states beyond lease/ack: per-case order, release for a retry, dead letters and
+// their redrive — each checked against the real database file.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "spool_test_support.hpp"
+
+namespace accord::spool {
+namespace {
+
+using namespace accord::spool::testing;
+
+Submission for_case(std::string id, std::string case_urn) {
+  auto s = make_submission(std::move(id), {"cps"});
+  s.case_urn = std::move(case_urn);
+  return s;
+}
+
+std::vector<std::string> ids(const std::vector<Delivery>& deliveries) {
+  std::vector<std::string> out;
+  for (const auto& d : deliveries) out.push_back(d.message_id);
+  return out;
+}
+
+using Ids = std::vector<std::string>;
+
+struct Fixture : ::testing::Test {
+  TempDir dir;
+  std::unique_ptr<Spool> spool = open_or_die(options_for(dir.file("spool.db")));
+  void SetUp() override {
+    ASSERT_NE(spool, nullptr);
+    // a1, b1, a2, c1, a3: three cases interleaved.
+    for (auto [id, c] :
+         {std::pair{"a1", "A"}, {"b1", "B"}, {"a2", "A"}, {"c1", "C"}, {"a3", "A"}}) {
+      ASSERT_TRUE(append_sync(*spool, for_case(id, c)).ok());
+    }
+  }
+  std::vector<Delivery> lease(std::int64_t now, bool one_per_case, std::size_t n = 10) {
+    LeaseRequest r{"cps", n, 100, now};
+    r.one_per_case = one_per_case;
+    auto leased = lease_sync(*spool, r);
+    EXPECT_TRUE(leased.ok());
+    return leased.ok() ? leased.value() : std::vector<Delivery>{};
+  }
+};
+
+TEST_F(Fixture, PullLeaseHandsOutCopiesInAppendOrder) {
+  EXPECT_EQ(ids(lease(1000, false, 1)), Ids{"a1"});
+  EXPECT_EQ(ids(lease(1000, false)), (Ids{"b1", "a2", "c1", "a3"}));
+  // Every lease expired: all come back, in order.
+  EXPECT_EQ(ids(lease(1200, false)), (Ids{"a1", "b1", "a2", "c1", "a3"}));
+}
+
+TEST_F(Fixture, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
+  EXPECT_EQ(ids(lease(1000, true)), (Ids{"a1", "b1", "c1"}));
+  EXPECT_TRUE(lease(1000, true).empty());  // heads are out, the rest wait behind them
+  auto first = lease(1200, true);          // leases expired: the same heads again
+  ASSERT_EQ(ids(first), (Ids{"a1", "b1", "c1"}));
+  EXPECT_EQ(first.front().attempts, 2);
+  ASSERT_TRUE(ack_sync(*spool, {"cps", first.front().delivery_id, 1201}).ok());
+  EXPECT_EQ(ids(lease(1201, true)), Ids{"a2"});  // a1 done: a2 is the head of case A now
+}
+
+TEST_F(Fixture, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
+  auto heads = lease(1000, true);
+  ASSERT_EQ(heads.size(), 3u);
+  ASSERT_TRUE(status_sync(*spool, &Spool::release,
+                          ReleaseRequest{"cps", heads[0].delivery_id, 5000, "HTTP 503", 1001})
+                  .ok());
+  // b1 and c1's leases ran out at 1100; a1 waits for its retry and a2 waits behind it.
+  EXPECT_EQ(ids(lease(4999, true)), (Ids{"b1", "c1"}));
+  EXPECT_EQ(ids(lease(5000, true)), Ids{"a1"});
+}
+
+TEST_F(Fixture, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
+  auto heads = lease(1000, true);
+  ASSERT_EQ(heads.size(), 3u);
+  ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
+                          DeadLetterRequest{"cps", heads[0].delivery_id, "permanent_failure",
+                                            "HTTP 400", 1001})
+                  .ok());
+  EXPECT_EQ(spool->stats().dead_by_recipient.at("cps"), 1);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 4);
+  EXPECT_EQ(ids(lease(1001, true)), Ids{"a2"});  // a dead letter does not block its case
+
+  Completion<Result<std::vector<DeadLetter>>> listed;
+  spool->list_dead_letters("cps", 10, listed.handler());
+  auto dead = listed.get();
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ(dead->front().message_id, "a1");
+  EXPECT_EQ(dead->front().code, "permanent_failure");
+  EXPECT_EQ(dead->front().detail, "HTTP 400");
+  EXPECT_EQ(dead->front().attempts, 1);
+
+  Completion<Result<std::int64_t>> redriven;
+  spool->redrive(RedriveRequest{"cps", 0, "admin", 2000}, redriven.handler());
+  auto count = redriven.get();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1);
+  EXPECT_EQ(spool->stats().dead_by_recipient.count("cps"), 0u);
+  // a1 is queued again with attempts reset; it is older than a2 (leased at 1001, to 1101).
+  auto again = lease(2000, false);
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again.front().message_id, "a1");
+  EXPECT_EQ(again.front().attempts, 1);
+}
+
+// Negative rows: a copy that is not this recipient's, unknown, already acked or already dead.
+TEST_F(Fixture, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
+  auto heads = lease(1000, true);
+  ASSERT_EQ(heads.size(), 3u);
+  ASSERT_TRUE(ack_sync(*spool, {"cps", heads[1].delivery_id, 1001}).ok());
+  ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
+                          DeadLetterRequest{"cps", heads[2].delivery_id, "expired", "old", 1001})
+                  .ok());
+  struct Row {
+    const char* name;
+    std::string recipient;
+    std::int64_t id;
+  };
+  const Row rows[] = {{"other recipient", "wcu", heads[0].delivery_id},
+                      {"unknown id", "cps", 999999},
+                      {"acked", "cps", heads[1].delivery_id},
+                      {"dead", "cps", heads[2].delivery_id}};
+  for (const auto& row : rows) {
+    auto r = status_sync(*spool, &Spool::release, ReleaseRequest{row.recipient, row.id, 0, "", 1});
+    ASSERT_FALSE(r.ok()) << row.name;
+    EXPECT_EQ(r.error().code, "not_found") << row.name;
+    auto d = status_sync(*spool, &Spool::dead_letter,
+                         DeadLetterRequest{row.recipient, row.id, "expired", "", 1});
+    ASSERT_FALSE(d.ok()) << row.name;
+    EXPECT_EQ(d.error().code, "not_found") << row.name;
+  }
+}
+
+TEST_F(Fixture, CountsSurviveAReopen) {
+  auto heads = lease(1000, true);
+  ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
+                          DeadLetterRequest{"cps", heads[0].delivery_id, "max_attempts", "x", 1})
+                  .ok());
+  spool.reset();
+  spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().dead_by_recipient.at("cps"), 1);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 4);
+}
+
+}  // namespace
+}  // namespace accord::spool

@@ -1,0 +1,266 @@
+#include "audit_output.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace accord::cli::audit_output {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+json parse(std::string_view record) {
+  json doc = json::parse(record, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() ? doc : json::object();
+}
+
+std::string str(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
+  return {};
+}
+
+std::int64_t num(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+// "fields":[["path","action"],...] -> pairs; anything else is skipped.
+std::vector<std::pair<std::string, std::string>> fields(const json& doc) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = doc.find("fields");
+  if (it == doc.end() || !it->is_array()) return out;
+  for (const auto& f : *it) {
+    if (f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string()) {
+      out.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::string fields_text(const json& doc) {
+  std::string out;
+  for (const auto& [path, action] : fields(doc)) {
+    if (!out.empty()) out += ';';
+    out += path + ":" + action;
+  }
+  return out;
+}
+
+std::string format_rows(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+std::string csv_cell(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool agreement_matches(const std::string& filter, const std::string& agreement) {
+  if (filter.empty()) return true;
+  if (filter.find('@') != std::string::npos) return agreement == filter;
+  return agreement.size() > filter.size() && agreement.compare(0, filter.size(), filter) == 0 &&
+         agreement[filter.size()] == '@';
+}
+
+}  // namespace
+
+std::string table(const std::vector<std::string>& records) {
+  if (records.empty()) return "no records\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"SEQ", "AT", "KIND", "SENDER", "RECIPIENT", "AGREEMENT", "CASE", "SUBJECT", "CODE"}};
+  for (const auto& r : records) {
+    const auto d = parse(r);
+    auto dash = [](std::string s) { return s.empty() ? std::string("-") : s; };
+    rows.push_back({str(d, "seq"), str(d, "at"), str(d, "kind"), dash(str(d, "sender")),
+                    dash(str(d, "recipient")), dash(str(d, "agreement")), dash(str(d, "case_urn")),
+                    dash(str(d, "subject_ref")), dash(str(d, "code"))});
+  }
+  return format_rows(rows);
+}
+
+namespace {
+constexpr const char* kCsvColumns[] = {
+    "seq",       "at",           "kind",      "message_id",   "sender",      "recipient",
+    "agreement", "event_type",   "case_urn",  "subject_role", "subject_ref", "delivery_id",
+    "attempt",   "content_hash", "copy_hash", "fields",       "code",        "reason"};
+}  // namespace
+
+std::string csv_header() {
+  std::string out;
+  for (const char* c : kCsvColumns) out += std::string(out.empty() ? "" : ",") + c;
+  return out + "\r\n";
+}
+
+std::string csv_row(std::string_view record) {
+  const auto d = parse(record);
+  std::string out;
+  bool first = true;
+  for (const char* c : kCsvColumns) {
+    if (!first) out += ',';
+    first = false;
+    out += csv_cell(std::string_view(c) == "fields" ? fields_text(d) : str(d, c));
+  }
+  return out + "\r\n";
+}
+
+std::string_view record_of_export_line(std::string_view line) {
+  constexpr std::string_view kPrefix = "{\"h\":\"";
+  constexpr std::string_view kInfix = "\",\"r\":";
+  const std::size_t start = kPrefix.size() + 64 + kInfix.size();
+  if (line.size() <= start || line.substr(0, kPrefix.size()) != kPrefix ||
+      line.substr(kPrefix.size() + 64, kInfix.size()) != kInfix || line.back() != '}') {
+    return {};
+  }
+  return line.substr(start, line.size() - start - 1);
+}
+
+bool AgreementReport::wanted(const std::string& agreement) const {
+  return agreement_matches(filter_, agreement);
+}
+
+void AgreementReport::add(std::string_view record) {
+  const auto d = parse(record);
+  const std::string kind = str(d, "kind");
+  if (kind == "decision.accepted") {
+    const std::string agreement = str(d, "agreement");
+    if (const auto id = num(d, "delivery_id"); id != 0) agreement_of_delivery_[id] = agreement;
+    if (!wanted(agreement)) return;
+    Row& row = rows_[agreement];
+    ++row.decisions;
+    row.messages.insert(str(d, "sender") + "/" + str(d, "message_id"));
+    for (const auto& f : fields(d)) ++row.field_actions[f.second];
+  } else if (kind == "decision.refused") {
+    if (!filter_.empty()) return;
+    ++refused_[str(d, "sender") + " -> " + str(d, "recipient")][str(d, "code")];
+  } else if (kind == "delivery.acked" || kind == "delivery.dead_lettered") {
+    auto it = agreement_of_delivery_.find(num(d, "delivery_id"));
+    if (it == agreement_of_delivery_.end()) {
+      if (filter_.empty()) ++unattributed_deliveries_;
+      return;
+    }
+    if (!wanted(it->second)) return;
+    Row& row = rows_[it->second];
+    ++(kind == "delivery.acked" ? row.acked : row.dead_lettered);
+  }
+}
+
+std::string AgreementReport::table() const {
+  static const char* kActions[] = {"share", "encrypt",    "mask",
+                                   "drop",  "generalise", "pseudonymise"};
+  std::vector<std::vector<std::string>> rows = {{"AGREEMENT", "DECISIONS", "MESSAGES", "SHARE",
+                                                 "ENCRYPT", "MASK", "DROP", "GENERALISE",
+                                                 "PSEUDONYMISE", "ACKED", "DEAD"}};
+  for (const auto& [agreement, r] : rows_) {
+    std::vector<std::string> line = {agreement, std::to_string(r.decisions),
+                                     std::to_string(r.messages.size())};
+    for (const char* a : kActions) {
+      auto it = r.field_actions.find(a);
+      line.push_back(std::to_string(it == r.field_actions.end() ? 0 : it->second));
+    }
+    line.push_back(std::to_string(r.acked));
+    line.push_back(std::to_string(r.dead_lettered));
+    rows.push_back(std::move(line));
+  }
+  std::string out = rows_.empty() ? "no decisions under an agreement\n" : format_rows(rows);
+  if (!refused_.empty()) {
+    std::vector<std::vector<std::string>> refused = {{"REFUSED FLOW", "CODE", "COUNT"}};
+    for (const auto& [flow, codes] : refused_) {
+      for (const auto& [code, n] : codes) refused.push_back({flow, code, std::to_string(n)});
+    }
+    out += "\n" + format_rows(refused);
+  }
+  if (unattributed_deliveries_ > 0) {
+    out += "\n" + std::to_string(unattributed_deliveries_) +
+           " deliveries whose decision is outside the time range\n";
+  }
+  return out;
+}
+
+std::string AgreementReport::json() const {
+  ordered_json out;
+  auto& agreements = out["agreements"] = ordered_json::array();
+  for (const auto& [agreement, r] : rows_) {
+    ordered_json row;
+    row["agreement"] = agreement;
+    row["decisions"] = r.decisions;
+    row["messages"] = r.messages.size();
+    row["fields"] = ordered_json::object();
+    for (const auto& [action, n] : r.field_actions) row["fields"][action] = n;
+    row["acked"] = r.acked;
+    row["dead_lettered"] = r.dead_lettered;
+    agreements.push_back(std::move(row));
+  }
+  auto& refused = out["refused"] = ordered_json::array();
+  for (const auto& [flow, codes] : refused_) {
+    for (const auto& [code, n] : codes) {
+      refused.push_back({{"flow", flow}, {"code", code}, {"count", n}});
+    }
+  }
+  out["unattributed_deliveries"] = unattributed_deliveries_;
+  return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+void SubjectReport::add(std::string_view record) {
+  records_.emplace_back(record);
+}
+
+std::string SubjectReport::table() const {
+  std::string out = "Subject access report for " + subject_ + ": " +
+                    std::to_string(records_.size()) + " records\n";
+  if (records_.empty()) return out;
+  std::vector<std::vector<std::string>> rows = {
+      {"AT", "KIND", "FLOW", "AGREEMENT", "EVENT", "CODE", "FIELDS"}};
+  for (const auto& r : records_) {
+    const auto d = parse(r);
+    auto dash = [](std::string s) { return s.empty() ? std::string("-") : s; };
+    rows.push_back({str(d, "at"), str(d, "kind"),
+                    dash(str(d, "sender")) + " -> " + dash(str(d, "recipient")),
+                    dash(str(d, "agreement")), dash(str(d, "event_type")), dash(str(d, "code")),
+                    dash(fields_text(d))});
+  }
+  return out + format_rows(rows);
+}
+
+std::string SubjectReport::json() const {
+  ordered_json out;
+  out["subject_ref"] = subject_;
+  auto& flows = out["flows"] = ordered_json::array();
+  for (const auto& r : records_) {
+    const auto d = parse(r);
+    ordered_json flow;
+    flow["seq"] = num(d, "seq");
+    for (const char* key : {"at", "kind", "sender", "recipient", "agreement", "event_type",
+                            "case_urn", "message_id", "code", "reason"}) {
+      if (auto v = str(d, key); !v.empty()) flow[key] = v;
+    }
+    auto& f = flow["fields"] = ordered_json::array();
+    for (const auto& [path, action] : fields(d)) f.push_back({{"path", path}, {"action", action}});
+    flows.push_back(std::move(flow));
+  }
+  return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace accord::cli::audit_output

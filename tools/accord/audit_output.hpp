@@ -1,0 +1,66 @@
+// What `accord audit` prints from audit records (docs/audit-format.md §2): the query table, CSV
+// rows, the per-agreement report and the subject access report. Pure: records in, text out.
+// Records are the stored bytes; a record that is not a JSON object is shown with its seq only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accord::cli::audit_output {
+
+// seq, at, kind, sender, recipient, agreement, case, subject, code; fixed-width with a header.
+std::string table(const std::vector<std::string>& records);
+
+// RFC 4180 CSV: a header line, then one line per record ("fields" as path:action;...).
+std::string csv_header();
+std::string csv_row(std::string_view record);
+
+// The record inside an export record line {"h":"..","r":RECORD}; empty for other lines.
+std::string_view record_of_export_line(std::string_view line);
+
+// Per-agreement summary. Deliveries carry no agreement: they are attributed through the
+// delivery id of the decision that created the copy (seen earlier in the same scan).
+class AgreementReport {
+ public:
+  // `agreement_filter`: "id@version", "id" (any version) or empty (all).
+  explicit AgreementReport(std::string agreement_filter) : filter_(std::move(agreement_filter)) {}
+  void add(std::string_view record);
+  std::string table() const;
+  std::string json() const;
+
+ private:
+  struct Row {
+    std::int64_t decisions = 0;
+    std::set<std::string> messages;  // sender/message_id
+    std::map<std::string, std::int64_t> field_actions;
+    std::int64_t acked = 0;
+    std::int64_t dead_lettered = 0;
+  };
+  bool wanted(const std::string& agreement) const;
+  std::string filter_;
+  std::map<std::string, Row> rows_;
+  std::map<std::int64_t, std::string> agreement_of_delivery_;
+  // Refusals name no agreement (none granted the flow): by sender -> recipient and code.
+  std::map<std::string, std::map<std::string, std::int64_t>> refused_;
+  std::int64_t unattributed_deliveries_ = 0;
+};
+
+// Every flow about one subject: time, kind, sender -> recipient, agreement, event type,
+// fields with their actions, code. Never values (records hold none).
+class SubjectReport {
+ public:
+  explicit SubjectReport(std::string subject_ref) : subject_(std::move(subject_ref)) {}
+  void add(std::string_view record);
+  std::string table() const;
+  std::string json() const;
+
+ private:
+  std::string subject_;
+  std::vector<std::string> records_;
+};
+
+}  // namespace accord::cli::audit_output
