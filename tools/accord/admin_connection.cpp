@@ -4,28 +4,33 @@
 
 namespace accord::cli {
 
-void add_admin_connection_options(CLI::App* cmd, AdminConnectionFlags& f, std::string_view role) {
+void add_tls_options(CLI::App* cmd, client::CredentialFlags& credentials, std::string& server_name,
+                     double& timeout_seconds, std::string_view role) {
   const std::string who(role);
+  cmd->add_option("--cert", credentials.cert, who + " certificate (PEM)")
+      ->envname("ACCORD_CERT")
+      ->group("Connection");
+  cmd->add_option("--key", credentials.key, who + " private key (PEM)")
+      ->envname("ACCORD_KEY")
+      ->group("Connection");
+  cmd->add_option("--ca", credentials.ca, "CA certificate that signs the gateway's (PEM)")
+      ->envname("ACCORD_CA")
+      ->group("Connection");
+  cmd->add_option("--server-name", server_name,
+                  "name to expect in the gateway's certificate (default: the gateway host)")
+      ->group("Connection");
+  cmd->add_option("--timeout", timeout_seconds, "seconds to wait for each answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Connection");
+}
+
+void add_admin_connection_options(CLI::App* cmd, AdminConnectionFlags& f, std::string_view role) {
   cmd->add_option("--gateway", f.gateway, "the gateway's admin listener HOST:PORT")
       ->envname("ACCORD_ADMIN_GATEWAY")
       ->capture_default_str()
       ->group("Connection");
-  cmd->add_option("--cert", f.credentials.cert, who + " certificate (PEM)")
-      ->envname("ACCORD_CERT")
-      ->group("Connection");
-  cmd->add_option("--key", f.credentials.key, who + " private key (PEM)")
-      ->envname("ACCORD_KEY")
-      ->group("Connection");
-  cmd->add_option("--ca", f.credentials.ca, "CA certificate that signs the gateway's (PEM)")
-      ->envname("ACCORD_CA")
-      ->group("Connection");
-  cmd->add_option("--server-name", f.server_name,
-                  "name to expect in the gateway's certificate (default: the gateway host)")
-      ->group("Connection");
-  cmd->add_option("--timeout", f.timeout_seconds, "seconds to wait for each answer")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->group("Connection");
+  add_tls_options(cmd, f.credentials, f.server_name, f.timeout_seconds, role);
 }
 
 Result<std::unique_ptr<client::HttpsClient>> admin_client(const AdminConnectionFlags& f) {

@@ -20,6 +20,11 @@ struct AdminConnectionFlags {
   double timeout_seconds = 30;
 };
 
+// --cert, --key, --ca, --server-name and --timeout, shared by every network command; `role`
+// names the certificate in the help text ("client", "admin", "auditor").
+void add_tls_options(CLI::App* cmd, client::CredentialFlags& credentials, std::string& server_name,
+                     double& timeout_seconds, std::string_view role);
+
 // `role` names the certificate in the help text ("admin", "auditor").
 void add_admin_connection_options(CLI::App* cmd, AdminConnectionFlags& flags,
                                   std::string_view role);

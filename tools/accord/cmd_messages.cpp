@@ -14,6 +14,7 @@
 #include "accord/client/https_client.hpp"
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/envelope/codec.hpp"
+#include "admin_connection.hpp"
 #include "commands.hpp"
 #include "key_loading.hpp"
 
@@ -42,22 +43,7 @@ void add_connection_options(CLI::App* cmd, ConnectionFlags& f) {
                   "act as this agency: --cert/--key/--ca default to "
                   "certs/out/agency-AGENCY.pem, .key and certs/out/ca.pem")
       ->group("Connection");
-  cmd->add_option("--cert", f.credentials.cert, "client certificate (PEM)")
-      ->envname("ACCORD_CERT")
-      ->group("Connection");
-  cmd->add_option("--key", f.credentials.key, "client private key (PEM)")
-      ->envname("ACCORD_KEY")
-      ->group("Connection");
-  cmd->add_option("--ca", f.credentials.ca, "CA certificate that signs the gateway's (PEM)")
-      ->envname("ACCORD_CA")
-      ->group("Connection");
-  cmd->add_option("--server-name", f.server_name,
-                  "name to expect in the gateway's certificate (default: the gateway host)")
-      ->group("Connection");
-  cmd->add_option("--timeout", f.timeout_seconds, "seconds to wait for each answer")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->group("Connection");
+  add_tls_options(cmd, f.credentials, f.server_name, f.timeout_seconds, "client");
 }
 
 [[noreturn]] void finish(int code) {

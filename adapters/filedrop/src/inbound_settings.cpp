@@ -86,19 +86,10 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
          out.directory = config::resolve_path(base_dir, out.directory);
          return Status::Ok();
        }},
-      {"poll_ms",
-       [&](const YAML::Node& n) {
-         std::int64_t ms = 0;
-         if (auto st = config::read_positive(n, "poll_ms", ms); !st.ok()) return st;
-         out.poll = std::chrono::milliseconds(ms);
-         return Status::Ok();
-       }},
+      {"poll_ms", [&](const YAML::Node& n) { return config::read_millis(n, "poll_ms", out.poll); }},
       {"max_in_flight",
        [&](const YAML::Node& n) {
-         std::int64_t count = 0;
-         if (auto st = config::read_positive(n, "max_in_flight", count); !st.ok()) return st;
-         out.max_in_flight = static_cast<std::size_t>(count);
-         return Status::Ok();
+         return config::read_count(n, "max_in_flight", out.max_in_flight);
        }},
       {"format",
        [&](const YAML::Node& n) {

@@ -107,18 +107,10 @@ Result<WebhookSettings> parse_webhook_settings(const YAML::Node& settings,
          return parse_url(n, out);
        }},
       {"timeout_ms",
-       [&](const YAML::Node& n) {
-         std::int64_t ms = 0;
-         if (auto st = config::read_positive(n, "timeout_ms", ms); !st.ok()) return st;
-         out.timeout = std::chrono::milliseconds(ms);
-         return Status::Ok();
-       }},
+       [&](const YAML::Node& n) { return config::read_millis(n, "timeout_ms", out.timeout); }},
       {"max_in_flight",
        [&](const YAML::Node& n) {
-         std::int64_t count = 0;
-         if (auto st = config::read_positive(n, "max_in_flight", count); !st.ok()) return st;
-         out.max_in_flight = static_cast<std::size_t>(count);
-         return Status::Ok();
+         return config::read_count(n, "max_in_flight", out.max_in_flight);
        }},
       {"server_name",
        [&](const YAML::Node& n) {

@@ -6,6 +6,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -42,6 +45,23 @@ template <typename T>
 Status read_positive(const YAML::Node& node, const std::string& name, T& out) {
   if (auto status = read_scalar(node, name, out); !status.ok()) return status;
   if (out <= 0) return config_error(node, name + " must be greater than 0");
+  return Status::Ok();
+}
+
+// read_positive into a duration in milliseconds ("timeout_ms: 3000").
+inline Status read_millis(const YAML::Node& node, const std::string& name,
+                          std::chrono::milliseconds& out) {
+  std::int64_t ms = 0;
+  if (auto status = read_positive(node, name, ms); !status.ok()) return status;
+  out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
+// read_positive into a count ("max_in_flight: 4").
+inline Status read_count(const YAML::Node& node, const std::string& name, std::size_t& out) {
+  std::int64_t count = 0;
+  if (auto status = read_positive(node, name, count); !status.ok()) return status;
+  out = static_cast<std::size_t>(count);
   return Status::Ok();
 }
 
