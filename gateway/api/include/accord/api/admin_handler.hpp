@@ -5,6 +5,7 @@
 //   GET  /v1/admin/agreements          admin, auditor  the agreements in force and the set's hash
 //   GET  /healthz, GET /metrics        admin, auditor
 //   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
+//   GET /v1/admin/dlq, POST .../retry  admin           dead letters (src/dlq_routes.hpp)
 //
 // The handler knows nothing about how agreements are loaded: the gateway passes hooks.
 #pragma once
