@@ -48,4 +48,38 @@ std::string encode_record(std::int64_t seq, const Event& event) {
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+RecordTemplate make_template(const Event& event) {
+  // A placeholder id marks the cut. `"delivery_id":` cannot occur inside a string value
+  // (its quotes would be escaped), so the only match is the key itself.
+  constexpr std::string_view kSeqPrefix = "{\"seq\":0,";
+  constexpr std::string_view kKey = "\"delivery_id\":1";
+  Event marked = event;
+  marked.delivery_id = 1;
+  const std::string text = encode_record(0, marked);
+  const auto cut = text.find(kKey);
+  // head keeps the comma before the key (seq, at and kind always come first); tail starts
+  // with the ',' or '}' after the number.
+  RecordTemplate out;
+  out.head = text.substr(kSeqPrefix.size(), cut - kSeqPrefix.size());
+  out.tail = text.substr(cut + kKey.size());
+  return out;
+}
+
+std::string render(const RecordTemplate& record, std::int64_t seq, std::int64_t delivery_id) {
+  std::string out;
+  out.reserve(record.head.size() + record.tail.size() + 48);
+  out += "{\"seq\":";
+  out += std::to_string(seq);
+  out += ',';
+  if (delivery_id != 0) {
+    out += record.head;
+    out += "\"delivery_id\":";
+    out += std::to_string(delivery_id);
+  } else {
+    out.append(record.head, 0, record.head.size() - 1);  // without the comma before the key
+  }
+  out += record.tail;
+  return out;
+}
+
 }  // namespace accord::audit

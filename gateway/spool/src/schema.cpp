@@ -7,6 +7,9 @@ namespace {
 
 // AUTOINCREMENT: a delivery id is what a recipient acks, so it must never be reused, even
 // if copies are purged later and the newest row goes.
+// audit_records has no index by case or subject: each would cost a random leaf page per
+// record in every commit (a third of the bytes written per message, docs/benchmarks.md), and
+// those queries are rare; they scan in seq order, which paging needs anyway.
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE IF NOT EXISTS submissions(
   sender          TEXT    NOT NULL,
@@ -52,9 +55,6 @@ CREATE TABLE IF NOT EXISTS audit_records(
   record      TEXT    NOT NULL,
   chain       BLOB    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audit_by_case ON audit_records(case_urn) WHERE case_urn IS NOT NULL;
-CREATE INDEX IF NOT EXISTS audit_by_subject
-  ON audit_records(subject_ref) WHERE subject_ref IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records(at_ms);
 CREATE TABLE IF NOT EXISTS audit_checkpoints(
   seq        INTEGER PRIMARY KEY,
@@ -70,6 +70,11 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints(
 constexpr const char* kMigrateFrom1 = R"sql(
 DROP INDEX IF EXISTS copies_unacked;
 ALTER TABLE copies RENAME TO copies_v1;
+)sql";
+// Version 2 had indexes on audit_records by case and by subject (see kCreateSchema).
+constexpr const char* kMigrateFrom2 = R"sql(
+DROP INDEX IF EXISTS audit_by_case;
+DROP INDEX IF EXISTS audit_by_subject;
 )sql";
 constexpr const char* kMigrateFrom1Copy = R"sql(
 INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, received_at_ms,
@@ -132,6 +137,7 @@ Status create_schema(Connection& db) {
   Status s = from_v1 ? db.exec(kMigrateFrom1) : Status::Ok();
   if (s.ok()) s = db.exec(kCreateSchema);
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
+  if (s.ok() && *version <= 2) s = db.exec(kMigrateFrom2);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");
   if (!s.ok()) (void)db.exec("ROLLBACK");

@@ -84,6 +84,7 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
     : max_batch_(std::max<std::size_t>(options.max_batch, 1)),
       max_pending_(options.max_pending),
       audit_(options.audit),
+      before_batch_(options.before_batch),
       store_(std::move(store)),
       page_limit_(options.max_page_count),
       applied_page_limit_(options.max_page_count),
@@ -119,11 +120,12 @@ void SqliteSpool::enqueue(Op op, bool bounded) {
 }
 
 void SqliteSpool::append(Submission submission, AppendHandler done) {
+  // Built here, on the caller's thread (store.hpp, PreparedAppend).
   enqueue(
       make_op<AppendResult>(std::move(done),
-                            [s = std::move(submission)](
+                            [prepared = prepare_append(std::move(submission), audit_.enabled)](
                                 Store& store, BatchDelta& delta) -> Result<Result<AppendResult>> {
-                              auto r = store.append(s, delta);
+                              auto r = store.append(prepared, delta);
                               if (!r.ok()) return r.error();
                               return Result<AppendResult>(std::move(r).value());
                             }),
@@ -259,11 +261,12 @@ void SqliteSpool::shutdown() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  // Called from a handler (the writer itself): the writer stops after this batch; the
-  // destructor, on another thread, joins it.
-  if (std::this_thread::get_id() == writer_.get_id()) return;
+  // Called from a handler: the writer stops after this batch; the destructor, on another
+  // thread, joins it.
+  if (std::this_thread::get_id() == writer_.get_id() || completions_.on_this_thread()) return;
   std::lock_guard lock(join_mu_);
   if (writer_.joinable()) writer_.join();
+  completions_.stop();  // the last batches' handlers run before shutdown() returns
 }
 
 bool SqliteSpool::checkpoint_due(std::int64_t now) const {
@@ -305,6 +308,7 @@ void SqliteSpool::run() {
 }
 
 void SqliteSpool::commit_batch(std::vector<Op>& batch) {
+  if (before_batch_) before_batch_();
   BatchDelta delta;
   std::optional<Error> failure;
 
@@ -336,7 +340,7 @@ void SqliteSpool::commit_batch(std::vector<Op>& batch) {
     // answer (503, retry later) is the same.
     const Error e = make_error("storage_unavailable", failure->message);
     spdlog::warn("spool: transaction of {} operations rolled back: {}", batch.size(), e.message);
-    for (auto& op : batch) op.finish(e);
+    finish(batch, e);
     return;
   }
   if (checkpoint_at >= 0) last_checkpoint_at_ms_ = checkpoint_at;
@@ -358,7 +362,14 @@ void SqliteSpool::commit_batch(std::vector<Op>& batch) {
     audit_seq_ = store_.audit_seq();
     sealed_seq_ = store_.sealed_seq();
   }
-  for (auto& op : batch) op.finish(std::nullopt);
+  finish(batch, std::nullopt);
+}
+
+void SqliteSpool::finish(std::vector<Op>& batch, std::optional<Error> failure) {
+  completions_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
+    for (auto& op : ops) op.finish(failure);
+  });
+  batch.clear();  // moved from: make it a valid empty vector for the writer's next batch
 }
 
 }  // namespace detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "accord/spool/sqlite_spool.hpp"
+#include "completion_thread.hpp"
 #include "store.hpp"
 
 namespace accord::spool::detail {
@@ -54,11 +55,14 @@ class SqliteSpool final : public Spool {
   void enqueue(Op op, bool bounded);
   void run();  // the writer thread
   void commit_batch(std::vector<Op>& batch);
+  // Hands the batch's handlers to completions_ (failure set: the batch rolled back).
+  void finish(std::vector<Op>& batch, std::optional<Error> failure);
   bool checkpoint_due(std::int64_t now) const;  // writer thread only
 
   const std::size_t max_batch_;
   const std::size_t max_pending_;
   const AuditOptions audit_;
+  const std::function<void()> before_batch_;
 
   Store store_;  // touched only by the writer thread (and the constructor before it starts)
   std::atomic<std::int64_t> page_limit_{0};  // knob requested by set_max_page_count()
@@ -79,8 +83,9 @@ class SqliteSpool final : public Spool {
   std::int64_t audit_seq_ = 0;                  // guarded by stats_mu_
   std::int64_t sealed_seq_ = 0;                 // guarded by stats_mu_
 
-  std::mutex join_mu_;  // serialises shutdown() callers around join()
-  std::thread writer_;  // started last in the constructor
+  CompletionThread completions_;  // handlers run here, after their batch commits
+  std::mutex join_mu_;            // serialises shutdown() callers around join()
+  std::thread writer_;            // started last in the constructor
 };
 
 }  // namespace accord::spool::detail

@@ -70,6 +70,44 @@ std::string sha256_hex(std::string_view bytes) {
   return audit::to_hex(digest);
 }
 
+PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
+  PreparedAppend out;
+  out.submission = std::move(submission);
+  if (!audit_enabled) return out;
+  const Submission& sub = out.submission;
+  audit::Event event;
+  event.at_ms = sub.received_at_ms;
+  event.message_id = sub.message_id;
+  event.sender = sub.sender;
+  event.event_type = sub.event_type;
+  event.case_urn = sub.case_urn;
+  event.subject_role = sub.subject_role;
+  event.subject_ref = sub.subject_ref;
+  event.content_hash = sub.content_hash;
+  out.events.reserve(sub.copies.size() + sub.refusals.size());
+  event.kind = audit::kind::kDecisionAccepted;
+  for (const auto& copy : sub.copies) {
+    event.recipient = copy.recipient;
+    event.agreement = copy.agreement;
+    event.copy_hash = sha256_hex(copy.payload);
+    event.fields = copy.fields;
+    out.events.push_back(event);
+  }
+  event.kind = audit::kind::kDecisionRefused;
+  event.agreement.clear();
+  event.copy_hash.clear();
+  event.fields.clear();
+  for (const auto& refusal : sub.refusals) {
+    event.recipient = refusal.recipient;
+    event.code = refusal.code;
+    event.reason = refusal.reason;
+    out.events.push_back(event);
+  }
+  out.records.reserve(out.events.size());
+  for (const auto& e : out.events) out.records.push_back(audit::make_template(e));
+  return out;
+}
+
 Result<Store> Store::prepare(Connection db, bool audit_enabled) {
   Store st;
   st.db_ = std::move(db);
@@ -175,8 +213,11 @@ Status Store::set_max_page_count(std::int64_t pages) {
 
 Status Store::record(const audit::Event& event) {
   if (!audit_enabled_) return Status::Ok();
+  return insert_record(event, audit::encode_record(audit_seq_ + 1, event));
+}
+
+Status Store::insert_record(const audit::Event& event, const std::string& record) {
   const std::int64_t seq = audit_seq_ + 1;
-  const std::string record = audit::encode_record(seq, event);
   const audit::Digest chain = audit::chain_next(audit_head_, audit::record_digest(record));
   ResetOnExit r(insert_audit_);
   insert_audit_.bind(1, seq);
@@ -211,7 +252,8 @@ Status Store::write_checkpoint(std::int64_t now_ms, const audit::Sign& sign) {
   return Status::Ok();
 }
 
-Result<AppendResult> Store::append(const Submission& sub, BatchDelta& delta) {
+Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& delta) {
+  const Submission& sub = prepared.submission;
   {
     ResetOnExit r(find_submission_);
     find_submission_.bind_text(1, sub.sender);
@@ -237,16 +279,8 @@ Result<AppendResult> Store::append(const Submission& sub, BatchDelta& delta) {
     insert_submission_.bind_text(5, recipients);
     if (auto s = step_done(insert_submission_, "insert submission"); !s.ok()) return s.error();
   }
-  audit::Event event;
-  event.at_ms = sub.received_at_ms;
-  event.message_id = sub.message_id;
-  event.sender = sub.sender;
-  event.event_type = sub.event_type;
-  event.case_urn = sub.case_urn;
-  event.subject_role = sub.subject_role;
-  event.subject_ref = sub.subject_ref;
-  event.content_hash = sub.content_hash;
-  for (const auto& copy : sub.copies) {
+  for (std::size_t i = 0; i < sub.copies.size(); ++i) {
+    const Copy& copy = sub.copies[i];
     {
       ResetOnExit r(insert_copy_);
       insert_copy_.bind_text(1, copy.recipient);
@@ -261,26 +295,21 @@ Result<AppendResult> Store::append(const Submission& sub, BatchDelta& delta) {
     }
     ++delta.queued_by_recipient[copy.recipient];
     if (audit_enabled_) {
-      event.kind = audit::kind::kDecisionAccepted;
-      event.recipient = copy.recipient;
-      event.agreement = copy.agreement;
-      event.delivery_id = sqlite3_last_insert_rowid(db_.get());
-      event.copy_hash = sha256_hex(copy.payload);
-      event.fields = copy.fields;
-      if (auto s = record(event); !s.ok()) return s.error();
+      const auto delivery_id = sqlite3_last_insert_rowid(db_.get());
+      if (auto s = insert_record(prepared.events[i],
+                                 audit::render(prepared.records[i], audit_seq_ + 1, delivery_id));
+          !s.ok()) {
+        return s.error();
+      }
     }
   }
   if (audit_enabled_) {
-    event.kind = audit::kind::kDecisionRefused;
-    event.agreement.clear();
-    event.delivery_id = 0;
-    event.copy_hash.clear();
-    event.fields.clear();
-    for (const auto& refusal : sub.refusals) {
-      event.recipient = refusal.recipient;
-      event.code = refusal.code;
-      event.reason = refusal.reason;
-      if (auto s = record(event); !s.ok()) return s.error();
+    for (std::size_t i = sub.copies.size(); i < prepared.events.size(); ++i) {
+      if (auto s = insert_record(prepared.events[i],
+                                 audit::render(prepared.records[i], audit_seq_ + 1, 0));
+          !s.ok()) {
+        return s.error();
+      }
     }
   }
   ++delta.appended;

@@ -26,6 +26,18 @@ struct BatchDelta {
 
 enum class AckState { acked, already_acked, not_found };
 
+// An append with its audit records built (copies hashed, JSON encoded) by the submitting
+// thread: the writer's time is what every commit waits for, so it only splices in the
+// record's seq and the copy's delivery id (audit::render).
+struct PreparedAppend {
+  Submission submission;
+  // decision.accepted per copy (copy order), then decision.refused per refusal; the
+  // template of each at the same index. Both empty when the audit log is off.
+  std::vector<audit::Event> events;
+  std::vector<audit::RecordTemplate> records;
+};
+PreparedAppend prepare_append(Submission submission, bool audit_enabled);
+
 // Not thread-safe: owned and used by one thread at a time (the writer).
 class Store {
  public:
@@ -37,7 +49,7 @@ class Store {
   Status set_max_page_count(std::int64_t pages);
 
   // Dedup by (sender, message_id), which also covers the same key twice in one batch.
-  Result<AppendResult> append(const Submission& submission, BatchDelta& delta);
+  Result<AppendResult> append(const PreparedAppend& prepared, BatchDelta& delta);
   Result<std::vector<Delivery>> lease(const LeaseRequest& request);
   Result<AckState> ack(const AckRequest& request, BatchDelta& delta);
   Result<bool> release(const ReleaseRequest& request);  // false: not found / not pending
@@ -61,6 +73,8 @@ class Store {
     int attempts = 0;
   };
   Result<bool> find_copy(std::int64_t id, CopyFacts& out);
+  // Appends `record` (the bytes for seq audit_seq_ + 1) with `event`'s index columns.
+  Status insert_record(const audit::Event& event, const std::string& record);
   Status load_audit_head();
   Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
 

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "accord/audit/chain.hpp"
 
 namespace accord::audit {
@@ -45,6 +48,53 @@ TEST(AuditRecord, StringsAreEscapedSoARecordIsOneLine) {
   const auto record = encode_record(3, e);
   EXPECT_EQ(record.find('\n'), std::string::npos);
   EXPECT_NE(record.find(R"("reason":"line\nbreak \"quoted\"")"), std::string::npos);
+}
+
+// The writer splices seq and delivery id into a template built off its thread: the bytes
+// must be exactly encode_record's, whatever is set or omitted around the cut.
+TEST(AuditRecord, TemplateRendersTheSameBytesAsEncodeRecord) {
+  Event full;
+  full.kind = std::string(kind::kDecisionAccepted);
+  full.at_ms = 1'795'000'000'123;
+  full.message_id = "msg-\"delivery_id\":1,";  // the cut mark inside a value is escaped
+  full.sender = "police.met";
+  full.recipient = "cps.london";
+  full.agreement = "isa-1@2";
+  full.case_urn = "01AB1234521";
+  full.subject_ref = "V-7F3A";
+  full.content_hash = "aa";
+  full.copy_hash = "bb";
+  full.fields = {{"victim.dob", "generalise"}};
+  Event nothing_after = full;  // delivery_id would be the last key
+  nothing_after.content_hash.clear();
+  nothing_after.copy_hash.clear();
+  nothing_after.fields.clear();
+  Event bare;
+  bare.kind = "admin.gateway_started";
+  Event refused;
+  refused.kind = std::string(kind::kDecisionRefused);
+  refused.recipient = "wcu.met";
+  refused.code = "not_permitted";
+  refused.reason = "no agreement\n";
+  Event retried = full;
+  retried.attempt = 3;
+  retried.details = {{"next_attempt_at", "x"}};
+  const std::vector<std::pair<const char*, Event>> rows = {{"full", full},
+                                                           {"nothing_after", nothing_after},
+                                                           {"bare", bare},
+                                                           {"refused", refused},
+                                                           {"retried", retried}};
+  for (const auto& [name, event] : rows) {
+    const auto tmpl = make_template(event);
+    for (const std::int64_t seq : std::vector<std::int64_t>{1, 7, 1'000'000'007}) {
+      for (const std::int64_t id : std::vector<std::int64_t>{0, 1, 42, 9'000'000'000}) {
+        Event expected = event;
+        expected.delivery_id = id;
+        EXPECT_EQ(render(tmpl, seq, id), encode_record(seq, expected))
+            << name << " seq " << seq << " id " << id;
+      }
+    }
+  }
 }
 
 // Known-answer: h_1 for the empty-record digest chain, computed independently with

@@ -20,6 +20,8 @@ TEST(SpoolDiskFull, FailsWholeBatchThenRecovers) {
   TempDir dir;
   auto opts = options_for(dir.file("spool.db"));
   opts.max_page_count = 48;  // ~192 KiB
+  WriterHold hold;
+  opts.before_batch = hold.hook();
   auto spool = open_or_die(opts);
   ASSERT_NE(spool, nullptr);
 
@@ -51,7 +53,7 @@ TEST(SpoolDiskFull, FailsWholeBatchThenRecovers) {
   Completion<Result<AckOutcome>> k;
   Completion<Result<std::vector<Delivery>>> l;
   {
-    WriterGate gate(*spool);
+    WriterGate gate(*spool, hold);
     spool->append(big("victim"), a.handler());
     spool->ack(AckRequest{"cps", fill0, 2000}, k.handler());
     spool->lease(LeaseRequest{"cps", 5, 100, 5000}, l.handler());

@@ -112,7 +112,7 @@ TEST(SpoolSchema, FileIsWalWithVersionAndAckedPayloadsAreDropped) {
   }
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(db.query("PRAGMA user_version"), "2");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
   EXPECT_EQ(db.query("SELECT recipient, state, attempts, acked_at_ms, payload IS NULL "
                      "FROM copies ORDER BY id"),
             "cps|acked|1|1234|1\nwcu|queued|0|NULL|0");
@@ -180,9 +180,37 @@ PRAGMA user_version=1;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "2");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
   EXPECT_EQ(db.query("SELECT id, state FROM copies ORDER BY id"), "7|leased\n9|acked\n10|queued");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v1'"), "0");
+}
+
+// A version-2 file loses the audit indexes by case and subject (each cost a random page per
+// record); its records and chain stay as they were.
+TEST(SpoolSchema, VersionTwoFileDropsTheAuditCaseAndSubjectIndexes) {
+  TempDir dir;
+  {
+    auto spool = open_or_die(options_for(dir.file("spool.db")));
+    ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps"})).ok());
+  }
+  std::string records;
+  {
+    RawDb db(dir.file("spool.db"));
+    db.exec(
+        "CREATE INDEX audit_by_case ON audit_records(case_urn) WHERE case_urn IS NOT NULL;"
+        "CREATE INDEX audit_by_subject ON audit_records(subject_ref) "
+        "WHERE subject_ref IS NOT NULL; PRAGMA user_version=2;");
+    records = db.query("SELECT seq, record, hex(chain) FROM audit_records ORDER BY seq");
+    ASSERT_FALSE(records.empty());
+  }
+  { auto spool = open_or_die(options_for(dir.file("spool.db"))); }
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
+  EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('audit_by_case', "
+                     "'audit_by_subject')"),
+            "0");
+  EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_time'"), "1");
+  EXPECT_EQ(db.query("SELECT seq, record, hex(chain) FROM audit_records ORDER BY seq"), records);
 }
 
 }  // namespace

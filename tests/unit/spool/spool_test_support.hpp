@@ -6,9 +6,12 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -155,30 +158,53 @@ inline Status record_sync(Spool& spool, std::vector<audit::Event> events) {
   return c.get();
 }
 
-// Holds the writer thread inside a handler (tests only: real handlers must not block), so
-// the operations queued meanwhile form the next batch. Its own append may fail (full disk).
-class WriterGate {
+// Holds the writer thread before its next transaction (SqliteSpoolOptions::before_batch),
+// so the operations queued meanwhile form one batch. Install hook() in the options before
+// opening the spool, and keep the WriterHold alive longer than the spool.
+class WriterHold {
  public:
-  explicit WriterGate(Spool& spool) : released_(release_.get_future().share()) {
-    auto entered = std::make_shared<std::promise<void>>();
-    auto entered_f = entered->get_future();
-    spool.lease(LeaseRequest{"gate", 1, 1, 0},
-                [entered, r = released_](Result<std::vector<Delivery>>) {
-                  entered->set_value();
-                  r.wait();
-                });
-    entered_f.wait();
-  }
-  ~WriterGate() { open(); }
-  void open() {
-    if (!opened_) release_.set_value();
-    opened_ = true;
+  std::function<void()> hook() {
+    return [this] {
+      std::unique_lock lock(mu_);
+      if (!armed_) return;
+      held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return !armed_; });
+      held_ = false;
+    };
   }
 
  private:
-  std::promise<void> release_;
-  std::shared_future<void> released_;
-  bool opened_ = false;
+  friend class WriterGate;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;
+  bool held_ = false;
+};
+
+// While it lives, the writer is held (after one no-op lease of its own is taken).
+class WriterGate {
+ public:
+  WriterGate(Spool& spool, WriterHold& hold) : hold_(hold) {
+    {
+      std::lock_guard lock(hold_.mu_);
+      hold_.armed_ = true;
+    }
+    spool.lease(LeaseRequest{"gate", 1, 1, 0}, [](Result<std::vector<Delivery>>) {});
+    std::unique_lock lock(hold_.mu_);
+    hold_.cv_.wait(lock, [this] { return hold_.held_; });
+  }
+  ~WriterGate() { open(); }
+  void open() {
+    {
+      std::lock_guard lock(hold_.mu_);
+      hold_.armed_ = false;
+    }
+    hold_.cv_.notify_all();
+  }
+
+ private:
+  WriterHold& hold_;
 };
 
 }  // namespace accord::spool::testing

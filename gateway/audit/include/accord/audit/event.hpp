@@ -63,4 +63,15 @@ struct Event {
 // The record bytes for `event` at position `seq` (1-based).
 std::string encode_record(std::int64_t seq, const Event& event);
 
+// encode_record() cut around the two numbers only the spool's writer knows (the record's
+// seq and the copy's delivery id), so the JSON is built on the submitting thread and the
+// writer only splices: render(make_template(e), seq, id) == encode_record(seq, e') where e'
+// is e with delivery_id = id (omitted when 0, as encode_record omits it).
+struct RecordTemplate {
+  std::string head;  // after `{"seq":N,` up to the key "delivery_id", with the comma before it
+  std::string tail;  // after the delivery id's value: `,...}` or `}`
+};
+RecordTemplate make_template(const Event& event);  // event.delivery_id is ignored
+std::string render(const RecordTemplate& record, std::int64_t seq, std::int64_t delivery_id);
+
 }  // namespace accord::audit

@@ -33,6 +33,9 @@ struct SqliteSpoolOptions {
   // which is how the tests make the disk "full" for real. 0 leaves SQLite's own limit.
   std::int64_t max_page_count = 0;
   AuditOptions audit;
+  // Tests only: runs on the writer thread before each transaction, so a test can hold the
+  // writer while operations queue up into one batch (tests/unit/spool WriterGate).
+  std::function<void()> before_batch;
 };
 
 // Opens (creating if needed) and recovers the spool. Errors: storage_unavailable (cannot
