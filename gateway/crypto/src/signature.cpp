@@ -11,8 +11,6 @@
 
 #include "accord/crypto/bytes.hpp"
 #include "accord/crypto/key_files.hpp"
-#include "accord/envelope/codec.hpp"
-#include "flatten.hpp"
 
 namespace accord::crypto {
 namespace {
@@ -39,20 +37,6 @@ Result<std::array<unsigned char, 32>> bytes32(const json& j, const char* name) {
 }
 
 }  // namespace
-
-std::string delivery_signing_input(const DeliveryInfo& info, const envelope::Envelope& delivered) {
-  const std::string canonical = envelope::encode(detail::flatten_object_leaves(delivered));
-  std::string out;
-  out.reserve(canonical.size() + info.sender.size() + info.recipient.size() +
-              info.message_id.size() + info.received_at.size() + kDeliveryDomain.size() + 24);
-  append_length_prefixed(out, kDeliveryDomain);
-  append_length_prefixed(out, info.sender);
-  append_length_prefixed(out, info.recipient);
-  append_length_prefixed(out, info.message_id);
-  append_length_prefixed(out, info.received_at);
-  append_length_prefixed(out, canonical);
-  return out;
-}
 
 std::string gateway_kid(const std::array<unsigned char, 32>& public_key) {
   ensure_sodium();

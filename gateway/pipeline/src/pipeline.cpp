@@ -57,14 +57,22 @@ std::vector<audit::Event> refusal_events(const envelope::Envelope& env, const st
   return events;
 }
 
-std::string delivered_document(const envelope::Envelope& copy,
+std::string delivered_document(std::string_view envelope_json,
                                const crypto::DeliverySignature& signature) {
-  std::string document = "{\"envelope\":";
-  document += envelope::encode(copy);
+  const std::string signature_json = signature.to_json();
+  std::string document;
+  document.reserve(envelope_json.size() + signature_json.size() + 27);
+  document += "{\"envelope\":";
+  document += envelope_json;
   document += ",\"signature\":";
-  document += signature.to_json();
+  document += signature_json;
   document += '}';
   return document;
+}
+
+std::string delivered_document(const envelope::Envelope& copy,
+                               const crypto::DeliverySignature& signature) {
+  return delivered_document(envelope::encode(copy), signature);
 }
 
 Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
@@ -126,9 +134,13 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
   const std::string received_at = format_time_ms(now_ms);
   for (const auto& planned : plan.copies) {
-    const auto signature =
-        signer_.sign_delivery({sender, planned.recipient, env.id, received_at}, planned.copy);
-    submission.copies.push_back({planned.recipient, delivered_document(planned.copy, signature),
+    // One encoding of the copy is both what is stored and (as the canonical envelope) what is
+    // signed, so the copy is neither re-parsed nor encoded twice (crypto/signing_input.hpp).
+    const auto encoded =
+        crypto::encode_for_delivery({sender, planned.recipient, env.id, received_at}, planned.copy);
+    const auto signature = signer_.sign(encoded.signing_input);
+    submission.copies.push_back({planned.recipient,
+                                 delivered_document(encoded.envelope_json, signature),
                                  planned.agreement, planned.fields});
   }
 

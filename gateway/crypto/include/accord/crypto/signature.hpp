@@ -4,11 +4,8 @@
 // proves a copy, and each encrypted field in it, came from the gateway unaltered; recipients
 // verify it before trusting any field (accord decrypt does).
 //
-// Signing input (delivery_signing_input): LP("accord-delivery-v1") || LP(sender) ||
-// LP(recipient) || LP(message_id) || LP(received_at) || LP(canonical envelope), where LP is a
-// 4-byte big-endian length then the bytes, received_at is the RFC 3339 text the API prints
-// (2026-11-22T09:30:00.123Z), and the canonical envelope is envelope::encode of the delivered
-// copy in decoded form (an encrypted field counts as its 6 leaves, as a recipient decodes it).
+// Signing input: delivery_signing_input (signing_input.hpp, with its fast and reference
+// constructions).
 //
 // Error codes: bad_key_file, insecure_permissions, io_error (signer key file), bad_public_key,
 // bad_signature (malformed), wrong_gateway_key (signed under another kid),
@@ -21,25 +18,13 @@
 #include <string_view>
 
 #include "accord/core/result.hpp"
+#include "accord/crypto/signing_input.hpp"
 #include "accord/envelope/envelope.hpp"
 
 namespace accord::crypto {
 
-inline constexpr std::string_view kDeliveryDomain = "accord-delivery-v1";
 inline constexpr std::string_view kEd25519Alg = "ed25519";
 inline constexpr std::string_view kSigningKeyFormat = "accord-gateway-signing-key-1";
-
-struct DeliveryInfo {
-  std::string sender;
-  std::string recipient;
-  std::string message_id;
-  std::string received_at;  // exactly as the inbox item prints it
-};
-
-// The bytes the gateway signs for one delivered copy. `delivered` may hold encrypted fields
-// as whole objects (the transform's output): they are flattened to leaves first, so the
-// result equals what a recipient computes from decode_delivered(json).
-std::string delivery_signing_input(const DeliveryInfo& info, const envelope::Envelope& delivered);
 
 struct GatewayPublicKey {
   std::string kid;  // first 16 hex digits of BLAKE2b-256(public key)

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accord/core/result.hpp"
@@ -71,6 +72,10 @@ class Pipeline {
 
 // The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}}.
 std::string delivered_document(const envelope::Envelope& copy,
+                               const crypto::DeliverySignature& signature);
+// The same from the copy's envelope::encode, when the caller already has it
+// (crypto::encode_for_delivery).
+std::string delivered_document(std::string_view envelope_json,
                                const crypto::DeliverySignature& signature);
 
 // The audit records of a refusal: one decision.refused per refused candidate, or one with
