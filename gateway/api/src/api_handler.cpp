@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "inbox_routes.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -20,6 +21,7 @@ namespace {
 
 constexpr std::string_view kInboxPrefix = "/v1/inbox/";
 constexpr std::string_view kAckSuffix = "/ack";
+constexpr std::string_view kBatchAckPath = "/v1/inbox/ack";
 
 // Status and Retry-After for errors that come from the spool or the pipeline.
 unsigned status_for(const Error& error) {
@@ -170,6 +172,11 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
   } else if (path == "/v1/inbox") {
     if (require_method(http::verb::get) && require_agency())
       inbox(request, query, std::move(respond));
+  } else if (path == kBatchAckPath) {
+    if (require_method(http::verb::post) && require_agency()) {
+      ack_batch(spool_, request, clock_(), options_.inbox_max_batch, counters_->acked,
+                std::move(respond));
+    }
   } else if (path.starts_with(kInboxPrefix) && path.ends_with(kAckSuffix) &&
              path.size() > kInboxPrefix.size() + kAckSuffix.size()) {
     const auto id =

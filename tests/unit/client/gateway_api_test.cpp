@@ -297,5 +297,48 @@ TEST(FormatAck, Table) {
   }
 }
 
+TEST(AckBatchBody, ListsTheIdsInOrder) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> rows = {
+      {{"12"}, R"({"delivery_ids":["12"]})"},
+      {{"3", "1", "2"}, R"({"delivery_ids":["3","1","2"]})"},
+      {{"a\"b"}, R"({"delivery_ids":["a\"b"]})"},  // escaped, never spliced
+      {{}, R"({"delivery_ids":[]})"},
+  };
+  for (const auto& [ids, want] : rows) EXPECT_EQ(ack_batch_body(ids), want);
+}
+
+TEST(ParseAckBatch, Table) {
+  struct Row {
+    std::string body;
+    std::vector<std::string> want;  // "id status" per result; empty with ok=false: refused
+    bool ok;
+  };
+  const std::vector<Row> rows = {
+      {R"({"results":[{"delivery_id":"1","status":"acked"},)"
+       R"({"delivery_id":"2","status":"already_acked"},{"delivery_id":"3","status":"not_found"}]})",
+       {"1 acked", "2 already_acked", "3 not_found"},
+       true},
+      {R"({"results":[]})", {}, true},
+      {R"({"results":[{"delivery_id":"1","status":"pending"}]})", {}, false},
+      {R"({"results":[{"status":"acked"}]})", {}, false},
+      {R"({"results":["1"]})", {}, false},
+      {R"({"results":{}})", {}, false},
+      {R"({"error":{"code":"empty_batch"}})", {}, false},
+      {"not json", {}, false},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.body);
+    auto r = parse_ack_batch(row.body);
+    ASSERT_EQ(r.ok(), row.ok);
+    if (!row.ok) {
+      EXPECT_EQ(r.error().code, "bad_response");
+      continue;
+    }
+    std::vector<std::string> got;
+    for (const auto& a : *r) got.push_back(a.delivery_id + " " + a.status);
+    EXPECT_EQ(got, row.want);
+  }
+}
+
 }  // namespace
 }  // namespace accord::client

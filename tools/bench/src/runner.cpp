@@ -110,21 +110,35 @@ void consume(HttpsClient& c, Nanos measure_from, Clock::time_point start, Live& 
       fail("bad_response", messages.error().message);
       continue;
     }
-    if (messages->empty()) std::this_thread::sleep_for(kEmptyInboxPause);
-    for (const auto& m : *messages) {
-      auto target = client::ack_target(m.delivery_id);
-      if (!target) {
-        fail("bad_response", target.error().message);
-        continue;
-      }
-      const auto a = c.request(verb::post, *target);
-      if (!a || a->status != 200) {
-        fail(!a ? "transport " + a.error().code : "http " + std::to_string(a->status),
-             !a ? a.error().message : client::error_line(a->status, a->body));
+    if (messages->empty()) {
+      std::this_thread::sleep_for(kEmptyInboxPause);
+      continue;
+    }
+    // The whole leased batch in one request: one round trip and one group commit for all.
+    std::vector<std::string> ids;
+    ids.reserve(messages->size());
+    for (const auto& m : *messages) ids.push_back(m.delivery_id);
+    const auto a = c.request(verb::post, client::kAckBatchTarget, client::ack_batch_body(ids));
+    if (!a || a->status != 200) {
+      // The batch's copies come back when their lease expires.
+      fail(!a ? "transport " + a.error().code : "http " + std::to_string(a->status),
+           !a ? a.error().message : client::error_line(a->status, a->body));
+      if (!a) std::this_thread::sleep_for(kTransportPause);
+      continue;
+    }
+    const auto results = client::parse_ack_batch(a->body);
+    if (!results) {
+      fail("bad_response", results.error().message);
+      continue;
+    }
+    const bool measured = Clock::now() - start >= measure_from;
+    for (const auto& result : *results) {
+      if (result.status == "not_found") {
+        fail("ack not_found", "delivery " + result.delivery_id + " was not found");
         continue;
       }
       live.delivered.fetch_add(1, std::memory_order_relaxed);
-      if (Clock::now() - start >= measure_from) ++out.delivered;
+      if (measured) ++out.delivered;
     }
   }
 }

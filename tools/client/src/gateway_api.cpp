@@ -130,6 +130,30 @@ Result<std::string> ack_target(std::string_view delivery_id) {
   return "/v1/inbox/" + std::string(delivery_id) + "/ack";
 }
 
+std::string ack_batch_body(const std::vector<std::string>& delivery_ids) {
+  return json{{"delivery_ids", delivery_ids}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::vector<AckResult>> parse_ack_batch(std::string_view body) {
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed.contains("results") || !parsed["results"].is_array()) {
+    return make_error("bad_response", "the batch ack answer has no \"results\" array", "results");
+  }
+  std::vector<AckResult> out;
+  for (const auto& r : parsed["results"]) {
+    const std::string where = "results[" + std::to_string(out.size()) + "]";
+    if (!r.is_object()) return make_error("bad_response", "a result is not an object", where);
+    AckResult result{string_field(r, "delivery_id"), string_field(r, "status")};
+    if (result.delivery_id.empty() ||
+        (result.status != "acked" && result.status != "already_acked" &&
+         result.status != "not_found")) {
+      return make_error("bad_response", "a result has no delivery_id or an unknown status", where);
+    }
+    out.push_back(std::move(result));
+  }
+  return out;
+}
+
 int exit_code_for_status(unsigned http_status) {
   if (http_status >= 200 && http_status < 300) return kExitOk;
   if (http_status >= 400 && http_status < 500) return kExitRefused;

@@ -5,6 +5,8 @@
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
 //   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge       200 / 404
+//   POST /v1/inbox/ack  {"delivery_ids":[..]}  agency   acknowledge up to inbox_max_batch
+//                                                      at once, one result per id  200 / 400 / 413
 //   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
 //   GET  /healthz                  any verified peer                  200
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
@@ -28,7 +30,7 @@ namespace accord::api {
 using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
 
 struct ApiOptions {
-  std::size_t inbox_max_batch = 100;
+  std::size_t inbox_max_batch = 100;  // copies per lease and ids per batch ack
   std::int64_t default_lease_ms = 30'000;
   std::int64_t max_lease_ms = 600'000;
   double rate_per_second = 0;  // per agency, submissions; 0 = unlimited

@@ -1,7 +1,8 @@
 // The load run behind `accord bench`: `connections` threads, each with its own keep-alive
 // mTLS connection (accord_client is synchronous and one client per thread), submitting
 // generated envelopes as the Dispatcher schedules them; optionally consumer threads that
-// lease and ack the recipients' copies at the same time.
+// lease and ack the recipients' copies at the same time (one GET /v1/inbox and one batch
+// POST /v1/inbox/ack per leased batch).
 //
 // Threads rather than an Asio client: on this 2-core machine the gateway, not the client,
 // is the bottleneck, a blocking client per thread is the shape real agency systems have,

@@ -52,6 +52,20 @@ Result<std::string> inbox_target(std::optional<int> max, std::optional<int> leas
 // [A-Za-z0-9._-] is refused rather than escaped, so an id can never change the path.
 Result<std::string> ack_target(std::string_view delivery_id);
 
+// POST /v1/inbox/ack: acknowledges up to the gateway's inbox.max_batch copies in one request.
+inline constexpr const char* kAckBatchTarget = "/v1/inbox/ack";
+
+// The body {"delivery_ids": [...]} of a batch ack, the ids in order as the inbox gave them.
+std::string ack_batch_body(const std::vector<std::string>& delivery_ids);
+
+struct AckResult {
+  std::string delivery_id;
+  std::string status;  // acked | already_acked | not_found
+};
+
+// Parses a 200 answer of POST /v1/inbox/ack: one result per id, in request order.
+Result<std::vector<AckResult>> parse_ack_batch(std::string_view body);
+
 // The CLI's exit codes: 0 accepted (2xx), 2 refused by the gateway (4xx), 3 server error or
 // transport failure, 1 local problem (arguments, files).
 inline constexpr int kExitOk = 0;

@@ -1,0 +1,182 @@
+#include "inbox_routes.hpp"
+
+#include <strings.h>
+
+#include <charconv>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "responses.hpp"
+
+namespace accord::api {
+namespace http = server::http;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kIdsKey = "delivery_ids";
+
+bool is_json_media(std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return media.size() == 16 && strncasecmp(media.data(), "application/json", 16) == 0;
+}
+
+// A delivery id as the inbox hands it out ("17") or as a JSON integer; 0 and negatives are
+// no id. nullopt for anything else.
+std::optional<std::int64_t> delivery_id_of(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto n = value.get<std::uint64_t>();
+    if (n == 0 || n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(n);
+  }
+  if (!value.is_string()) return std::nullopt;  // negative, fractional, bool, null, ...
+  const auto& text = value.get_ref<const std::string&>();
+  std::int64_t n = 0;
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return n;
+}
+
+AckBatchIds refuse(unsigned status, std::string code, std::string message, std::string path) {
+  return {{},
+          AckBatchError{status, make_error(std::move(code), std::move(message), std::move(path))}};
+}
+
+// A spool failure for the whole batch (spool.hpp's codes): transient ones are 503 with the
+// same Retry-After the single-ack route gives.
+server::HttpResponse spool_failure(const Error& error) {
+  const bool transient = error.code == "storage_unavailable" || error.code == "overloaded" ||
+                         error.code == "shutting_down";
+  auto response = error_response(transient ? 503 : 500, error);
+  if (transient) response.set(http::field::retry_after, error.code == "overloaded" ? "1" : "5");
+  return response;
+}
+
+enum class Outcome : unsigned char { pending, acked, already_acked, not_found };
+
+// Joins the spool's completions: each writes its own slot; the last one answers.
+struct Join {
+  Join(std::vector<std::int64_t> ids, server::Respond respond)
+      : ids(std::move(ids)),
+        outcomes(this->ids.size(), Outcome::pending),
+        respond(std::move(respond)) {}
+
+  void complete(std::size_t index, const Result<spool::AckOutcome>& result) {
+    std::unique_lock lock(mu);
+    if (!result.ok()) {
+      if (result.error().code == "not_found") {
+        outcomes[index] = Outcome::not_found;
+      } else if (!failure) {
+        failure = result.error();
+      }
+    } else {
+      outcomes[index] =
+          result.value() == spool::AckOutcome::acked ? Outcome::acked : Outcome::already_acked;
+    }
+    if (--remaining != 0) return;
+    lock.unlock();  // every handler has run: nothing else touches this object
+    respond(failure ? spool_failure(*failure) : make_response(200, body()));
+  }
+
+  std::string body() const {
+    json results = json::array();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const char* status = outcomes[i] == Outcome::acked           ? "acked"
+                           : outcomes[i] == Outcome::already_acked ? "already_acked"
+                                                                   : "not_found";
+      results.push_back({{"delivery_id", std::to_string(ids[i])}, {"status", status}});
+    }
+    return json{{"results", std::move(results)}}.dump();
+  }
+
+  std::mutex mu;
+  const std::vector<std::int64_t> ids;
+  std::vector<Outcome> outcomes;
+  std::size_t remaining = ids.size();
+  std::optional<Error> failure;
+  server::Respond respond;
+};
+
+}  // namespace
+
+AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return refuse(400, "invalid_json", "the body is not JSON", "");
+  }
+  if (!parsed.is_object()) {
+    return refuse(400, "invalid_request", "the body must be an object {\"delivery_ids\": [...]}",
+                  "");
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    if (key != kIdsKey) {
+      return refuse(400, "invalid_request", "unknown key '" + key + "'; only delivery_ids", key);
+    }
+  }
+  const auto it = parsed.find(kIdsKey);
+  if (it == parsed.end() || !it->is_array()) {
+    return refuse(400, "invalid_request", "delivery_ids must be an array of delivery ids",
+                  std::string(kIdsKey));
+  }
+  if (it->empty()) {
+    return refuse(400, "empty_batch",
+                  "delivery_ids is empty; send 1.." + std::to_string(max_ids) + " ids",
+                  std::string(kIdsKey));
+  }
+  if (it->size() > max_ids) {
+    return refuse(413, "too_many_ids",
+                  std::to_string(it->size()) + " ids in one request; at most " +
+                      std::to_string(max_ids) + " (inbox.max_batch)",
+                  std::string(kIdsKey));
+  }
+  AckBatchIds out;
+  out.ids.reserve(it->size());
+  std::unordered_set<std::int64_t> seen;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const std::string path = std::string(kIdsKey) + "[" + std::to_string(i) + "]";
+    const auto id = delivery_id_of((*it)[i]);
+    if (!id) {
+      return refuse(400, "invalid_delivery_id",
+                    "a delivery id is a positive integer, as GET /v1/inbox gives it", path);
+    }
+    if (!seen.insert(*id).second) {
+      return refuse(400, "duplicate_delivery_id",
+                    "delivery id " + std::to_string(*id) + " is listed twice", path);
+    }
+    out.ids.push_back(*id);
+  }
+  return out;
+}
+
+void ack_batch(spool::Spool& spool, const server::Request& request, std::int64_t now_ms,
+               std::size_t max_ids, prometheus::Counter& acked, server::Respond respond) {
+  if (!is_json_media(request.http[http::field::content_type])) {
+    respond(error_response(415, "unsupported_media_type",
+                           "send {\"delivery_ids\": [...]} as Content-Type: application/json",
+                           "content-type"));
+    return;
+  }
+  auto parsed = parse_ack_batch(request.http.body(), max_ids);
+  if (parsed.refused) {
+    respond(error_response(parsed.refused->status, parsed.refused->error));
+    return;
+  }
+  auto join = std::make_shared<Join>(std::move(parsed.ids), std::move(respond));
+  // Every ack is queued before any is waited for: the writer folds them into one commit.
+  for (std::size_t i = 0; i < join->ids.size(); ++i) {
+    spool.ack(spool::AckRequest{request.peer.id, join->ids[i], now_ms},
+              [join, i, &acked](Result<spool::AckOutcome> result) {
+                if (result.ok() && result.value() == spool::AckOutcome::acked) acked.Increment();
+                join->complete(i, result);
+              });
+  }
+}
+
+}  // namespace accord::api
