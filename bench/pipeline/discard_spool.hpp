@@ -1,0 +1,35 @@
+// A Spool that stores nothing: append() answers `stored` at once, on the caller's thread.
+// It exists so the benchmark can run the real Pipeline::submit (decode, plan, sign, build the
+// submission) and stop exactly where storage begins; it is never a stand-in for a spool in
+// tests. Every other operation answers `unsupported`, since nothing here was stored.
+// Thread-safe (stateless apart from an atomic count).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "accord/spool/spool.hpp"
+
+namespace accord::bench {
+
+class DiscardSpool : public spool::Spool {
+ public:
+  void append(spool::Submission submission, AppendHandler done) override;
+  void lease(spool::LeaseRequest request, LeaseHandler done) override;
+  void ack(spool::AckRequest request, AckHandler done) override;
+  void release(spool::ReleaseRequest request, StatusHandler done) override;
+  void dead_letter(spool::DeadLetterRequest request, StatusHandler done) override;
+  void redrive(spool::RedriveRequest request, CountHandler done) override;
+  void list_dead_letters(std::string recipient, std::size_t limit,
+                         DeadLettersHandler done) override;
+  // Refusal records are discarded too (answered ok): the benchmark's bodies are all allowed.
+  void record(std::vector<audit::Event> events, StatusHandler done) override;
+  void checkpoint(std::int64_t now_ms, StatusHandler done) override;
+  spool::SpoolStats stats() const override;
+  void shutdown() override {}
+
+ private:
+  std::atomic<std::int64_t> appended_{0};
+};
+
+}  // namespace accord::bench
