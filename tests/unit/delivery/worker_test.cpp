@@ -11,9 +11,11 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "accord/spool/sqlite_spool.hpp"
 #include "accord/testing/io_threads.hpp"
@@ -144,6 +146,12 @@ class WorkerTest : public ::testing::Test {
     if (spool_) spool_->shutdown();
   }
 
+  // The worker holds a reference to its adapter and may still poll after a test's body has
+  // returned, until TearDown stops it; so adapters live in the fixture, not on the stack.
+  ScriptedAdapter& make_adapter(std::size_t max_in_flight = 1) {
+    return *adapters_.emplace_back(std::make_unique<ScriptedAdapter>(max_in_flight));
+  }
+
   void start(ScriptedAdapter& adapter) {
     worker_ = DeliveryWorker::create(io_, *spool_, kRecipient, adapter, options_,
                                      [this] { return now_.load(); });
@@ -193,11 +201,12 @@ class WorkerTest : public ::testing::Test {
   testing::IoThreads io_threads_{io_, 2};
   std::atomic<std::int64_t> now_{1'700'000'000'000};
   WorkerOptions options_;
+  std::vector<std::unique_ptr<ScriptedAdapter>> adapters_;  // before worker_: outlives it
   std::shared_ptr<DeliveryWorker> worker_;
 };
 
 TEST_F(WorkerTest, DeliveredCopiesAreAcked) {
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   for (int i = 0; i < 3; ++i) append("m" + std::to_string(i), "urn:case:" + std::to_string(i));
   start(adapter);
   ASSERT_TRUE(testing::wait_until([&] { return worker_->stats().delivered == 3; }));
@@ -214,7 +223,7 @@ TEST_F(WorkerTest, DeliveredCopiesAreAcked) {
 }
 
 TEST_F(WorkerTest, RetryLaterReleasesUntilTheBackoffHasPassed) {
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   adapter.set_script([](const OutboundMessage& m) {
     return m.attempt == 1 ? DeliveryOutcome{DeliveryStatus::retry_later, "503 from receiver"}
                           : DeliveryOutcome{DeliveryStatus::delivered, ""};
@@ -240,7 +249,7 @@ TEST_F(WorkerTest, RetryLaterReleasesUntilTheBackoffHasPassed) {
 }
 
 TEST_F(WorkerTest, PermanentFailureIsDeadLetteredAtOnce) {
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   adapter.set_script([](const OutboundMessage& m) {
     return m.message_id == "bad"
                ? DeliveryOutcome{DeliveryStatus::permanent_failure, "400 rejected"}
@@ -287,7 +296,7 @@ TEST_P(WorkerLimitTest, DeadLetteredWithoutDeliver) {
     ASSERT_EQ(leased->size(), 1u);
     now_ += 10;
   }
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   start(adapter);
   ASSERT_TRUE(testing::wait_until([&] { return dead_letters().size() == 1; }));
   const auto dead = dead_letters();
@@ -313,7 +322,7 @@ TEST_F(WorkerTest, WithinLimitsIsDelivered) {
       [&](auto done) { spool_->lease(std::move(lease), std::move(done)); });
   ASSERT_TRUE(leased.ok());
   now_ += 10;
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   start(adapter);
   ASSERT_TRUE(testing::wait_until([&] { return worker_->stats().delivered == 1; }));
   ASSERT_EQ(adapter.call_count(), 1u);
@@ -322,7 +331,7 @@ TEST_F(WorkerTest, WithinLimitsIsDelivered) {
 }
 
 TEST_F(WorkerTest, PerCaseOrderWithParallelCases) {
-  ScriptedAdapter adapter(4);
+  auto& adapter = make_adapter(4);
   adapter.set_manual(true);
   const std::vector<std::string> cases = {"urn:case:a", "urn:case:b", "urn:case:c"};
   std::map<std::string, std::vector<std::string>> submitted;
@@ -364,7 +373,7 @@ TEST_F(WorkerTest, CircuitOpensThenProbesHalfOpen) {
   options_.circuit_open = 20ms;  // real re-check cadence; the window itself is on the test clock
   options_.retry.backoff_initial_ms = 10;
   std::atomic<bool> receiver_up{false};
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   adapter.set_script([&](const OutboundMessage&) {
     return receiver_up ? DeliveryOutcome{DeliveryStatus::delivered, ""}
                        : DeliveryOutcome{DeliveryStatus::retry_later, "connection refused"};
@@ -393,7 +402,7 @@ TEST_F(WorkerTest, CircuitOpensThenProbesHalfOpen) {
 }
 
 TEST_F(WorkerTest, StopWaitsForInFlightOutcomes) {
-  ScriptedAdapter adapter;
+  auto& adapter = make_adapter();
   adapter.set_manual(true);
   append("m1", "urn:case:1");
   start(adapter);
