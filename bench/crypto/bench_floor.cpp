@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/source_files.hpp"
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/decision.hpp"
 #include "accord/agreements/loader.hpp"
@@ -33,17 +34,8 @@ namespace {
 using namespace accord;
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* env = std::getenv("ACCORD_SOURCE_DIR");
-  return env != nullptr ? env : ACCORD_BENCH_SOURCE_DIR;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bench::read_file;
+using bench::source_dir;
 
 // The body accord bench sends first: suspect.arrested from police.met, exactly 1,024 bytes.
 const std::string& body() {

@@ -42,6 +42,7 @@
 #include <variant>
 #include <vector>
 
+#include "../common/source_files.hpp"
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/loader.hpp"
 #include "accord/bench/envelope_gen.hpp"
@@ -69,17 +70,8 @@ void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.c_str());
 }
 
-std::string source_dir() {
-  const char* env = std::getenv("ACCORD_SOURCE_DIR");
-  return env != nullptr ? env : ACCORD_BENCH_SOURCE_DIR;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bench::read_file;
+using bench::source_dir;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -49,7 +49,7 @@ std::string encode_record(std::int64_t seq, const Event& event) {
 }
 
 RecordTemplate make_template(const Event& event) {
-  // A placeholder id marks the cut. `"delivery_id":` cannot occur inside a string value
+  // Delivery id 1 marks the cut. `"delivery_id":` cannot occur inside a string value
   // (its quotes would be escaped), so the only match is the key itself.
   constexpr std::string_view kSeqPrefix = "{\"seq\":0,";
   constexpr std::string_view kKey = "\"delivery_id\":1";
