@@ -254,9 +254,10 @@ std::optional<E> Loader::choice(const Entries& m, std::string_view key,
 
 // A YAML scalar as canonical minified JSON, refusing every spelling that YAML readers disagree
 // on (docs/agreements.md, "Condition values"): quoted scalars are strings; plain `true`,
-// `false`, `null` and JSON numbers keep their JSON type; a plain scalar that starts like a
-// number must be a JSON number; YAML 1.1 / 1.2 spellings of booleans and null other than JSON's
-// own (`True`, `yes`, `off`, `~`, ...) and explicit tags are refused; anything else is a string.
+// `false` and JSON numbers keep their JSON type; a plain scalar that starts like a number must
+// be a JSON number; YAML 1.1 / 1.2 spellings of booleans other than JSON's own (`True`, `yes`,
+// `off`, ...) and explicit tags are refused; anything else is a string. Null in any spelling
+// is a YAML null node, not a scalar, and is refused as wrong_type.
 std::optional<std::string> Loader::json_value(const YAML::Node& node) {
   if (!node.IsScalar()) {
     error(node.Mark(), "wrong_type", "a condition value must be a single value",
@@ -272,7 +273,7 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
             "remove the tag; quote the value to make it text");
       return std::nullopt;
     }
-    if (s == "true" || s == "false" || s == "null") return s;
+    if (s == "true" || s == "false") return s;
     if (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) {
       const auto j = nlohmann::json::parse(s, nullptr, false);
       if (!j.is_discarded() && j.is_number() &&
@@ -286,12 +287,12 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
       return std::nullopt;
     }
     static constexpr std::string_view kAmbiguous[] = {
-        "True", "TRUE", "False", "FALSE", "yes", "Yes", "YES", "no", "No",   "NO",   "on", "On",
-        "ON",   "off",  "Off",   "OFF",   "y",   "Y",   "n",   "N",  "Null", "NULL", "~"};
+        "True", "TRUE", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
+        "on",   "On",   "ON",    "off",   "Off", "OFF", "y",   "Y",  "n",  "N"};
     if (std::find(std::begin(kAmbiguous), std::end(kAmbiguous), s) != std::end(kAmbiguous)) {
       error(node.Mark(), "noncanonical_value",
-            "`" + s + "` is a boolean or null to some YAML readers and text to others",
-            "write true, false or null in lower case, or quote it (\"" + s + "\") if it is text");
+            "`" + s + "` is a boolean to some YAML readers and text to others",
+            "write true or false in lower case, or quote it (\"" + s + "\") if it is text");
       return std::nullopt;
     }
     return nlohmann::json(s).dump();

@@ -220,16 +220,19 @@ std::vector<LoaderRow> noncanonical_rows() {
         "    events: [referral.created]\n    when:\n      - " + std::string(condition) + "\n");
   };
   std::vector<LoaderRow> rows;
-  for (const char* v :
-       {"True",  "TRUE", "False", "FALSE", "yes",   "No",   "on",    "OFF",        "y",
-        "N",     "Null", "NULL",  "~",     "+1",    ".5",   "0x10",  "0o17",       "010",
-        "1_000", "1.",   "1:20",  ".inf",  "-.inf", ".NaN", "1e400", "2026-01-01", "-x"}) {
+  for (const char* v : {"True", "TRUE", "False", "FALSE", "yes",  "No",    "on",         "OFF",
+                        "y",    "N",    "+1",    ".5",    "0x10", "0o17",  "010",        "1_000",
+                        "1.",   "1:20", ".inf",  "-.inf", ".NaN", "1e400", "2026-01-01", "-x"}) {
     std::string name = "equals_" + std::to_string(rows.size()) + "_" + v;
     for (char& c : name) {
       if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
     }
+    // The error points at the value: skip the marker's occurrences in the base text.
+    const std::string marker = std::string(v) + "}";
+    int skip = 0;
+    for (auto at = b.find(marker); at != std::string::npos; at = b.find(marker, at + 1)) ++skip;
     rows.push_back({name, when(std::string("{fact: data.x, equals: ") + v + "}"),
-                    "noncanonical_value", std::string(v) + "}"});
+                    "noncanonical_value", marker, skip});
   }
   rows.push_back(
       {"in_item_True", when("{fact: data.x, in: [a, True]}"), "noncanonical_value", "True]"});
@@ -295,7 +298,6 @@ TEST(Loader, CanonicalConditionValues) {
       - {fact: data.a, equals: -1}
       - {fact: data.a, equals: 0.5}
       - {fact: data.a, equals: 1e3}
-      - {fact: data.a, equals: null}
       - {fact: data.a, equals: "0x10"}
       - {fact: data.a, equals: explicit}
       - {fact: classification, in: [OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET]}
@@ -305,11 +307,11 @@ TEST(Loader, CanonicalConditionValues) {
 )");
   const Agreement a = testing::load(text);
   const auto& w = a.flows.at(0).when;
-  ASSERT_EQ(w.size(), 11u);
-  const std::vector<std::string> want = {"true",   "\"True\"", "\"yes\"",  "-1",          "0.5",
-                                         "1000.0", "null",     "\"0x10\"", "\"explicit\""};
+  ASSERT_EQ(w.size(), 10u);
+  const std::vector<std::string> want = {"true", "\"True\"", "\"yes\"",  "-1",
+                                         "0.5",  "1000.0",   "\"0x10\"", "\"explicit\""};
   for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(w[i].values.at(0), want[i]) << i;
-  EXPECT_EQ(w[9].values, (std::vector<std::string>{"\"OFFICIAL\"", "\"OFFICIAL-SENSITIVE\"",
+  EXPECT_EQ(w[8].values, (std::vector<std::string>{"\"OFFICIAL\"", "\"OFFICIAL-SENSITIVE\"",
                                                    "\"SECRET\"", "\"TOP SECRET\""}));
 }
 

@@ -230,7 +230,7 @@ std::vector<ValidatorRow> rows() {
        0,
        Severity::warning},
       {"drop_leaf_only_under_nearer_wildcard",
-       {add_field("      data.victim.contact: drop\n      data.victim.*: mask\n", b)},
+       {add_field("      data.victim.contact: drop\n      data.victim.*: mask\n", art9)},
        "drop_leaf_only",
        "data.victim.contact: drop",
        0,
