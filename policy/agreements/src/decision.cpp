@@ -1,6 +1,8 @@
 #include "accord/agreements/decision.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace accord::agreements {
@@ -25,9 +27,7 @@ bool has_descendant(const Envelope& e, std::string_view path) {
 }
 
 // Minified JSON as written by the condition loader, so equal values compare equal as text.
-std::string canonical(std::string_view json) {
-  const auto j = nlohmann::json::parse(json, nullptr, false);
-  if (j.is_discarded()) return std::string(json);
+std::string canonical(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -36,17 +36,64 @@ std::string json_quote(std::string_view s) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Whether two JSON numbers are the same number (docs/agreements.md: numbers compare by value).
+// Exact: an integer equals a double only when the double is integral and has that very value,
+// so no precision is lost converting a 64-bit integer to a double; 0.0 equals -0.0.
+bool same_number(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_number_float() && b.is_number_float()) return a.get<double>() == b.get<double>();
+  if (a.is_number_float() || b.is_number_float()) {
+    const double d = (a.is_number_float() ? a : b).get<double>();
+    const nlohmann::json& i = a.is_number_float() ? b : a;
+    if (!std::isfinite(d) || std::trunc(d) != d) return false;
+    constexpr double kTwo63 = 9223372036854775808.0;
+    if (i.is_number_unsigned()) {
+      return d >= 0 && d < 2 * kTwo63 && static_cast<std::uint64_t>(d) == i.get<std::uint64_t>();
+    }
+    return d >= -kTwo63 && d < kTwo63 && static_cast<std::int64_t>(d) == i.get<std::int64_t>();
+  }
+  const bool ua = a.is_number_unsigned(), ub = b.is_number_unsigned();
+  if (ua == ub) return a == b;
+  const nlohmann::json& u = ua ? a : b;
+  const std::int64_t s = (ua ? b : a).get<std::int64_t>();
+  return s >= 0 && static_cast<std::uint64_t>(s) == u.get<std::uint64_t>();
+}
+
+// Whether a data field's value (minified JSON) equals one of a condition's values: strings by
+// their decoded text, numbers by value, true/false/null by type. Arrays and objects never
+// equal a condition value (the loader admits scalars only).
+bool value_in(const std::vector<std::string>& values, std::string_view json) {
+  if (std::find(values.begin(), values.end(), json) != values.end()) return true;
+  const auto actual = nlohmann::json::parse(json, nullptr, false);
+  if (actual.is_discarded()) return false;
+  if (actual.is_number()) {
+    for (const std::string& v : values) {
+      if (v.empty() || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))) continue;
+      const auto want = nlohmann::json::parse(v, nullptr, false);
+      if (want.is_number() && same_number(actual, want)) return true;
+    }
+    return false;
+  }
+  const std::string text = canonical(actual);
+  return std::find(values.begin(), values.end(), text) != values.end();
+}
+
 // Returns an empty string when the condition holds, else why not (never the value itself).
 std::string failure(const Condition& c, const Envelope& e) {
-  std::optional<std::string> actual;  // canonical JSON of the fact, when present
+  std::optional<std::string> actual;  // canonical JSON of a header fact
   if (c.fact == "classification") {
-    if (c.op == Op::at_most) {
-      const auto cls = parse_classification(e.classification);
-      if (cls && *cls <= c.at_most) return {};
-      return c.describe() + " not met (classification is " +
-             (cls ? std::string(to_string(*cls)) : "unrecognised") + ")";
+    // One rule for every test: the marking alone, handling caveats ignored (as for
+    // max_classification). An unrecognised marking satisfies no classification test.
+    const auto cls = parse_classification(e.classification);
+    if (c.op == Op::present) {
+      actual = json_quote(e.classification);
+    } else if (!cls) {
+      return c.describe() + " not met (classification is unrecognised)";
+    } else if (c.op == Op::at_most) {
+      if (*cls <= c.at_most) return {};
+      return c.describe() + " not met (classification is " + std::string(to_string(*cls)) + ")";
+    } else {
+      actual = json_quote(to_string(*cls));
     }
-    actual = json_quote(e.classification);
   } else if (c.fact == "subject.role") {
     actual = json_quote(e.subject.role);
   } else if (c.fact == "case.owner") {
@@ -60,21 +107,20 @@ std::string failure(const Condition& c, const Envelope& e) {
       if (present == (c.values[0] == "true")) return {};
       return c.describe() + " not met (field " + (present ? "present" : "absent") + ")";
     }
-    if (const Field* f = find_field(e, path)) {
-      actual = std::find(c.values.begin(), c.values.end(), f->json) != c.values.end()
-                   ? f->json
-                   : canonical(f->json);
+    const Field* f = find_field(e, path);
+    if (!f) {
+      if (c.op == Op::not_equals) return {};
+      return c.describe() + " not met (field absent)";
     }
+    const bool in = value_in(c.values, f->json);
+    if (c.op == Op::not_equals ? !in : in) return {};
+    return c.describe() + " not met (value differs)";
   }
   if (c.op == Op::present) {
     // Header facts are always present; an empty string counts as absent.
     const bool present = actual && *actual != "\"\"";
     if (present == (c.values[0] == "true")) return {};
     return c.describe() + " not met";
-  }
-  if (!actual) {
-    if (c.op == Op::not_equals) return {};
-    return c.describe() + " not met (field absent)";
   }
   const bool in = std::find(c.values.begin(), c.values.end(), *actual) != c.values.end();
   if (c.op == Op::not_equals ? !in : in) return {};

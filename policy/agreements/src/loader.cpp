@@ -5,6 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -250,8 +252,12 @@ std::optional<E> Loader::choice(const Entries& m, std::string_view key,
   return std::nullopt;
 }
 
-// A YAML scalar as canonical minified JSON: plain true/false/null and numbers keep their JSON
-// type; quoted scalars and anything else are strings.
+// A YAML scalar as canonical minified JSON, refusing every spelling that YAML readers disagree
+// on (docs/agreements.md, "Condition values"): quoted scalars are strings; plain `true`,
+// `false` and JSON numbers keep their JSON type; a plain scalar that starts like a number must
+// be a JSON number; YAML 1.1 / 1.2 spellings of booleans other than JSON's own (`True`, `yes`,
+// `off`, ...) and explicit tags are refused; anything else is a string. Null in any spelling
+// is a YAML null node, not a scalar, and is refused as wrong_type.
 std::optional<std::string> Loader::json_value(const YAML::Node& node) {
   if (!node.IsScalar()) {
     error(node.Mark(), "wrong_type", "a condition value must be a single value",
@@ -260,12 +266,34 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
   }
   const std::string& s = node.Scalar();
   try {
-    if (node.Tag() != "!") {
-      if (s == "true" || s == "false" || s == "null") return s;
-      if (!s.empty() && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))) {
-        const auto j = nlohmann::json::parse(s, nullptr, false);
-        if (!j.is_discarded() && j.is_number()) return j.dump();
+    if (node.Tag() == "!") return nlohmann::json(s).dump();  // quoted: always text
+    if (node.Tag() != "?") {
+      error(node.Mark(), "noncanonical_value",
+            "explicit YAML tag `" + node.Tag() + "` on a condition value",
+            "remove the tag; quote the value to make it text");
+      return std::nullopt;
+    }
+    if (s == "true" || s == "false") return s;
+    if (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) {
+      const auto j = nlohmann::json::parse(s, nullptr, false);
+      if (!j.is_discarded() && j.is_number() &&
+          (!j.is_number_float() || std::isfinite(j.get<double>()))) {
+        return j.dump();
       }
+      error(node.Mark(), "noncanonical_value",
+            "`" + s + "` starts like a number but is not a JSON number",
+            "write the number as JSON writes it (e.g. 1, -2, 0.5, 16, 1e3), or quote it (\"" + s +
+                "\") if it is text");
+      return std::nullopt;
+    }
+    static constexpr std::string_view kAmbiguous[] = {
+        "True", "TRUE", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
+        "on",   "On",   "ON",    "off",   "Off", "OFF", "y",   "Y",  "n",  "N"};
+    if (std::find(std::begin(kAmbiguous), std::end(kAmbiguous), s) != std::end(kAmbiguous)) {
+      error(node.Mark(), "noncanonical_value",
+            "`" + s + "` is a boolean to some YAML readers and text to others",
+            "write true or false in lower case, or quote it (\"" + s + "\") if it is text");
+      return std::nullopt;
     }
     return nlohmann::json(s).dump();
   } catch (const nlohmann::json::exception&) {
@@ -334,13 +362,34 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
     const auto s = scalar(e, "at_most");
     if (!s) return std::nullopt;
     const auto cls = parse_classification(*s);
-    if (!cls) {
-      error(e.value.Mark(), "invalid_value", "unknown classification `" + *s + "`",
+    if (!cls || to_string(*cls) != *s) {
+      error(e.value.Mark(), "invalid_value",
+            "`" + *s + "` is not a bare classification marking (caveats are ignored)",
             "use OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET");
       return std::nullopt;
     }
     c.at_most = *cls;
     c.values.push_back(std::string(to_string(*cls)));
+  }
+  if (c.fact == "classification" && c.op != Op::at_most && c.op != Op::present) {
+    // One rule for every classification test: the marking alone is compared, caveats ignored
+    // (as for at_most and max_classification), so a value must be a bare marking.
+    const YAML::Node& v = e.value;
+    for (std::size_t i = 0; i < c.values.size(); ++i) {
+      const YAML::Node item = v.IsSequence() ? v[static_cast<int>(i)] : v;
+      bool ok = false;
+      for (Classification cls : {Classification::official, Classification::official_sensitive,
+                                 Classification::secret, Classification::top_secret}) {
+        ok = ok || c.values[i] == nlohmann::json(std::string(to_string(cls))).dump();
+      }
+      if (!ok) {
+        error(item.Mark(), "invalid_value",
+              "a classification condition compares the marking alone (handling caveats such as "
+              "[PERSONAL] are ignored), so its value must be a bare marking",
+              "use OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET");
+        return std::nullopt;
+      }
+    }
   }
   return c;
 }

@@ -30,8 +30,9 @@ void explain_decision(std::string& out, const envelope::Envelope& e, std::string
   for (const std::string& r : d.reasons) out += std::string(indent) + "  - " + r + "\n";
   if (d.requires_encryption) {
     out += std::string(indent) +
-           "requires encryption: yes (the gateway refuses delivery until field encryption is "
-           "available)\n";
+           "requires encryption: yes (the gateway encrypts these fields to the recipient's "
+           "registered key; with no key it refuses this recipient, no_recipient_key, and tries "
+           "no later agreement)\n";
   }
   if (!d.allowed) return;
   std::size_t width = 0;

@@ -2,7 +2,6 @@
 
 #include <sodium.h>
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace accord::agreements {
@@ -59,19 +58,31 @@ Error ungeneralisable(const Field& f, std::string_view why) {
   return make_error("ungeneralisable", std::string(why), "data." + f.path);
 }
 
+// A date value: "YYYY-MM-DD" (a real date) or a date-time in the envelope's profile (upper-case
+// T and Z, no leap second, at most 9 fraction digits). Nothing else, so every reader of
+// docs/agreements.md generalises the same values.
+bool is_date_value(std::string_view s) {
+  if (s.size() == 10) return parse_instant(s).has_value();
+  return s.size() > 10 && envelope::is_date_time(s);
+}
+
+// Every date generalisation withholds a date later than the envelope's occurred_at (calendar
+// dates as written compared): such a value is wrong for the field (a birth or an offence after
+// the event being reported), and no form of it is shared. Fail closed, one rule for year,
+// month and age_band.
 Result<std::string> generalise_date(const Field& f, const FieldRule& r, std::string_view ref) {
   const std::string s = text_of(f);
-  if (f.json.empty() || f.json[0] != '"' || !parse_instant(s)) {
+  if (f.json.empty() || f.json[0] != '"' || !is_date_value(s)) {
     return ungeneralisable(f, "not a date");
   }
-  const int y = std::stoi(s.substr(0, 4));
+  if (!envelope::is_date_time(ref)) return ungeneralisable(f, "no reference date (occurred_at)");
+  const std::string rs(ref.substr(0, 10));
+  if (s.substr(0, 10) > rs) return ungeneralisable(f, "date after the reference date");
   if (r.to == Generalisation::year) return json_string(s.substr(0, 4));
   if (r.to == Generalisation::month) return json_string(s.substr(0, 7));
-  if (!parse_instant(ref)) return ungeneralisable(f, "no reference date (occurred_at)");
-  const std::string rs(ref.substr(0, 10));
+  const int y = std::stoi(s.substr(0, 4));
   int age = std::stoi(rs.substr(0, 4)) - y;
   if (rs.substr(5, 5) < s.substr(5, 5)) --age;  // birthday not yet reached that year
-  if (age < 0) return ungeneralisable(f, "date after the reference date");
   std::size_t band = 0;
   while (band + 1 < r.bands.size() && r.bands[band + 1] <= age) ++band;
   const std::string label = band + 1 < r.bands.size() ? std::to_string(r.bands[band]) + "-" +
@@ -80,26 +91,45 @@ Result<std::string> generalise_date(const Field& f, const FieldRule& r, std::str
   return json_string(label);
 }
 
-// UK postcode → outward code ("SW1A 1AA" → "SW1A"). The inward code is always digit, letter,
-// letter; the outward code is 2–4 characters starting with a letter.
+bool in(std::string_view set, char c) {
+  return set.find(c) != std::string_view::npos;
+}
+
+// UK postcode → outward code ("SW1A 1AA" → "SW1A"), docs/agreements.md "Postcodes". Grammar
+// (letters of either case, output upper case): OUTWARD [" "] INWARD with at most that one
+// space, nothing before or after; OUTWARD is A9, A99, AA9, AA99, A9A or AA9A; INWARD is 9AA.
+// Letters the Royal Mail format never uses in a position are refused: first Q V X; second
+// I J Z; third (A9A) only A-H J K P S T U W; fourth (AA9A) only A B E H M N P R V W X Y;
+// inward letters never C I K M O V. Special non-geographic codes (GIR 0AA) have no district.
 Result<std::string> postcode_district(const Field& f) {
   if (f.json.empty() || f.json[0] != '"') return ungeneralisable(f, "not a postcode");
-  std::string pc;
-  for (char c : text_of(f)) {
-    if (c == ' ') continue;
-    if (!std::isalnum(static_cast<unsigned char>(c))) return ungeneralisable(f, "not a postcode");
-    pc.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  std::string text = text_of(f);
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  if (pc.size() < 5 || pc.size() > 7) return ungeneralisable(f, "not a postcode");
-  const std::string in = pc.substr(pc.size() - 3);
-  const std::string out = pc.substr(0, pc.size() - 3);
-  if (!std::isdigit(static_cast<unsigned char>(in[0])) ||
-      !std::isalpha(static_cast<unsigned char>(in[1])) ||
-      !std::isalpha(static_cast<unsigned char>(in[2])) ||
-      !std::isalpha(static_cast<unsigned char>(out[0]))) {
-    return ungeneralisable(f, "not a postcode");
+  if (text.size() >= 5 && text[text.size() - 4] == ' ') text.erase(text.size() - 4, 1);
+  if (text.size() < 5 || text.size() > 7) return ungeneralisable(f, "not a postcode");
+  auto letter = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const std::string_view in_code = std::string_view(text).substr(text.size() - 3);
+  const std::string_view out = std::string_view(text).substr(0, text.size() - 3);
+  constexpr std::string_view kNeverInward = "CIKMOV";
+  const bool inward_ok = digit(in_code[0]) && letter(in_code[1]) && letter(in_code[2]) &&
+                         !in(kNeverInward, in_code[1]) && !in(kNeverInward, in_code[2]);
+  // Outward shapes, by the position of the first digit.
+  bool outward_ok = letter(out[0]) && !in("QVX", out[0]);
+  if (outward_ok && digit(out[1])) {  // A9, A99, A9A
+    outward_ok = out.size() == 2 || (out.size() == 3 && digit(out[2])) ||
+                 (out.size() == 3 && in("ABCDEFGHJKPSTUW", out[2]));
+  } else if (outward_ok && letter(out[1]) && !in("IJZ", out[1]) && out.size() >= 3 &&
+             digit(out[2])) {  // AA9, AA99, AA9A
+    outward_ok = out.size() == 3 || (out.size() == 4 && digit(out[3])) ||
+                 (out.size() == 4 && in("ABEHMNPRVWXY", out[3]));
+  } else {
+    outward_ok = false;
   }
-  return json_string(out);
+  if (!inward_ok || !outward_ok) return ungeneralisable(f, "not a postcode");
+  return json_string(std::string(out));
 }
 
 Result<std::string> pseudonymise(const Field& f, std::span<const unsigned char> key) {

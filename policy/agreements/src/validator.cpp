@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 
 namespace accord::agreements {
 namespace {
@@ -14,6 +16,7 @@ class Checker {
 
   void check(const Agreement& a);
   void check_versions(const std::vector<Agreement>& all);
+  void agreements_contradict(const std::vector<Agreement>& all);
 
  private:
   void add(const Agreement& a, Pos pos, std::string code, std::string message, std::string hint,
@@ -27,6 +30,7 @@ class Checker {
         "use an id from the agency directory (config/agencies.yaml) or add the agency there");
   }
   void flows_contradict(const Agreement& a);
+  void drop_leaf_only(const Agreement& a, const Flow& f);
 
   const AgencyDirectory& dir_;
   const envelope::Vocabulary& vocab_;
@@ -118,6 +122,7 @@ void Checker::check(const Agreement& a) {
       }
     }
   }
+  for (const Flow& f : a.flows) drop_leaf_only(a, f);
   flows_contradict(a);
 
   if (a.status == Status::active && a.valid_until <= now_) {
@@ -166,6 +171,86 @@ void Checker::flows_contradict(const Agreement& a) {
   }
 }
 
+// `data.victim: drop` names a leaf called victim, not what lies below it: next to
+// `data.*: share` the whole victim subtree is still shared. Warn when an exact drop rule's
+// subtree is granted by a wildcard that is not a drop (and no `<path>.*` rule of its own).
+void Checker::drop_leaf_only(const Agreement& a, const Flow& f) {
+  for (const FieldRule& r : f.fields) {
+    if (r.wildcard || r.action != Action::drop) continue;
+    const FieldRule* below = nullptr;  // the rule that decides r.prefix + ".x"
+    for (const FieldRule& w : f.fields) {
+      if (!w.wildcard) continue;
+      const bool covers = w.prefix == r.prefix || path_matches(r.prefix, w.prefix, true);
+      if (covers && (!below || w.prefix.size() > below->prefix.size())) below = &w;
+    }
+    if (!below || below->action == Action::drop) continue;
+    add(a, r.pos, "drop_leaf_only",
+        "`" + r.pattern + ": drop` drops only a leaf of that name; the fields below it are " +
+            below->describe() + " by `" + below->pattern + "` in flow `" + f.name + "`",
+        "to drop everything below it write `" + r.pattern + ".*: drop` (keep `" + r.pattern +
+            ": drop` for a leaf of that name)",
+        Severity::warning);
+  }
+}
+
+// Two agreements in force at the same time for one route (provider, recipient, event) must not
+// give one field pattern different actions: the first granting agreement by id would decide,
+// so renaming an agreement would change what a recipient receives. Checked whatever the flows'
+// conditions, since the validator cannot prove two conditions exclusive; within one agreement
+// flow order is explicit and only identical conditions are a contradiction (flows_contradict).
+void Checker::agreements_contradict(const std::vector<Agreement>& all) {
+  std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> by_route;
+  for (std::size_t ai = 0; ai < all.size(); ++ai) {
+    const Agreement& a = all[ai];
+    if (a.status != Status::active || a.mode != Mode::enforce || a.valid_until <= now_) continue;
+    for (std::size_t fi = 0; fi < a.flows.size(); ++fi) {
+      const Flow& f = a.flows[fi];
+      for (const std::string& r : f.to.empty() ? a.recipients : f.to) {
+        for (const std::string& e : f.events) {
+          by_route[a.provider + '\x1f' + r + '\x1f' + e].emplace_back(ai, fi);
+        }
+      }
+    }
+  }
+  std::set<std::tuple<std::size_t, std::size_t, std::string>> reported;
+  for (const auto& [route, flows] : by_route) {
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        const Agreement& x = all[flows[i].first];
+        const Agreement& y = all[flows[j].first];
+        if (x.id == y.id) continue;  // versions of one id: overlapping_versions
+        if (!(x.valid_from < y.valid_until && y.valid_from < x.valid_until)) continue;
+        // Report on the agreement that loses on id order.
+        const bool x_later = x.id > y.id;
+        const Agreement& later = x_later ? x : y;
+        const Agreement& earlier = x_later ? y : x;
+        const Flow& lf = later.flows[x_later ? flows[i].second : flows[j].second];
+        const Flow& ef = earlier.flows[x_later ? flows[j].second : flows[i].second];
+        for (const FieldRule& rl : lf.fields) {
+          for (const FieldRule& re : ef.fields) {
+            if (rl.pattern != re.pattern || rl.describe() == re.describe()) continue;
+            if (!reported
+                     .emplace(flows[x_later ? i : j].first, flows[x_later ? j : i].first,
+                              rl.pattern)
+                     .second) {
+              continue;
+            }
+            std::string where = route;
+            std::replace(where.begin(), where.end(), '\x1f', ' ');
+            add(later, rl.pos, "contradictory_field_action",
+                "`" + rl.pattern + "` is " + rl.describe() + " in " + later.label() + " flow `" +
+                    lf.name + "` but " + re.describe() + " in " + earlier.label() + " flow `" +
+                    ef.name + "` (" + earlier.file + "); both are in force for " + where +
+                    ", so agreement id order would decide",
+                "give the field one action in both agreements, or merge the flows into one "
+                "agreement where flow order decides");
+          }
+        }
+      }
+    }
+  }
+}
+
 void Checker::check_versions(const std::vector<Agreement>& all) {
   std::map<std::string, std::vector<const Agreement*>> by_id;
   for (const Agreement& a : all) by_id[a.id].push_back(&a);
@@ -207,6 +292,7 @@ std::vector<Diagnostic> validate(const std::vector<Agreement>& agreements,
   Checker checker(directory, vocabulary, now, options, out);
   for (const Agreement& a : agreements) checker.check(a);
   checker.check_versions(agreements);
+  checker.agreements_contradict(agreements);
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& x, const Diagnostic& y) {
     return std::tie(x.file, x.pos.line, x.pos.column) < std::tie(y.file, y.pos.line, y.pos.column);
   });

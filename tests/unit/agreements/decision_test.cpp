@@ -183,9 +183,70 @@ INSTANTIATE_TEST_SUITE_P(
                      F{}, "OFFICIAL [PERSONAL]", "victim", true},
         ConditionRow{"classification_at_most_higher", "{fact: classification, at_most: OFFICIAL}",
                      F{}, kOS, "victim", false},
-        ConditionRow{"classification_equals",
-                     "{fact: classification, equals: \"OFFICIAL-SENSITIVE [PERSONAL]\"}", F{},
-                     "OFFICIAL-SENSITIVE [PERSONAL]", "victim", true}),
+        ConditionRow{"classification_equals", "{fact: classification, equals: OFFICIAL-SENSITIVE}",
+                     F{}, kOS, "victim", true}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Issue 11 item 6: every classification test compares the marking alone, caveats ignored, as
+// at_most and max_classification do; so `not_equals: OFFICIAL` excludes OFFICIAL [PERSONAL].
+INSTANTIATE_TEST_SUITE_P(
+    ClassificationOneRule, DecideConditions,
+    ::testing::Values(
+        ConditionRow{"not_equals_caveated_same_marking",
+                     "{fact: classification, not_equals: OFFICIAL}", F{}, "OFFICIAL [PERSONAL]",
+                     "victim", false},
+        ConditionRow{"not_equals_bare_same_marking", "{fact: classification, not_equals: OFFICIAL}",
+                     F{}, "OFFICIAL", "victim", false},
+        ConditionRow{"not_equals_other_marking", "{fact: classification, not_equals: OFFICIAL}",
+                     F{}, "OFFICIAL-SENSITIVE [PERSONAL]", "victim", true},
+        ConditionRow{"equals_caveated", "{fact: classification, equals: OFFICIAL-SENSITIVE}", F{},
+                     "OFFICIAL-SENSITIVE [PERSONAL]", "victim", true},
+        ConditionRow{"equals_other_marking", "{fact: classification, equals: OFFICIAL-SENSITIVE}",
+                     F{}, "OFFICIAL [PERSONAL]", "victim", false},
+        ConditionRow{"in_caveated", "{fact: classification, in: [OFFICIAL]}", F{},
+                     "OFFICIAL [UK EYES ONLY] [PERSONAL]", "victim", true},
+        ConditionRow{"in_other_marking", "{fact: classification, in: [OFFICIAL]}", F{}, kOS,
+                     "victim", false},
+        ConditionRow{"at_most_caveated", "{fact: classification, at_most: OFFICIAL}", F{},
+                     "OFFICIAL [PERSONAL]", "victim", true}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Issue 11 item 6: numbers compare by value, exactly (an integer and a double are equal only
+// when the double is that very integer); strings and numbers never equal each other.
+INSTANTIATE_TEST_SUITE_P(
+    NumbersByValue, DecideConditions,
+    ::testing::Values(
+        ConditionRow{"not_equals_int_vs_double", "{fact: data.victim.count, not_equals: 1}",
+                     F{{"victim.count", "1.0"}}, kOS, "victim", false},
+        ConditionRow{"not_equals_int_vs_fraction", "{fact: data.victim.count, not_equals: 1}",
+                     F{{"victim.count", "1.5"}}, kOS, "victim", true},
+        ConditionRow{"equals_int_vs_double", "{fact: data.victim.count, equals: 2}",
+                     F{{"victim.count", "2.0"}}, kOS, "victim", true},
+        ConditionRow{"equals_double_vs_int", "{fact: data.victim.count, equals: 2.0}",
+                     F{{"victim.count", "2"}}, kOS, "victim", true},
+        ConditionRow{"equals_exponent_vs_int", "{fact: data.victim.count, equals: 1e3}",
+                     F{{"victim.count", "1000"}}, kOS, "victim", true},
+        ConditionRow{"equals_large_exponent_form",
+                     "{fact: data.victim.count, equals: 1000000000000000}",
+                     F{{"victim.count", "1e+15"}}, kOS, "victim", true},
+        ConditionRow{"in_int_vs_double", "{fact: data.victim.count, in: [3, 4]}",
+                     F{{"victim.count", "4.0"}}, kOS, "victim", true},
+        ConditionRow{"equals_zero_vs_negative_zero", "{fact: data.victim.count, equals: 0}",
+                     F{{"victim.count", "-0.0"}}, kOS, "victim", true},
+        ConditionRow{"equals_negative", "{fact: data.victim.count, equals: -3}",
+                     F{{"victim.count", "-3.0"}}, kOS, "victim", true},
+        ConditionRow{"equals_beyond_double_precision_is_exact",
+                     "{fact: data.victim.count, equals: 9007199254740993}",
+                     F{{"victim.count", "9007199254740992.0"}}, kOS, "victim", false},
+        ConditionRow{"equals_largest_unsigned",
+                     "{fact: data.victim.count, equals: 18446744073709551615}",
+                     F{{"victim.count", "18446744073709551615"}}, kOS, "victim", true},
+        ConditionRow{"equals_number_vs_string", "{fact: data.victim.count, equals: 1}",
+                     F{{"victim.count", "\"1\""}}, kOS, "victim", false},
+        ConditionRow{"not_equals_number_vs_string", "{fact: data.victim.count, not_equals: 1}",
+                     F{{"victim.count", "\"1\""}}, kOS, "victim", true},
+        ConditionRow{"equals_number_vs_array", "{fact: data.victim.count, equals: 1}",
+                     F{{"victim.count", "[1]"}}, kOS, "victim", false}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Decide, AllConditionsMustHold) {

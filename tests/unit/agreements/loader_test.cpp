@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "fixtures.hpp"
 
 namespace accord::agreements {
@@ -93,7 +95,7 @@ TEST(Loader, FieldRuleAndConditionForms) {
 
 // One row per loader error: the text, the code, and where it must point.
 struct LoaderRow {
-  const char* name;
+  std::string name;
   std::string text;
   const char* code;
   std::string marker;  // the error's line:col is this text's position ("" = no position)
@@ -207,6 +209,54 @@ std::vector<LoaderRow> loader_rows() {
   };
 }
 
+// Issue 11 item 6: a condition value has one canonical spelling. Plain scalars that a YAML
+// reader could take for a boolean, null or number in a form JSON does not write are refused
+// with file:line (they used to become strings that silently never matched).
+std::vector<LoaderRow> noncanonical_rows() {
+  const std::string b = base_yaml();
+  auto when = [&](std::string_view condition) {
+    return replace(
+        b, "    events: [referral.created]\n",
+        "    events: [referral.created]\n    when:\n      - " + std::string(condition) + "\n");
+  };
+  std::vector<LoaderRow> rows;
+  for (const char* v : {"True", "TRUE", "False", "FALSE", "yes",  "No",    "on",         "OFF",
+                        "y",    "N",    "+1",    ".5",    "0x10", "0o17",  "010",        "1_000",
+                        "1.",   "1:20", ".inf",  "-.inf", ".NaN", "1e400", "2026-01-01", "-x"}) {
+    std::string name = "equals_" + std::to_string(rows.size()) + "_" + v;
+    for (char& c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    }
+    // The error points at the value: skip the marker's occurrences in the base text.
+    const std::string marker = std::string(v) + "}";
+    int skip = 0;
+    for (auto at = b.find(marker); at != std::string::npos; at = b.find(marker, at + 1)) ++skip;
+    rows.push_back({name, when(std::string("{fact: data.x, equals: ") + v + "}"),
+                    "noncanonical_value", marker, skip});
+  }
+  rows.push_back(
+      {"in_item_True", when("{fact: data.x, in: [a, True]}"), "noncanonical_value", "True]"});
+  rows.push_back(
+      {"not_equals_plus_one", when("{fact: data.x, not_equals: +1}"), "noncanonical_value", "+1}"});
+  rows.push_back(
+      {"explicit_tag", when("{fact: data.x, equals: !!str 1}"), "noncanonical_value", "!!str"});
+  rows.push_back({"explicit_int_tag", when("{fact: data.x, equals: !!int 0x10}"),
+                  "noncanonical_value", "!!int"});
+  // Classification tests compare the bare marking: caveats in a value are refused.
+  rows.push_back({"classification_value_with_caveat",
+                  when("{fact: classification, equals: \"OFFICIAL [PERSONAL]\"}"), "invalid_value",
+                  "\"OFFICIAL [PERSONAL]\""});
+  rows.push_back({"classification_in_item_with_caveat",
+                  when("{fact: classification, in: [OFFICIAL, \"OFFICIAL-SENSITIVE [PERSONAL]\"]}"),
+                  "invalid_value", "\"OFFICIAL-SENSITIVE [PERSONAL]\""});
+  rows.push_back({"classification_not_a_marking", when("{fact: classification, not_equals: PINK}"),
+                  "invalid_value", "PINK"});
+  rows.push_back({"at_most_with_caveat",
+                  when("{fact: classification, at_most: \"OFFICIAL [PERSONAL]\"}"), "invalid_value",
+                  "\"OFFICIAL [PERSONAL]\""});
+  return rows;
+}
+
 class LoaderErrors : public ::testing::TestWithParam<LoaderRow> {};
 
 TEST_P(LoaderErrors, ReportsCodePositionAndHint) {
@@ -234,6 +284,36 @@ TEST_P(LoaderErrors, ReportsCodePositionAndHint) {
 
 INSTANTIATE_TEST_SUITE_P(Rows, LoaderErrors, ::testing::ValuesIn(loader_rows()),
                          [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Noncanonical, LoaderErrors, ::testing::ValuesIn(noncanonical_rows()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// The canonical spellings load, with their JSON types: quoted scalars are always text.
+TEST(Loader, CanonicalConditionValues) {
+  const std::string text = testing::with_flows(R"(  - name: values
+    events: [referral.created]
+    when:
+      - {fact: data.a, equals: true}
+      - {fact: data.a, equals: "True"}
+      - {fact: data.a, equals: 'yes'}
+      - {fact: data.a, equals: -1}
+      - {fact: data.a, equals: 0.5}
+      - {fact: data.a, equals: 1e3}
+      - {fact: data.a, equals: "0x10"}
+      - {fact: data.a, equals: explicit}
+      - {fact: classification, in: [OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET]}
+      - {fact: classification, not_equals: OFFICIAL}
+    fields:
+      data.a: share
+)");
+  const Agreement a = testing::load(text);
+  const auto& w = a.flows.at(0).when;
+  ASSERT_EQ(w.size(), 10u);
+  const std::vector<std::string> want = {"true", "\"True\"", "\"yes\"",  "-1",
+                                         "0.5",  "1000.0",   "\"0x10\"", "\"explicit\""};
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(w[i].values.at(0), want[i]) << i;
+  EXPECT_EQ(w[8].values, (std::vector<std::string>{"\"OFFICIAL\"", "\"OFFICIAL-SENSITIVE\"",
+                                                   "\"SECRET\"", "\"TOP SECRET\""}));
+}
 
 TEST(Loader, DiagnosticTextNamesFileLineColumnAndFix) {
   const std::string text = replace(base_yaml(), "status: active", "status: live");

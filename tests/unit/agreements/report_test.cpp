@@ -67,6 +67,9 @@ TEST(Report, ExplainShowsEachFieldAndWhy) {
         "data.officer.collar", "not named by the flow: dropped by default"}) {
     EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
   }
+  // Issue 11 item 6: field encryption exists; the text says what happens without a key.
+  EXPECT_EQ(out.find("until field encryption is available"), std::string::npos) << out;
+  EXPECT_NE(out.find("no_recipient_key"), std::string::npos) << out;
   // Explaining a denial lists the reasons and no field values.
   const std::string denied = format_explanation(e, "police.met", "cps.london",
                                                 decide(e, "police.met", "cps.london", set, kNow));

@@ -24,7 +24,8 @@ namespace accord::agreements {
 inline constexpr std::size_t kPseudonymKeyBytes = 32;
 
 // Replaces one field's value with its encrypted form (minified JSON). Supplied by the crypto
-// layer; absent until field encryption exists.
+// layer for the recipient's registered key; without one the gateway refuses the recipient
+// (no_recipient_key) before transform is called.
 using FieldEncryptor = std::function<Result<std::string>(const envelope::Field&)>;
 
 struct TransformKeys {

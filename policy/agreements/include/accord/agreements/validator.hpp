@@ -5,8 +5,9 @@
 // Error codes: unknown_agency, unknown_event_type, recipient_is_provider, party_missing,
 // retention_missing,
 // special_category_without_article9, expired, duplicate_version, overlapping_versions,
-// contradictory_field_action, part3_without_competent_authority.
-// Warning codes: review_overdue.
+// contradictory_field_action (within one agreement, or across agreements in force for one
+// route), part3_without_competent_authority.
+// Warning codes: review_overdue, drop_leaf_only.
 #pragma once
 
 #include <string>

@@ -58,4 +58,10 @@ struct Envelope {
   friend bool operator==(const Envelope&, const Envelope&) = default;
 };
 
+// Whether `text` is an RFC 3339 date-time in the envelope's profile (docs/envelope.md §2,
+// `occurred_at`): YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+hh:mm|-hh:mm), upper-case T and Z, a real
+// date, no leap second. The one date-time grammar of the envelope, reused for date values in
+// `data` that agreements generalise.
+bool is_date_time(std::string_view text);
+
 }  // namespace accord::envelope
