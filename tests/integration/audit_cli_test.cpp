@@ -421,7 +421,9 @@ TEST_F(AuditCliTest, TimeFiltersHonourMillisecondsAndOffsets) {
   const std::int64_t ms = std::stoll(at.substr(20, 3));
   char next[8];
   std::snprintf(next, sizeof next, "%03lld", static_cast<long long>((ms + 1) % 1000));
-  if (ms == 999) GTEST_SKIP() << "the record is at .999; the +1 ms bound would carry";
+  if (ms == 999) {
+    GTEST_SKIP() << "the record is at .999; the +1 ms bound would carry";
+  }
   const std::string to = at.substr(0, 20) + next + "Z";
   const auto exact = run_command(cli() + "audit query --format jsonl --from " + at + " --to " + to +
                                  " --db " + dir_.file("spool.db"));

@@ -275,7 +275,9 @@ TEST_F(AuditRoutesTest, EveryAuditReadIsRecordedWithTheActor) {
     EXPECT_EQ(detail(e, "actor_role"), "auditor");
     EXPECT_EQ(detail(e, "actor_subject"), "CN=tester,O=Accord Test");
     EXPECT_EQ(detail(e, row.kind == "audit.read" ? "endpoint" : "action"), row.what);
-    if (!row.returned.empty()) EXPECT_EQ(detail(e, "returned"), row.returned);
+    if (!row.returned.empty()) {
+      EXPECT_EQ(detail(e, "returned"), row.returned);
+    }
     if (row.what == "records" && row.returned == "1") {
       EXPECT_EQ(detail(e, "filter"), R"({"subject_ref":"S-2"})");
       EXPECT_EQ(detail(e, "first_seq"), "3");
@@ -328,7 +330,7 @@ TEST_F(AuditRoutesTest, AdminActionsAreRecordedWithTheActorWhateverTheOutcome) {
       done(std::vector<spool::DeadLetter>{});
     };
     h.redrive = [](spool::RedriveRequest req, std::function<void(Result<std::int64_t>)> done) {
-      EXPECT_EQ(req.actor, "tester");
+      EXPECT_EQ(req.actor, "ops1");
       done(std::int64_t{2});
     };
     AdminHandler handler(h, metrics_);
@@ -355,7 +357,9 @@ TEST_F(AuditRoutesTest, AdminActionsAreRecordedWithTheActorWhateverTheOutcome) {
       EXPECT_EQ(detail(e, "recipient"), "cps");
       EXPECT_EQ(detail(e, "redriven"), "2");
     }
-    if (row.name == "reload ok") EXPECT_EQ(detail(e, "new_hash"), "sha256:bb");
+    if (row.name == "reload ok") {
+      EXPECT_EQ(detail(e, "new_hash"), "sha256:bb");
+    }
   }
 }
 

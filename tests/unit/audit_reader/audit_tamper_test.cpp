@@ -259,7 +259,9 @@ TEST(AuditIndexTamper, QueriesAndExtractsStillFindAndReportTheRecord) {
     const AuditRow* found = nullptr;
     for (const auto& row : rows->rows) {
       if (row.seq == c.seq) found = &row;
-      if (row.seq != c.seq) EXPECT_TRUE(row.mismatched_columns.empty()) << row.seq;
+      if (row.seq != c.seq) {
+        EXPECT_TRUE(row.mismatched_columns.empty()) << row.seq;
+      }
     }
     ASSERT_NE(found, nullptr) << "the tampered record went missing from the query";
     ASSERT_FALSE(found->mismatched_columns.empty()) << "the tampering was not reported";
