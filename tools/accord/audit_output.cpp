@@ -126,6 +126,10 @@ std::string csv_row(std::string_view record) {
   return out + "\r\n";
 }
 
+std::string member(std::string_view record, const char* key) {
+  return str(parse(record), key);
+}
+
 std::string_view record_of_export_line(std::string_view line) {
   constexpr std::string_view kPrefix = "{\"h\":\"";
   constexpr std::string_view kInfix = "\",\"r\":";

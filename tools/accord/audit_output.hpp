@@ -19,6 +19,9 @@ std::string table(const std::vector<std::string>& records);
 std::string csv_header();
 std::string csv_row(std::string_view record);
 
+// A string member of a record ("" when absent or not a string, or not a JSON object).
+std::string member(std::string_view record, const char* key);
+
 // The record inside an export record line {"h":"..","r":RECORD}; empty for other lines.
 std::string_view record_of_export_line(std::string_view line);
 

@@ -4,7 +4,9 @@
 // the reading in accord_spool's AuditReader (both tested there); this file does I/O.
 //
 // Exit codes: verify 0 intact, 1 tampered (the first failure is printed), 2 usage or I/O;
-// query/export/report 0 ok, 1 local problem, 2 refused by the gateway (4xx), 3 gateway error.
+// query/export/report 0 ok, 1 local problem, 2 refused by the gateway (4xx), 3 gateway error,
+// 4 the output holds records whose index columns disagree with them (the database was changed:
+// each is named on stderr; `accord audit verify --db` says more).
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -13,11 +15,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "accord/agreements/time.hpp"
 #include "accord/audit/verifier.hpp"
 #include "accord/client/gateway_api.hpp"
 #include "accord/client/https_client.hpp"
@@ -37,6 +39,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kVerifyTampered = 1;
 constexpr int kVerifyUsage = 2;
+constexpr int kIndexMismatch = 4;
 constexpr std::int64_t kProgressEvery = 100'000;
 
 [[noreturn]] void finish(int code) {
@@ -85,12 +88,13 @@ void add_filter_options(CLI::App* cmd, FilterFlags& f, bool subject = true) {
 
 std::optional<std::int64_t> to_ms(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
-  const auto t = agreements::parse_instant(text);
-  if (!t)
+  const auto t = spool::parse_filter_time(text);
+  if (!t) {
     fail_with(client::kExitLocal, std::string(flag) + " `" + text +
-                                      "` is not a date or "
-                                      "RFC 3339 time");
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+                                      "` is not a date (YYYY-MM-DD) or an RFC 3339 time "
+                                      "(YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM))");
+  }
+  return *t;
 }
 
 spool::AuditFilter to_filter(const FilterFlags& f) {
@@ -149,12 +153,46 @@ std::string filter_query(const FilterFlags& f) {
 struct RecordPage {
   std::vector<std::string> records;
   std::int64_t next_after = 0;  // 0: no further page
+  // Records on this page whose index columns disagree with them ("seq:col,col;...").
+  std::string mismatches;
 };
 
 struct LinePage {
   std::vector<std::string> lines;  // header included on the first page
   std::int64_t next_after = 0;
   bool complete = false;
+  std::string mismatches;
+};
+
+// Rows whose index columns disagree with their records, as met while reading: each is named
+// on stderr once, and the command ends with kIndexMismatch.
+class MismatchLog {
+ public:
+  void add(const std::string& list) {
+    std::size_t start = 0;
+    while (start < list.size()) {
+      auto end = list.find(';', start);
+      if (end == std::string::npos) end = list.size();
+      const std::string item = list.substr(start, end - start);
+      start = end + 1;
+      const auto colon = item.find(':');
+      if (colon == std::string::npos || !seen_.insert(item.substr(0, colon)).second) continue;
+      std::cerr << "accord audit: WARNING record " << item.substr(0, colon) << ": index column "
+                << item.substr(colon + 1)
+                << " disagrees with the record (the database was changed after it was "
+                   "written; `accord audit verify --db` checks the whole log)\n";
+    }
+  }
+  void exit_if_any() const {
+    if (!seen_.empty()) {
+      std::cerr << "accord audit: " << seen_.size()
+                << " record(s) with tampered index columns; see the warnings above\n";
+      finish(kIndexMismatch);
+    }
+  }
+
+ private:
+  std::set<std::string> seen_;
 };
 
 class Source {
@@ -181,6 +219,7 @@ class OnlineSource final : public Source {
     RecordPage page;
     page.records = split_lines(r.body);
     page.next_after = next_after(r);
+    page.mismatches = header(r, "accord-index-mismatch");
     return page;
   }
 
@@ -193,6 +232,7 @@ class OnlineSource final : public Source {
     page.next_after = next_after(r);
     auto it = r.headers.find("accord-extract-complete");
     page.complete = it != r.headers.end() && it->second == "true";
+    page.mismatches = header(r, "accord-index-mismatch");
     return page;
   }
 
@@ -240,6 +280,11 @@ class OnlineSource final : public Source {
     return r;
   }
 
+  static std::string header(const HttpResult& r, const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  }
+
   static std::int64_t next_after(const HttpResult& r) {
     auto it = r.headers.find("accord-next-after-seq");
     if (it == r.headers.end()) return 0;
@@ -277,8 +322,13 @@ class DatabaseSource final : public Source {
     auto rows = reader_->query(filter_, after, limit);
     if (!rows) fail_with(client::kExitLocal, rows.error().message);
     RecordPage page;
-    for (auto& row : rows->rows) page.records.push_back(std::move(row.record));
+    std::vector<spool::IndexMismatch> mismatches;
+    for (auto& row : rows->rows) {
+      if (!row.mismatched_columns.empty()) mismatches.push_back({row.seq, row.mismatched_columns});
+      page.records.push_back(std::move(row.record));
+    }
     if (rows->more) page.next_after = rows->rows.back().seq;
+    page.mismatches = spool::format_index_mismatches(mismatches);
     return page;
   }
 
@@ -292,6 +342,7 @@ class DatabaseSource final : public Source {
     for (auto& line : p->lines) page.lines.push_back(std::move(line));
     page.complete = p->complete;
     if (p->more) page.next_after = p->last_seq;
+    page.mismatches = spool::format_index_mismatches(p->mismatches);
     return page;
   }
 
@@ -316,25 +367,37 @@ std::unique_ptr<Source> open_source(const std::string& db, const ConnectionFlags
   return std::make_unique<OnlineSource>(connection, filter);
 }
 
+struct ScanResult {
+  std::int64_t seen = 0;
+  bool truncated = false;  // stopped at `max` while more records matched
+};
+
 // Scans every matching record, page by page, with progress on stderr for long scans.
 template <typename Fn>
-std::int64_t scan(Source& source, std::size_t max, const Fn& each) {
-  std::int64_t after = 0, seen = 0, next_progress = kProgressEvery;
+ScanResult scan(Source& source, std::size_t max, MismatchLog& mismatches, const Fn& each) {
+  std::int64_t after = 0, next_progress = kProgressEvery;
+  ScanResult out;
   for (;;) {
-    const std::size_t want = max == 0 ? spool::kMaxAuditPage
-                                      : std::min<std::size_t>(spool::kMaxAuditPage,
-                                                              max - static_cast<std::size_t>(seen));
+    const std::size_t want =
+        max == 0
+            ? spool::kMaxAuditPage
+            : std::min<std::size_t>(spool::kMaxAuditPage, max - static_cast<std::size_t>(out.seen));
     RecordPage page = source.records(after, want);
     for (const auto& r : page.records) each(r);
-    seen += static_cast<std::int64_t>(page.records.size());
-    if (seen >= next_progress) {
-      std::cerr << "accord audit: " << seen << " records scanned\n";
+    mismatches.add(page.mismatches);
+    out.seen += static_cast<std::int64_t>(page.records.size());
+    if (out.seen >= next_progress) {
+      std::cerr << "accord audit: " << out.seen << " records scanned\n";
       next_progress += kProgressEvery;
     }
-    if (page.next_after == 0 || (max != 0 && seen >= static_cast<std::int64_t>(max))) break;
+    if (page.next_after == 0) break;
+    if (max != 0 && out.seen >= static_cast<std::int64_t>(max)) {
+      out.truncated = true;  // the source said another page exists
+      break;
+    }
     after = page.next_after;
   }
-  return seen;
+  return out;
 }
 
 // ---- verify ----------------------------------------------------------------------------
@@ -357,9 +420,18 @@ crypto::GatewayPublicKey load_key(const std::string& value) {
 
 audit::Checkpoint load_anchor(const std::string& path, const crypto::GatewayPublicKey& key) {
   const std::string text = read_text(path, kVerifyUsage);
-  // Either the checkpoint object or its export line form {"checkpoint":{...}}.
+  // The checkpoint object, its export line form {"checkpoint":{...}}, or the document
+  // GET /v1/admin/audit/head answers (its "latest_checkpoint").
   auto doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_object() && doc.size() == 1 && doc.contains("checkpoint")) doc = doc["checkpoint"];
+  if (doc.is_object() && doc.contains("latest_checkpoint")) {
+    doc = doc["latest_checkpoint"];
+    if (!doc.is_object()) {
+      fail_with(kVerifyUsage, "--anchor " + path +
+                                  ": this audit head names no checkpoint yet (latest_checkpoint "
+                                  "is null): ask for one with POST /v1/admin/audit/checkpoint");
+    }
+  }
   auto checkpoint = audit::parse_checkpoint(doc.is_object() ? doc.dump() : text);
   if (!checkpoint) fail_with(kVerifyUsage, "--anchor " + path + ": " + checkpoint.error().message);
   if (auto s = audit::verify_checkpoint(*checkpoint, key); !s.ok()) {
@@ -429,7 +501,8 @@ struct QueryFlags {
 void run_query(const QueryFlags& f) {
   auto source = open_source(f.db, f.connection, f.filter);
   std::vector<std::string> records;
-  scan(*source, f.limit, [&](const std::string& r) {
+  MismatchLog mismatches;
+  const ScanResult scanned = scan(*source, f.limit, mismatches, [&](const std::string& r) {
     if (f.format == "jsonl") {
       std::cout << r << "\n";
     } else {
@@ -437,6 +510,13 @@ void run_query(const QueryFlags& f) {
     }
   });
   if (f.format == "table") std::cout << audit_output::table(records);
+  if (scanned.truncated) {
+    // On stderr, so --format jsonl stays the records verbatim.
+    std::cerr << "accord audit: more records match: showing the first " << scanned.seen
+              << " (--limit " << f.limit << "; --limit 0 shows all)\n";
+  }
+  std::cout.flush();
+  mismatches.exit_if_any();
 }
 
 void run_export(const QueryFlags& f) {
@@ -454,8 +534,10 @@ void run_export(const QueryFlags& f) {
   const std::int64_t through = source->seal();
   std::int64_t after = 0, lines = 0, matches = 0, next_progress = kProgressEvery;
   bool complete = false;
+  MismatchLog mismatches;
   for (;;) {
     LinePage page = source->extract(after, through);
+    mismatches.add(page.mismatches);
     for (const auto& line : page.lines) {
       proof << line << "\n";
       const auto record = audit_output::record_of_export_line(line);
@@ -483,6 +565,8 @@ void run_export(const QueryFlags& f) {
             << " records in " << lines << " lines, "
             << (complete ? "sealed by a checkpoint" : "NOT sealed yet (no checkpoint covers it)")
             << "\n";
+  std::cout.flush();
+  mismatches.exit_if_any();
 }
 
 void run_report(const QueryFlags& f) {
@@ -494,15 +578,24 @@ void run_report(const QueryFlags& f) {
   narrowed.subject_ref = f.filter.subject_ref;
   auto source = open_source(f.db, f.connection, narrowed);
   const bool json = f.report_format == "json";
+  MismatchLog mismatches;
   if (!f.filter.subject_ref.empty()) {
     audit_output::SubjectReport report(f.filter.subject_ref);
-    scan(*source, 0, [&](const std::string& r) { report.add(r); });
+    scan(*source, 0, mismatches, [&](const std::string& r) {
+      // A row selected by a forged subject_ref column is named by the mismatch warning, not
+      // listed as this subject's: only what the record itself says counts.
+      if (audit_output::member(r, "subject_ref") == f.filter.subject_ref) report.add(r);
+    });
     std::cout << (json ? report.json() : report.table());
+    std::cout.flush();
+    mismatches.exit_if_any();
     return;
   }
   audit_output::AgreementReport report(f.filter.agreement);
-  scan(*source, 0, [&](const std::string& r) { report.add(r); });
+  scan(*source, 0, mismatches, [&](const std::string& r) { report.add(r); });
   std::cout << (json ? report.json() : report.table());
+  std::cout.flush();
+  mismatches.exit_if_any();
 }
 
 }  // namespace
@@ -524,7 +617,8 @@ void add_audit_commands(CLI::App& app) {
       ->envname("ACCORD_GATEWAY_KEY")
       ->required();
   verify->add_option("--anchor", vf->anchor,
-                     "a checkpoint kept from earlier (JSON): the log must reach it unchanged");
+                     "a checkpoint kept from earlier: the checkpoint JSON, its export line, or the "
+                     "GET /v1/admin/audit/head document; the log must reach it unchanged");
   verify->add_flag("--require-sealed", vf->require_sealed,
                    "fail when records follow the last checkpoint");
   verify->footer(

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "audit_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
@@ -9,6 +11,32 @@
 namespace accord::api {
 namespace http = server::http;
 using nlohmann::json;
+
+audit::Event actor_event(std::string_view kind, const server::PeerIdentity& actor,
+                         std::int64_t at_ms) {
+  audit::Event event;
+  event.kind = std::string(kind);
+  event.at_ms = at_ms;
+  event.details = {{"actor", actor.id},
+                   {"actor_role", std::string(server::role_name(actor.role))},
+                   {"actor_subject", actor.subject}};
+  return event;
+}
+
+std::int64_t admin_now_ms(const AdminHooks& hooks) {
+  if (hooks.now_ms) return hooks.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void record_admin_action(const AdminHooks& hooks, audit::Event event, std::function<void()> then) {
+  if (!hooks.record_audit) return then();
+  hooks.record_audit({std::move(event)}, [then = std::move(then)](Status s) {
+    if (!s.ok()) spdlog::error("admin action audit record not written: {}", s.error().message);
+    then();
+  });
+}
 
 AdminHandler::AdminHandler(AdminHooks hooks, server::Metrics& metrics)
     : hooks_(std::move(hooks)), metrics_(metrics) {}
@@ -38,20 +66,35 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       return;
     }
     auto report = hooks_.reload();
+    // The reload's own records (admin.agreements_loaded, admin.key_registered) say what
+    // changed; this one says who asked, whatever the outcome.
+    audit::Event action =
+        actor_event(audit::kind::kAdminAction, request.peer, admin_now_ms(hooks_));
+    action.details.emplace_back("action", "agreements.reload");
     if (!report.ok()) {
       spdlog::error("agreement reload by {} refused: {}", request.peer.id, report.error().message);
-      respond(error_response(422, report.error()));
+      action.code = report.error().code;
+      record_admin_action(hooks_, std::move(action),
+                          [respond = std::move(respond), error = report.error()] {
+                            respond(error_response(422, error));
+                          });
       return;
     }
     spdlog::info("agreement reload by {}: {} -> {} ({} agreements{})", request.peer.id,
                  report->old_hash, report->new_hash, report->agreements,
                  report->changed() ? "" : ", unchanged");
-    respond(make_response(200, json{{"status", "reloaded"},
-                                    {"changed", report->changed()},
-                                    {"old_hash", report->old_hash},
-                                    {"new_hash", report->new_hash},
-                                    {"agreements", report->agreements}}
-                                   .dump()));
+    action.details.emplace_back("old_hash", report->old_hash);
+    action.details.emplace_back("new_hash", report->new_hash);
+    auto body = json{{"status", "reloaded"},
+                     {"changed", report->changed()},
+                     {"old_hash", report->old_hash},
+                     {"new_hash", report->new_hash},
+                     {"agreements", report->agreements}}
+                    .dump();
+    record_admin_action(hooks_, std::move(action),
+                        [respond = std::move(respond), body = std::move(body)] {
+                          respond(make_response(200, body));
+                        });
   } else if (path == "/v1/admin/agreements") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     respond(make_response(200, hooks_.describe_agreements()));

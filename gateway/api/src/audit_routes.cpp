@@ -5,10 +5,10 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
-#include "accord/agreements/time.hpp"
 #include "accord/spool/audit_reader.hpp"
 #include "responses.hpp"
 
@@ -22,6 +22,17 @@ constexpr std::size_t kDefaultRecordsPage = 1'000;
 constexpr const char* kNdjson = "application/x-ndjson";
 constexpr const char* kNextHeader = "Accord-Next-After-Seq";
 constexpr const char* kCompleteHeader = "Accord-Extract-Complete";
+// Rows of this answer whose index columns disagree with their record: "seq:col,col;...".
+constexpr const char* kMismatchHeader = "Accord-Index-Mismatch";
+
+void report_mismatches(server::HttpResponse& response,
+                       const std::vector<spool::IndexMismatch>& mismatches) {
+  if (mismatches.empty()) return;
+  const std::string list = spool::format_index_mismatches(mismatches);
+  spdlog::error(
+      "audit read: index columns disagree with their records ({}): the database was changed", list);
+  response.set(kMismatchHeader, list);
+}
 
 // Percent-decoding of one query component (RFC 3986 §2.1). '+' stays a plus: the values are
 // identifiers (URNs, subject references), never form text. Boost.URL would do this, but Debian
@@ -92,12 +103,13 @@ Result<Params> parse_params(std::string_view query, Accepts accepts) {
     if (auto it = text.find(key); filters && it != text.end()) {
       *it->second = value;
     } else if (filters && (key == "from" || key == "to")) {
-      const auto instant = agreements::parse_instant(value);
-      if (!instant) return bad(key, key + " is an RFC 3339 time or a date (YYYY-MM-DD)");
-      const std::int64_t ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(instant->time_since_epoch())
-              .count();
-      (key == "from" ? f.from_ms : f.to_ms) = ms;
+      const auto ms = spool::parse_filter_time(value);
+      if (!ms) {
+        return bad(key, key +
+                            " is an RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM))"
+                            " or a date (YYYY-MM-DD)");
+      }
+      (key == "from" ? f.from_ms : f.to_ms) = *ms;
     } else if (key == "after_seq" || key == "limit" || key == "through_seq") {
       const auto n = parse_count(value);
       if (!n || (key == "limit" && *n < 1)) {
@@ -146,20 +158,64 @@ json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCh
   return out;
 }
 
-void records(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+// What an answered read disclosed, for its audit.read record.
+struct ReadFacts {
+  std::int64_t returned = 0;  // records (or checkpoints) in the answer, in full
+  std::int64_t first_seq = 0, last_seq = 0;
+};
+
+// Sends `response` once the audit.read record of this request is durable; without it the
+// reader gets 503 audit_unavailable and no data (DPA 2018 s.62: no consultation unlogged).
+void answer_recorded(const server::Request& request, std::string_view endpoint, const Params& p,
+                     const AdminHooks& hooks, const ReadFacts& facts, server::HttpResponse response,
+                     server::Respond& respond) {
+  if (!hooks.record_audit || response.result_int() != 200) return respond(std::move(response));
+  audit::Event event = actor_event(audit::kind::kAuditRead, request.peer, admin_now_ms(hooks));
+  event.details.emplace_back("endpoint", std::string(endpoint));
+  event.details.emplace_back("filter", spool::filter_to_json(p.filter));
+  if (p.after_seq != 0) event.details.emplace_back("after_seq", std::to_string(p.after_seq));
+  event.details.emplace_back("returned", std::to_string(facts.returned));
+  if (facts.returned > 0) {
+    event.details.emplace_back("first_seq", std::to_string(facts.first_seq));
+    event.details.emplace_back("last_seq", std::to_string(facts.last_seq));
+  }
+  auto shared = std::make_shared<server::HttpResponse>(std::move(response));
+  hooks.record_audit({std::move(event)}, [shared, respond](Status s) {
+    if (!s.ok()) {
+      spdlog::error("audit read refused: its audit record could not be written: {}",
+                    s.error().message);
+      return respond(error_response(503, "audit_unavailable",
+                                    "the audit record of this read could not be written"));
+    }
+    respond(std::move(*shared));
+  });
+}
+
+void records(const server::Request& request, const AdminHooks& hooks, spool::AuditReader& reader,
+             const Params& p, server::Respond& respond) {
   auto rows = reader.query(p.filter, p.after_seq, page_limit(p, kDefaultRecordsPage));
   if (!rows.ok()) return respond(storage_failure(rows.error()));
   std::string body;
+  std::vector<spool::IndexMismatch> mismatches;
   for (const auto& row : rows->rows) {
     body += row.record;
     body += '\n';
+    if (!row.mismatched_columns.empty()) mismatches.push_back({row.seq, row.mismatched_columns});
   }
   auto response = make_response(200, std::move(body), kNdjson);
   if (rows->more) response.set(kNextHeader, std::to_string(rows->rows.back().seq));
-  respond(std::move(response));
+  report_mismatches(response, mismatches);
+  ReadFacts facts;
+  facts.returned = static_cast<std::int64_t>(rows->rows.size());
+  if (!rows->rows.empty()) {
+    facts.first_seq = rows->rows.front().seq;
+    facts.last_seq = rows->rows.back().seq;
+  }
+  answer_recorded(request, "records", p, hooks, facts, std::move(response), respond);
 }
 
-void extract(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+void extract(const server::Request& request, const AdminHooks& hooks, spool::AuditReader& reader,
+             const Params& p, server::Respond& respond) {
   auto page = reader.extract_page(p.filter, p.after_seq, page_limit(p, spool::kMaxAuditPage),
                                   p.through_seq);
   if (!page.ok()) return respond(storage_failure(page.error()));
@@ -175,10 +231,18 @@ void extract(spool::AuditReader& reader, const Params& p, server::Respond& respo
   auto response = make_response(200, std::move(body), kNdjson);
   if (page->more) response.set(kNextHeader, std::to_string(page->last_seq));
   response.set(kCompleteHeader, page->complete ? "true" : "false");
-  respond(std::move(response));
+  report_mismatches(response, page->mismatches);
+  ReadFacts facts;
+  facts.returned = page->matches;
+  if (!page->lines.empty()) {
+    facts.first_seq = p.after_seq == 0 ? page->first_seq : p.after_seq + 1;
+    facts.last_seq = page->last_seq;
+  }
+  answer_recorded(request, "extract", p, hooks, facts, std::move(response), respond);
 }
 
-void checkpoints(spool::AuditReader& reader, const Params& p, server::Respond& respond) {
+void checkpoints(const server::Request& request, const AdminHooks& hooks,
+                 spool::AuditReader& reader, const Params& p, server::Respond& respond) {
   const std::size_t limit = page_limit(p, kDefaultRecordsPage);
   auto list = reader.checkpoints(p.after_seq, limit);
   if (!list.ok()) return respond(storage_failure(list.error()));
@@ -189,15 +253,23 @@ void checkpoints(spool::AuditReader& reader, const Params& p, server::Respond& r
   }
   auto response = make_response(200, std::move(body), kNdjson);
   if (list->size() == limit) response.set(kNextHeader, std::to_string(list->back().seq));
-  respond(std::move(response));
+  ReadFacts facts;
+  facts.returned = static_cast<std::int64_t>(list->size());
+  if (!list->empty()) {
+    facts.first_seq = list->front().seq;
+    facts.last_seq = list->back().seq;
+  }
+  answer_recorded(request, "checkpoints", p, hooks, facts, std::move(response), respond);
 }
 
-void head(spool::AuditReader& reader, server::Respond& respond) {
+void head(const server::Request& request, const AdminHooks& hooks, spool::AuditReader& reader,
+          const Params& p, server::Respond& respond) {
   auto h = reader.head();
   if (!h.ok()) return respond(storage_failure(h.error()));
   auto cp = reader.latest_checkpoint();
   if (!cp.ok()) return respond(storage_failure(cp.error()));
-  respond(make_response(200, head_json(*h, *cp).dump()));
+  answer_recorded(request, "head", p, hooks, ReadFacts{},
+                  make_response(200, head_json(*h, *cp).dump()), respond);
 }
 
 // After the forced checkpoint: the newest one, read on the thread that ran `done` (one
@@ -252,8 +324,13 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   }
   if (is_post) {
     spdlog::info("audit checkpoint forced by auditor {}", request.peer.id);
-    hooks.audit_checkpoint([path = hooks.audit_db_path, respond](Status s) {
-      answer_latest_checkpoint(path, std::move(s), respond);
+    // Recorded before the checkpoint, so the checkpoint it forces seals its own request.
+    audit::Event action = actor_event(audit::kind::kAdminAction, request.peer, admin_now_ms(hooks));
+    action.details.emplace_back("action", "audit.checkpoint");
+    record_admin_action(hooks, std::move(action), [hooks, respond] {
+      hooks.audit_checkpoint([path = hooks.audit_db_path, respond](Status s) {
+        answer_latest_checkpoint(path, std::move(s), respond);
+      });
     });
     return;
   }
@@ -269,10 +346,10 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   }
   auto reader = spool::AuditReader::open(hooks.audit_db_path);
   if (!reader.ok()) return respond(storage_failure(reader.error()));
-  if (name == "records") return records(**reader, *params, respond);
-  if (name == "extract") return extract(**reader, *params, respond);
-  if (name == "checkpoints") return checkpoints(**reader, *params, respond);
-  head(**reader, respond);
+  if (name == "records") return records(request, hooks, **reader, *params, respond);
+  if (name == "extract") return extract(request, hooks, **reader, *params, respond);
+  if (name == "checkpoints") return checkpoints(request, hooks, **reader, *params, respond);
+  head(request, hooks, **reader, *params, respond);
 }
 
 }  // namespace accord::api

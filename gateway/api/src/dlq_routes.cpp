@@ -142,10 +142,30 @@ void retry(const server::Request& request, const AdminHooks& hooks, server::Resp
   redrive.actor = request.peer.id;
   spdlog::info("dead-letter redrive by {}: recipient '{}', delivery {}", redrive.actor,
                redrive.recipient.empty() ? "*" : redrive.recipient, redrive.delivery_id);
-  hooks.redrive(std::move(redrive), [respond = std::move(respond)](Result<std::int64_t> result) {
-    if (!result.ok()) return respond(spool_error(result.error()));
-    respond(make_response(200, json{{"redriven", result.value()}}.dump()));
-  });
+  // Each copy put back has its delivery.redriven record; this one names who asked, with the
+  // certificate, whatever the outcome.
+  audit::Event action = actor_event(audit::kind::kAdminAction, request.peer, admin_now_ms(hooks));
+  action.details.emplace_back("action", "dlq.redrive");
+  if (!redrive.recipient.empty()) action.details.emplace_back("recipient", redrive.recipient);
+  if (redrive.delivery_id != 0) {
+    action.details.emplace_back("delivery_id", std::to_string(redrive.delivery_id));
+  }
+  hooks.redrive(
+      std::move(redrive), [hooks, action = std::move(action),
+                           respond = std::move(respond)](Result<std::int64_t> result) mutable {
+        if (!result.ok()) {
+          action.code = result.error().code;
+          return record_admin_action(hooks, std::move(action),
+                                     [respond = std::move(respond), error = result.error()] {
+                                       respond(spool_error(error));
+                                     });
+        }
+        action.details.emplace_back("redriven", std::to_string(result.value()));
+        record_admin_action(hooks, std::move(action),
+                            [respond = std::move(respond), n = result.value()] {
+                              respond(make_response(200, json{{"redriven", n}}.dump()));
+                            });
+      });
 }
 
 }  // namespace

@@ -88,12 +88,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   constexpr int kRefusalsPerSecond = 20;
   auto budget = std::make_shared<RefusalBudget>();
   auto refused = [self, budget](std::string_view reason, const std::string& remote,
-                                const std::string& subject) {
+                                const server::PresentedCertificate& presented) {
     audit::Event event;
     event.kind = audit::kind::kCertificateRefused;
     event.at_ms = now_ms();
     event.code = std::string(reason);
-    event.details = {{"remote", remote}, {"subject", subject}};
+    event.details = {{"remote", remote}, {"subject", presented.subject}};
+    // URIs contain no spaces (RFC 3986), so one space-separated string is unambiguous.
+    std::string uris;
+    for (const auto& uri : presented.san_uris) uris += (uris.empty() ? "" : " ") + uri;
+    if (!uris.empty()) event.details.emplace_back("san_uris", uris);
     {
       std::lock_guard lock(budget->mu);
       if (budget->second != event.at_ms / 1000) {
@@ -128,6 +132,10 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
       self->spool_->redrive(std::move(request), std::move(done));
     };
     hooks.reload = [self] { return self->reload_policy(); };
+    hooks.record_audit = [self](std::vector<audit::Event> events,
+                                std::function<void(Status)> done) {
+      self->spool_->record(std::move(events), std::move(done));
+    };
     hooks.describe_agreements = [self] {
       std::lock_guard lock(self->reload_mutex_);
       return self->loaded_->description;

@@ -56,6 +56,15 @@ Connection::Connection(net::ip::tcp::socket socket, std::shared_ptr<ServerState>
       remote_(remote_of(socket)),
       stream_(std::move(socket), *state_->tls) {
   state_->metrics.connection_opened();
+  // Observe only: the callback returns OpenSSL's own verdict. It sees the leaf certificate
+  // (X509_STORE_CTX_get0_cert) whatever the chain's fate, which is what a refusal record
+  // needs. The stream lives inside this Connection, so `this` outlives the callback.
+  stream_.set_verify_callback([this](bool preverified, net::ssl::verify_context& context) {
+    if (!presented_) {
+      presented_ = describe_certificate(X509_STORE_CTX_get0_cert(context.native_handle()));
+    }
+    return preverified;
+  });
 }
 
 Connection::~Connection() {
@@ -229,12 +238,13 @@ void Connection::report_certificate_refused(std::string_view reason) {
                    std::end(kCertificateReasons)) {
     return;
   }
-  std::string subject;
-  if (X509* cert = SSL_get0_peer_certificate(stream_.native_handle())) {
-    char buffer[512];
-    if (X509_NAME_oneline(X509_get_subject_name(cert), buffer, sizeof buffer)) subject = buffer;
+  PresentedCertificate presented;
+  if (presented_) {
+    presented = *presented_;
+  } else if (X509* cert = SSL_get0_peer_certificate(stream_.native_handle())) {
+    presented = describe_certificate(cert);
   }
-  hook(reason, remote_, subject);
+  hook(reason, remote_, presented);
 }
 
 void Connection::close_now() {

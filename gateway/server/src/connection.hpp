@@ -63,6 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<HttpResponse> response_;
   PeerIdentity peer_;
+  // The client certificate as presented, captured by the verify callback (OpenSSL keeps no
+  // peer certificate for a handshake whose verification failed).
+  std::optional<PresentedCertificate> presented_;
   Stage stage_ = Stage::handshake;
   bool drain_requested_ = false;
   bool request_keep_alive_ = true;

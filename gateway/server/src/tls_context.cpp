@@ -126,6 +126,34 @@ Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsFiles& fi
   return ctx;
 }
 
+PresentedCertificate describe_certificate(X509* cert) {
+  PresentedCertificate out;
+  if (cert == nullptr) return out;
+  auto cut = [](std::string text) {
+    if (text.size() > kMaxPresentedText) text.resize(kMaxPresentedText);
+    return text;
+  };
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    if (len > 0) out.subject = cut(std::string(data, static_cast<std::size_t>(len)));
+    BIO_free(bio);
+  }
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI || out.san_uris.size() == kMaxPresentedUris) continue;
+    const ASN1_IA5STRING* s = name->d.uniformResourceIdentifier;
+    out.san_uris.push_back(cut(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                           static_cast<std::size_t>(ASN1_STRING_length(s)))));
+  }
+  GENERAL_NAMES_free(names);
+  ERR_clear_error();
+  return out;
+}
+
 Result<PeerIdentity> identity_from_certificate(X509* cert) {
   if (cert == nullptr) return make_error("no_identity", "no client certificate");
   auto* names =

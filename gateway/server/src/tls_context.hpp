@@ -22,4 +22,11 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(const
 // "urn:accord:" that parses. Errors: no_identity (none, several, or malformed).
 Result<PeerIdentity> identity_from_certificate(X509* cert);
 
+// What a presented certificate says about itself, verified or not, for the record of a
+// refused handshake: the subject (RFC 2253) and every SAN URI. Attacker-chosen text: each
+// value is cut to kMaxPresentedText bytes and at most kMaxPresentedUris URIs are kept.
+inline constexpr std::size_t kMaxPresentedText = 256;
+inline constexpr std::size_t kMaxPresentedUris = 8;
+PresentedCertificate describe_certificate(X509* cert);
+
 }  // namespace accord::server

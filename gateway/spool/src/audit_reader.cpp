@@ -3,8 +3,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <variant>
 
 #include "accord/core/time_format.hpp"
 #include "schema.hpp"
@@ -21,26 +23,41 @@ constexpr std::int64_t kProgressEvery = 100'000;
 
 // A WHERE expression over audit_records and its '?' values in text order. The values are
 // owned here: Statement binds them without copying (SQLITE_STATIC).
+//
+// The index columns (sender, case_urn, at_ms, ...) are copies that the chain does not protect:
+// an administrator with write access can change them. So a row is selected when the record
+// itself matches (its members, read with SQLite's JSON functions) OR its columns match; the
+// caller then re-checks the columns of every selected row against the record
+// (index_mismatches()) and reports the ones that disagree. Changing a column can neither hide
+// a record from a query nor make another record look like a match unnoticed.
 struct Where {
   std::string sql;
-  std::vector<std::string> text;
-  std::vector<std::int64_t> ints;  // bound after `text` (the time range comes last)
+  std::vector<std::variant<std::string, std::int64_t>> values;
 };
 
-Where build_where(const AuditFilter& f) {
-  Where w;
+// A record member as SQL: NULL when the record is not JSON (json_extract would fail the
+// statement; CASE evaluates lazily) or has no such member.
+std::string member(const char* name) {
+  return std::string("(CASE WHEN json_valid(record) THEN json_extract(record, '$.") + name +
+         "') END)";
+}
+
+// The filter's terms over one source of values: `content` reads the record's members,
+// otherwise the index columns. Appends the values in '?' order.
+std::string filter_terms(const AuditFilter& f, bool content, Where& w) {
   std::vector<std::string> terms;
-  auto equals = [&](const char* column, const std::string& value) {
+  auto col = [&](const char* name) { return content ? member(name) : std::string(name); };
+  auto equals = [&](const char* name, const std::string& value) {
     if (value.empty()) return;
-    terms.push_back(std::string(column) + " = ?");
-    w.text.push_back(value);
+    terms.push_back(col(name) + " = ?");
+    w.values.emplace_back(value);
   };
   equals("case_urn", f.case_urn);
   equals("subject_ref", f.subject_ref);
   if (!f.agency.empty()) {
-    terms.push_back("(sender = ? OR recipient = ?)");
-    w.text.push_back(f.agency);
-    w.text.push_back(f.agency);
+    terms.push_back("(" + col("sender") + " = ? OR " + col("recipient") + " = ?)");
+    w.values.emplace_back(f.agency);
+    w.values.emplace_back(f.agency);
   }
   equals("sender", f.sender);
   equals("recipient", f.recipient);
@@ -50,45 +67,79 @@ Where build_where(const AuditFilter& f) {
     } else {
       // Any version: "id@..." by prefix. substr rather than LIKE: agreement ids may contain
       // '_' (a LIKE wildcard) and LIKE ignores case.
-      terms.push_back("substr(agreement, 1, ?) = ?");
-      w.text.push_back(std::to_string(f.agreement.size() + 1));
-      w.text.push_back(f.agreement + "@");
+      terms.push_back("substr(" + col("agreement") + ", 1, ?) = ?");
+      w.values.emplace_back(static_cast<std::int64_t>(f.agreement.size() + 1));
+      w.values.emplace_back(f.agreement + "@");
     }
   }
   if (!f.kind.empty()) {
     if (f.kind.back() == '.') {
-      terms.push_back("substr(kind, 1, ?) = ?");
-      w.text.push_back(std::to_string(f.kind.size()));
-      w.text.push_back(f.kind);
+      terms.push_back("substr(" + col("kind") + ", 1, ?) = ?");
+      w.values.emplace_back(static_cast<std::int64_t>(f.kind.size()));
+      w.values.emplace_back(f.kind);
     } else {
       equals("kind", f.kind);
     }
   }
   if (!f.decision.empty()) equals("kind", "decision." + f.decision);
-  if (f.from_ms) {
-    terms.push_back("at_ms >= ?");
-    w.ints.push_back(*f.from_ms);
-  }
-  if (f.to_ms) {
-    terms.push_back("at_ms < ?");
-    w.ints.push_back(*f.to_ms);
-  }
-  if (terms.empty()) {
-    w.sql = "1";
-  } else {
-    for (std::size_t i = 0; i < terms.size(); ++i) {
-      w.sql += (i == 0 ? "(" : " AND ") + terms[i];
+  // The record's "at" is fixed-width RFC 3339 with milliseconds, so text order is time order.
+  auto time_term = [&](const std::optional<std::int64_t>& ms, const char* op) {
+    if (!ms) return;
+    if (content) {
+      terms.push_back(member("at") + " " + op + " ?");
+      w.values.emplace_back(format_time_ms(*ms));
+    } else {
+      terms.push_back(std::string("at_ms ") + op + " ?");
+      w.values.emplace_back(*ms);
     }
-    w.sql += ")";
+  };
+  time_term(f.from_ms, ">=");
+  time_term(f.to_ms, "<");
+  if (terms.empty()) return "1";
+  std::string sql;
+  for (std::size_t i = 0; i < terms.size(); ++i) sql += (i == 0 ? "(" : " AND ") + terms[i];
+  return sql + ")";
+}
+
+Where build_where(const AuditFilter& f) {
+  Where w;
+  const std::string content = filter_terms(f, true, w);
+  if (content == "1") {
+    w.sql = "1";
+    return w;
   }
+  w.sql = "(" + content + " OR " + filter_terms(f, false, w) + ")";
   return w;
 }
 
 // Binds the WHERE values starting at `index`; returns the next free index.
 int bind_where(Statement& s, const Where& w, int index) {
-  for (const auto& t : w.text) s.bind_text(index++, t);
-  for (auto v : w.ints) s.bind(index++, v);
+  for (const auto& v : w.values) {
+    if (const auto* text = std::get_if<std::string>(&v)) {
+      s.bind_text(index++, *text);
+    } else {
+      s.bind(index++, std::get<std::int64_t>(v));
+    }
+  }
   return index;
+}
+
+// The index columns as selected by kIndexColumns, starting at column `first`.
+constexpr const char* kIndexColumns =
+    "seq, at_ms, kind, sender, recipient, agreement, case_urn, subject_ref, message_id";
+
+IndexColumns read_index(Statement& s, int first) {
+  IndexColumns c;
+  c.seq = s.column_int64(first);
+  c.at_ms = s.column_int64(first + 1);
+  c.kind = s.column_text(first + 2);
+  c.sender = s.column_text(first + 3);
+  c.recipient = s.column_text(first + 4);
+  c.agreement = s.column_text(first + 5);
+  c.case_urn = s.column_text(first + 6);
+  c.subject_ref = s.column_text(first + 7);
+  c.message_id = s.column_text(first + 8);
+  return c;
 }
 
 Result<audit::Digest> chain_value(const std::string& blob, std::int64_t seq) {
@@ -106,6 +157,109 @@ std::string checkpoint_line(const std::string& stored_json) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> parse_filter_time(std::string_view s) {
+  using namespace std::chrono;
+  auto digits = [&](std::size_t at, std::size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+  };
+  int y = 0, mo = 0, d = 0;
+  if (s.size() < 10 || !digits(0, 4, y) || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' ||
+      !digits(8, 2, d)) {
+    return std::nullopt;
+  }
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  const std::int64_t day_ms = duration_cast<milliseconds>(sys_days{ymd}.time_since_epoch()).count();
+  if (s.size() == 10) return day_ms;
+  int h = 0, mi = 0, se = 0;
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't') || !digits(11, 2, h) || s[13] != ':' ||
+      !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, se) || h > 23 || mi > 59 || se > 60) {
+    return std::nullopt;
+  }
+  std::size_t i = 19;
+  std::int64_t frac_ms = 0;
+  if (s[i] == '.') {
+    ++i;
+    const std::size_t start = i;
+    bool finer = false;  // a non-zero digit beyond the milliseconds
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      const std::size_t n = i - start;
+      if (n < 3) {
+        frac_ms = frac_ms * 10 + (s[i] - '0');
+      } else if (s[i] != '0') {
+        finer = true;
+      }
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    for (std::size_t n = i - start; n < 3; ++n) frac_ms *= 10;
+    if (finer) ++frac_ms;
+  }
+  if (i >= s.size()) return std::nullopt;
+  std::int64_t offset_s = 0;
+  if (s[i] == 'Z' || s[i] == 'z') {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    int oh = 0, om = 0;
+    if (i + 6 > s.size() || !digits(i + 1, 2, oh) || s[i + 3] != ':' || !digits(i + 4, 2, om) ||
+        oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset_s = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  return day_ms + ((h * 60 + mi) * 60 + se - offset_s) * 1000 + frac_ms;
+}
+
+std::vector<std::string> index_mismatches(const IndexColumns& c, std::string_view record) {
+  const auto doc = nlohmann::json::parse(record, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return {"record"};
+  auto text = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::vector<std::string> out;
+  auto seq = doc.find("seq");
+  if (seq == doc.end() || !seq->is_number_integer() || seq->get<std::int64_t>() != c.seq) {
+    out.emplace_back("seq");
+  }
+  if (text("at") != format_time_ms(c.at_ms)) out.emplace_back("at_ms");
+  const std::pair<const char*, const std::string*> columns[] = {{"kind", &c.kind},
+                                                                {"sender", &c.sender},
+                                                                {"recipient", &c.recipient},
+                                                                {"agreement", &c.agreement},
+                                                                {"case_urn", &c.case_urn},
+                                                                {"subject_ref", &c.subject_ref},
+                                                                {"message_id", &c.message_id}};
+  for (const auto& [name, value] : columns) {
+    if (text(name) != *value) out.emplace_back(name);
+  }
+  return out;
+}
+
+std::string format_index_mismatches(const std::vector<IndexMismatch>& mismatches) {
+  std::string out;
+  for (const auto& m : mismatches) {
+    if (!out.empty()) out += ';';
+    out += std::to_string(m.seq) + ':';
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+      out += (i == 0 ? "" : ",") + m.columns[i];
+    }
+  }
+  return out;
+}
 
 Status validate(const AuditFilter& filter) {
   if (!filter.decision.empty() && filter.decision != "accepted" && filter.decision != "refused") {
@@ -229,8 +383,9 @@ Result<AuditRows> AuditReader::query(const AuditFilter& filter, std::int64_t aft
                                      std::size_t limit) {
   limit = std::clamp<std::size_t>(limit, 1, kMaxAuditPage);
   const Where w = build_where(filter);
-  auto s = impl_->prepare("SELECT seq, at_ms, record, chain FROM audit_records WHERE " + w.sql +
-                          " AND seq > ? ORDER BY seq LIMIT ?");
+  auto s =
+      impl_->prepare(std::string("SELECT record, chain, ") + kIndexColumns +
+                     " FROM audit_records WHERE " + w.sql + " AND seq > ? ORDER BY seq LIMIT ?");
   if (!s.ok()) return s.error();
   int i = bind_where(*s, w, 1);
   s->bind(i++, after_seq);
@@ -243,12 +398,14 @@ Result<AuditRows> AuditReader::query(const AuditFilter& filter, std::int64_t aft
       break;
     }
     AuditRow row;
-    row.seq = s->column_int64(0);
-    row.at_ms = s->column_int64(1);
-    row.record = s->column_text(2);
-    auto chain = chain_value(s->column_blob(3), row.seq);
+    const IndexColumns columns = read_index(*s, 2);
+    row.seq = columns.seq;
+    row.at_ms = columns.at_ms;
+    row.record = s->column_text(0);
+    auto chain = chain_value(s->column_blob(1), row.seq);
     if (!chain.ok()) return chain.error();
     row.chain = *chain;
+    row.mismatched_columns = index_mismatches(columns, row.record);
     out.rows.push_back(std::move(row));
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_error(impl_->db.get(), rc, "query");
@@ -365,7 +522,7 @@ Result<ExtractPage> AuditReader::extract_page(const AuditFilter& filter, std::in
     return page;
   }
 
-  auto rows = impl_->prepare("SELECT seq, record, chain, " + w.sql +
+  auto rows = impl_->prepare("SELECT record, chain, " + w.sql + ", " + kIndexColumns +
                              " FROM audit_records WHERE seq BETWEEN ? AND ? ORDER BY seq");
   if (!rows.ok()) return rows.error();
   int i = bind_where(*rows, w, 1);
@@ -393,14 +550,20 @@ Result<ExtractPage> AuditReader::extract_page(const AuditFilter& filter, std::in
     }
   };
   while ((rc = rows->step()) == SQLITE_ROW) {
-    const std::int64_t seq = rows->column_int64(0);
+    const IndexColumns columns = read_index(*rows, 3);
+    const std::int64_t seq = columns.seq;
     flush_checkpoints(seq - 1);
-    const std::string record = rows->column_text(1);
-    auto chain = chain_value(rows->column_blob(2), seq);
+    const std::string record = rows->column_text(0);
+    auto chain = chain_value(rows->column_blob(1), seq);
     if (!chain.ok()) return chain.error();
-    if (rows->column_int64(3) != 0) {
+    if (rows->column_int64(2) != 0) {
+      // Selected by the record or by its columns: in full either way, and a row whose
+      // columns disagree is reported (it may match only by a forged column).
       page.lines.push_back(audit::export_record_line(*chain, record));
       ++page.matches;
+      if (auto bad = index_mismatches(columns, record); !bad.empty()) {
+        page.mismatches.push_back({seq, std::move(bad)});
+      }
     } else {
       page.lines.push_back(audit::export_stub_line(seq, audit::record_digest(record), *chain));
     }
@@ -419,7 +582,8 @@ Result<audit::VerifyReport> AuditReader::verify(const crypto::GatewayPublicKey& 
                                                 const audit::VerifyOptions& options,
                                                 const std::function<void(std::int64_t)>& progress) {
   ReadSnapshot snapshot(impl_->db.get());
-  auto rows = impl_->prepare("SELECT seq, record, chain FROM audit_records ORDER BY seq");
+  auto rows = impl_->prepare(std::string("SELECT record, chain, ") + kIndexColumns +
+                             " FROM audit_records ORDER BY seq");
   if (!rows.ok()) return rows.error();
   auto cps = impl_->prepare("SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq");
   if (!cps.ok()) return cps.error();
@@ -457,17 +621,39 @@ Result<audit::VerifyReport> AuditReader::verify(const crypto::GatewayPublicKey& 
     }
   };
 
+  // The first row whose index columns disagree with its record. Reported after the chain and
+  // checkpoint checks: a record altered and re-chained disagrees with its columns too, and
+  // the signed checkpoint's verdict is the stronger evidence.
+  std::optional<audit::VerifyFailure> index_failure;
+  std::int64_t index_mismatch_rows = 0;
   int rc = SQLITE_DONE;
   while (!verifier.failed() && (rc = rows->step()) == SQLITE_ROW) {
-    const std::int64_t seq = rows->column_int64(0);
+    const IndexColumns columns = read_index(*rows, 2);
+    const std::int64_t seq = columns.seq;
     if (auto s = feed_checkpoints(seq - 1); !s.ok()) return s.error();
-    const std::string record = rows->column_text(1);
-    auto chain = chain_value(rows->column_blob(2), seq);
+    const std::string record = rows->column_text(0);
+    auto chain = chain_value(rows->column_blob(1), seq);
     if (!chain.ok()) {
       verifier.fail("malformed", chain.error().message, 0);
       break;
     }
     verifier.add_record(record, &chain.value());
+    if (auto bad = index_mismatches(columns, record); !bad.empty() && !verifier.failed()) {
+      ++index_mismatch_rows;
+      if (!index_failure) {
+        // The seq the record itself states (the column may be the forged one).
+        const auto stated = audit::record_seq(record);
+        const std::int64_t at = stated.ok() ? stated.value() : seq;
+        std::string names;
+        for (const auto& b : bad) names += (names.empty() ? "" : ", ") + b;
+        index_failure = audit::VerifyFailure{
+            "index_mismatch",
+            "record " + std::to_string(at) + ": index column " + names +
+                " of audit_records disagrees with the record (changed after it was written; "
+                "queries by that column would miss or misattribute it)",
+            at, 0};
+      }
+    }
     if (auto s = feed_checkpoints(seq); !s.ok()) return s.error();
     if (progress && verifier.items() % kProgressEvery == 0) progress(verifier.items());
   }
@@ -476,7 +662,10 @@ Result<audit::VerifyReport> AuditReader::verify(const crypto::GatewayPublicKey& 
     // Checkpoints past the last record: the log was cut short after them.
     if (auto s = feed_checkpoints(INT64_MAX); !s.ok()) return s.error();
   }
-  return verifier.finish();
+  audit::VerifyReport report = verifier.finish();
+  report.index_mismatches = index_mismatch_rows;
+  if (report.ok() && index_failure) report.failure = std::move(index_failure);
+  return report;
 }
 
 }  // namespace accord::spool

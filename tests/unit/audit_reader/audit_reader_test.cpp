@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -191,6 +192,71 @@ TEST_F(AuditReaderTest, HeadAndCheckpoints) {
   EXPECT_EQ(parsed->seq, 10);
   EXPECT_EQ(parsed->head, *r->chain_at(10));
   EXPECT_TRUE(audit::verify_checkpoint(*parsed, log_->key()).ok());
+}
+
+// Regression (issue 11): time filters honour milliseconds and offsets. The fixture's records
+// 4, 5 and 6 are at +2.500 s, +2.600 s and +2.600 s: a sub-second range used to be read as
+// whole seconds (the fraction dropped), missing records or refused as empty.
+TEST(AuditFilterTime, ParsesMillisecondsAndOffsets) {
+  struct Row {
+    const char* text;
+    std::optional<std::int64_t> ms;  // nullopt: refused
+  };
+  const std::vector<Row> rows = {
+      {"2026-01-01", kT0},
+      {"2026-01-01T00:00:00Z", kT0},
+      {"2026-01-01T00:00:22.950Z", kT0 + 22'950},
+      {"2026-01-01T00:00:22.95Z", kT0 + 22'950},
+      {"2026-01-01T00:00:22.9Z", kT0 + 22'900},
+      {"2026-01-01T00:00:22.950000Z", kT0 + 22'950},
+      {"2026-01-01T00:00:22.9501Z", kT0 + 22'951},  // finer than ms: rounds up
+      {"2026-01-01T00:00:22.9509999Z", kT0 + 22'951},
+      {"2026-01-01T01:00:22.950+01:00", kT0 + 22'950},
+      {"2025-12-31T19:30:00.001-04:30", kT0 + 1},
+      {"2026-01-01t00:00:01.5z", kT0 + 1'500},  // RFC 3339 §5.6 allows lower case
+      {"2026-01-01T00:00:22.Z", std::nullopt},
+      {"2026-01-01T00:00:22", std::nullopt},
+      {"2026-01-01T00:00:22.950", std::nullopt},
+      {"2026-01-01T00:00:22.950+0100", std::nullopt},
+      {"2026-01-01T00:00:22.950+24:00", std::nullopt},
+      {"2026-01-01T24:00:00Z", std::nullopt},
+      {"2026-02-30", std::nullopt},
+      {"2026-01-01 00:00:00Z", std::nullopt},
+      {"2026-01-01T00:00:00Z ", std::nullopt},
+      {"yesterday", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& row : rows) {
+    EXPECT_EQ(parse_filter_time(row.text), row.ms) << row.text;
+  }
+}
+
+TEST_F(AuditReaderTest, SubSecondTimeRangesSelectExactly) {
+  struct Row {
+    const char* from;
+    const char* to;
+    std::vector<std::int64_t> expected;
+  };
+  const std::vector<Row> rows = {
+      {"2026-01-01T00:00:02.500Z", "2026-01-01T00:00:02.600Z", {4}},
+      {"2026-01-01T00:00:02.501Z", "2026-01-01T00:00:02.601Z", {5, 6}},
+      {"2026-01-01T00:00:02.550Z", "2026-01-01T00:00:03Z", {5, 6}},
+      {"2026-01-01T00:00:02.6Z", "2026-01-01T00:00:02.6001Z", {5, 6}},
+      {"2026-01-01T01:00:02.5+01:00", "2026-01-01T01:00:02.501+01:00", {4}},
+      {"2026-01-01T00:00:02.9Z", "2026-01-01T00:00:02.999Z", {}},
+  };
+  auto r = reader();
+  ASSERT_NE(r, nullptr);
+  for (const auto& row : rows) {
+    AuditFilter f;
+    f.from_ms = parse_filter_time(row.from);
+    f.to_ms = parse_filter_time(row.to);
+    ASSERT_TRUE(f.from_ms && f.to_ms) << row.from << " " << row.to;
+    ASSERT_TRUE(validate(f).ok()) << row.from << " " << row.to;
+    auto got = r->query(f, 0, 100);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(seqs(*got), row.expected) << row.from << " .. " << row.to;
+  }
 }
 
 TEST(AuditFilterTest, ValidateRefusesBadDecisionAndEmptyRange) {

@@ -1,7 +1,9 @@
 // The /v1/admin/audit/* routes through the real AdminHandler over a real spool file (the
 // fixture's log); TLS and the listener are covered by tests/integration/audit_cli_test.cpp.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -47,6 +49,7 @@ class AuditRoutesTest : public ::testing::Test {
     request.http = server::HttpRequest{method, target, 11};
     request.peer.role = role;
     request.peer.id = "tester";
+    request.peer.subject = "CN=tester,O=Accord Test";
     std::optional<server::HttpResponse> answer;
     handler.handle(std::move(request), [&](server::HttpResponse r) { answer = std::move(r); });
     EXPECT_TRUE(answer.has_value()) << target;
@@ -109,6 +112,16 @@ TEST_F(AuditRoutesTest, RecordsFilterAndPage) {
   r = call(auditor, http::verb::get,
            "/v1/admin/audit/records?from=2026-01-01T00:00:04Z&to=2026-01-01T00:00:07Z");
   EXPECT_EQ(seqs(r.body()), (std::vector<std::int64_t>{8, 9, 10}));
+  // Milliseconds and offsets (issue 11): records 4, 5, 6 are at +2.500 s and +2.600 s.
+  r = call(auditor, http::verb::get,
+           "/v1/admin/audit/records?from=2026-01-01T00:00:02.550Z&to=2026-01-01T00:00:02.601Z");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(seqs(r.body()), (std::vector<std::int64_t>{5, 6}));
+  r = call(
+      auditor, http::verb::get,
+      "/v1/admin/audit/records?from=2026-01-01T01:00:02.5%2B01:00&to=2026-01-01T00:00:02.501Z");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(seqs(r.body()), (std::vector<std::int64_t>{4}));
   r = call(auditor, http::verb::get, "/v1/admin/audit/records?kind=delivery.&agency=cps");
   EXPECT_EQ(seqs(r.body()), (std::vector<std::int64_t>{9, 10}));
   r = call(auditor, http::verb::get, "/v1/admin/audit/records?decision=refused");
@@ -205,5 +218,181 @@ TEST_F(AuditRoutesTest, HeadCheckpointsAndAForcedCheckpoint) {
   EXPECT_EQ(head["unsealed"], 0);
 }
 
+// DPA 2018 s.62 (issue 11): every audit read and every admin action over the API is itself an
+// audit record naming the actor's certificate; a read whose record cannot be written is not
+// answered with data.
+struct Recorded {
+  std::vector<audit::Event> events;
+  bool fail = false;
+};
+
+AdminHooks recording(AdminHooks h, const std::shared_ptr<Recorded>& into) {
+  h.record_audit = [into](std::vector<audit::Event> events, std::function<void(Status)> done) {
+    if (into->fail) return done(make_error("storage_unavailable", "disk full"));
+    for (auto& e : events) into->events.push_back(std::move(e));
+    done(Status::Ok());
+  };
+  h.now_ms = [] { return spool::testing::kT0 + 50'000; };
+  return h;
+}
+
+std::string detail(const audit::Event& e, const std::string& key) {
+  for (const auto& [k, v] : e.details) {
+    if (k == key) return v;
+  }
+  return "<absent>";
+}
+
+TEST_F(AuditRoutesTest, EveryAuditReadIsRecordedWithTheActor) {
+  struct Row {
+    http::verb method;
+    std::string target;
+    std::string kind;
+    std::string what;  // details.endpoint or details.action
+    std::string returned;
+  };
+  const std::vector<Row> rows = {
+      {http::verb::get, "/v1/admin/audit/records?subject_ref=S-2", "audit.read", "records", "1"},
+      {http::verb::get, "/v1/admin/audit/records?case_urn=nobody", "audit.read", "records", "0"},
+      {http::verb::get, "/v1/admin/audit/extract?subject_ref=S-2", "audit.read", "extract", "1"},
+      // How many checkpoints depends on the tests before (one forces a checkpoint).
+      {http::verb::get, "/v1/admin/audit/checkpoints", "audit.read", "checkpoints", ""},
+      {http::verb::get, "/v1/admin/audit/head", "audit.read", "head", "0"},
+      {http::verb::post, "/v1/admin/audit/checkpoint", "admin.action", "audit.checkpoint",
+       "<absent>"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.target);
+    auto into = std::make_shared<Recorded>();
+    const auto r =
+        call(server::PeerRole::auditor, row.method, row.target, recording(hooks(), into));
+    ASSERT_EQ(r.result_int(), 200u) << r.body();
+    ASSERT_EQ(into->events.size(), 1u);
+    const auto& e = into->events[0];
+    EXPECT_EQ(e.kind, row.kind);
+    EXPECT_EQ(e.at_ms, spool::testing::kT0 + 50'000);
+    EXPECT_EQ(detail(e, "actor"), "tester");
+    EXPECT_EQ(detail(e, "actor_role"), "auditor");
+    EXPECT_EQ(detail(e, "actor_subject"), "CN=tester,O=Accord Test");
+    EXPECT_EQ(detail(e, row.kind == "audit.read" ? "endpoint" : "action"), row.what);
+    if (!row.returned.empty()) {
+      EXPECT_EQ(detail(e, "returned"), row.returned);
+    }
+    if (row.what == "records" && row.returned == "1") {
+      EXPECT_EQ(detail(e, "filter"), R"({"subject_ref":"S-2"})");
+      EXPECT_EQ(detail(e, "first_seq"), "3");
+    }
+  }
+  // Refused requests disclose nothing and are not reads.
+  auto into = std::make_shared<Recorded>();
+  EXPECT_EQ(call(server::PeerRole::admin, http::verb::get, "/v1/admin/audit/records",
+                 recording(hooks(), into))
+                .result_int(),
+            403u);
+  EXPECT_TRUE(into->events.empty());
+}
+
+TEST_F(AuditRoutesTest, AReadWhoseRecordCannotBeWrittenGetsNoData) {
+  auto into = std::make_shared<Recorded>();
+  into->fail = true;
+  const auto r = call(server::PeerRole::auditor, http::verb::get, "/v1/admin/audit/records",
+                      recording(hooks(), into));
+  EXPECT_EQ(r.result_int(), 503u) << r.body();
+  EXPECT_EQ(json::parse(r.body())["error"]["code"], "audit_unavailable");
+  EXPECT_EQ(r.body().find("\"seq\""), std::string::npos) << r.body();
+}
+
+TEST_F(AuditRoutesTest, AdminActionsAreRecordedWithTheActorWhateverTheOutcome) {
+  struct Row {
+    std::string name;
+    std::string target;
+    std::string body;
+    bool reload_ok;
+    unsigned status;
+    std::string action;
+    std::string code;
+  };
+  const std::vector<Row> rows = {
+      {"reload ok", "/v1/admin/agreements/reload", "", true, 200, "agreements.reload", ""},
+      {"reload refused", "/v1/admin/agreements/reload", "", false, 422, "agreements.reload",
+       "expired"},
+      {"redrive", "/v1/admin/dlq/retry", R"({"recipient":"cps"})", true, 200, "dlq.redrive", ""},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    auto into = std::make_shared<Recorded>();
+    AdminHooks h = recording(hooks(), into);
+    h.reload = [ok = row.reload_ok]() -> Result<ReloadReport> {
+      if (!ok) return make_error("expired", "agreement x ended");
+      return ReloadReport{"sha256:aa", "sha256:bb", 3};
+    };
+    h.list_dead_letters = [](std::string, std::size_t, auto done) {
+      done(std::vector<spool::DeadLetter>{});
+    };
+    h.redrive = [](spool::RedriveRequest req, std::function<void(Result<std::int64_t>)> done) {
+      EXPECT_EQ(req.actor, "ops1");
+      done(std::int64_t{2});
+    };
+    AdminHandler handler(h, metrics_);
+    server::Request request;
+    request.http = server::HttpRequest{http::verb::post, row.target, 11};
+    request.http.body() = row.body;
+    request.http.prepare_payload();
+    request.peer.role = server::PeerRole::admin;
+    request.peer.id = "ops1";
+    request.peer.subject = "CN=ops1,O=Accord Test";
+    std::optional<server::HttpResponse> answer;
+    handler.handle(std::move(request), [&](server::HttpResponse r) { answer = std::move(r); });
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->result_int(), row.status) << answer->body();
+    ASSERT_EQ(into->events.size(), 1u);
+    const auto& e = into->events[0];
+    EXPECT_EQ(e.kind, "admin.action");
+    EXPECT_EQ(detail(e, "action"), row.action);
+    EXPECT_EQ(detail(e, "actor"), "ops1");
+    EXPECT_EQ(detail(e, "actor_role"), "admin");
+    EXPECT_EQ(detail(e, "actor_subject"), "CN=ops1,O=Accord Test");
+    EXPECT_EQ(e.code, row.code);
+    if (row.action == "dlq.redrive") {
+      EXPECT_EQ(detail(e, "recipient"), "cps");
+      EXPECT_EQ(detail(e, "redriven"), "2");
+    }
+    if (row.name == "reload ok") {
+      EXPECT_EQ(detail(e, "new_hash"), "sha256:bb");
+    }
+  }
+}
+
+// A changed index column is named in the answer (Accord-Index-Mismatch), and the record the
+// column no longer names is still returned (issue 11).
+TEST(AuditRoutesTamper, MismatchedRowsAreReturnedAndNamed) {
+  AuditLog log;
+  log.build();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(log.path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_records SET subject_ref = 'S-9' WHERE seq = 3", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  AdminHooks h;
+  h.audit_db_path = log.path();
+  server::Metrics metrics;
+  AdminHandler handler(h, metrics);
+  for (const std::string endpoint : {"records", "extract"}) {
+    server::Request request;
+    request.http = server::HttpRequest{http::verb::get,
+                                       "/v1/admin/audit/" + endpoint + "?subject_ref=S-2", 11};
+    request.peer.role = server::PeerRole::auditor;
+    request.peer.id = "tester";
+    std::optional<server::HttpResponse> answer;
+    handler.handle(std::move(request), [&](server::HttpResponse r) { answer = std::move(r); });
+    ASSERT_TRUE(answer.has_value());
+    ASSERT_EQ(answer->result_int(), 200u) << answer->body();
+    EXPECT_NE(answer->body().find("\"seq\":3,"), std::string::npos) << endpoint << answer->body();
+    auto it = answer->find("Accord-Index-Mismatch");
+    ASSERT_NE(it, answer->end()) << endpoint;
+    EXPECT_EQ(std::string(it->value()), "3:subject_ref") << endpoint;
+  }
+}
 }  // namespace
 }  // namespace accord::api

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include "accord/testing/temp_dir.hpp"
 #include "server_fixture.hpp"
@@ -87,6 +92,29 @@ struct RefusalRow {
   // Non-empty: instead of `cert`, a fresh CA-signed agency certificate with this
   // extendedKeyUsage, made in a TempDir.
   std::string generated_eku = {};
+  // What on_certificate_refused must say the certificate presented: a part of its subject
+  // and its SAN URIs. nullopt: the hook must not be called (not a certificate refusal).
+  std::optional<std::pair<std::string, std::vector<std::string>>> presented = {};
+};
+
+// What the server reported through on_certificate_refused, waited for across io threads.
+struct RefusalLog {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, PresentedCertificate>> calls;
+
+  void add(std::string_view reason, const PresentedCertificate& presented) {
+    std::lock_guard lock(mu);
+    calls.emplace_back(std::string(reason), presented);
+    cv.notify_all();
+  }
+  // The first call, waited for (bounded: a missing call fails the test, it does not hang).
+  std::optional<std::pair<std::string, PresentedCertificate>> first() {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return !calls.empty(); });
+    if (calls.empty()) return std::nullopt;
+    return calls.front();
+  }
 };
 
 class RefusedHandshake : public ServerTest, public ::testing::WithParamInterface<RefusalRow> {};
@@ -94,7 +122,13 @@ class RefusedHandshake : public ServerTest, public ::testing::WithParamInterface
 TEST_P(RefusedHandshake, CountedWithReason) {
   const RefusalRow& row = GetParam();
   testing::TempDir dir("accord-eku-");
-  start();
+  auto log = std::make_shared<RefusalLog>();
+  auto server_options = options();
+  server_options.on_certificate_refused = [log](std::string_view reason, const std::string&,
+                                                const PresentedCertificate& presented) {
+    log->add(reason, presented);
+  };
+  start(server_options);
   auto opts = probe_options(row.cert);
   if (!row.generated_eku.empty()) {
     const auto name =
@@ -119,18 +153,41 @@ TEST_P(RefusedHandshake, CountedWithReason) {
   }
   EXPECT_EQ(await_metric(kFailures, {{"reason", row.reason}}, 1), 1);
   EXPECT_TRUE(handler_.peers().empty());
+  if (!row.presented) {
+    std::lock_guard lock(log->mu);
+    EXPECT_TRUE(log->calls.empty()) << "not a certificate refusal: " << log->calls[0].first;
+    return;
+  }
+  // Regression (issue 11): the refusal names the certificate presented, even though it
+  // failed verification (the subject used to be always empty).
+  auto call = log->first();
+  ASSERT_TRUE(call.has_value()) << "on_certificate_refused was not called";
+  EXPECT_EQ(call->first, row.reason);
+  if (row.presented->first.empty()) {
+    EXPECT_EQ(call->second.subject, "");
+  } else {
+    EXPECT_NE(call->second.subject.find(row.presented->first), std::string::npos)
+        << call->second.subject;
+  }
+  EXPECT_EQ(call->second.san_uris, row.presented->second);
 }
+
+using Presented = std::pair<std::string, std::vector<std::string>>;
 
 INSTANTIATE_TEST_SUITE_P(
     DevPki, RefusedHandshake,
     ::testing::Values(
-        RefusalRow{"no_certificate", "", 0, "no_certificate"},
-        RefusalRow{"rogue_ca", "rogue", 0, "unknown_ca"},
-        RefusalRow{"revoked", "revoked", 0, "revoked"},
-        RefusalRow{"expired", "expired", 0, "expired"},
+        RefusalRow{"no_certificate", "", 0, "no_certificate", "", Presented{"", {}}},
+        RefusalRow{"rogue_ca", "rogue", 0, "unknown_ca", "",
+                   Presented{"CN=police.met", {"urn:accord:agency:police.met"}}},
+        RefusalRow{"revoked", "revoked", 0, "revoked", "",
+                   Presented{"CN=test.revoked", {"urn:accord:agency:test.revoked"}}},
+        RefusalRow{"expired", "expired", 0, "expired", "",
+                   Presented{"CN=test.expired", {"urn:accord:agency:test.expired"}}},
         // A CA-signed certificate for the wrong purpose: serverAuth only. (The
         // gateway's own certificate also has clientAuth, for the webhook.)
-        RefusalRow{"server_auth_only_as_client", "", 0, "bad_certificate", "serverAuth"},
+        RefusalRow{"server_auth_only_as_client", "", 0, "bad_certificate", "serverAuth",
+                   Presented{"CN=server_auth_only_as_client", {"urn:accord:agency:police.met"}}},
         RefusalRow{"tls_1_1", "agency-police.met", TLS1_1_VERSION, "protocol_version"},
         RefusalRow{"tls_1_0", "agency-police.met", TLS1_VERSION, "protocol_version"}),
     [](const auto& info) { return info.param.name; });

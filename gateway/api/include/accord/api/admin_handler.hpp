@@ -13,7 +13,10 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
@@ -44,7 +47,29 @@ struct AdminHooks {
       list_dead_letters;
   std::function<void(spool::RedriveRequest, std::function<void(Result<std::int64_t>)> done)>
       redrive;
+  // Writes audit records (Spool::record): an `audit.read` for every read of the audit log and
+  // an `admin.action` for every administrative action on this listener, each naming the
+  // actor's certificate (docs/audit-format.md §1). `done` may run on any thread. A read is
+  // answered only once its record is durable (503 audit_unavailable otherwise). Empty:
+  // nothing is recorded.
+  std::function<void(std::vector<audit::Event>, std::function<void(Status)>)> record_audit;
+  // The clock of those records (Unix ms); empty: the system clock.
+  std::function<std::int64_t()> now_ms;
 };
+
+// An event of `kind` at `at_ms` naming the actor: details actor (the id from the
+// certificate's SAN URI), actor_role (admin | auditor) and actor_subject (its subject, RFC
+// 2253). Callers append the kind's own details.
+audit::Event actor_event(std::string_view kind, const server::PeerIdentity& actor,
+                         std::int64_t at_ms);
+
+// hooks.now_ms() or the system clock.
+std::int64_t admin_now_ms(const AdminHooks& hooks);
+
+// Records an administrative action and then calls `then` (whether or not the record could be
+// written: the action has happened; a failure is logged). Without a record_audit hook `then`
+// runs at once.
+void record_admin_action(const AdminHooks& hooks, audit::Event event, std::function<void()> then);
 
 class AdminHandler : public server::RequestHandler {
  public:

@@ -29,6 +29,10 @@ inline constexpr std::string_view kAgreementsLoaded = "admin.agreements_loaded";
 inline constexpr std::string_view kKeyRegistered = "admin.key_registered";
 inline constexpr std::string_view kCertificateRefused = "admin.certificate_refused";
 inline constexpr std::string_view kGatewayStarted = "admin.gateway_started";
+// Accountability of the people (DPA 2018 s.62): every read of the audit log over the admin
+// API, and every administrative action, naming the actor's certificate.
+inline constexpr std::string_view kAuditRead = "audit.read";
+inline constexpr std::string_view kAdminAction = "admin.action";
 }  // namespace kind
 
 struct FieldAction {

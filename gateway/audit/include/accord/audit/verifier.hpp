@@ -14,6 +14,8 @@
 //   checkpoint_out_of_place  a checkpoint not right after the item it covers
 //   truncated           a checkpoint or the anchor covers records the log does not have
 //   unsealed_tail       (only with require_sealed) records after the last checkpoint
+//   index_mismatch      (a database only, spool::AuditReader::verify) an index column of
+//                       audit_records disagrees with the record it indexes
 //   malformed           a line that is not a record, stub, checkpoint or header
 #pragma once
 
@@ -43,8 +45,9 @@ struct VerifyReport {
   std::int64_t records = 0;    // records whose bytes were hashed
   std::int64_t stubs = 0;      // left-out records stood for by their digest
   std::int64_t checkpoints = 0;
-  std::int64_t sealed_seq = 0;     // the last seq covered by a verified checkpoint
-  std::int64_t unsealed_tail = 0;  // items after it, covered by no signature
+  std::int64_t sealed_seq = 0;        // the last seq covered by a verified checkpoint
+  std::int64_t unsealed_tail = 0;     // items after it, covered by no signature
+  std::int64_t index_mismatches = 0;  // database rows whose index columns disagree (§5)
   std::optional<VerifyFailure> failure;
   bool ok() const { return !failure.has_value(); }
 };

@@ -58,10 +58,11 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   // Called (on an io thread) when a handshake is refused because of the client certificate:
   // reason (unknown_ca, revoked, expired, not_yet_valid, bad_certificate, no_certificate,
-  // no_identity), the remote endpoint, and the certificate's subject when one was presented.
-  // For the audit log; must not block.
+  // no_identity), the remote endpoint, and what the presented certificate (if any) says of
+  // itself: subject and SAN URIs, captured while it was being verified, so they are there for
+  // a certificate that failed verification too. For the audit log; must not block.
   std::function<void(std::string_view reason, const std::string& remote,
-                     const std::string& subject)>
+                     const PresentedCertificate& presented)>
       on_certificate_refused;
 };
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace accord::server {
 
@@ -18,6 +19,12 @@ struct PeerIdentity {
   PeerRole role = PeerRole::agency;
   std::string id;       // agency id or person name from the URI
   std::string subject;  // certificate subject, for logs
+};
+
+// What a client certificate presented in a handshake says of itself (verified or not).
+struct PresentedCertificate {
+  std::string subject;                // RFC 2253, "" when no certificate was presented
+  std::vector<std::string> san_uris;  // every URI subjectAltName, in certificate order
 };
 
 // Parses one SAN URI; nullopt when it is not an Accord identity URI.

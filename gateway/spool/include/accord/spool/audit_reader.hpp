@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accord/audit/chain.hpp"
@@ -43,6 +44,14 @@ struct AuditFilter {
   std::optional<std::int64_t> to_ms;    // at_ms <  to_ms (exclusive)
 };
 
+// A time filter value (--from/--to, the API's from/to) in Unix milliseconds: "YYYY-MM-DD"
+// (midnight UTC) or RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" ('T' and 'Z'
+// in either case, RFC 3339 §5.6). The fraction keeps its milliseconds; digits beyond them
+// round up to the next millisecond, so `at_ms >= from` and `at_ms < to` select exactly the
+// records at or after / before the instant given (records are stamped in whole
+// milliseconds). nullopt for anything else, including impossible dates and offsets.
+std::optional<std::int64_t> parse_filter_time(std::string_view text);
+
 // invalid_argument (with `path` naming the parameter) for a decision other than
 // accepted/refused or a time range with to <= from.
 Status validate(const AuditFilter& filter);
@@ -57,7 +66,33 @@ struct AuditRow {
   std::int64_t at_ms = 0;
   std::string record;  // the record bytes, verbatim
   audit::Digest chain{};
+  // Index columns of this row that disagree with the record (index_mismatches()); empty when
+  // the row is sound. Such a row is returned whether the record or only its columns match.
+  std::vector<std::string> mismatched_columns;
 };
+
+// The index columns of one audit_records row (docs/audit-format.md §5): copies of record
+// members for indexed queries, which the chain does not protect. NULL reads as "".
+struct IndexColumns {
+  std::int64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::string kind, sender, recipient, agreement, case_urn, subject_ref, message_id;
+};
+
+// The names of the columns that disagree with the record they index, in column order
+// (seq, at_ms, kind, sender, recipient, agreement, case_urn, subject_ref, message_id): a
+// column must equal the record's member of the same name ("" when absent; at_ms is the
+// record's "at" in milliseconds). {"record"} when the record is not a JSON object.
+std::vector<std::string> index_mismatches(const IndexColumns& columns, std::string_view record);
+
+// One row whose index columns disagree with its record.
+struct IndexMismatch {
+  std::int64_t seq = 0;
+  std::vector<std::string> columns;
+};
+
+// "seq:column,column;seq:column" (the Accord-Index-Mismatch header of the admin API).
+std::string format_index_mismatches(const std::vector<IndexMismatch>& mismatches);
 
 struct AuditRows {
   std::vector<AuditRow> rows;
@@ -85,6 +120,9 @@ struct ExtractPage {
   std::int64_t matches = 0;   // matching records on this page
   bool complete = false;      // the checkpoint covering the last match was emitted
   bool more = false;          // another page is available now (false when complete)
+  // Rows on this page whose index columns disagree with their record. They are emitted in
+  // full (selected by record or by column), never as stubs, and must be reported.
+  std::vector<IndexMismatch> mismatches;
 };
 
 class AuditReader {
@@ -112,9 +150,12 @@ class AuditReader {
   Result<ExtractPage> extract_page(const AuditFilter& filter, std::int64_t after_seq,
                                    std::size_t limit, std::int64_t through_seq = 0);
 
-  // Runs audit::Verifier over the whole table in seq order, checkpoints interleaved.
-  // `progress` (may be empty) gets the item count every 100,000 items. Storage errors are
-  // Errors; a tampered log is a VerifyReport with a failure.
+  // Runs audit::Verifier over the whole table in seq order, checkpoints interleaved, and
+  // checks every row's index columns against its record. `progress` (may be empty) gets the
+  // item count every 100,000 items. Storage errors are Errors; a tampered log is a
+  // VerifyReport with a failure. A chain or checkpoint failure is reported first; otherwise
+  // the first row whose columns disagree fails as `index_mismatch` naming the seq and the
+  // column(s) (report.index_mismatches counts every such row).
   Result<audit::VerifyReport> verify(const crypto::GatewayPublicKey& key,
                                      const audit::VerifyOptions& options,
                                      const std::function<void(std::int64_t)>& progress = {});
