@@ -50,7 +50,7 @@ struct GatewayConfig {
   // The gateway's clock (milliseconds since the Unix epoch); empty means the system clock.
   // Never read from the file: tests inject one to cross an agreement's valid_until while
   // the gateway runs.
-  std::function<std::int64_t()> clock;
+  std::function<std::int64_t()> clock = {};
 };
 
 // Parses YAML text; `base_dir` resolves relative paths, `source_name` labels errors.

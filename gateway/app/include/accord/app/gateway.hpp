@@ -111,7 +111,7 @@ struct LoadedPolicy {
   std::size_t agreements = 0;
   std::string description;                                // JSON for GET /v1/admin/agreements
   std::vector<std::pair<std::string, std::string>> keys;  // registered (agency, kid)
-  std::vector<AgreementDates> dates;                      // active agreements only
+  std::vector<AgreementDates> dates = {};                 // active agreements only
 };
 
 // Builds the agreement-backed policy from the config's agencies, agreements and

@@ -29,7 +29,7 @@ struct PlannedRefusal {
   std::string reason;
   // The agreement ("id@version") whose status, validity, condition or rule refused; empty
   // when no agreement covers the route.
-  std::string agreement;
+  std::string agreement = {};
 };
 
 // What a shadow-mode agreement would have done for one recipient, next to what was done.
@@ -47,7 +47,7 @@ struct ShadowOutcome {
 struct Plan {
   std::vector<PlannedCopy> copies;
   std::vector<PlannedRefusal> refusals;
-  std::vector<ShadowOutcome> shadow;  // one per recipient a shadow agreement covers
+  std::vector<ShadowOutcome> shadow = {};  // one per recipient a shadow agreement covers
 };
 
 class Policy {

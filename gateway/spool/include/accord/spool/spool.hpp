@@ -56,7 +56,7 @@ struct Refusal {
   std::string recipient;
   std::string code;
   std::string reason;
-  std::string agreement;  // "id@version" whose rule or condition refused; may be empty
+  std::string agreement = {};  // "id@version" whose rule or condition refused; may be empty
 };
 
 struct Submission {
@@ -72,7 +72,7 @@ struct Submission {
   std::vector<Refusal> refusals;  // audited when the submission is stored
   // Further records of the decision (decision.shadow), complete but for seq: written after
   // the copies' and refusals' records in the same transaction, only when stored.
-  std::vector<audit::Event> decision_records;
+  std::vector<audit::Event> decision_records = {};
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };

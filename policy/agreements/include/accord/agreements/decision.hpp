@@ -51,8 +51,8 @@ struct Decision {
   // and a stable code. The deciding refusal is the first candidate (in the order of rule 3)
   // that is active and whose valid_from has passed, else the first candidate. Its code is
   // `agreement_expired` when its valid_until has passed, else `not_permitted`.
-  std::string refused_by;
-  std::string code;
+  std::string refused_by = {};
+  std::string code = {};
 
   std::size_t count(Action action) const;
 };
