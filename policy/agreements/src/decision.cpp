@@ -173,8 +173,10 @@ Decision decide(const Envelope& envelope, std::string_view sender, std::string_v
     d.reasons.push_back("only shadow-mode agreements cover " + std::string(sender) + " to " +
                         std::string(recipient) + " for " + envelope.type);
   }
+  // Only a shadow agreement that is active and in force is on trial (and audited).
   const bool any_shadow = std::any_of(candidates->begin(), candidates->end(), [&](auto c) {
-    return set.agreements()[c.agreement].mode == Mode::shadow;
+    const Agreement& a = set.agreements()[c.agreement];
+    return a.mode == Mode::shadow && a.in_force(now);
   });
   if (any_shadow) d.shadow.push_back(evaluate(envelope, *candidates, set, now, Mode::shadow));
   return d;

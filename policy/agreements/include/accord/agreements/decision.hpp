@@ -43,8 +43,9 @@ struct Decision {
   // Some granted field must be encrypted for the recipient. Until field encryption is
   // available, such a copy must not be delivered (transform() refuses without an encryptor).
   bool requires_encryption = false;
-  // What shadow-mode agreements for this route would have decided (at most one element);
-  // reported and audited, never enforced.
+  // What shadow-mode agreements for this route would have decided (at most one element, present
+  // when a shadow-mode agreement for the route is active and in force); reported and audited,
+  // never enforced.
   std::vector<Decision> shadow;
   // When refused by an agreement (empty when allowed, or when no agreement covers the route):
   // the agreement ("id@version") whose status, validity, classification or condition refused,
