@@ -242,7 +242,8 @@ void ShadowReport::add(std::string_view record) {
   const std::string recipient = str(d, "recipient");
   Row& row = rows_[recipient];
   ++(str(d, "code") == "would_share" ? row.would_share : row.would_refuse);
-  const json details = d.contains("details") && d["details"].is_object() ? d["details"] : json();
+  const nlohmann::json details =
+      d.contains("details") && d["details"].is_object() ? d["details"] : nlohmann::json();
   ++row.exposure[str(details, "exposure")];
   // "path:shared>shadow;..." (pipeline::shadow_events)
   std::istringstream changes(str(details, "changes"));
