@@ -56,7 +56,7 @@ class AgreementLifecycleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::copy(source_dir() + "/config/agreements", agreements_.path(),
-             fs::copy_options::overwrite_existing);
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     config_ = write_config(dir_, {}, agreements_.path());
   }
 
