@@ -100,9 +100,11 @@ std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::ui
   return std::move(client.value());
 }
 
-InProcessGateway::InProcessGateway(const std::string& config_path) {
+InProcessGateway::InProcessGateway(const std::string& config_path,
+                                   std::function<std::int64_t()> clock) {
   auto config = app::load_config(config_path);
   if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
+  config.value().clock = std::move(clock);
   auto gateway = app::Gateway::create(std::move(config.value()));
   if (!gateway.ok()) {
     throw std::runtime_error("gateway: " + gateway.error().message + " " + gateway.error().path);

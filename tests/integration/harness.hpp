@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,7 +50,9 @@ std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::ui
 // The real gateway in this process, on port 0.
 class InProcessGateway {
  public:
-  explicit InProcessGateway(const std::string& config_path);
+  // `clock` (ms since the Unix epoch) replaces the system clock when set (GatewayConfig::clock).
+  explicit InProcessGateway(const std::string& config_path,
+                            std::function<std::int64_t()> clock = {});
   ~InProcessGateway();
   std::uint16_t port() const { return gateway_->port(); }
   std::uint16_t admin_port() const { return gateway_->admin_port(); }

@@ -157,8 +157,11 @@ void AgreementReport::add(std::string_view record) {
     row.messages.insert(str(d, "sender") + "/" + str(d, "message_id"));
     for (const auto& f : fields(d)) ++row.field_actions[f.second];
   } else if (kind == "decision.refused") {
-    if (!filter_.empty()) return;
-    ++refused_[str(d, "sender") + " -> " + str(d, "recipient")][str(d, "code")];
+    const std::string agreement = str(d, "agreement");
+    if (!filter_.empty() && !wanted(agreement)) return;
+    ++refused_[{agreement.empty() ? "-" : agreement,
+                str(d, "sender") + " -> " + (d.contains("recipient") ? str(d, "recipient") : "-"),
+                str(d, "code"), str(d, "reason")}];
   } else if (kind == "delivery.acked" || kind == "delivery.dead_lettered") {
     auto it = agreement_of_delivery_.find(num(d, "delivery_id"));
     if (it == agreement_of_delivery_.end()) {
@@ -190,9 +193,10 @@ std::string AgreementReport::table() const {
   }
   std::string out = rows_.empty() ? "no decisions under an agreement\n" : format_rows(rows);
   if (!refused_.empty()) {
-    std::vector<std::vector<std::string>> refused = {{"REFUSED FLOW", "CODE", "COUNT"}};
-    for (const auto& [flow, codes] : refused_) {
-      for (const auto& [code, n] : codes) refused.push_back({flow, code, std::to_string(n)});
+    std::vector<std::vector<std::string>> refused = {
+        {"REFUSED BY", "FLOW", "CODE", "COUNT", "REASON"}};
+    for (const auto& [key, n] : refused_) {
+      refused.push_back({key.agreement, key.flow, key.code, std::to_string(n), key.reason});
     }
     out += "\n" + format_rows(refused);
   }
@@ -218,12 +222,111 @@ std::string AgreementReport::json() const {
     agreements.push_back(std::move(row));
   }
   auto& refused = out["refused"] = ordered_json::array();
-  for (const auto& [flow, codes] : refused_) {
-    for (const auto& [code, n] : codes) {
-      refused.push_back({{"flow", flow}, {"code", code}, {"count", n}});
-    }
+  for (const auto& [key, n] : refused_) {
+    ordered_json row;
+    row["agreement"] = key.agreement;
+    row["flow"] = key.flow;
+    row["code"] = key.code;
+    row["reason"] = key.reason;
+    row["count"] = n;
+    refused.push_back(std::move(row));
   }
   out["unattributed_deliveries"] = unattributed_deliveries_;
+  return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+void ShadowReport::add(std::string_view record) {
+  const auto d = parse(record);
+  if (str(d, "kind") != "decision.shadow") return;
+  const std::string agreement = str(d, "agreement");
+  if (!agreement_matches(filter_, agreement)) return;
+  ++evaluations_;
+  agreements_.insert(agreement);
+  messages_.insert(str(d, "sender") + "/" + str(d, "message_id"));
+  const std::string recipient = str(d, "recipient");
+  Row& row = rows_[recipient];
+  ++(str(d, "code") == "would_share" ? row.would_share : row.would_refuse);
+  const nlohmann::json details =
+      d.contains("details") && d["details"].is_object() ? d["details"] : nlohmann::json();
+  ++row.exposure[str(details, "exposure")];
+  // "path:shared>shadow;..." (pipeline::shadow_events)
+  std::istringstream changes(str(details, "changes"));
+  for (std::string change; std::getline(changes, change, ';');) {
+    const auto colon = change.rfind(':');
+    const auto arrow = change.rfind('>');
+    if (colon == std::string::npos || arrow == std::string::npos || arrow < colon) continue;
+    ++fields_[{recipient, change.substr(0, colon), change.substr(colon + 1, arrow - colon - 1),
+               change.substr(arrow + 1)}];
+  }
+}
+
+namespace {
+// "+" the shadow agreement would reveal a field that is not shared today, "-" it would stop
+// sharing one, "~" it would change its form.
+std::string change_sign(const std::string& shared, const std::string& shadow) {
+  if (shared == "drop") return "+";
+  if (shadow == "drop") return "-";
+  return "~";
+}
+}  // namespace
+
+std::string ShadowReport::table() const {
+  std::string names;
+  for (const auto& a : agreements_) names += (names.empty() ? "" : ", ") + a;
+  std::string out = "Shadow agreement " + filter_ + (names.empty() ? "" : " (" + names + ")") +
+                    ": " + std::to_string(evaluations_) + " evaluations of " +
+                    std::to_string(messages_.size()) + " messages\n";
+  if (rows_.empty()) return out;
+  std::vector<std::vector<std::string>> rows = {
+      {"RECIPIENT", "WOULD SHARE", "WOULD REFUSE", "ADDED", "REMOVED", "CHANGED", "UNCHANGED"}};
+  for (const auto& [recipient, r] : rows_) {
+    auto count = [&](const char* k) {
+      auto it = r.exposure.find(k);
+      return std::to_string(it == r.exposure.end() ? 0 : it->second);
+    };
+    rows.push_back({recipient, std::to_string(r.would_share), std::to_string(r.would_refuse),
+                    count("added"), count("removed"), count("changed"), count("unchanged")});
+  }
+  out += format_rows(rows);
+  if (!fields_.empty()) {
+    std::vector<std::vector<std::string>> f = {
+        {"", "RECIPIENT", "FIELD", "SHARED", "SHADOW", "COUNT"}};
+    for (const auto& [k, n] : fields_) {
+      f.push_back({change_sign(k.shared, k.shadow), k.recipient, k.field, k.shared, k.shadow,
+                   std::to_string(n)});
+    }
+    out += "\n" + format_rows(f);
+  }
+  return out;
+}
+
+std::string ShadowReport::json() const {
+  ordered_json out;
+  out["shadow"] = filter_;
+  out["agreements"] = agreements_;
+  out["evaluations"] = evaluations_;
+  out["messages"] = messages_.size();
+  auto& recipients = out["recipients"] = ordered_json::array();
+  for (const auto& [recipient, r] : rows_) {
+    ordered_json row;
+    row["recipient"] = recipient;
+    row["would_share"] = r.would_share;
+    row["would_refuse"] = r.would_refuse;
+    row["exposure"] = ordered_json::object();
+    for (const auto& [k, n] : r.exposure) row["exposure"][k] = n;
+    recipients.push_back(std::move(row));
+  }
+  auto& fields = out["fields"] = ordered_json::array();
+  for (const auto& [k, n] : fields_) {
+    ordered_json row;
+    row["change"] = change_sign(k.shared, k.shadow);
+    row["recipient"] = k.recipient;
+    row["field"] = k.field;
+    row["shared"] = k.shared;
+    row["shadow"] = k.shadow;
+    row["count"] = n;
+    fields.push_back(std::move(row));
+  }
   return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 

@@ -3,6 +3,7 @@
 // Records are the stored bytes; a record that is not a JSON object is shown with its seq only.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -47,9 +48,43 @@ class AgreementReport {
   std::string filter_;
   std::map<std::string, Row> rows_;
   std::map<std::int64_t, std::string> agreement_of_delivery_;
-  // Refusals name no agreement (none granted the flow): by sender -> recipient and code.
-  std::map<std::string, std::map<std::string, std::int64_t>> refused_;
+  // Refusals by the agreement that refused ("-" when none covers the route), sender ->
+  // recipient, code and reason.
+  struct RefusalKey {
+    std::string agreement, flow, code, reason;
+    auto operator<=>(const RefusalKey&) const = default;
+  };
+  std::map<RefusalKey, std::int64_t> refused_;
   std::int64_t unattributed_deliveries_ = 0;
+};
+
+// What a shadow-mode agreement would have changed (decision.shadow records,
+// docs/audit-format.md §1): per recipient, how often it would share or refuse and the exposure
+// it would add or remove; per field, what was shared -> what the shadow agreement would share.
+class ShadowReport {
+ public:
+  // `agreement_filter`: "id@version" or "id" (any version); required.
+  explicit ShadowReport(std::string agreement_filter) : filter_(std::move(agreement_filter)) {}
+  void add(std::string_view record);
+  std::string table() const;
+  std::string json() const;
+
+ private:
+  struct Row {
+    std::int64_t would_share = 0;
+    std::int64_t would_refuse = 0;
+    std::map<std::string, std::int64_t> exposure;  // added, removed, changed, unchanged, none
+  };
+  struct FieldKey {
+    std::string recipient, field, shared, shadow;
+    auto operator<=>(const FieldKey&) const = default;
+  };
+  std::string filter_;
+  std::int64_t evaluations_ = 0;
+  std::set<std::string> messages_;
+  std::set<std::string> agreements_;
+  std::map<std::string, Row> rows_;
+  std::map<FieldKey, std::int64_t> fields_;
 };
 
 // Every flow about one subject: time, kind, sender -> recipient, agreement, event type,

@@ -101,6 +101,7 @@ struct Options {
   std::string now;
   std::string from, to, message;
   std::string old_path, new_path;
+  int notice_days = 30;
 };
 
 void run_validate(const Options& o) {
@@ -120,7 +121,8 @@ void run_validate(const Options& o) {
 }
 
 void run_list(const Options& o) {
-  std::cout << ag::format_list(load_agreements(o.paths, kExitUsage), parse_now(o.now));
+  std::cout << ag::format_list(load_agreements(o.paths, kExitUsage), parse_now(o.now),
+                               std::chrono::days{o.notice_days});
 }
 
 void run_explain(const Options& o) {
@@ -164,6 +166,10 @@ void add_agreement_commands(CLI::App& app) {
   list->add_option("paths", opts->paths, "agreement files or directories")
       ->default_val(std::vector<std::string>{"config/agreements"});
   list->add_option("--now", opts->now, "as of this time (default: now)");
+  list->add_option("--notice", opts->notice_days,
+                   "flag validity ends and reviews due within this many days")
+      ->check(CLI::Range(0, 3650))
+      ->capture_default_str();
   list->callback([opts] { run_list(*opts); });
 
   CLI::App* explain = group->add_subcommand(

@@ -496,6 +496,7 @@ struct QueryFlags {
   std::size_t limit = 1000;
   std::string out;
   std::string report_format = "table";
+  std::string shadow;  // report --shadow AGREEMENT
 };
 
 void run_query(const QueryFlags& f) {
@@ -591,6 +592,12 @@ void run_report(const QueryFlags& f) {
     mismatches.exit_if_any();
     return;
   }
+  if (!f.shadow.empty()) {
+    audit_output::ShadowReport report(f.shadow);
+    scan(*source, 0, [&](const std::string& r) { report.add(r); });
+    std::cout << (json ? report.json() : report.table());
+    return;
+  }
   audit_output::AgreementReport report(f.filter.agreement);
   scan(*source, 0, mismatches, [&](const std::string& r) { report.add(r); });
   std::cout << (json ? report.json() : report.table());
@@ -658,6 +665,9 @@ void add_audit_commands(CLI::App& app) {
   CLI::App* report = group->add_subcommand(
       "report", "Per-agreement summary, or with --subject the subject access report");
   report->add_option("--agreement", rf->filter.agreement, "agreement id@version or id");
+  report->add_option("--shadow", rf->shadow,
+                     "what this shadow-mode agreement (id@version or id) would have shared, "
+                     "against what was shared");
   report->add_option("--subject", rf->filter.subject_ref,
                      "subject reference: every flow about this subject");
   report->add_option("--from", rf->filter.from, "records at or after this RFC 3339 time or date");

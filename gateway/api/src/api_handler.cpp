@@ -224,8 +224,9 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
           if (!refused->details.empty()) {
             json details = json::array();
             for (const auto& d : refused->details) {
-              details.push_back(
-                  {{"recipient", d.recipient}, {"code", d.code}, {"reason", d.reason}});
+              json detail = {{"recipient", d.recipient}, {"code", d.code}, {"reason", d.reason}};
+              if (!d.agreement.empty()) detail["agreement"] = d.agreement;
+              details.push_back(std::move(detail));
             }
             body["error"]["details"] = std::move(details);
           }
@@ -245,8 +246,9 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
         if (!accepted.withheld.empty()) {
           json withheld = json::array();
           for (const auto& w : accepted.withheld) {
-            withheld.push_back(
-                {{"recipient", w.recipient}, {"code", w.code}, {"reason", w.reason}});
+            json entry = {{"recipient", w.recipient}, {"code", w.code}, {"reason", w.reason}};
+            if (!w.agreement.empty()) entry["agreement"] = w.agreement;
+            withheld.push_back(std::move(entry));
           }
           body["withheld"] = std::move(withheld);
         }

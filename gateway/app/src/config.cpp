@@ -278,6 +278,10 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"vocabulary", [&](auto& n) { return r.path(n, "vocabulary", config.vocabulary_path); }},
       {"agencies", [&](auto& n) { return r.path(n, "agencies", config.agencies_path); }},
       {"agreements", [&](auto& n) { return r.path(n, "agreements", config.agreements_path); }},
+      {"agreement_notice_days",
+       [&](auto& n) {
+         return r.positive(n, "agreement_notice_days", config.agreement_notice_days);
+       }},
       {"pseudonym_key",
        [&](auto& n) { return r.path(n, "pseudonym_key", config.pseudonym_key_path); }},
       {"keys", [&](auto& n) { return r.path(n, "keys", config.keys_path); }},

@@ -20,7 +20,10 @@ std::int64_t now_ms() {
       .count();
 }
 
-Gateway::Gateway(GatewayConfig config) : config_(std::move(config)), io_(config_.threads) {}
+Gateway::Gateway(GatewayConfig config)
+    : config_(std::move(config)),
+      clock_(config_.clock ? config_.clock : std::function<std::int64_t()>(&now_ms)),
+      io_(config_.threads) {}
 
 Gateway::~Gateway() {
   stop();
@@ -35,7 +38,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   if (!vocabulary.ok()) return vocabulary.error();
   gateway->vocabulary_ = std::move(vocabulary.value());
 
-  auto policy = load_policy(cfg, gateway->vocabulary_, now_ms());
+  auto policy = load_policy(cfg, gateway->vocabulary_, gateway->clock_());
   if (!policy.ok()) return policy.error();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
@@ -44,7 +47,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
         "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
         cfg.storage.path);
   }
-  auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
+  auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_());
   if (!signer.ok()) {
     Error error = signer.error();
     error.message = "gateway signing key: " + error.message;
@@ -59,7 +62,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   spool::SqliteSpoolOptions storage = cfg.storage;
   const crypto::GatewaySigner* signer_ptr = &*gateway->signer_;
   storage.audit.sign = [signer_ptr](std::string_view bytes) { return signer_ptr->sign(bytes); };
-  storage.audit.now_ms = &now_ms;
+  storage.audit.now_ms = gateway->clock_;
   auto spool = spool::open_sqlite_spool(storage);
   if (!spool.ok()) return spool.error();
   gateway->spool_ = std::move(spool.value());
@@ -72,8 +75,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                gateway->loaded_->agreements);
   api::ApiOptions api_options = cfg.api;
   api_options.gateway_key_json = crypto::gateway_public_key_json(gateway->signer_->public_key());
-  gateway->api_ = std::make_unique<api::ApiHandler>(*gateway->pipeline_, *gateway->spool_,
-                                                    gateway->metrics_, &now_ms, api_options);
+  gateway->api_ = std::make_unique<api::ApiHandler>(
+      *gateway->pipeline_, *gateway->spool_, gateway->metrics_, gateway->clock_, api_options);
   Gateway* self = gateway.get();
   server::ServerOptions agency_options = cfg.server;
   // At most kRefusalsPerSecond records a second: anyone can open TLS connections, and a flood
@@ -91,7 +94,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                                 const server::PresentedCertificate& presented) {
     audit::Event event;
     event.kind = audit::kind::kCertificateRefused;
-    event.at_ms = now_ms();
+    event.at_ms = self->clock_();
     event.code = std::string(reason);
     event.details = {{"remote", remote}, {"subject", presented.subject}};
     // URIs contain no spaces (RFC 3986), so one space-separated string is unambiguous.
@@ -122,13 +125,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
     api::AdminHooks hooks;
     hooks.audit_db_path = cfg.storage.path;
     hooks.audit_checkpoint = [self](std::function<void(Status)> done) {
-      self->spool_->checkpoint(now_ms(), std::move(done));
+      self->spool_->checkpoint(self->clock_(), std::move(done));
     };
     hooks.list_dead_letters = [self](std::string recipient, std::size_t limit, auto done) {
       self->spool_->list_dead_letters(std::move(recipient), limit, std::move(done));
     };
     hooks.redrive = [self](spool::RedriveRequest request, auto done) {
-      request.now_ms = now_ms();
+      request.now_ms = self->clock_();
       self->spool_->redrive(std::move(request), std::move(done));
     };
     hooks.reload = [self] { return self->reload_policy(); };
@@ -148,8 +151,46 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
     gateway->admin_server_ =
         server::make_http_server(gateway->io_, admin_options, *gateway->admin_, gateway->metrics_);
   }
+  // Seconds until each active agreement's valid_until and review_by, as of the scrape.
+  gateway->metrics_.add_collector([self] { return self->agreement_gauges(); });
   if (auto s = gateway->build_adapters(std::move(registry)); !s.ok()) return s.error();
   return gateway;
+}
+
+std::vector<prometheus::MetricFamily> Gateway::agreement_gauges() {
+  std::vector<AgreementDates> dates;
+  {
+    std::lock_guard lock(reload_mutex_);
+    if (loaded_) dates = loaded_->dates;
+  }
+  const double now = static_cast<double>(clock_()) / 1000.0;
+  prometheus::MetricFamily expiry{"accord_agreement_expiry_seconds",
+                                  "Seconds until an active agreement's valid_until (negative "
+                                  "once it has ended and no longer grants)",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  prometheus::MetricFamily review{"accord_agreement_review_seconds",
+                                  "Seconds until an active agreement's review_by (negative "
+                                  "once overdue)",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  for (const auto& d : dates) {
+    prometheus::ClientMetric m;
+    m.label = {{"agreement", d.agreement}};
+    m.gauge.value = static_cast<double>(d.valid_until_s) - now;
+    expiry.metric.push_back(m);
+    m.gauge.value = static_cast<double>(d.review_by_s) - now;
+    review.metric.push_back(std::move(m));
+  }
+  prometheus::MetricFamily notice{"accord_agreement_notice_seconds",
+                                  "The configured advance notice (agreement_notice_days) in "
+                                  "seconds: alert when a gauge above falls below it",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  prometheus::ClientMetric n;
+  n.gauge.value = static_cast<double>(config_.agreement_notice_days) * 86400.0;
+  notice.metric.push_back(std::move(n));
+  return {std::move(expiry), std::move(review), std::move(notice)};
 }
 
 void Gateway::record(std::vector<audit::Event> events) {
@@ -160,7 +201,7 @@ void Gateway::record(std::vector<audit::Event> events) {
 
 Status Gateway::build_adapters(adapters::Registry registry) {
   const auto& cfg = config_;
-  submitter_ = std::make_unique<PipelineSubmitter>(*pipeline_, &now_ms);
+  submitter_ = std::make_unique<PipelineSubmitter>(*pipeline_, clock_);
   if (cfg.zmq && !cfg.zmq.IsNull()) {
     auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
     if (!options.ok()) {
@@ -169,7 +210,7 @@ Status Gateway::build_adapters(adapters::Registry registry) {
       return e;
     }
     auto port =
-        adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), &now_ms);
+        adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), clock_);
     if (!port.ok()) return port.error();
     zmq_ = std::move(port.value());
     if (auto s = adapters::register_zmq(registry, *zmq_); !s.ok()) return s;
@@ -183,7 +224,7 @@ Status Gateway::build_adapters(adapters::Registry registry) {
     context.io = &io_;
     context.submitter = submitter_.get();
     context.tls = {cfg.server.tls.ca, cfg.server.tls.cert, cfg.server.tls.key};
-    context.now_ms = &now_ms;
+    context.now_ms = clock_;
     auto located = [&](Error e) {
       e.message = "adapter for " + agency + ": " + e.message;
       e.path = cfg.source + ":" + e.path;
@@ -207,7 +248,7 @@ Status Gateway::build_adapters(adapters::Registry registry) {
   for (auto& [agency, adapter] : outbound_) {
     if (!adapter->pushes()) continue;
     workers_.push_back(
-        delivery::DeliveryWorker::create(io_, *spool_, agency, *adapter, cfg.delivery, &now_ms));
+        delivery::DeliveryWorker::create(io_, *spool_, agency, *adapter, cfg.delivery, clock_));
     spdlog::info("delivery to {} by {} adapter", agency, adapter->kind());
   }
   return Status::Ok();
@@ -222,7 +263,7 @@ std::map<std::string, delivery::WorkerStats> Gateway::delivery_stats() const {
 Status Gateway::start() {
   // Recorded here rather than in create(): `accord-gateway --check` builds a gateway too.
   {
-    const std::int64_t at = now_ms();
+    const std::int64_t at = clock_();
     audit::Event started;
     started.kind = audit::kind::kGatewayStarted;
     started.at_ms = at;
@@ -286,7 +327,7 @@ std::uint16_t Gateway::admin_port() const {
 
 Result<api::ReloadReport> Gateway::reload_policy() {
   std::lock_guard lock(reload_mutex_);
-  auto loaded = load_policy(config_, vocabulary_, now_ms());
+  auto loaded = load_policy(config_, vocabulary_, clock_());
   if (!loaded.ok()) {
     spdlog::error("agreement reload refused, still serving {}: {}", loaded_->content_hash,
                   loaded.error().message);
@@ -297,7 +338,7 @@ Result<api::ReloadReport> Gateway::reload_policy() {
   {
     audit::Event event;
     event.kind = audit::kind::kAgreementsLoaded;
-    event.at_ms = now_ms();
+    event.at_ms = clock_();
     event.details = {{"old_hash", report.old_hash},
                      {"new_hash", report.new_hash},
                      {"agreements", std::to_string(report.agreements)}};

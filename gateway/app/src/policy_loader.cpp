@@ -149,6 +149,10 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   auto diagnostics = loaded.diagnostics;
   auto set_findings = agreements::validate(loaded.agreements, directory.value(), vocabulary, now);
   diagnostics.insert(diagnostics.end(), set_findings.begin(), set_findings.end());
+  // Advance notice of ends and reviews: warnings in the log, never errors.
+  auto notice =
+      agreements::notices(loaded.agreements, now, std::chrono::days{config.agreement_notice_days});
+  diagnostics.insert(diagnostics.end(), notice.begin(), notice.end());
   std::string errors;
   for (const auto& d : diagnostics) {
     if (d.severity == agreements::Severity::warning) {
@@ -188,6 +192,12 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   result->content_hash = set_hash(agencies_text.value(), sources, *keys);
   for (const auto& key : keys->all()) result->keys.emplace_back(key.agency, key.kid);
   result->agreements = loaded.agreements.size();
+  for (const auto& a : loaded.agreements) {
+    if (a.status != agreements::Status::active) continue;
+    result->dates.push_back({a.id + "@" + std::to_string(a.version),
+                             a.valid_until.time_since_epoch().count(),
+                             a.review_by.time_since_epoch().count()});
+  }
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);
   result->policy = std::make_shared<pipeline::AgreementPolicy>(

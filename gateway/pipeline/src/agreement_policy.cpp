@@ -1,5 +1,6 @@
 #include "accord/pipeline/agreement_policy.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "accord/agreements/decision.hpp"
@@ -23,55 +24,111 @@ AgreementPolicy::AgreementPolicy(std::shared_ptr<const agreements::AgreementSet>
   }
 }
 
+namespace {
+
+std::string label(const agreements::Decision& d) {
+  return d.agreement_id + "@" + std::to_string(d.agreement_version);
+}
+
+std::string joined_reasons(const agreements::Decision& d) {
+  std::string reasons;
+  for (const auto& reason : d.reasons) reasons += (reasons.empty() ? "" : "; ") + reason;
+  return reasons;
+}
+
+std::vector<audit::FieldAction> field_actions(const agreements::Decision& d) {
+  std::vector<audit::FieldAction> fields;
+  fields.reserve(d.fields.size());
+  for (const auto& field : d.fields) {
+    fields.push_back({field.path, std::string(agreements::to_string(field.action))});
+  }
+  return fields;
+}
+
+// The shadow outcome of `decision` for `recipient`, against the copy actually planned (if any).
+void add_shadow(Plan& plan, const std::string& recipient, const agreements::Decision& decision,
+                std::size_t copies_before) {
+  if (decision.shadow.empty()) return;
+  const agreements::Decision& s = decision.shadow.front();
+  ShadowOutcome out;
+  out.recipient = recipient;
+  out.would_share = s.allowed;
+  out.agreement = s.allowed ? label(s) : s.refused_by;
+  out.fields = field_actions(s);
+  if (!s.allowed) out.reason = joined_reasons(s);
+  if (plan.copies.size() > copies_before) {
+    out.enforced = plan.copies.back().agreement;
+    out.enforced_fields = plan.copies.back().fields;
+  } else {
+    out.enforced_fields = field_actions(decision);
+    for (auto& f : out.enforced_fields) f.action = "drop";
+  }
+  plan.shadow.push_back(std::move(out));
+}
+
+}  // namespace
+
 Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string& sender,
                            std::int64_t now_ms) const {
   const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
   Plan plan;
-  for (const auto& recipient : agreements::recipients_for(envelope, sender, *set_, now)) {
+  const auto recipients = agreements::recipients_for(envelope, sender, *set_, now);
+  for (const auto& recipient : recipients) {
     const auto decision = agreements::decide(envelope, sender, recipient, *set_, now);
-    if (!decision.allowed) {
-      std::string reasons;
-      for (const auto& reason : decision.reasons) reasons += (reasons.empty() ? "" : "; ") + reason;
-      plan.refusals.push_back({recipient, "not_permitted", std::move(reasons)});
-      continue;
-    }
-    agreements::TransformKeys keys;
-    if (auto key = pseudonym_keys_.find(recipient); key != pseudonym_keys_.end()) {
-      keys.pseudonym_key = key->second;
-    }
-    if (decision.requires_encryption) {
-      // Decided here, before anything is stored: no key means no copy, never a clear one.
-      const crypto::RecipientKey* key = keys_ ? keys_->current(recipient) : nullptr;
-      if (!key) {
-        plan.refusals.push_back(
-            {recipient, "no_recipient_key",
-             "the agreement requires fields encrypted for " + recipient +
-                 ", which has no registered public key (accord keys gen; docs/operations.md)"});
-        continue;
-      }
-      auto encryptor = crypto::make_field_encryptor(*key, {envelope.id, sender, recipient});
-      if (!encryptor.ok()) {
-        plan.refusals.push_back({recipient, encryptor.error().code, encryptor.error().message});
-        continue;
-      }
-      keys.encrypt = std::move(encryptor.value());
-    }
-    auto transformed = agreements::transform(envelope, decision, keys);
-    if (!transformed.ok()) {
-      // Fail closed: e.g. encryption_unavailable means the copy would leave in clear.
-      plan.refusals.push_back({recipient, transformed.error().code, transformed.error().message});
-      continue;
-    }
-    std::vector<audit::FieldAction> fields;
-    fields.reserve(decision.fields.size());
-    for (const auto& field : decision.fields) {
-      fields.push_back({field.path, std::string(agreements::to_string(field.action))});
-    }
-    plan.copies.push_back({recipient,
-                           decision.agreement_id + "@" + std::to_string(decision.agreement_version),
-                           std::move(transformed.value().copy), std::move(fields)});
+    const std::size_t copies_before = plan.copies.size();
+    plan_recipient(plan, envelope, sender, recipient, decision);
+    add_shadow(plan, recipient, decision, copies_before);
+  }
+  // Recipients only a shadow agreement names: nothing is shared with them, but what the
+  // shadow agreement would share is audited all the same (exposure it would add).
+  for (const auto& recipient : agreements::shadow_recipients_for(envelope, sender, *set_, now)) {
+    if (std::binary_search(recipients.begin(), recipients.end(), recipient)) continue;
+    const auto decision = agreements::decide(envelope, sender, recipient, *set_, now);
+    add_shadow(plan, recipient, decision, plan.copies.size());
   }
   return plan;
+}
+
+void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envelope,
+                                     const std::string& sender, const std::string& recipient,
+                                     const agreements::Decision& decision) const {
+  if (!decision.allowed) {
+    plan.refusals.push_back({recipient, decision.code.empty() ? "not_permitted" : decision.code,
+                             joined_reasons(decision), decision.refused_by});
+    return;
+  }
+  agreements::TransformKeys keys;
+  if (auto key = pseudonym_keys_.find(recipient); key != pseudonym_keys_.end()) {
+    keys.pseudonym_key = key->second;
+  }
+  if (decision.requires_encryption) {
+    // Decided here, before anything is stored: no key means no copy, never a clear one.
+    const crypto::RecipientKey* key = keys_ ? keys_->current(recipient) : nullptr;
+    if (!key) {
+      plan.refusals.push_back(
+          {recipient, "no_recipient_key",
+           "the agreement requires fields encrypted for " + recipient +
+               ", which has no registered public key (accord keys gen; docs/operations.md)",
+           label(decision)});
+      return;
+    }
+    auto encryptor = crypto::make_field_encryptor(*key, {envelope.id, sender, recipient});
+    if (!encryptor.ok()) {
+      plan.refusals.push_back(
+          {recipient, encryptor.error().code, encryptor.error().message, label(decision)});
+      return;
+    }
+    keys.encrypt = std::move(encryptor.value());
+  }
+  auto transformed = agreements::transform(envelope, decision, keys);
+  if (!transformed.ok()) {
+    // Fail closed: e.g. encryption_unavailable means the copy would leave in clear.
+    plan.refusals.push_back(
+        {recipient, transformed.error().code, transformed.error().message, label(decision)});
+    return;
+  }
+  plan.copies.push_back(
+      {recipient, label(decision), std::move(transformed.value().copy), field_actions(decision)});
 }
 
 }  // namespace accord::pipeline

@@ -50,8 +50,51 @@ std::vector<audit::Event> refusal_events(const envelope::Envelope& env, const st
   for (const auto& detail : refused.details) {
     audit::Event e = base;
     e.recipient = detail.recipient;
+    e.agreement = detail.agreement;
     e.code = detail.code;
     e.reason = detail.reason;
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+std::vector<audit::Event> shadow_events(const envelope::Envelope& env, const std::string& sender,
+                                        const std::string& body_hash, std::int64_t now_ms,
+                                        const std::vector<ShadowOutcome>& shadow) {
+  std::vector<audit::Event> events;
+  events.reserve(shadow.size());
+  for (const auto& s : shadow) {
+    audit::Event e;
+    e.kind = audit::kind::kDecisionShadow;
+    e.at_ms = now_ms;
+    e.message_id = env.id;
+    e.sender = sender;
+    e.recipient = s.recipient;
+    e.agreement = s.agreement;
+    e.event_type = env.type;
+    e.case_urn = env.case_ref.urn;
+    e.subject_role = env.subject.role;
+    e.subject_ref = env.subject.ref;
+    e.content_hash = body_hash;
+    e.fields = s.fields;
+    e.code = s.would_share ? "would_share" : "would_refuse";
+    e.reason = s.reason;
+    // Field by field, what was shared -> what the shadow agreement would share ("drop" when
+    // not shared at all). Names and actions only.
+    std::string changes;
+    for (std::size_t i = 0; i < s.fields.size() && i < s.enforced_fields.size(); ++i) {
+      if (s.fields[i].action == s.enforced_fields[i].action) continue;
+      if (!changes.empty()) changes += ';';
+      changes += s.fields[i].path + ':' + s.enforced_fields[i].action + '>' + s.fields[i].action;
+    }
+    const bool shared = !s.enforced.empty();
+    const char* exposure = shared && s.would_share ? (changes.empty() ? "unchanged" : "changed")
+                           : s.would_share         ? "added"
+                           : shared                ? "removed"
+                                                   : "none";
+    e.details.emplace_back("enforced", shared ? s.enforced : "none");
+    e.details.emplace_back("exposure", exposure);
+    if (!changes.empty()) e.details.emplace_back("changes", std::move(changes));
     events.push_back(std::move(e));
   }
   return events;
@@ -106,7 +149,11 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     Refused refused{make_error("not_permitted", std::move(why), "type"), std::move(plan.refusals)};
     // The refusal is answered once its audit records are durable: "what was refused" is a
     // question the log must answer (docs/audit-format.md).
-    auto events = refusal_events(env, sender, content_hash(body), now_ms, refused);
+    const std::string body_hash = content_hash(body);
+    auto events = refusal_events(env, sender, body_hash, now_ms, refused);
+    auto shadow = shadow_events(env, sender, body_hash, now_ms, plan.shadow);
+    events.insert(events.end(), std::make_move_iterator(shadow.begin()),
+                  std::make_move_iterator(shadow.end()));
     spool_.record(std::move(events), [done = std::move(done),
                                       refused = std::move(refused)](Status s) mutable {
       if (!s.ok()) {
@@ -129,7 +176,9 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.received_at_ms = now_ms;
   submission.refusals.reserve(plan.refusals.size());
   for (const auto& r : plan.refusals)
-    submission.refusals.push_back({r.recipient, r.code, r.reason});
+    submission.refusals.push_back({r.recipient, r.code, r.reason, r.agreement});
+  submission.decision_records =
+      shadow_events(env, sender, submission.content_hash, now_ms, plan.shadow);
   submission.copies.reserve(plan.copies.size());
   // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
   const std::string received_at = format_time_ms(now_ms);

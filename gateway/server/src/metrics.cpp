@@ -60,8 +60,20 @@ void Metrics::http_answered(unsigned status) {
   http_requests_->Add({{"code", std::to_string(status)}}).Increment();
 }
 
+void Metrics::add_collector(Collector collector) {
+  std::lock_guard lock(collectors_mutex_);
+  collectors_.push_back(std::move(collector));
+}
+
 std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  auto families = registry_->Collect();
+  std::lock_guard lock(collectors_mutex_);
+  for (const auto& collect : collectors_) {
+    auto more = collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace accord::server

@@ -84,7 +84,7 @@ PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
   event.subject_role = sub.subject_role;
   event.subject_ref = sub.subject_ref;
   event.content_hash = sub.content_hash;
-  out.events.reserve(sub.copies.size() + sub.refusals.size());
+  out.events.reserve(sub.copies.size() + sub.refusals.size() + sub.decision_records.size());
   event.kind = audit::kind::kDecisionAccepted;
   for (const auto& copy : sub.copies) {
     event.recipient = copy.recipient;
@@ -99,10 +99,12 @@ PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
   event.fields.clear();
   for (const auto& refusal : sub.refusals) {
     event.recipient = refusal.recipient;
+    event.agreement = refusal.agreement;
     event.code = refusal.code;
     event.reason = refusal.reason;
     out.events.push_back(event);
   }
+  out.events.insert(out.events.end(), sub.decision_records.begin(), sub.decision_records.end());
   out.records.reserve(out.events.size());
   for (const auto& e : out.events) out.records.push_back(audit::make_template(e));
   return out;

@@ -31,7 +31,8 @@ enum class AckState { acked, already_acked, not_found };
 // record's seq and the copy's delivery id (audit::render).
 struct PreparedAppend {
   Submission submission;
-  // decision.accepted per copy (copy order), then decision.refused per refusal; the
+  // decision.accepted per copy (copy order), then decision.refused per refusal, then the
+  // submission's decision_records (decision.shadow); the
   // template of each at the same index. Both empty when the audit log is off.
   std::vector<audit::Event> events;
   std::vector<audit::RecordTemplate> records;

@@ -169,15 +169,29 @@ Decision evaluate(const Envelope& e, const std::vector<AgreementSet::Candidate>&
   Decision d;
   d.fields.reserve(e.data.size());
   for (const Field& f : e.data) d.fields.push_back(FieldDecision{f.path, Action::drop, nullptr});
+  const Agreement* deciding = nullptr;  // the refusal that names the decision (decision.hpp)
+  bool deciding_started = false;
   for (const AgreementSet::Candidate& c : candidates) {
     const Agreement& a = set.agreements()[c.agreement];
     if (a.mode != mode) continue;
     std::string why = refusal(a, a.flows[c.flow], e, now);
     if (why.empty()) {
       grant(d, set, c);
+      d.refused_by.clear();
+      d.code.clear();
       return d;
     }
+    const bool started = a.status == Status::active && a.valid_from <= now;
+    if (!deciding || (started && !deciding_started)) {
+      deciding = &a;
+      deciding_started = started;
+    }
     d.reasons.push_back(std::move(why));
+  }
+  if (deciding) {
+    d.refused_by = deciding->id + "@" + std::to_string(deciding->version);
+    d.code =
+        deciding_started && now >= deciding->valid_until ? "agreement_expired" : "not_permitted";
   }
   return d;
 }
@@ -205,8 +219,10 @@ Decision decide(const Envelope& envelope, std::string_view sender, std::string_v
     d.reasons.push_back("only shadow-mode agreements cover " + std::string(sender) + " to " +
                         std::string(recipient) + " for " + envelope.type);
   }
+  // Only a shadow agreement that is active and in force is on trial (and audited).
   const bool any_shadow = std::any_of(candidates->begin(), candidates->end(), [&](auto c) {
-    return set.agreements()[c.agreement].mode == Mode::shadow;
+    const Agreement& a = set.agreements()[c.agreement];
+    return a.mode == Mode::shadow && a.in_force(now);
   });
   if (any_shadow) d.shadow.push_back(evaluate(envelope, *candidates, set, now, Mode::shadow));
   return d;
@@ -219,7 +235,24 @@ std::vector<std::string> recipients_for(const Envelope& envelope, std::string_vi
   if (!routes) return out;
   for (const AgreementSet::Route& r : *routes) {
     const Agreement& a = set.agreements()[r.candidate.agreement];
-    if (a.mode == Mode::enforce && a.in_force(now)) out.push_back(r.recipient);
+    // An active agreement whose validity ended stays a candidate: decide() refuses it with
+    // agreement_expired, so the sender hears of it and the refusal is audited.
+    const bool ended = a.status == Status::active && now >= a.valid_until;
+    if (a.mode == Mode::enforce && (a.in_force(now) || ended)) out.push_back(r.recipient);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<std::string> shadow_recipients_for(const Envelope& envelope, std::string_view sender,
+                                               const AgreementSet& set, Instant now) {
+  std::vector<std::string> out;
+  const auto* routes = set.routes(sender, envelope.type);
+  if (!routes) return out;
+  for (const AgreementSet::Route& r : *routes) {
+    const Agreement& a = set.agreements()[r.candidate.agreement];
+    if (a.mode == Mode::shadow && a.in_force(now)) out.push_back(r.recipient);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -90,9 +90,24 @@ std::string joined(const std::set<std::string>& s) {
   return join(std::vector<std::string>(s.begin(), s.end()), " | ");
 }
 
+// "12 days" until `at` (rounded up), from `now`.
+std::string days_until(Instant at, Instant now) {
+  const auto left = std::chrono::ceil<std::chrono::days>(at - now).count();
+  return std::to_string(left) + (left == 1 ? " day" : " days");
+}
+
+// The notice column: an active agreement whose validity ends within `notice`, or has ended.
+std::string expiry_notice(const Agreement& a, Instant now, std::chrono::seconds notice) {
+  if (a.status != Status::active) return {};
+  if (now >= a.valid_until) return "  (ENDED " + format_date(a.valid_until) + ": no longer grants)";
+  if (a.valid_until - now <= notice) return "  (ends in " + days_until(a.valid_until, now) + ")";
+  return {};
+}
+
 }  // namespace
 
-std::string format_list(const std::vector<Agreement>& agreements, Instant now) {
+std::string format_list(const std::vector<Agreement>& agreements, Instant now,
+                        std::chrono::seconds notice) {
   std::vector<const Agreement*> sorted;
   for (const Agreement& a : agreements) sorted.push_back(&a);
   std::sort(sorted.begin(), sorted.end(), [](const Agreement* x, const Agreement* y) {
@@ -103,8 +118,8 @@ std::string format_list(const std::vector<Agreement>& agreements, Instant now) {
     std::string review = "review by " + format_date(a->review_by);
     if (a->review_by <= now) {
       review += " (REVIEW OVERDUE)";
-    } else if (a->review_by <= now + std::chrono::days{30}) {
-      review += " (review due)";
+    } else if (a->review_by - now <= notice) {
+      review += " (review due in " + days_until(a->review_by, now) + ")";
     }
     std::string state(to_string(a->status));
     if (a->mode == Mode::shadow) state += "/shadow";
@@ -113,7 +128,8 @@ std::string format_list(const std::vector<Agreement>& agreements, Instant now) {
     }
     out += pad(a->label(), 34) + " " + pad(state, 20) + " " +
            pad(a->provider + " -> " + join(a->recipients, ","), 44) + " " +
-           format_date(a->valid_from) + ".." + format_date(a->valid_until) + "  " + review + "\n";
+           format_date(a->valid_from) + ".." + format_date(a->valid_until) + "  " + review +
+           expiry_notice(*a, now, notice) + "\n";
   }
   return out;
 }

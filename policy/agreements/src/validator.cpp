@@ -126,9 +126,14 @@ void Checker::check(const Agreement& a) {
   flows_contradict(a);
 
   if (a.status == Status::active && a.valid_until <= now_) {
+    // A warning, never an error: an agreement reaching its end date must not stop the
+    // gateway from starting or reloading. It no longer grants (decide refuses it with
+    // agreement_expired, so senders are told).
     add(a, a.valid_until_pos, "expired",
-        a.label() + " is active but its validity ended " + format_date(a.valid_until),
-        "set `status: expired`, or publish a new version with a later valid_until");
+        a.label() + " is active but its validity ended " + format_date(a.valid_until) +
+            "; it no longer grants",
+        "set `status: expired`, or publish a new version with a later valid_until",
+        Severity::warning);
   }
   if (a.status == Status::active && a.review_by <= now_) {
     add(a, a.review_by_pos, "review_overdue",
@@ -296,6 +301,32 @@ std::vector<Diagnostic> validate(const std::vector<Agreement>& agreements,
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& x, const Diagnostic& y) {
     return std::tie(x.file, x.pos.line, x.pos.column) < std::tie(y.file, y.pos.line, y.pos.column);
   });
+  return out;
+}
+
+std::vector<Diagnostic> notices(const std::vector<Agreement>& agreements, Instant now,
+                                std::chrono::seconds notice) {
+  std::vector<Diagnostic> out;
+  auto days = [&](Instant at) {
+    const auto left = std::chrono::ceil<std::chrono::days>(at - now).count();
+    return std::to_string(left) + (left == 1 ? " day" : " days");
+  };
+  for (const Agreement& a : agreements) {
+    if (a.status != Status::active) continue;
+    if (now < a.valid_until && a.valid_until - now <= notice) {
+      out.push_back(Diagnostic{Severity::warning, a.file, a.valid_until_pos, "expiry_due",
+                               a.label() + " stops granting at " + format_instant(a.valid_until) +
+                                   " (in " + days(a.valid_until) + ")",
+                               "publish a new version with a later valid_until, or plan for "
+                               "the sharing to end"});
+    }
+    if (now < a.review_by && a.review_by - now <= notice) {
+      out.push_back(Diagnostic{Severity::warning, a.file, a.review_by_pos, "review_due",
+                               a.label() + " is due for review by " + format_date(a.review_by) +
+                                   " (in " + days(a.review_by) + ")",
+                               "review it and set a new review_by"});
+    }
+  }
   return out;
 }
 

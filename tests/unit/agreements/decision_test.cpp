@@ -287,6 +287,8 @@ struct ValidityRow {
   const char* name;
   const char* now;
   bool allowed;
+  std::size_t recipients;  // recipients_for: an ended active agreement stays a candidate
+  const char* code;        // Decision::code when refused
 };
 
 class DecideValidity : public ::testing::TestWithParam<ValidityRow> {};
@@ -294,21 +296,99 @@ class DecideValidity : public ::testing::TestWithParam<ValidityRow> {};
 TEST_P(DecideValidity, HalfOpenWindow) {
   // valid_from 2026-01-01T00:00:00Z inclusive, valid_until 2027-01-01T00:00:00Z exclusive.
   const AgreementSet set = set_of({base_yaml()});
-  const Decision d =
-      decide(referral(), "police.met", "provider.lvws", set, testing::at(GetParam().now));
-  EXPECT_EQ(d.allowed, GetParam().allowed) << joined(d.reasons);
-  EXPECT_EQ(recipients_for(referral(), "police.met", set, testing::at(GetParam().now)).size(),
-            GetParam().allowed ? 2u : 0u);
+  const ValidityRow& row = GetParam();
+  const Decision d = decide(referral(), "police.met", "provider.lvws", set, testing::at(row.now));
+  EXPECT_EQ(d.allowed, row.allowed) << joined(d.reasons);
+  EXPECT_EQ(recipients_for(referral(), "police.met", set, testing::at(row.now)).size(),
+            row.recipients);
+  EXPECT_EQ(d.code, row.code);
+  EXPECT_EQ(d.refused_by, row.allowed ? "" : "test-agreement@1");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Rows, DecideValidity,
-    ::testing::Values(ValidityRow{"before_from", "2025-12-31T23:59:59Z", false},
-                      ValidityRow{"at_from", "2026-01-01T00:00:00Z", true},
-                      ValidityRow{"after_from", "2026-01-01T00:00:01Z", true},
-                      ValidityRow{"before_until", "2026-12-31T23:59:59Z", true},
-                      ValidityRow{"at_until", "2027-01-01T00:00:00Z", false},
-                      ValidityRow{"after_until", "2027-01-01T00:00:01Z", false}),
+    ::testing::Values(
+        ValidityRow{"before_from", "2025-12-31T23:59:59Z", false, 0, "not_permitted"},
+        ValidityRow{"at_from", "2026-01-01T00:00:00Z", true, 2, ""},
+        ValidityRow{"after_from", "2026-01-01T00:00:01Z", true, 2, ""},
+        ValidityRow{"before_until", "2026-12-31T23:59:59Z", true, 2, ""},
+        ValidityRow{"at_until", "2027-01-01T00:00:00Z", false, 2, "agreement_expired"},
+        ValidityRow{"after_until", "2027-01-01T00:00:01Z", false, 2, "agreement_expired"},
+        ValidityRow{"years_after_until", "2031-06-01T00:00:00Z", false, 2, "agreement_expired"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Which refusal names the decision when several candidates fail (Decision::refused_by, code).
+struct RefusedByRow {
+  const char* name;
+  std::vector<std::string> texts;
+  const char* now;
+  bool allowed;
+  const char* refused_by;
+  const char* code;
+};
+
+class DecideRefusedBy : public ::testing::TestWithParam<RefusedByRow> {};
+
+TEST_P(DecideRefusedBy, NamesTheAgreementAndCode) {
+  const RefusedByRow& row = GetParam();
+  const AgreementSet set = set_of(row.texts);
+  const Decision d = decide(referral(), "police.met", "provider.lvws", set, testing::at(row.now));
+  EXPECT_EQ(d.allowed, row.allowed) << joined(d.reasons);
+  EXPECT_EQ(d.refused_by, row.refused_by) << joined(d.reasons);
+  EXPECT_EQ(d.code, row.code) << joined(d.reasons);
+}
+
+std::string version2(std::string text, std::string_view from, std::string_view until) {
+  text = replace(text, "version: 1", "version: 2");
+  text = replace(text, "valid_from: 2026-01-01", "valid_from: " + std::string(from));
+  return replace(text, "valid_until: 2027-01-01", "valid_until: " + std::string(until));
+}
+
+std::string failing_condition() {
+  return replace(
+      base_yaml(), "    events: [referral.created]\n",
+      "    events: [referral.created]\n    when:\n      - {fact: subject.role, equals: witness}\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, DecideRefusedBy,
+    ::testing::Values(RefusedByRow{"expired_alone",
+                                   {base_yaml()},
+                                   "2027-02-01",
+                                   false,
+                                   "test-agreement@1",
+                                   "agreement_expired"},
+                      RefusedByRow{"expired_v1_in_force_v2_grants",
+                                   {base_yaml(), version2(base_yaml(), "2027-01-01", "2028-01-01")},
+                                   "2027-02-01",
+                                   true,
+                                   "",
+                                   ""},
+                      RefusedByRow{
+                          "in_force_v2_condition_fails_before_expired_v1",
+                          {base_yaml(), version2(failing_condition(), "2027-01-01", "2028-01-01")},
+                          "2027-02-01",
+                          false,
+                          "test-agreement@2",
+                          "not_permitted"},
+                      RefusedByRow{"future_v2_does_not_hide_expired_v1",
+                                   {base_yaml(), version2(base_yaml(), "2027-06-01", "2028-01-01")},
+                                   "2027-02-01",
+                                   false,
+                                   "test-agreement@1",
+                                   "agreement_expired"},
+                      RefusedByRow{"suspended_is_not_permitted",
+                                   {replace(base_yaml(), "status: active", "status: suspended")},
+                                   "2026-06-01",
+                                   false,
+                                   "test-agreement@1",
+                                   "not_permitted"},
+                      RefusedByRow{"condition_names_its_agreement",
+                                   {failing_condition()},
+                                   "2026-06-01",
+                                   false,
+                                   "test-agreement@1",
+                                   "not_permitted"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 class DecideStatus : public ::testing::TestWithParam<std::pair<const char*, bool>> {};
@@ -469,6 +549,30 @@ TEST(RecipientsFor, ListsRecipientsOfInForceFlowsSortedUnique) {
   EXPECT_TRUE(recipients_for(referral(), "provider.lvws", set, kNow).empty());
   EXPECT_TRUE(
       recipients_for(make_envelope("suspect.arrested", {}), "police.met", set, kNow).empty());
+}
+
+TEST(RecipientsFor, ShadowRecipientsAreListedSeparately) {
+  const std::string shadow =
+      replace(replace(replace(base_yaml(), "id: test-agreement", "id: shadow-one"),
+                      "recipients: [provider.lvws, provider.survivors-uk]",
+                      "recipients: [provider.lvws, provider.survivors-uk, wcu.met]"),
+              "  - {agency: provider.lvws, role: controller}\n",
+              "  - {agency: provider.lvws, role: controller}\n"
+              "  - {agency: wcu.met, role: controller}\n") +
+      "mode: shadow\n";
+  const AgreementSet set = set_of({base_yaml(), shadow});
+  EXPECT_EQ(recipients_for(referral(), "police.met", set, kNow),
+            (std::vector<std::string>{"provider.lvws", "provider.survivors-uk"}));
+  EXPECT_EQ(shadow_recipients_for(referral(), "police.met", set, kNow),
+            (std::vector<std::string>{"provider.lvws", "provider.survivors-uk", "wcu.met"}));
+  // Only shadow agreements in force count.
+  EXPECT_TRUE(
+      shadow_recipients_for(referral(), "police.met", set, testing::at("2027-01-01")).empty());
+  const Decision d = decide(referral(), "police.met", "wcu.met", set, kNow);
+  EXPECT_FALSE(d.allowed);
+  ASSERT_EQ(d.shadow.size(), 1u);
+  EXPECT_TRUE(d.shadow[0].allowed);
+  EXPECT_EQ(d.shadow[0].agreement_id, "shadow-one");
 }
 
 TEST(AgreementSet, ManyUnrelatedAgreementsDoNotChangeTheDecision) {

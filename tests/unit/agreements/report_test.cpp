@@ -37,10 +37,43 @@ TEST(Report, ListShowsStatusValidityAndReview) {
   EXPECT_EQ(line("test-agreement").find("REVIEW"), std::string::npos);
   EXPECT_NE(line("draft-one").find("draft"), std::string::npos);
   EXPECT_NE(line("overdue").find("(REVIEW OVERDUE)"), std::string::npos);
-  EXPECT_NE(line("soon").find("(review due)"), std::string::npos);
+  EXPECT_NE(line("soon").find("(review due in 19 days)"), std::string::npos);
   EXPECT_NE(line("future").find("(not yet in force)"), std::string::npos);
   EXPECT_LT(out.find("draft-one"), out.find("test-agreement"));  // sorted by id
 }
+
+// The notice column: validity ending within the notice period, or ended (still `active`).
+struct ListNoticeRow {
+  const char* name;
+  const char* now;
+  int notice_days;
+  const char* want;  // substring of the line; "" = no notice at all
+};
+
+class ListNotice : public ::testing::TestWithParam<ListNoticeRow> {};
+
+TEST_P(ListNotice, ShowsEndsAndEnded) {
+  const ListNoticeRow& row = GetParam();
+  const std::string out = format_list({testing::load(base_yaml())}, testing::at(row.now),
+                                      std::chrono::days{row.notice_days});
+  if (std::string_view(row.want).empty()) {
+    EXPECT_EQ(out.find("ends in"), std::string::npos) << out;
+    EXPECT_EQ(out.find("ENDED"), std::string::npos) << out;
+  } else {
+    EXPECT_NE(out.find(row.want), std::string::npos) << out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, ListNotice,
+    ::testing::Values(
+        ListNoticeRow{"far", "2026-06-01", 30, ""},
+        ListNoticeRow{"within_30", "2026-12-20", 30, "(ends in 12 days)"},
+        ListNoticeRow{"within_longer_notice", "2026-06-01T12:00:00Z", 365, "(ends in 214 days)"},
+        ListNoticeRow{"shorter_notice", "2026-12-20", 7, ""},
+        ListNoticeRow{"last_second", "2026-12-31T23:59:59Z", 30, "(ends in 1 day)"},
+        ListNoticeRow{"ended", "2027-01-01", 30, "(ENDED 2027-01-01: no longer grants)"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Report, ExplainShowsEachFieldAndWhy) {
   const std::string text = testing::with_flows(R"(  - name: referral

@@ -120,13 +120,21 @@ std::vector<ValidatorRow> rows() {
        "",
        ""},
       {"special_category_dropped", {add_field("      data.needs.health.*: drop\n", b)}, "", ""},
+      // A warning, never an error: an agreement's end date must not stop start or reload.
       {"expired_but_active",
        {b},
        "expired",
        "2027-01-01",
        0,
-       Severity::error,
+       Severity::warning,
        testing::at("2027-01-01T00:00:00Z")},
+      {"expired_years_ago_but_active",
+       {b},
+       "expired",
+       "2027-01-01",
+       0,
+       Severity::warning,
+       testing::at("2031-01-01T00:00:00Z")},
       {"not_yet_expired", {b}, "", "", 0, Severity::error, testing::at("2026-11-30T23:59:59Z")},
       {"expired_status_expired",
        {replace(b, "status: active", "status: expired")},
@@ -280,6 +288,54 @@ TEST_P(ValidatorRows, Finds) {
 
 INSTANTIATE_TEST_SUITE_P(Rows, ValidatorRows, ::testing::ValuesIn(rows()),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Advance notice: valid_until 2027-01-01T00:00:00Z and review_by 2026-12-01 in base_yaml().
+struct NoticeRow {
+  const char* name;
+  const char* now;
+  int notice_days;
+  std::string status;
+  std::vector<std::string> codes;  // in order
+  const char* message;             // substring of the first message, if any
+};
+
+class Notices : public ::testing::TestWithParam<NoticeRow> {};
+
+TEST_P(Notices, WarnAheadOfEndAndReview) {
+  const NoticeRow& row = GetParam();
+  const std::vector<Agreement> set = {
+      testing::load(replace(base_yaml(), "status: active", "status: " + row.status), "f0.yaml")};
+  const auto found = notices(set, testing::at(row.now), std::chrono::days{row.notice_days});
+  std::vector<std::string> codes;
+  for (const Diagnostic& d : found) {
+    codes.push_back(d.code);
+    EXPECT_EQ(d.severity, Severity::warning) << d.to_string();
+    EXPECT_FALSE(d.hint.empty()) << d.to_string();
+  }
+  EXPECT_EQ(codes, row.codes);
+  if (!found.empty()) {
+    EXPECT_NE(found[0].message.find(row.message), std::string::npos) << found[0].message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, Notices,
+    ::testing::Values(
+        NoticeRow{"far_ahead", "2026-06-01", 30, "active", {}, ""},
+        NoticeRow{"review_31_days", "2026-10-31", 30, "active", {}, ""},
+        NoticeRow{"review_30_days", "2026-11-01", 30, "active", {"review_due"}, "in 30 days"},
+        NoticeRow{"end_due_review_past", "2026-12-15", 30, "active", {"expiry_due"}, "in 17 days"},
+        NoticeRow{
+            "end_in_1_second", "2026-12-31T23:59:59Z", 30, "active", {"expiry_due"}, "in 1 day"},
+        NoticeRow{"ended_is_not_notice", "2027-01-01", 30, "active", {}, ""},
+        NoticeRow{"longer_notice",
+                  "2026-06-01",
+                  365,
+                  "active",
+                  {"expiry_due", "review_due"},
+                  "stops granting at 2027-01-01T00:00:00Z"},
+        NoticeRow{"suspended_has_no_notice", "2026-12-15", 30, "suspended", {}, ""}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace accord::agreements

@@ -58,5 +58,24 @@ TEST(Metrics, OtherComponentsAddFamiliesToTheSameRegistry) {
   EXPECT_NE(m.render().find("accord_test_things_total 1"), std::string::npos);
 }
 
+TEST(Metrics, CollectorsAreAskedAtEveryRender) {
+  Metrics m;
+  double value = 86400;
+  m.add_collector([&value] {
+    prometheus::ClientMetric metric;
+    metric.label = {{"agreement", "a@1"}};
+    metric.gauge.value = value;
+    return std::vector<prometheus::MetricFamily>{
+        {"accord_agreement_expiry_seconds", "help", prometheus::MetricType::Gauge, {metric}}};
+  });
+  EXPECT_NE(m.render().find("accord_agreement_expiry_seconds{agreement=\"a@1\"} 86400"),
+            std::string::npos)
+      << m.render();
+  value = -5;  // the value as of the scrape, not of registration
+  EXPECT_NE(m.render().find("accord_agreement_expiry_seconds{agreement=\"a@1\"} -5"),
+            std::string::npos)
+      << m.render();
+}
+
 }  // namespace
 }  // namespace accord::server

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "accord/api/api_handler.hpp"
@@ -42,6 +44,13 @@ struct GatewayConfig {
   // here; each adapter's settings are checked by its factory when the gateway starts.
   YAML::Node adapters;
   YAML::Node zmq;  // the zmq: section (adapters/zmq/options.hpp), or null
+  // Advance notice, in days, of an agreement's valid_until and review_by: warned in the log
+  // at load and reload (`agreement_notice_days`, default 30).
+  int agreement_notice_days = 30;
+  // The gateway's clock (milliseconds since the Unix epoch); empty means the system clock.
+  // Never read from the file: tests inject one to cross an agreement's valid_until while
+  // the gateway runs.
+  std::function<std::int64_t()> clock = {};
 };
 
 // Parses YAML text; `base_dir` resolves relative paths, `source_name` labels errors.

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,8 +66,11 @@ class Gateway {
   explicit Gateway(GatewayConfig config);
   Status build_adapters(adapters::Registry registry);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
+  // /metrics: accord_agreement_expiry_seconds / _review_seconds per active agreement.
+  std::vector<prometheus::MetricFamily> agreement_gauges();
 
   GatewayConfig config_;
+  std::function<std::int64_t()> clock_;  // config_.clock, or the system clock
   boost::asio::io_context io_;
   // Keeps the io threads running while the only pending work is outside Asio (a request
   // waiting for the spool's commit): without it run() returns and that answer is never sent.
@@ -93,6 +97,13 @@ class Gateway {
   bool stopped_ = false;  // guarded by stop_mutex_
 };
 
+// An active agreement's end and review dates (seconds since the Unix epoch), for /metrics.
+struct AgreementDates {
+  std::string agreement;  // "id@version"
+  std::int64_t valid_until_s = 0;
+  std::int64_t review_by_s = 0;
+};
+
 // A validated agreement set, ready to swap in.
 struct LoadedPolicy {
   std::shared_ptr<const pipeline::Policy> policy;
@@ -100,6 +111,7 @@ struct LoadedPolicy {
   std::size_t agreements = 0;
   std::string description;                                // JSON for GET /v1/admin/agreements
   std::vector<std::pair<std::string, std::string>> keys;  // registered (agency, kid)
+  std::vector<AgreementDates> dates = {};                 // active agreements only
 };
 
 // Builds the agreement-backed policy from the config's agencies, agreements and

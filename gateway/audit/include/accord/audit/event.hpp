@@ -18,6 +18,7 @@ namespace accord::audit {
 namespace kind {
 inline constexpr std::string_view kDecisionAccepted = "decision.accepted";
 inline constexpr std::string_view kDecisionRefused = "decision.refused";
+inline constexpr std::string_view kDecisionShadow = "decision.shadow";
 inline constexpr std::string_view kDeliveryLeased = "delivery.leased";
 inline constexpr std::string_view kDeliveryRedelivered = "delivery.redelivered";
 inline constexpr std::string_view kDeliveryAcked = "delivery.acked";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "accord/agreements/agreement_set.hpp"
+#include "accord/agreements/decision.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/policy.hpp"
 
@@ -30,6 +31,10 @@ class AgreementPolicy : public Policy {
   const agreements::AgreementSet& set() const { return *set_; }
 
  private:
+  // Decides one candidate recipient's copy, or its refusal, into `plan`.
+  void plan_recipient(Plan& plan, const envelope::Envelope& envelope, const std::string& sender,
+                      const std::string& recipient, const agreements::Decision& decision) const;
+
   std::shared_ptr<const agreements::AgreementSet> set_;
   std::shared_ptr<const crypto::KeyRegistry> keys_;
   std::map<std::string, std::vector<unsigned char>, std::less<>> pseudonym_keys_;

@@ -84,6 +84,14 @@ std::vector<audit::Event> refusal_events(const envelope::Envelope& envelope,
                                          const std::string& sender, const std::string& body_hash,
                                          std::int64_t now_ms, const Refused& refused);
 
+// The audit records of the shadow outcomes (decision.shadow, docs/audit-format.md §1): per
+// recipient a shadow agreement covers, what it would have shared and in which form, against
+// what was actually shared.
+std::vector<audit::Event> shadow_events(const envelope::Envelope& envelope,
+                                        const std::string& sender, const std::string& body_hash,
+                                        std::int64_t now_ms,
+                                        const std::vector<ShadowOutcome>& shadow);
+
 // Hex SHA-256 of the body: the dedup content hash.
 std::string content_hash(std::string_view body);
 

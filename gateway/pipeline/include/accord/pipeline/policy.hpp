@@ -25,13 +25,29 @@ struct PlannedCopy {
 // One candidate recipient that was refused, and why (for the sender and the audit log).
 struct PlannedRefusal {
   std::string recipient;
-  std::string code;  // e.g. condition_failed, requires_encryption, no_agreement
+  std::string code;  // e.g. not_permitted, agreement_expired, no_recipient_key
   std::string reason;
+  // The agreement ("id@version") whose status, validity, condition or rule refused; empty
+  // when no agreement covers the route.
+  std::string agreement = {};
+};
+
+// What a shadow-mode agreement would have done for one recipient, next to what was done.
+// Audited (decision.shadow), never enforced.
+struct ShadowOutcome {
+  std::string recipient;
+  std::string agreement;  // the shadow agreement, "id@version"
+  bool would_share = false;
+  std::vector<audit::FieldAction> fields;  // the shadow's action per field (drop when refused)
+  std::string reason;                      // why it would refuse (names only); else empty
+  std::string enforced;                    // "id@version" that granted the actual copy, or empty
+  std::vector<audit::FieldAction> enforced_fields;  // what was shared (all drop when nothing)
 };
 
 struct Plan {
   std::vector<PlannedCopy> copies;
   std::vector<PlannedRefusal> refusals;
+  std::vector<ShadowOutcome> shadow = {};  // one per recipient a shadow agreement covers
 };
 
 class Policy {

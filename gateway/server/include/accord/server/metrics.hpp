@@ -7,10 +7,14 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace accord::server {
 
@@ -36,7 +40,15 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
   std::string render() const;  // Prometheus text exposition format
 
+  // Families computed when /metrics is rendered (values that depend on the time of the
+  // scrape, e.g. seconds until an agreement ends). Called from any thread that renders;
+  // the collector must be thread-safe and outlive the Metrics object's use.
+  using Collector = std::function<std::vector<prometheus::MetricFamily>()>;
+  void add_collector(Collector collector);
+
  private:
+  mutable std::mutex collectors_mutex_;
+  std::vector<Collector> collectors_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* handshake_failures_;
   prometheus::Family<prometheus::Counter>* http_requests_;

@@ -56,6 +56,7 @@ struct Refusal {
   std::string recipient;
   std::string code;
   std::string reason;
+  std::string agreement = {};  // "id@version" whose rule or condition refused; may be empty
 };
 
 struct Submission {
@@ -69,6 +70,9 @@ struct Submission {
   std::int64_t received_at_ms = 0;
   std::vector<Copy> copies;       // may be empty: accepted, nobody entitled
   std::vector<Refusal> refusals;  // audited when the submission is stored
+  // Further records of the decision (decision.shadow), complete but for seq: written after
+  // the copies' and refusals' records in the same transaction, only when stored.
+  std::vector<audit::Event> decision_records = {};
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };

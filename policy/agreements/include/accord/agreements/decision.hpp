@@ -43,9 +43,17 @@ struct Decision {
   // Some granted field must be encrypted for the recipient. Until field encryption is
   // available, such a copy must not be delivered (transform() refuses without an encryptor).
   bool requires_encryption = false;
-  // What shadow-mode agreements for this route would have decided (at most one element);
-  // reported and audited, never enforced.
+  // What shadow-mode agreements for this route would have decided (at most one element, present
+  // when a shadow-mode agreement for the route is active and in force); reported and audited,
+  // never enforced.
   std::vector<Decision> shadow;
+  // When refused by an agreement (empty when allowed, or when no agreement covers the route):
+  // the agreement ("id@version") whose status, validity, classification or condition refused,
+  // and a stable code. The deciding refusal is the first candidate (in the order of rule 3)
+  // that is active and whose valid_from has passed, else the first candidate. Its code is
+  // `agreement_expired` when its valid_until has passed, else `not_permitted`.
+  std::string refused_by = {};
+  std::string code = {};
 
   std::size_t count(Action action) const;
 };
@@ -54,9 +62,18 @@ Decision decide(const envelope::Envelope& envelope, std::string_view sender,
                 std::string_view recipient, const AgreementSet& set, Instant now);
 
 // Candidate recipients for an envelope from `sender`: every recipient of an enforce-mode flow
-// for the envelope's type whose agreement is in force at `now`, sorted, unique. Conditions
-// are not evaluated here: call decide() per recipient (its denials are audited).
+// for the envelope's type whose agreement is in force at `now`, or is active but its
+// valid_until has passed (decide() refuses those with `agreement_expired`, so the sender is
+// told instead of the recipient silently dropping out), sorted, unique. Conditions are not
+// evaluated here: call decide() per recipient (its denials are audited).
 std::vector<std::string> recipients_for(const envelope::Envelope& envelope, std::string_view sender,
                                         const AgreementSet& set, Instant now);
+
+// Recipients of shadow-mode flows for the envelope's type whose agreement is active and in
+// force at `now`, sorted, unique: decide() for each reports in Decision::shadow what the
+// shadow agreement would have done (it is audited, never enforced).
+std::vector<std::string> shadow_recipients_for(const envelope::Envelope& envelope,
+                                               std::string_view sender, const AgreementSet& set,
+                                               Instant now);
 
 }  // namespace accord::agreements

@@ -2,6 +2,7 @@
 // Pure formatting over the model; the CLI only reads files and prints.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,8 +14,11 @@
 namespace accord::agreements {
 
 // One line per agreement: id, version, status, mode, provider → recipients, validity and
-// review status ("review overdue" once now >= review_by, "review due" within 30 days).
-std::string format_list(const std::vector<Agreement>& agreements, Instant now);
+// review status ("REVIEW OVERDUE" once now >= review_by, "review due in N days" within
+// `notice`), then for an active agreement the notice column: "(ends in N days)" when
+// valid_until is within `notice`, "(ENDED date: no longer grants)" once it has passed.
+std::string format_list(const std::vector<Agreement>& agreements, Instant now,
+                        std::chrono::seconds notice = std::chrono::days{30});
 
 // What `to` would receive of `envelope` from `from`, field by field, and why. Values are shown
 // as they would be delivered (pseudonymised and encrypted values are described, not computed).
