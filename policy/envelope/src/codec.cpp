@@ -108,7 +108,8 @@ void append_minified(std::string& out, simdjson::dom::element value) {
     case simdjson::dom::element_type::ARRAY: {
       out += '[';
       bool first = true;
-      for (simdjson::dom::element item : value.get_array().value_unsafe()) {
+      const simdjson::dom::array array = value.get_array().value_unsafe();
+      for (simdjson::dom::element item : array) {
         if (!first) out += ',';
         first = false;
         append_minified(out, item);
@@ -119,7 +120,8 @@ void append_minified(std::string& out, simdjson::dom::element value) {
     case simdjson::dom::element_type::OBJECT: {
       out += '{';
       bool first = true;
-      for (auto [key, item] : value.get_object().value_unsafe()) {
+      const simdjson::dom::object object = value.get_object().value_unsafe();
+      for (auto [key, item] : object) {
         if (!first) out += ',';
         first = false;
         append_key(out, key);

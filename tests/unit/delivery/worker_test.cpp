@@ -239,7 +239,7 @@ TEST_F(WorkerTest, PushedDocumentIsTheSelfContainedSignedItem) {
   auto signer = crypto::GatewaySigner::load_or_create(dir_.file("signing.json"), now_.load());
   ASSERT_TRUE(signer.ok()) << signer.error().message;
   auto copy = crypto::decode_delivered(R"({"id":"m-signed","type":"hearing.scheduled",
-      "case":{"urn":"01AB1234521","owner":"police"},"subject":{"role":"victim","ref":"V-1"},
+      "case":{"urn":"01AB1234521","owner":"police.met"},"subject":{"role":"victim","ref":"V-1"},
       "occurred_at":"2026-11-20T09:30:00Z","classification":"OFFICIAL",
       "data":{"hearing":{"court":"Southwark","fee":1e15}}})");
   ASSERT_TRUE(copy.ok()) << copy.error().message;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct NumberRow {
   std::string canonical;  // the leaf as decoded (and delivered)
 };
 
+void PrintTo(const NumberRow& row, std::ostream* os) {
+  *os << row.written << " -> " << row.canonical;
+}
+
 std::vector<NumberRow> number_rows() {
   return {
       // 1e15 <= |x| < 1e16: plain decimal, like every double below 1e16 (today: "1e+15").
@@ -40,9 +45,9 @@ std::vector<NumberRow> number_rows() {
       {"large_1e22", "10000000000000000000000.0", "1e+22"},
       {"large_max", "1.7976931348623157e308", "1.7976931348623157e+308"},
       // Small: plain down to 1e-4, exponent form below.
-      {"small_1e-4", "0.0001", "0.0001"},
-      {"small_1e-5", "0.00001", "1e-05"},
-      {"small_1e-7", "1E-7", "1e-07"},
+      {"small_1e_minus_4", "0.0001", "0.0001"},
+      {"small_1e_minus_5", "0.00001", "1e-05"},
+      {"small_1e_minus_7", "1E-7", "1e-07"},
       {"small_negative", "-1.5e-300", "-1.5e-300"},
       {"small_subnormal", "5e-324", "5e-324"},
       {"small_fraction", "0.1", "0.1"},
@@ -101,7 +106,9 @@ TEST(FormatDoubleTest, ReadsBackAsTheSameDoubleAcrossMagnitudes) {
       EXPECT_EQ(std::strtod(text.c_str(), nullptr), v) << text;
       const bool plain = std::fabs(v) >= 1e-4 && std::fabs(v) < 1e16;
       EXPECT_EQ(text.find('e') == std::string::npos, plain) << text;
-      if (plain) EXPECT_NE(text.find('.'), std::string::npos) << text;
+      if (plain) {
+        EXPECT_NE(text.find('.'), std::string::npos) << text;
+      }
     }
   }
 }
