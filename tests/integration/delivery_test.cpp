@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "accord/crypto/key_files.hpp"
 #include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
 
@@ -29,8 +30,9 @@ using verb = boost::beast::http::verb;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// Answers 400 for envelope ids listed in the reject file (re-read per request), else logs one
-// JSON line {id, case, key} and answers 200. Threaded: the gateway POSTs cases in parallel.
+// Answers 400 for envelope ids listed in the reject file (re-read per request), else keeps the
+// body as received (<log>.<id>.body), logs one JSON line {id, case, key} and answers 200. Threaded:
+// the gateway POSTs cases in parallel.
 constexpr const char* kReceiverPy = R"PY(
 import http.server, json, ssl, sys, threading
 port, cert, key, ca, log_path, reject_path = sys.argv[1:7]
@@ -46,6 +48,8 @@ class H(http.server.BaseHTTPRequestHandler):
             rejected = set()
         status = 400 if env['id'] in rejected else 200
         if status == 200:
+            with lock, open(log_path + '.' + env['id'] + '.body', 'wb') as f:
+                f.write(body)
             with lock, open(log_path, 'a') as f:
                 f.write(json.dumps({'id': env['id'], 'case': env['case']['urn'],
                                     'key': self.headers.get('Idempotency-Key')}) + '\n')
@@ -109,6 +113,8 @@ class WebhookReceiver {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
+  // The body of the last accepted POST of envelope `id`, byte for byte ("" if none yet).
+  std::string body_file(const std::string& id) const { return log() + "." + id + ".body"; }
   // Every accepted POST, in arrival order.
   std::vector<json> received() const {
     std::vector<json> out;
@@ -286,6 +292,93 @@ TEST_F(DeliveryTest, RefusedCopyIsDeadLetteredThenRedriven) {
       30s));
   const auto after = run_command(cli("dlq list --format json", gateway.admin_port()));
   EXPECT_EQ(json::parse(after.output).size(), 0u) << after.output;
+}
+
+// Issue 11 (4): a webhook body and a file-drop file are the same self-contained signed item as
+// the mailbox's, so `accord decrypt` verifies the gateway signature and opens the protected
+// fields from the delivered bytes alone. Before, the body had no received_at or recipient and
+// the file no sender: the command refused both ("received_at" missing).
+TEST_F(DeliveryTest, WebhookBodyAndDroppedFileVerifyAsDelivered) {
+  // Each recipient makes its key pair; the operator registers only the public halves.
+  TempDir keys, lvws_secret, wcu_secret;
+  for (const auto& [agency, secret_dir] :
+       {std::pair<std::string, const TempDir*>{"provider.lvws", &lvws_secret},
+        std::pair<std::string, const TempDir*>{"wcu.met", &wcu_secret}}) {
+    auto key = crypto::generate_agency_key(agency, 1'763'800'000'000);
+    ASSERT_TRUE(key.ok()) << key.error().message;
+    auto written = crypto::write_key_files(secret_dir->path(), *key);
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    fs::copy_file(written->public_path,
+                  keys.file(fs::path(written->public_path).filename().string()));
+  }
+  const std::string config = write_config(
+      dir_, delivery_yaml(receiver_.port(), drop_dir_) + "keys: " + keys.path() + "\n");
+  ASSERT_TRUE(receiver_.start());
+  GatewayProcess gateway(config);
+  ASSERT_TRUE(gateway.start());
+  auto police = make_client("police.met", gateway.port());
+  submit(*police, "met-arr-verify", "01MP0060001");  // to provider.lvws and wcu.met
+  const auto referral = police->request(
+      verb::post, "/v1/messages", read_source_file("tests/data/envelope/referral_created.json"));
+  ASSERT_TRUE(referral.ok()) << referral.error().message;
+  ASSERT_EQ(referral->status, 202u) << referral->body;  // to provider.lvws, fields encrypted
+  const std::string referral_id =
+      json::parse(read_source_file("tests/data/envelope/referral_created.json"))["id"];
+
+  // The recipient's pinned copy of the gateway's public key.
+  const auto key_answer = police->request(verb::get, "/v1/gateway-key", "");
+  ASSERT_TRUE(key_answer.ok() && key_answer->status == 200u);
+  const std::string gateway_key = dir_.file("gateway-key.json");
+  std::ofstream(gateway_key) << key_answer->body;
+
+  std::string dropped;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        for (const auto& e : fs::directory_iterator(drop_dir_)) {
+          const std::string name = e.path().filename().string();
+          if (e.is_regular_file() && name.find("met-arr-verify") != std::string::npos &&
+              name.front() != '.') {
+            dropped = e.path().string();
+          }
+        }
+        return !dropped.empty() && fs::exists(receiver_.body_file("met-arr-verify")) &&
+               fs::exists(receiver_.body_file(referral_id));
+      },
+      30s));
+
+  struct Row {
+    std::string name;
+    std::string file;
+    const TempDir* secret;
+    std::string opened;
+  };
+  const std::vector<Row> rows = {
+      {"webhook body", receiver_.body_file("met-arr-verify"), &lvws_secret, "signature verified"},
+      {"webhook body, encrypted fields", receiver_.body_file(referral_id), &lvws_secret,
+       "protected fields opened"},
+      {"file-drop file", dropped, &wcu_secret, "signature verified"},
+  };
+  const std::string accord = binary_dir() + "/tools/accord/accord";
+  for (const auto& row : rows) {
+    const auto r = run_command(accord + " decrypt --key " + row.secret->path() + " --gateway-key " +
+                               gateway_key + " " + row.file);
+    EXPECT_EQ(r.status, 0) << row.name << ": " << r.output;
+    EXPECT_NE(r.output.find("gateway signature verified"), std::string::npos)
+        << row.name << ": " << r.output;
+    EXPECT_NE(r.output.find(row.opened), std::string::npos) << row.name << ": " << r.output;
+    // The item names who sent it, to whom, and when, as signed.
+    std::ifstream in(row.file);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto item = json::parse(text.str());
+    EXPECT_EQ(item["sender"], "police.met") << row.name;
+    EXPECT_TRUE(item.contains("recipient") && item.contains("received_at")) << row.name;
+  }
+  // The check can fail: the wcu.met file is not provider.lvws's to open.
+  const auto wrong = run_command(accord + " decrypt --key " + lvws_secret.path() +
+                                 " --gateway-key " + gateway_key + " " + dropped);
+  EXPECT_EQ(wrong.status, 1) << wrong.output;
+  EXPECT_NE(wrong.output.find("delivered to wcu.met"), std::string::npos) << wrong.output;
 }
 
 // File drop inbound end to end: police.met's extract (JSON lines) dropped in its directory is

@@ -1,6 +1,9 @@
 // Writes a signed copy with encrypted fields, as the gateway delivers it, plus the recipient's
 // secret key and the gateway's public key, then has two independent readers open it:
 // tests/interop/open_fields.py (PyNaCl, from the doc alone) and `accord decrypt`.
+// data.figures holds the number vectors of docs/field-encryption.md §4.2 (large, small,
+// negative zero, exponent forms): the PyNaCl reader rebuilds the signed bytes with Python's
+// json module, so a number the gateway writes in any other form fails its verification.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -92,7 +95,14 @@ class Interop : public ::testing::Test {
     "data":{"victim":{"contact":{"phone":"07700 900123","phone-2":"07700 900456",
       "safe_times":["Mon-Fri 10:00-12:00"]},"needs":{"health":"Type 1 diabetes; caf\u00e9 \"ok\""},
       "age":38,"vulnerable":true},"offence":{"category":"burglary"},
-      "consent":{"referral":"explicit"}}})";
+      "consent":{"referral":"explicit"},
+      "figures":{"large":1e15,"large_upper":1E+15,"two_pow_53":9.007199254740992e+15,
+        "below_1e16":9999999999999998.0,"e16":1e16,"shortest":2.3480720574906368e+16,
+        "max":1.7976931348623157e308,"small":1E-7,"small_plain":0.0001,"small_e5":0.00001,
+        "subnormal":5e-324,"negative_zero":-0.0,"negative_zero_exp":-0e0,
+        "negative_zero_integer":-0,"exponent_whole":1E2,"exponent_negative":123e-2,
+        "uint64_max":18446744073709551615,"int64_min":-9223372036854775808,
+        "list":[1e15,-0.0,1e-5,[{"k":9.007199254740992e+15}]]}}})";
 };
 
 TEST_F(Interop, PyNaClReadsWhatTheDocDescribes) {
@@ -101,6 +111,12 @@ TEST_F(Interop, PyNaClReadsWhatTheDocDescribes) {
   const Outcome r = run("/usr/bin/python3 " + script + " " + dir_.path());
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "OK 6 fields\n");
+  // Delivered as the canonical text of docs/envelope.md §3, not as the sender wrote them.
+  for (const char* text : {R"("large":1000000000000000.0)", R"("two_pow_53":9007199254740992.0)",
+                           R"("shortest":2.348072057490637e+16)", R"("negative_zero":-0.0)",
+                           R"("negative_zero_integer":0)", R"("small":1e-07)"}) {
+    EXPECT_NE(item_.find(text), std::string::npos) << text;
+  }
 
   // The script's own check can fail: a copy signed for another recipient is refused.
   json item = json::parse(item_);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "accord/crypto/delivered_message.hpp"
 #include "inbox_routes.hpp"
 #include "responses.hpp"
 
@@ -295,25 +296,16 @@ void ApiHandler::inbox(server::Request& request, std::string_view query, server:
                    return;
                  }
                  // The stored payload is the delivered document, a JSON object {"envelope": ...,
-                 // "signature": ...} built by the pipeline: splice its members in rather than
-                 // re-parse.
+                 // "signature": ...} built by the pipeline: its members are spliced in, not
+                 // re-parsed, by the same builder the push adapters' items come from.
                  std::string body = "{\"messages\":[";
                  bool first = true;
                  for (const auto& d : result.value()) {
-                   json meta = {{"delivery_id", std::to_string(d.delivery_id)},
-                                {"sender", d.sender},
-                                {"recipient", recipient},
-                                {"message_id", d.message_id},
-                                {"type", d.event_type},
-                                {"case_urn", d.case_urn},
-                                {"received_at", format_time_ms(d.received_at_ms)},
-                                {"attempts", d.attempts},
-                                {"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
-                   std::string item = meta.dump(-1, ' ', false, json::error_handler_t::replace);
-                   item.back() = ',';  // the closing brace gives way to the document's members
-                   item.append(d.payload, 1);
                    if (!first) body += ',';
-                   body += item;
+                   body += crypto::delivered_item(
+                       {d.delivery_id, d.sender, recipient, d.message_id, d.event_type, d.case_urn,
+                        d.received_at_ms, d.attempts, d.lease_expires_at_ms},
+                       d.payload);
                    first = false;
                  }
                  body += "]}";

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "accord/core/time_format.hpp"
 #include "accord/envelope/codec.hpp"
 
 namespace accord::crypto {
@@ -18,6 +19,25 @@ Result<std::string> text(const json& j, const char* name) {
 }
 
 }  // namespace
+
+std::string delivered_item(const DeliveryHeader& header, std::string_view document) {
+  const json meta = {{"delivery_id", std::to_string(header.delivery_id)},
+                     {"sender", header.sender},
+                     {"recipient", header.recipient},
+                     {"message_id", header.message_id},
+                     {"type", header.type},
+                     {"case_urn", header.case_urn},
+                     {"received_at", format_time_ms(header.received_at_ms)},
+                     {"attempts", header.attempts},
+                     {"lease_expires_at", format_time_ms(header.lease_expires_at_ms)}};
+  std::string item = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+  // The document is an object the pipeline wrote: its members follow the header's.
+  if (document.size() > 2 && document.front() == '{') {
+    item.back() = ',';
+    item.append(document.substr(1));
+  }
+  return item;
+}
 
 Result<DeliveredMessage> parse_inbox_item(std::string_view item_json,
                                           std::string_view default_recipient) {

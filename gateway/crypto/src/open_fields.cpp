@@ -15,13 +15,43 @@ namespace accord::crypto {
 namespace detail {
 namespace {
 
+// value.dump(), except that doubles take the canonical form of docs/envelope.md §3
+// (envelope::format_double), as decode() writes them: nlohmann's own text differs.
+void append_leaf_text(const nlohmann::ordered_json& value, std::string& out) {
+  if (value.is_number_float()) {
+    out += envelope::format_double(value.get<double>());
+  } else if (value.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ',';
+      append_leaf_text(value[i], out);
+    }
+    out += ']';
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : value.items()) {
+      if (!first) out += ',';
+      first = false;
+      out += nlohmann::ordered_json(key).dump();
+      out += ':';
+      append_leaf_text(member, out);
+    }
+    out += '}';
+  } else {
+    out += value.dump();
+  }
+}
+
 void flatten_into(const nlohmann::ordered_json& value, const std::string& path,
                   std::vector<envelope::Field>& out) {
   if (value.is_object() && !value.empty()) {
     for (const auto& [key, member] : value.items()) flatten_into(member, path + "." + key, out);
     return;
   }
-  out.push_back(envelope::Field{path, value.dump()});
+  std::string text;
+  append_leaf_text(value, text);
+  out.push_back(envelope::Field{path, std::move(text)});
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "accord/crypto/delivered_message.hpp"
+
 namespace accord::delivery {
 namespace asio = boost::asio;
 
@@ -143,7 +145,12 @@ void DeliveryWorker::hand_over(spool::Delivery delivery) {
   message.case_urn = delivery.case_urn;
   message.received_at_ms = delivery.received_at_ms;
   message.attempt = delivery.attempts;
-  message.document = delivery.payload;
+  // The same self-contained item the mailbox hands out (sender, recipient and received_at
+  // as signed), so a push recipient verifies the copy from what it received alone.
+  message.document = crypto::delivered_item(
+      {delivery.delivery_id, delivery.sender, recipient_, delivery.message_id, delivery.event_type,
+       delivery.case_urn, delivery.received_at_ms, delivery.attempts, delivery.lease_expires_at_ms},
+      delivery.payload);
   auto self = shared_from_this();
   adapter_.deliver(std::move(message), [self, delivery = std::move(delivery)](
                                            adapters::DeliveryOutcome outcome) mutable {

@@ -8,7 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -54,34 +58,86 @@ class DuplicateFinder {
   std::unique_ptr<std::unordered_set<std::string_view>> hashed_;  // only for big objects
 };
 
-// The leaf as minified JSON. Strings, integers and literals take a direct path that produces
-// exactly what simdjson::to_string would; everything else (escapes, doubles, arrays, empty
-// objects) is serialised by simdjson itself.
-std::string minified(simdjson::dom::element value) {
+// A key of an object inside an array, escaped as encode() escapes strings (docs/envelope.md
+// §3): plain printable ASCII as is, anything else through nlohmann's serializer, which escapes
+// exactly '"', '\\' and U+0000-U+001F.
+void append_key(std::string& out, std::string_view key) {
+  if (std::all_of(key.begin(), key.end(),
+                  [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+    out.append(1, '"').append(key).append(1, '"');
+    return;
+  }
+  out += nlohmann::json(std::string(key))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The value as minified JSON (docs/envelope.md §3). Strings, integers and literals take a
+// direct path that produces exactly what simdjson::to_string would; strings with escapes are
+// written by simdjson; doubles by format_double (simdjson's own text differs from the
+// documented form between 1e15 and 1e16 and is not always the shortest); arrays and objects
+// inside arrays member by member, so a double nested in them gets the same form.
+void append_minified(std::string& out, simdjson::dom::element value) {
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {
       std::string_view text = value.get_string().value_unsafe();
       bool plain = std::all_of(text.begin(), text.end(), [](char c) {
         return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
       });
-      if (!plain) break;
-      std::string out;
-      out.reserve(text.size() + 2);
+      if (!plain) {
+        out += simdjson::to_string(value);
+        return;
+      }
       out.append(1, '"').append(text).append(1, '"');
-      return out;
+      return;
     }
     case simdjson::dom::element_type::INT64:
-      return std::to_string(value.get_int64().value_unsafe());
+      out += std::to_string(value.get_int64().value_unsafe());
+      return;
     case simdjson::dom::element_type::UINT64:
-      return std::to_string(value.get_uint64().value_unsafe());
+      out += std::to_string(value.get_uint64().value_unsafe());
+      return;
+    case simdjson::dom::element_type::DOUBLE:
+      out += format_double(value.get_double().value_unsafe());
+      return;
     case simdjson::dom::element_type::BOOL:
-      return value.get_bool().value_unsafe() ? "true" : "false";
+      out += value.get_bool().value_unsafe() ? "true" : "false";
+      return;
     case simdjson::dom::element_type::NULL_VALUE:
-      return "null";
-    default:
-      break;
+      out += "null";
+      return;
+    case simdjson::dom::element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      const simdjson::dom::array array = value.get_array().value_unsafe();
+      for (simdjson::dom::element item : array) {
+        if (!first) out += ',';
+        first = false;
+        append_minified(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      const simdjson::dom::object object = value.get_object().value_unsafe();
+      for (auto [key, item] : object) {
+        if (!first) out += ',';
+        first = false;
+        append_key(out, key);
+        out += ':';
+        append_minified(out, item);
+      }
+      out += '}';
+      return;
+    }
   }
-  return simdjson::to_string(value);
+}
+
+std::string minified(simdjson::dom::element value) {
+  std::string out;
+  append_minified(out, value);
+  return out;
 }
 
 // Duplicate keys inside a leaf (objects nested in arrays). Depth is bounded by the parser.
@@ -334,6 +390,56 @@ Result<Envelope> decode(std::string_view json, const Vocabulary& vocabulary,
     return err("not_an_object", "the top level must be a JSON object", "");
   }
   return Walker(vocabulary, limits).top(object);
+}
+
+std::string format_double(double value) {
+  if (!std::isfinite(value)) return "null";
+  // std::to_chars gives the shortest round-trip digits, nearest on ties (as Python's repr
+  // does); only the layout is ours: "-d.ddde+XX" → sign, digits, exponent.
+  char buffer[64];
+  const auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  if (ec != std::errc()) return "null";  // cannot happen: 64 bytes hold any double
+  std::string_view sci(buffer, static_cast<std::size_t>(end - buffer));
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  const std::size_t e = sci.find('e');
+  std::string digits(1, sci.front());
+  if (e > 1) digits.append(sci.substr(2, e - 2));  // skip the '.'
+  std::string_view exponent_text = sci.substr(e + 1);
+  if (exponent_text.front() == '+') exponent_text.remove_prefix(1);
+  int exponent = 0;
+  std::from_chars(exponent_text.data(), exponent_text.data() + exponent_text.size(), exponent);
+  const auto n = static_cast<int>(digits.size());
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) {
+      out += "0.";
+      out.append(static_cast<std::size_t>(-exponent - 1), '0');
+      out += digits;
+    } else if (n <= exponent + 1) {
+      out += digits;
+      out.append(static_cast<std::size_t>(exponent + 1 - n), '0');
+      out += ".0";
+    } else {
+      out.append(digits, 0, static_cast<std::size_t>(exponent + 1));
+      out += '.';
+      out.append(digits, static_cast<std::size_t>(exponent + 1));
+    }
+    return out;
+  }
+  out += digits.front();
+  if (n > 1) {
+    out += '.';
+    out.append(digits, 1);
+  }
+  out += exponent < 0 ? "e-" : "e+";
+  const int magnitude = std::abs(exponent);
+  if (magnitude < 10) out += '0';
+  out += std::to_string(magnitude);
+  return out;
 }
 
 int http_status_for(const Error& error) {

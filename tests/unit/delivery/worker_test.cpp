@@ -13,10 +13,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "accord/core/time_format.hpp"
+#include "accord/crypto/delivered_message.hpp"
+#include "accord/crypto/signature.hpp"
+#include "accord/envelope/codec.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 #include "accord/testing/io_threads.hpp"
 #include "accord/testing/temp_dir.hpp"
@@ -216,10 +221,73 @@ TEST_F(WorkerTest, DeliveredCopiesAreAcked) {
     EXPECT_EQ(call.attempt, 1);
     EXPECT_EQ(call.recipient, kRecipient);
     EXPECT_EQ(call.sender, "police");
-    EXPECT_EQ(call.document, "{\"id\":\"" + call.message_id + "\"}");
+    // The stored document's members, after the item's own (the self-contained item).
+    const auto document = nlohmann::json::parse(call.document);
+    EXPECT_EQ(document["id"], call.message_id);
+    EXPECT_EQ(document["sender"], "police");
+    EXPECT_EQ(document["recipient"], kRecipient);
+    EXPECT_EQ(document["attempts"], 1);
   }
   let_it_poll();
   EXPECT_EQ(adapter.call_count(), 3u) << "acked copies are never handed over again";
+}
+
+// Issue 11 (4): a push recipient gets the same self-contained item as the mailbox, so it can
+// verify the gateway signature from what it received alone. Before, the adapter got only
+// {"envelope","signature"}: no sender, recipient or received_at to rebuild the signed bytes.
+TEST_F(WorkerTest, PushedDocumentIsTheSelfContainedSignedItem) {
+  auto signer = crypto::GatewaySigner::load_or_create(dir_.file("signing.json"), now_.load());
+  ASSERT_TRUE(signer.ok()) << signer.error().message;
+  auto copy = crypto::decode_delivered(R"({"id":"m-signed","type":"hearing.scheduled",
+      "case":{"urn":"01AB1234521","owner":"police.met"},"subject":{"role":"victim","ref":"V-1"},
+      "occurred_at":"2026-11-20T09:30:00Z","classification":"OFFICIAL",
+      "data":{"hearing":{"court":"Southwark","fee":1e15}}})");
+  ASSERT_TRUE(copy.ok()) << copy.error().message;
+  const std::int64_t received_at_ms = now_.load() - 1234;
+  const crypto::DeliveryInfo info{"police", kRecipient, "m-signed", format_time_ms(received_at_ms)};
+  const std::string stored = "{\"envelope\":" + envelope::encode(*copy) +
+                             ",\"signature\":" + signer->sign_delivery(info, *copy).to_json() + "}";
+  spool::Submission s;
+  s.sender = "police";
+  s.message_id = "m-signed";
+  s.content_hash = "hash-m-signed";
+  s.event_type = "hearing.scheduled";
+  s.case_urn = "01AB1234521";
+  s.received_at_ms = received_at_ms;
+  s.copies.push_back(spool::Copy{kRecipient, stored, "a@1", {}});
+  auto appended = sync<Result<spool::AppendResult>>(
+      [&](auto done) { spool_->append(std::move(s), std::move(done)); });
+  ASSERT_TRUE(appended.ok()) << appended.error().message;
+
+  auto& adapter = make_adapter();
+  start(adapter);
+  ASSERT_TRUE(testing::wait_until([&] { return worker_->stats().delivered == 1; }));
+  const auto calls = adapter.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  const std::string& document = calls[0].document;
+
+  // What the recipient does with the document alone (no headers, no file name, no lease).
+  auto item = crypto::parse_inbox_item(document, "");
+  ASSERT_TRUE(item.ok()) << item.error().message << " in " << document;
+  EXPECT_EQ(item->info.sender, "police");
+  EXPECT_EQ(item->info.recipient, kRecipient);
+  EXPECT_EQ(item->info.received_at, info.received_at);
+  auto opened = crypto::verify_and_open(*item, {}, &signer->public_key());
+  EXPECT_TRUE(opened.ok()) << opened.error().code << ": " << opened.error().message;
+  // The envelope is delivered as stored, byte for byte.
+  EXPECT_NE(document.find("\"envelope\":" + envelope::encode(*copy)), std::string::npos);
+  // Exactly the item the mailbox would print for this lease of the copy (the one builder).
+  EXPECT_EQ(document, crypto::delivered_item({calls[0].delivery_id, "police", kRecipient,
+                                              "m-signed", "hearing.scheduled", "01AB1234521",
+                                              received_at_ms, 1, now_.load() + options_.lease_ms},
+                                             stored));
+
+  // The check can fail: the same item claiming another recipient does not verify.
+  auto other = nlohmann::json::parse(document);
+  other["recipient"] = "another-agency";
+  auto forged = crypto::parse_inbox_item(other.dump(), "");
+  ASSERT_TRUE(forged.ok());
+  EXPECT_FALSE(crypto::verify_and_open(*forged, {}, &signer->public_key()).ok());
 }
 
 TEST_F(WorkerTest, RetryLaterReleasesUntilTheBackoffHasPassed) {

@@ -36,8 +36,13 @@ struct OutboundMessage {
   std::string event_type;
   std::string case_urn;
   std::int64_t received_at_ms = 0;
-  int attempt = 1;       // 1 on the first try
-  std::string document;  // the delivered document {"envelope":...,"signature":...} (JSON)
+  int attempt = 1;  // 1 on the first try
+  // The delivered item (JSON), the same self-contained document the mailbox hands out:
+  // {"attempts","case_urn","delivery_id","lease_expires_at","message_id","received_at",
+  //  "recipient","sender","type","envelope":{...},"signature":{...}}, so the recipient can
+  // verify the gateway signature from it alone (docs/field-encryption.md §4). Adapters deliver
+  // it byte for byte.
+  std::string document;
 };
 
 enum class DeliveryStatus {

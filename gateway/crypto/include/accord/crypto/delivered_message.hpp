@@ -1,6 +1,8 @@
-// One inbox item as `GET /v1/inbox` / `accord inbox --json` prints it, and the recipient's
-// whole check of it: verify the gateway signature, then open every protected field. Shared by
-// `accord decrypt` and `accord inbox --decrypt`.
+// One delivered item as `GET /v1/inbox` / `accord inbox --json` prints it, and as every push
+// adapter delivers it (webhook body, file-drop file, ZeroMQ DELIVER document): self-contained,
+// so the recipient can rebuild the signed bytes from the item alone. And the recipient's whole
+// check of it: verify the gateway signature, then open every protected field. Shared by the
+// inbox route, the delivery worker, `accord decrypt` and `accord inbox --decrypt`.
 //
 // Item: {"delivery_id","sender","recipient"?,"message_id","type","case_urn","received_at",
 //        "attempts","lease_expires_at","envelope":{...},"signature":{"alg","kid","sig"}?}
@@ -10,6 +12,7 @@
 // and open_fields.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +29,25 @@ struct DeliveredMessage {
   envelope::Envelope envelope;  // decoded (decode_delivered)
   std::optional<DeliverySignature> signature;
 };
+
+// The members of a delivered item around the stored document.
+struct DeliveryHeader {
+  std::int64_t delivery_id = 0;
+  std::string sender;
+  std::string recipient;
+  std::string message_id;
+  std::string type;
+  std::string case_urn;
+  std::int64_t received_at_ms = 0;  // printed as the signed received_at (format_time_ms)
+  int attempts = 0;
+  std::int64_t lease_expires_at_ms = 0;
+};
+
+// The delivered item: `header`'s members followed by those of `document`, the stored
+// {"envelope":...,"signature":...} object (spliced in as written, never re-parsed, so the
+// envelope's text is delivered byte for byte). Member order: the header's by name, then the
+// document's. The one builder of the item for the mailbox and every push adapter.
+std::string delivered_item(const DeliveryHeader& header, std::string_view document);
 
 // Parses an inbox item. When it has no "recipient" member, `default_recipient` (the agency of
 // the recipient's keys) is used; when it has one, it must equal a non-empty default.

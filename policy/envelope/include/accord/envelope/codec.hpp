@@ -52,6 +52,17 @@ Result<Envelope> decode(std::string_view json, const Vocabulary& vocabulary,
 // throws or crashes.
 std::string encode(const Envelope& envelope);
 
+// The canonical text of a JSON number that is not an integer (docs/envelope.md §3), the form
+// Python's repr(float) gives: the shortest digits d1d2...dn that read back as the same IEEE
+// double (nearest on ties), scientific exponent k (value = d1.d2...dn x 10^k); for
+// -4 <= k < 16 plain decimal with at least one digit after the '.' ("1000000000000000.0",
+// "0.0001", "-0.0"), otherwise d1[.d2...dn] 'e' sign and at least two exponent digits
+// ("1e+16", "1e-05"). So `1e+15` is written "1000000000000000.0" and `1E2` "100.0". Every
+// double a decoded envelope holds, in a leaf or inside an array, is written this way: a
+// recipient re-encoding with Python's json.dumps gets the same bytes. `value` must be finite
+// (decode refuses others); a non-finite value gives "null".
+std::string format_double(double value);
+
 // The HTTP status a decode refusal maps to (413, 400 or 422).
 int http_status_for(const Error& error);
 
