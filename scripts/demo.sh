@@ -25,11 +25,21 @@ sed -e "s#port: 8443#port: 0#" \
     -e "s#level: info#level: warn#" \
     -e "/^admin_listen:/,/^  port:/d" config/london.yaml > "$demo/gateway.yaml"
 
+# The directories the config names for file-drop adapters (an outbox to write, a drop folder
+# to read): the gateway refuses to start without them, and var/demo/ was just made afresh.
+sed -nE 's/.*[{ ]directory: *([^,} ]+).*/\1/p' "$demo/gateway.yaml" | while read -r dir; do
+  mkdir -p "$dir"
+done
+
 build/gateway/app/accord-gateway --config "$demo/gateway.yaml" --ready-file "$demo/ready" \
     2> "$demo/gateway.log" &
 gateway_pid=$!
 trap 'kill -TERM $gateway_pid 2>/dev/null; wait $gateway_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do [ -s "$demo/ready" ] && break; sleep 0.05; done
+for _ in $(seq 1 600); do
+  [ -s "$demo/ready" ] && break
+  kill -0 "$gateway_pid" 2>/dev/null || break  # it exited: say why at once
+  sleep 0.05
+done
 [ -s "$demo/ready" ] || { echo "the gateway did not start:"; cat "$demo/gateway.log"; exit 1; }
 port=$(sed -E 's/.*"port": ([0-9]+).*/\1/' "$demo/ready")
 export ACCORD_GATEWAY=127.0.0.1:$port
@@ -38,7 +48,14 @@ echo
 
 step() {  # step AGENCY FILE WHAT
   printf '── %s sends %s\n' "$1" "$3"
-  "$cli" send --as "$1" "config/demo/$2" || true
+  # A refusal by the agreements (exit 2) is part of the story; a local problem (1) or a
+  # gateway error (3) ends the demo with a failure (CI runs it).
+  local code=0
+  "$cli" send --as "$1" "config/demo/$2" || code=$?
+  if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then
+    echo "demo: sending $2 failed (exit $code); gateway log: $demo/gateway.log"
+    exit 1
+  fi
   echo
 }
 step police.met   01-police-referral-created.json "referral.created (victim referral with safe-contact details)"
@@ -64,3 +81,5 @@ printf '══ mailbox of provider.lvws, opened with its own secret key (signatu
 echo
 echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
 "$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true
+echo
+echo "demo complete: every step ran (gateway log: $demo/gateway.log)"

@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev sqlite3 prometheus-cpp-dev libpq-dev libpqxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-nacl python3-zmq python3-requests
+  python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
 )
 
 missing=()

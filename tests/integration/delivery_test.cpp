@@ -467,6 +467,8 @@ TEST_F(DeliveryTest, DlqEndpointsRefuseBadRequests) {
            {verb::post, "/v1/admin/dlq/retry", R"({"delivery_id":"7"})", 400},
            {verb::post, "/v1/admin/dlq/retry", R"({"delivery_id":0})", 400},
            {verb::post, "/v1/admin/dlq/retry", R"({"everything":true})", 400},
+           {verb::post, "/v1/admin/dlq/retry", R"({"recipient":"x","recipient":"provider.lvws"})",
+            400},
            {verb::post, "/v1/admin/dlq", "", 405},
            {verb::get, "/v1/admin/dlq/retry", "", 405},
            {verb::get, "/v1/admin/dlq/other", "", 404},

@@ -281,6 +281,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"duplicate_string_and_integer", "wcu.met", verb::post, kJson,
                R"({"delivery_ids":["$ID",900007,"900007"]})", 400, "duplicate_delivery_id",
                "delivery_ids[2]"},
+        // The last of a repeated key used to win: this body acked $ID.
+        BadRow{"duplicate_key", "wcu.met", verb::post, kJson,
+               R"({"delivery_ids":[900001],"delivery_ids":["$ID"]})", 400, "duplicate_key",
+               "delivery_ids"},
         BadRow{"more_than_max_batch", "wcu.met", verb::post, kJson,
                R"({"delivery_ids":["$ID",900001,900002,900003,900004,900005]})", 413,
                "too_many_ids", "delivery_ids"},

@@ -3,14 +3,16 @@
 #include <exception>
 #include <iostream>
 
+#include "accord/core/version.hpp"
 #include "commands.hpp"
+#include "usage.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "accord: send and receive case updates through an Accord gateway, and manage "
       "its information-sharing agreements"};
   app.name("accord");
-  app.set_version_flag("--version", "accord 0.1.0");
+  app.set_version_flag("--version", std::string("accord ") + accord::kVersion);
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 ok, 1 local problem (arguments, files), 2 refused by the gateway (4xx),\n"
@@ -27,8 +29,11 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own code; it has printed its message
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // prints usage errors and --help; RuntimeError carries a command's code
+    // --help and --version exit 0; a usage error exits with the code its command documents.
+    return app.exit(e) == 0 ? 0 : accord::cli::usage_exit_code(app);
   } catch (const std::exception& e) {
     std::cerr << "accord: " << e.what() << "\n";
     return 1;

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
+#include <optional>
 
+#include "accord/api/json_body.hpp"
 #include "audit_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
@@ -37,6 +40,48 @@ void record_admin_action(const AdminHooks& hooks, audit::Event event, std::funct
     then();
   });
 }
+namespace {
+
+// The admin POST endpoints, who may call each, and whether the body has members. Every one
+// takes Content-Type: application/json (415 otherwise); the actions without parameters take
+// an empty body or {}. Checked only for a caller the endpoint accepts, so a wrong
+// certificate still gets the route's 403 and learns nothing about the body rules.
+struct AdminPost {
+  std::string_view path;
+  server::PeerRole role;
+  bool has_members;
+};
+constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
+constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
+constexpr std::array<AdminPost, 3> kAdminPosts{{
+    {kReloadPath, server::PeerRole::admin, false},
+    {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp
+    {kCheckpointPath, server::PeerRole::auditor, false},
+}};
+
+std::optional<server::HttpResponse> refuse_admin_post(const server::Request& request,
+                                                      std::string_view path) {
+  if (request.http.method() != http::verb::post) return std::nullopt;
+  for (const auto& post : kAdminPosts) {
+    if (post.path != path || post.role != request.peer.role) continue;
+    if (!is_json_media_type(request.http[http::field::content_type])) {
+      return error_response(415, "unsupported_media_type",
+                            "send admin requests as Content-Type: application/json",
+                            "content-type");
+    }
+    if (post.has_members || request.http.body().empty()) return std::nullopt;
+    auto body = parse_json_body(request.http.body());
+    if (!body.ok()) return error_response(400, body.error());
+    if (!body->is_object() || !body->empty()) {
+      return error_response(400, "invalid_request",
+                            std::string(path) + " takes no parameters: send an empty body or {}");
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 AdminHandler::AdminHandler(AdminHooks hooks, server::Metrics& metrics)
     : hooks_(std::move(hooks)), metrics_(metrics) {}
@@ -54,12 +99,13 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
   auto wrong_method = [&](http::verb allowed) {
     respond(method_not_allowed(request.http, path, allowed));
   };
+  if (auto refused = refuse_admin_post(request, path)) return respond(std::move(*refused));
 
   if (path.starts_with(kAuditPathPrefix)) {
     handle_audit_route(request, path, hooks_, std::move(respond));
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));
-  } else if (path == "/v1/admin/agreements/reload") {
+  } else if (path == kReloadPath) {
     if (method != http::verb::post) return wrong_method(http::verb::post);
     if (role != server::PeerRole::admin) {
       respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));

@@ -112,8 +112,11 @@ Result<Params> parse_params(std::string_view query, Accepts accepts) {
       (key == "from" ? f.from_ms : f.to_ms) = *ms;
     } else if (key == "after_seq" || key == "limit" || key == "through_seq") {
       const auto n = parse_count(value);
-      if (!n || (key == "limit" && *n < 1)) {
-        return bad(key, key + (key == "limit" ? " is a number from 1" : " is a number from 0"));
+      const bool is_limit = key == "limit";
+      if (!n || (is_limit && (*n < 1 || *n > static_cast<std::int64_t>(spool::kMaxAuditPage)))) {
+        return bad(key, is_limit
+                            ? "limit is a number from 1 to " + std::to_string(spool::kMaxAuditPage)
+                            : key + " is a number from 0");
       }
       if (key == "after_seq") p.after_seq = *n;
       if (key == "limit") p.limit = *n;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "accord/api/json_body.hpp"
 #include "accord/core/time_format.hpp"
 #include "responses.hpp"
 
@@ -110,8 +111,10 @@ void list(std::string_view query, const AdminHooks& hooks, server::Respond respo
 
 // {"recipient": "R", "delivery_id": N}; both optional, nothing else.
 Result<spool::RedriveRequest> parse_retry(std::string_view body) {
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  auto read = parse_json_body(body);
+  if (!read.ok() && read.error().code == "duplicate_key") return read.error();
+  const json doc = read.ok() ? std::move(read.value()) : json();
+  if (!doc.is_object()) {
     return make_error("invalid_request",
                       "the body must be a JSON object {\"recipient\":..., \"delivery_id\":...}");
   }

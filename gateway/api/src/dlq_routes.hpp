@@ -8,7 +8,9 @@
 //
 // The redrive is audited by the spool with the admin certificate's id as the actor. Both
 // answers are sent from the spool's callback (any thread): Respond is thread-safe.
-// Errors: 400 invalid_query / invalid_request, 403 forbidden, 405, 503 from the spool.
+// Errors: 400 invalid_query / invalid_request / duplicate_key (a key given twice in the body),
+// 403 forbidden, 405, 415 (admin_handler.cpp: every admin POST is application/json), 503 from
+// the spool.
 #pragma once
 
 #include <string_view>

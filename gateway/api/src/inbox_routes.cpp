@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "accord/api/json_body.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -107,10 +108,9 @@ struct Join {
 }  // namespace
 
 AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
-  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return refuse(400, "invalid_json", "the body is not JSON", "");
-  }
+  auto read = parse_json_body(body);  // invalid_json, duplicate_key
+  if (!read.ok()) return {{}, AckBatchError{400, read.error()}};
+  const json& parsed = read.value();
   if (!parsed.is_object()) {
     return refuse(400, "invalid_request", "the body must be an object {\"delivery_ids\": [...]}",
                   "");

@@ -12,7 +12,7 @@
 // duplicate_delivery_id; 413 too_many_ids. A spool failure on any id (storage_unavailable,
 // overloaded, shutting_down) answers 503 with Retry-After for the whole batch: acks are
 // idempotent, so the client resends the same batch and the ids already done come back
-// already_acked.
+// already_acked. A body with a key given twice is 400 duplicate_key (json_body.hpp).
 // Thread-safe: the spool's handlers may complete on several threads; the last one responds.
 #pragma once
 

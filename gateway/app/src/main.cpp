@@ -15,8 +15,13 @@
 #include "accord/adapters/registry.hpp"
 #include "accord/adapters/webhook.hpp"
 #include "accord/app/gateway.hpp"
+#include "accord/core/version.hpp"
 
 namespace {
+
+// A usage error (unknown or missing option, bad value): the message, then the same code as an
+// invalid configuration (docs/operations.md).
+constexpr int kExitUsage = 2;
 
 // Writes {"port": N, "admin_port": A, "pid": P} atomically, so scripts and tests can wait for
 // readiness.
@@ -44,7 +49,13 @@ int main(int argc, char** argv) {
   cli.add_option("--ready-file", ready_file,
                  "write {\"port\",\"pid\"} here once listening (for scripts and tests)");
   cli.add_flag("--check", check_only, "load and validate everything, then exit");
-  CLI11_PARSE(cli, argc, argv);
+  cli.set_version_flag("--version", std::string("accord-gateway ") + accord::kVersion);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Prints --help, --version (both exit 0) or the usage error.
+    return cli.exit(e) == 0 ? 0 : kExitUsage;
+  }
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));
   auto config = accord::app::load_config(config_path);

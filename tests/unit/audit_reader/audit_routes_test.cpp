@@ -47,6 +47,8 @@ class AuditRoutesTest : public ::testing::Test {
     AdminHandler handler(with ? *with : hooks(), metrics_);
     server::Request request;
     request.http = server::HttpRequest{method, target, 11};
+    // Admin POSTs are JSON (415 otherwise): as the accord CLI sends them.
+    if (method == http::verb::post) request.http.set(http::field::content_type, "application/json");
     request.peer.role = role;
     request.peer.id = "tester";
     request.peer.subject = "CN=tester,O=Accord Test";

@@ -7,6 +7,10 @@
 //   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
 //   GET /v1/admin/dlq, POST .../retry  admin           dead letters (src/dlq_routes.hpp)
 //
+// Every POST above takes Content-Type: application/json (415 unsupported_media_type otherwise,
+// once the certificate may use the endpoint); the ones without parameters take an empty body
+// or {}. A JSON body with a key given twice is 400 duplicate_key (json_body.hpp).
+//
 // The handler knows nothing about how agreements are loaded: the gateway passes hooks.
 #pragma once
 

@@ -1,0 +1,55 @@
+"""`accord` and `accord-gateway`: --version and --help, and the exit code of usage errors.
+
+usage: cli_usage_test.py ACCORD ACCORD_GATEWAY PROJECT_VERSION
+
+Documented codes: `accord` exits 1 on a local problem such as bad arguments (root --help
+footer), except `accord agreements ...` and `accord audit verify`, which exit 2 on usage or
+input errors (their --help); `accord-gateway` exits 2 on a usage error, like an invalid
+configuration (docs/operations.md). One row per case; every row runs, failures are listed.
+"""
+import subprocess
+import sys
+
+accord, gateway, version = sys.argv[1:4]
+
+# (binary, arguments, exit code, text that stdout+stderr must contain)
+ROWS = [
+    (accord, ["--version"], 0, f"accord {version}"),
+    (gateway, ["--version"], 0, f"accord-gateway {version}"),
+    (accord, ["--help"], 0, "Exit codes"),
+    (gateway, ["--help"], 0, "--config"),
+    (accord, [], 1, ""),
+    (accord, ["--no-such-flag"], 1, ""),
+    (accord, ["no-such-command"], 1, ""),
+    (accord, ["send", "--no-such-flag", "x.json"], 1, "no-such-flag"),
+    (accord, ["inbox", "--as"], 1, ""),
+    (accord, ["dlq", "list", "--limit", "many"], 1, ""),
+    (accord, ["audit", "query", "--no-such-flag"], 1, "no-such-flag"),
+    (accord, ["keys", "gen"], 1, ""),
+    (accord, ["agreements", "validate", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
+    (accord, ["agreements", "explain", "--no-such-flag"], 2, "required"),
+    (accord, ["agreements", "no-such-command"], 2, ""),
+    (accord, ["audit", "verify", "--no-such-flag"], 2, "required"),
+    (accord, ["audit", "verify"], 2, ""),
+    (gateway, [], 2, "--config"),
+    (gateway, ["--config", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
+    (gateway, ["--config"], 2, ""),
+]
+
+failures = []
+for binary, args, want_code, want_text in ROWS:
+    name = " ".join([binary.rsplit("/", 1)[-1]] + args)
+    run = subprocess.run([binary] + args, capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL)
+    output = run.stdout + run.stderr
+    if run.returncode != want_code:
+        failures.append(f"{name}: exit {run.returncode}, want {want_code}\n{output[-400:]}")
+    elif want_text not in output:
+        failures.append(f"{name}: output lacks {want_text!r}\n{output[-400:]}")
+    else:
+        print(f"ok   {name} -> {run.returncode}")
+
+for failure in failures:
+    print(f"FAIL {failure}")
+print(f"{len(ROWS) - len(failures)} of {len(ROWS)} rows pass")
+sys.exit(1 if failures else 0)
