@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "accord/core/time_format.hpp"
 #include "audit_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
@@ -27,8 +28,22 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     respond(method_not_allowed(request.http, path, allowed));
   };
 
+  // Blocking work leaves the io thread: reload reads and validates every agreement file,
+  // audit queries read up to a page of the log.
+  auto off_thread = [this](std::function<void()> work) {
+    if (hooks_.offload) {
+      hooks_.offload(std::move(work));
+    } else {
+      work();
+    }
+  };
+
   if (path.starts_with(kAuditPathPrefix)) {
-    handle_audit_route(request, path, hooks_, std::move(respond));
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_audit_route(*held, target.substr(0, target.find('?')), hooks_, std::move(respond));
+    });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));
   } else if (path == "/v1/admin/agreements/reload") {
@@ -37,21 +52,26 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));
       return;
     }
-    auto report = hooks_.reload();
-    if (!report.ok()) {
-      spdlog::error("agreement reload by {} refused: {}", request.peer.id, report.error().message);
-      respond(error_response(422, report.error()));
-      return;
-    }
-    spdlog::info("agreement reload by {}: {} -> {} ({} agreements{})", request.peer.id,
-                 report->old_hash, report->new_hash, report->agreements,
-                 report->changed() ? "" : ", unchanged");
-    respond(make_response(200, json{{"status", "reloaded"},
-                                    {"changed", report->changed()},
-                                    {"old_hash", report->old_hash},
-                                    {"new_hash", report->new_hash},
-                                    {"agreements", report->agreements}}
-                                   .dump()));
+    off_thread([this, who = request.peer.id, respond = std::move(respond)] {
+      auto report = hooks_.reload();
+      if (!report.ok()) {
+        spdlog::error("reload by {} refused: {}", who, report.error().message);
+        respond(error_response(422, report.error()));
+        return;
+      }
+      spdlog::info("reload by {}: {} -> {} ({} agreements{})", who, report->old_hash,
+                   report->new_hash, report->agreements, report->changed() ? "" : ", unchanged");
+      json body = {{"status", "reloaded"},
+                   {"changed", report->changed()},
+                   {"old_hash", report->old_hash},
+                   {"new_hash", report->new_hash},
+                   {"agreements", report->agreements},
+                   {"tls_reloaded", report->tls_reloaded}};
+      if (report->crl_next_update != 0) {
+        body["crl_next_update"] = format_time_ms(report->crl_next_update * 1000);
+      }
+      respond(make_response(200, body.dump()));
+    });
   } else if (path == "/v1/admin/agreements") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     respond(make_response(200, hooks_.describe_agreements()));

@@ -188,6 +188,8 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   result->content_hash = set_hash(agencies_text.value(), sources, *keys);
   for (const auto& key : keys->all()) result->keys.emplace_back(key.agency, key.kid);
   result->agreements = loaded.agreements.size();
+  result->agencies =
+      std::make_shared<const agreements::AgencyDirectory>(std::move(directory.value()));
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);
   result->policy = std::make_shared<pipeline::AgreementPolicy>(

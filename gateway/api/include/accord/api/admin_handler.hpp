@@ -25,6 +25,10 @@ struct ReloadReport {
   std::string old_hash;  // "sha256:<hex>" of the agencies file + agreement files
   std::string new_hash;
   std::size_t agreements = 0;
+  // The TLS files were re-read too (SIGHUP and the admin endpoint reload the CRL); the CRL's
+  // earliest nextUpdate, Unix seconds (0: none, or revocation checking off).
+  bool tls_reloaded = false;
+  std::int64_t crl_next_update = 0;
   bool changed() const { return old_hash != new_hash; }
 };
 
@@ -44,6 +48,10 @@ struct AdminHooks {
       list_dead_letters;
   std::function<void(spool::RedriveRequest, std::function<void(Result<std::int64_t>)> done)>
       redrive;
+  // Runs blocking work (a reload reads and validates files; an audit query reads the
+  // database) on threads of its own, never on the listeners' io threads, which also serve
+  // the agency listener. Empty: the work runs on the calling thread (tests of the routes).
+  std::function<void(std::function<void()>)> offload;
 };
 
 class AdminHandler : public server::RequestHandler {
