@@ -143,7 +143,7 @@ TEST_F(RevocationIt, SighupRereadsTheCrl) {
   ASSERT_EQ(::kill(gateway.pid(), SIGHUP), 0);
   EXPECT_TRUE(testing::wait_until([&] { return !served(*as("fresh", gateway.port())); }, 20s))
       << "the certificate revoked by the new CRL was still served after SIGHUP";
-  EXPECT_TRUE(served(*as("fresh", gateway.port())) == false);
+  EXPECT_FALSE(served(*as("fresh", gateway.port())));
   EXPECT_EQ(gateway.terminate(), 0);
 }
 

@@ -10,6 +10,8 @@
 //   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
 //   GET  /healthz                  any verified peer                  200
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
+// An agency certificate whose id ApiOptions::known_agency does not know gets 403
+// unknown_agency on every endpoint, before routing.
 // Errors are {"error": {"code", "message", "path"}} (plus "details" for not_permitted).
 // Thread-safe: handle() runs on many io threads at once.
 #pragma once
