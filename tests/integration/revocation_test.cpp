@@ -344,7 +344,7 @@ INSTANTIATE_TEST_SUITE_P(
         OffloadRow{"audit_records", "auditor", verb::get, "/v1/admin/audit/records?limit=5", true},
         OffloadRow{"healthz", "admin", verb::get, "/healthz", false},
         OffloadRow{"metrics", "auditor", verb::get, "/metrics", false},
-        OffloadRow{"agreements", "admin", verb::get, "/v1/admin/agreements", false}),
+        OffloadRow{"agreements", "admin", verb::get, "/v1/admin/agreements", true}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

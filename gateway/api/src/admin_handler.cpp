@@ -74,7 +74,10 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     });
   } else if (path == "/v1/admin/agreements") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
-    respond(make_response(200, hooks_.describe_agreements()));
+    // Waits for a reload in progress (it holds the set's lock): not on an io thread either.
+    off_thread([this, respond = std::move(respond)] {
+      respond(make_response(200, hooks_.describe_agreements()));
+    });
   } else if (path == "/healthz") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     respond(make_response(200, R"({"status":"ok"})"));
