@@ -333,7 +333,9 @@ TEST_P(AdminOffload, BlockingRoutesRunOnTheOffloadThread) {
   ASSERT_EQ(status.wait_for(10s), std::future_status::ready);
   EXPECT_NE(status.get(), 0u);
   EXPECT_EQ(offloaded, row.offloaded ? 1u : 0u);
-  if (row.name == "reload") EXPECT_NE(worked_on, std::this_thread::get_id());
+  if (row.name == "reload") {
+    EXPECT_NE(worked_on, std::this_thread::get_id());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
