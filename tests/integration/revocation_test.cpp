@@ -226,10 +226,12 @@ TEST_F(RevocationIt, AdminMetricsAreFreshWithoutScrapingTheAgencyListener) {
 TEST_F(RevocationIt, FileDropSubmissionsAreCounted) {
   const std::string drop = dir_.file("drop-police");
   fs::create_directories(drop);
-  InProcessGateway gateway(
+  // The binary: its main() registers the built-in adapters, file drop among them.
+  GatewayProcess gateway(
       config("adapters:\n  police.met:\n    inbound:\n"
              "      - {type: filedrop, directory: " +
              drop + ", format: jsonl, poll_ms: 50}\n"));
+  ASSERT_TRUE(gateway.start());
   auto doc = json::parse(read_source_file("tests/data/integration/suspect_arrested.json"));
   {
     std::ofstream f(drop + "/one.jsonl.tmp");
