@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "accord/api/json_body.hpp"
+#include "accord/core/time_format.hpp"
 #include "audit_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
@@ -101,8 +102,22 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
   };
   if (auto refused = refuse_admin_post(request, path)) return respond(std::move(*refused));
 
+  // Blocking work leaves the io thread: reload reads and validates every agreement file,
+  // audit queries read up to a page of the log.
+  auto off_thread = [this](std::function<void()> work) {
+    if (hooks_.offload) {
+      hooks_.offload(std::move(work));
+    } else {
+      work();
+    }
+  };
+
   if (path.starts_with(kAuditPathPrefix)) {
-    handle_audit_route(request, path, hooks_, std::move(respond));
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_audit_route(*held, target.substr(0, target.find('?')), hooks_, std::move(respond));
+    });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));
   } else if (path == kReloadPath) {
@@ -111,39 +126,45 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));
       return;
     }
-    auto report = hooks_.reload();
-    // The reload's own records (admin.agreements_loaded, admin.key_registered) say what
-    // changed; this one says who asked, whatever the outcome.
-    audit::Event action =
-        actor_event(audit::kind::kAdminAction, request.peer, admin_now_ms(hooks_));
-    action.details.emplace_back("action", "agreements.reload");
-    if (!report.ok()) {
-      spdlog::error("agreement reload by {} refused: {}", request.peer.id, report.error().message);
-      action.code = report.error().code;
+    off_thread([this, peer = request.peer, respond = std::move(respond)]() mutable {
+      auto report = hooks_.reload();
+      // The reload's own records (admin.agreements_loaded, admin.key_registered) say what
+      // changed; this one says who asked, whatever the outcome.
+      audit::Event action = actor_event(audit::kind::kAdminAction, peer, admin_now_ms(hooks_));
+      action.details.emplace_back("action", "agreements.reload");
+      if (!report.ok()) {
+        spdlog::error("reload by {} refused: {}", peer.id, report.error().message);
+        action.code = report.error().code;
+        record_admin_action(hooks_, std::move(action),
+                            [respond = std::move(respond), error = report.error()] {
+                              respond(error_response(422, error));
+                            });
+        return;
+      }
+      spdlog::info("reload by {}: {} -> {} ({} agreements{})", peer.id, report->old_hash,
+                   report->new_hash, report->agreements, report->changed() ? "" : ", unchanged");
+      action.details.emplace_back("old_hash", report->old_hash);
+      action.details.emplace_back("new_hash", report->new_hash);
+      json body = {{"status", "reloaded"},
+                   {"changed", report->changed()},
+                   {"old_hash", report->old_hash},
+                   {"new_hash", report->new_hash},
+                   {"agreements", report->agreements},
+                   {"tls_reloaded", report->tls_reloaded}};
+      if (report->crl_next_update != 0) {
+        body["crl_next_update"] = format_time_ms(report->crl_next_update * 1000);
+      }
       record_admin_action(hooks_, std::move(action),
-                          [respond = std::move(respond), error = report.error()] {
-                            respond(error_response(422, error));
+                          [respond = std::move(respond), body = body.dump()] {
+                            respond(make_response(200, body));
                           });
-      return;
-    }
-    spdlog::info("agreement reload by {}: {} -> {} ({} agreements{})", request.peer.id,
-                 report->old_hash, report->new_hash, report->agreements,
-                 report->changed() ? "" : ", unchanged");
-    action.details.emplace_back("old_hash", report->old_hash);
-    action.details.emplace_back("new_hash", report->new_hash);
-    auto body = json{{"status", "reloaded"},
-                     {"changed", report->changed()},
-                     {"old_hash", report->old_hash},
-                     {"new_hash", report->new_hash},
-                     {"agreements", report->agreements}}
-                    .dump();
-    record_admin_action(hooks_, std::move(action),
-                        [respond = std::move(respond), body = std::move(body)] {
-                          respond(make_response(200, body));
-                        });
+    });
   } else if (path == "/v1/admin/agreements") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
-    respond(make_response(200, hooks_.describe_agreements()));
+    // Waits for a reload in progress (it holds the set's lock): not on an io thread either.
+    off_thread([this, respond = std::move(respond)] {
+      respond(make_response(200, hooks_.describe_agreements()));
+    });
   } else if (path == "/healthz") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     respond(make_response(200, R"({"status":"ok"})"));

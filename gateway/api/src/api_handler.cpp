@@ -142,9 +142,23 @@ ApiHandler::ApiHandler(pipeline::Pipeline& pipeline, spool::Spool& spool, server
       clock_(std::move(clock)),
       options_(options),
       limiter_(options.rate_per_second, options.rate_burst),
-      counters_(std::make_unique<Counters>(metrics.registry())) {}
+      counters_(std::make_unique<Counters>(metrics.registry())) {
+  // Every render refreshes the gauges, whichever listener serves /metrics.
+  refresher_ = metrics_.add_refresher([this] { refresh_gauges(); });
+}
 
-ApiHandler::~ApiHandler() = default;
+ApiHandler::~ApiHandler() {
+  metrics_.remove_refresher(refresher_);
+}
+
+void ApiHandler::count_submission(const pipeline::SubmitOutcome& outcome) {
+  if (const auto* refused = std::get_if<pipeline::Refused>(&outcome)) {
+    counters_->refuse(refused->error.code);
+    return;
+  }
+  const auto& accepted = std::get<pipeline::Accepted>(outcome);
+  (accepted.duplicate ? counters_->duplicates : counters_->accepted).Increment();
+}
 
 void ApiHandler::handle(server::Request request, server::Respond respond) {
   const std::string_view target = request.http.target();
@@ -167,6 +181,17 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
                                " certificates use the admin listener"));
     return false;
   };
+
+  // A certificate from our CA for an agency the directory does not (or no longer) list is
+  // refused on every endpoint: it must not lease or ack a mailbox that happens to carry its id.
+  if (request.peer.role == server::PeerRole::agency && options_.known_agency &&
+      !options_.known_agency(request.peer.id)) {
+    respond(error_response(403, "unknown_agency",
+                           "agency '" + request.peer.id +
+                               "' is not in the gateway's agency directory; ask the operator to "
+                               "add it"));
+    return;
+  }
 
   if (path == "/v1/messages") {
     if (require_method(http::verb::post) && require_agency()) submit(request, std::move(respond));
@@ -218,9 +243,9 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
 
   pipeline_.submit(
       sender, request.http.body(), now,
-      [respond = std::move(respond), counters = counters_.get()](pipeline::SubmitOutcome outcome) {
+      [respond = std::move(respond), this](pipeline::SubmitOutcome outcome) {
+        count_submission(outcome);
         if (auto* refused = std::get_if<pipeline::Refused>(&outcome)) {
-          counters->refuse(refused->error.code);
           json body = error_json(refused->error);
           if (!refused->details.empty()) {
             json details = json::array();
@@ -238,7 +263,6 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
           return;
         }
         auto& accepted = std::get<pipeline::Accepted>(outcome);
-        (accepted.duplicate ? counters->duplicates : counters->accepted).Increment();
         json body = {{"id", accepted.message_id},
                      {"status", "accepted"},
                      {"recipients", accepted.recipients},
@@ -348,6 +372,10 @@ void ApiHandler::metrics(server::Request& request, server::Respond respond) {
     respond(error_response(403, "forbidden", "metrics need an admin or auditor certificate"));
     return;
   }
+  respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
+}
+
+void ApiHandler::refresh_gauges() {
   const auto stats = spool_.stats();
   {
     std::lock_guard lock(counters_->gauges_mu);
@@ -356,7 +384,6 @@ void ApiHandler::metrics(server::Request& request, server::Respond respond) {
   }
   counters_->audit_records.Set(static_cast<double>(stats.audit_seq));
   counters_->audit_sealed.Set(static_cast<double>(stats.audit_sealed_seq));
-  respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
 }
 
 }  // namespace accord::api

@@ -14,9 +14,11 @@
 // next page and is absent on the last one; an extract's last page says
 // `Accord-Extract-Complete: true` once its covering checkpoint was sent.
 //
-// Queries run synchronously on the calling (io) thread, each on its own read-only connection
-// opened for the request, bounded by the page cap (10,000 rows): no connection is shared
-// between threads and a slow auditor query cannot hold a lock the spool writer needs (WAL).
+// Queries run synchronously on the calling thread (AdminHandler hands them to
+// AdminHooks::offload, so in the gateway a pool thread, never an io thread), each on its own
+// read-only connection opened for the request, bounded by the page cap (10,000 rows): no connection
+// is shared between threads and a slow auditor query cannot hold a lock the spool writer needs
+// (WAL).
 #pragma once
 
 #include <string_view>

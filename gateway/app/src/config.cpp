@@ -110,6 +110,7 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   }
   GatewayConfig config;
   config.source = source_name;
+  config.server.crl_check_interval = std::chrono::seconds(60);
   Reader r(source_name, base_dir);
   bool have_tls = false, have_storage = false;
 
@@ -138,7 +139,36 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"ca", [&](auto& n) { return r.path(n, "tls.ca", config.server.tls.ca); }},
       {"crl", [&](auto& n) { return r.path(n, "tls.crl", config.server.tls.crl); }},
       {"cert", [&](auto& n) { return r.path(n, "tls.cert", config.server.tls.cert); }},
-      {"key", [&](auto& n) { return r.path(n, "tls.key", config.server.tls.key); }}};
+      {"key", [&](auto& n) { return r.path(n, "tls.key", config.server.tls.key); }},
+      {"revocation",
+       [&](auto& n) {
+         std::string mode;
+         if (auto s = r.scalar(n, "tls.revocation", mode); !s.ok()) return s;
+         if (mode == "crl") {
+           config.server.tls.revocation = server::Revocation::crl;
+         } else if (mode == "none") {
+           config.server.tls.revocation = server::Revocation::none;
+         } else {
+           return Status(r.error_at(n, "tls.revocation must be crl or none"));
+         }
+         return Status::Ok();
+       }},
+      {"crl_check_interval_seconds",
+       [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = r.scalar(n, "tls.crl_check_interval_seconds", seconds); !s.ok()) return s;
+         if (seconds < 0) {
+           return Status(r.error_at(n, "tls.crl_check_interval_seconds must be 0 (off) or more"));
+         }
+         config.server.crl_check_interval = std::chrono::seconds(seconds);
+         return Status::Ok();
+       }},
+      {"crl_warn_before_hours", [&](auto& n) {
+         std::int64_t hours = 0;
+         if (auto s = r.positive(n, "tls.crl_warn_before_hours", hours); !s.ok()) return s;
+         config.server.crl_warn_before = std::chrono::hours(hours);
+         return Status::Ok();
+       }}};
   Reader::Handlers storage = {
       {"backend",
        [&](auto& n) {
@@ -341,6 +371,18 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   if (config.server.tls.ca.empty()) return missing("tls.ca");
   if (config.server.tls.cert.empty()) return missing("tls.cert");
   if (config.server.tls.key.empty()) return missing("tls.key");
+  if (config.server.tls.revocation == server::Revocation::crl && config.server.tls.crl.empty()) {
+    return make_error("invalid_config",
+                      "missing required key 'tls.crl': revocation checking is on (tls.revocation: "
+                      "crl, the default); name the CRL, or set tls.revocation: none to run "
+                      "without revocation checking",
+                      source_name);
+  }
+  if (config.server.tls.revocation == server::Revocation::none && !config.server.tls.crl.empty()) {
+    return make_error("invalid_config",
+                      "tls.crl is set but tls.revocation is none; remove one of the two",
+                      source_name);
+  }
   if (!have_storage || config.storage.path.empty()) return missing("storage.path");
   if (config.vocabulary_path.empty()) return missing("vocabulary");
   if (config.agencies_path.empty()) return missing("agencies");

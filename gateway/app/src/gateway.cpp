@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -70,14 +71,19 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   gateway->pipeline_ = std::make_unique<pipeline::Pipeline>(gateway->vocabulary_, cfg.decode,
                                                             *gateway->spool_, *gateway->signer_);
   gateway->pipeline_->set_policy(policy.value()->policy);
+  gateway->agencies_ = policy.value()->agencies;
   gateway->loaded_ = std::move(policy.value());
   spdlog::info("agreements {} ({} agreements)", gateway->loaded_->content_hash,
                gateway->loaded_->agreements);
   api::ApiOptions api_options = cfg.api;
   api_options.gateway_key_json = crypto::gateway_public_key_json(gateway->signer_->public_key());
+  Gateway* self = gateway.get();
+  api_options.known_agency = [self](std::string_view agency) {
+    std::lock_guard lock(self->agencies_mutex_);
+    return self->agencies_ && self->agencies_->contains(agency);
+  };
   gateway->api_ = std::make_unique<api::ApiHandler>(
       *gateway->pipeline_, *gateway->spool_, gateway->metrics_, gateway->clock_, api_options);
-  Gateway* self = gateway.get();
   server::ServerOptions agency_options = cfg.server;
   // At most kRefusalsPerSecond records a second: anyone can open TLS connections, and a flood
   // of bad certificates must not become a flood of durable writes. The excess is counted and
@@ -134,10 +140,15 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
       request.now_ms = self->clock_();
       self->spool_->redrive(std::move(request), std::move(done));
     };
-    hooks.reload = [self] { return self->reload_policy(); };
+    hooks.reload = [self] { return self->reload(); };
     hooks.record_audit = [self](std::vector<audit::Event> events,
                                 std::function<void(Status)> done) {
       self->spool_->record(std::move(events), std::move(done));
+    };
+    hooks.now_ms = [self] { return self->clock_(); };
+    gateway->admin_pool_.emplace(2);
+    hooks.offload = [pool = &*gateway->admin_pool_](std::function<void()> work) {
+      boost::asio::post(*pool, std::move(work));
     };
     hooks.describe_agreements = [self] {
       std::lock_guard lock(self->reload_mutex_);
@@ -201,7 +212,11 @@ void Gateway::record(std::vector<audit::Event> events) {
 
 Status Gateway::build_adapters(adapters::Registry registry) {
   const auto& cfg = config_;
-  submitter_ = std::make_unique<PipelineSubmitter>(*pipeline_, clock_);
+  // Counted like the HTTP API's submissions (accord_messages_*_total).
+  submitter_ = std::make_unique<PipelineSubmitter>(
+      *pipeline_, clock_, [api = api_.get()](const pipeline::SubmitOutcome& outcome) {
+        api->count_submission(outcome);
+      });
   if (cfg.zmq && !cfg.zmq.IsNull()) {
     auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
     if (!options.ok()) {
@@ -355,9 +370,30 @@ Result<api::ReloadReport> Gateway::reload_policy() {
     record(std::move(events));
   }
   pipeline_->set_policy(loaded.value()->policy);
+  {
+    std::lock_guard agencies(agencies_mutex_);
+    agencies_ = loaded.value()->agencies;
+  }
   loaded_ = std::move(loaded.value());
   spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
                report.agreements, report.changed() ? "" : ", unchanged");
+  return report;
+}
+
+Result<api::ReloadReport> Gateway::reload() {
+  bool tls_reloaded = false;
+  std::int64_t next_update = 0;
+  for (auto* server : {server_.get(), admin_server_.get()}) {
+    if (server == nullptr || server->port() == 0) continue;  // not listening (yet)
+    auto crl = server->reload_tls();
+    if (!crl.ok()) return crl.error();
+    tls_reloaded = true;
+    next_update = crl->next_update;
+  }
+  auto report = reload_policy();
+  if (!report.ok()) return report;
+  report->tls_reloaded = tls_reloaded;
+  report->crl_next_update = next_update;
   return report;
 }
 
@@ -377,6 +413,9 @@ void Gateway::stop() {
       done.wait();
     }
   }
+  // The listeners are drained, so no reload or audit query is left to start; finish those
+  // still running.
+  if (admin_pool_) admin_pool_->join();
   // Outbound adapters cancel their hand-overs (each answers retry_later), then each worker
   // records its outcomes (release, ack) and reports stopped.
   if (!threads_.empty()) {

@@ -1,5 +1,6 @@
 // accord-gateway: reads the configuration, builds the gateway and runs it until SIGTERM or
-// SIGINT (graceful drain); SIGHUP reloads the agreements. Only wiring lives here.
+// SIGINT (graceful drain); SIGHUP reloads the TLS files (CRL) and the agreements. Only wiring lives
+// here.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -112,8 +113,9 @@ int main(int argc, char** argv) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      // reload_policy() logs the outcome with the old and new content hash.
-      (void)gateway.value()->reload_policy();
+      // reload() re-reads the CRL and the agreements; it logs the outcome with the old and
+      // new content hash.
+      (void)gateway.value()->reload();
       continue;
     }
     spdlog::info("signal {}: draining in-flight requests", signal);

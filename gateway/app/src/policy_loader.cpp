@@ -198,6 +198,8 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
                              a.valid_until.time_since_epoch().count(),
                              a.review_by.time_since_epoch().count()});
   }
+  result->agencies =
+      std::make_shared<const agreements::AgencyDirectory>(std::move(directory.value()));
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);
   result->policy = std::make_shared<pipeline::AgreementPolicy>(

@@ -54,7 +54,8 @@ struct ReplyState {
 Connection::Connection(net::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
     : state_(std::move(state)),
       remote_(remote_of(socket)),
-      stream_(std::move(socket), *state_->tls) {
+      tls_(state_->tls_context()),
+      stream_(std::move(socket), *tls_) {
   state_->metrics.connection_opened();
   // Observe only: the callback returns OpenSSL's own verdict. It sees the leaf certificate
   // (X509_STORE_CTX_get0_cert) whatever the chain's fate, which is what a refusal record
@@ -101,6 +102,8 @@ void Connection::on_handshake(beast::error_code ec) {
     return do_close();
   }
   peer_ = std::move(*identity);
+  // The CRL may have been reloaded while this handshake ran on the old context.
+  if (auto current = state_->tls_context(); current != tls_ && !still_valid(*current)) return;
   spdlog::debug("{}: TLS peer {}:{} ({})", remote_, role_name(peer_.role), peer_.id, peer_.subject);
   do_idle();
 }
@@ -245,6 +248,26 @@ void Connection::report_certificate_refused(std::string_view reason) {
     presented = describe_certificate(cert);
   }
   hook(reason, remote_, presented);
+}
+
+void Connection::revalidate(std::shared_ptr<net::ssl::context> context) {
+  net::post(stream_.get_executor(), [self = shared_from_this(), context = std::move(context)] {
+    // Handshaking: on_handshake compares contexts. Closing: nothing left to cut.
+    if (self->stage_ == Stage::handshake || self->stage_ == Stage::closing) return;
+    (void)self->still_valid(*context);
+  });
+}
+
+bool Connection::still_valid(net::ssl::context& context) {
+  const long verify = reverify_peer(stream_.native_handle(), context.native_handle());
+  if (verify == X509_V_OK) return true;
+  const auto reason = handshake_reason(net::error::access_denied, verify);
+  state_->metrics.revalidation_closed(std::string(reason));
+  report_certificate_refused(reason);
+  spdlog::warn("{}: closing {}:{} after a TLS reload ({}): {}", remote_, role_name(peer_.role),
+               peer_.id, reason, X509_verify_cert_error_string(verify));
+  close_now();
+  return false;
 }
 
 void Connection::close_now() {

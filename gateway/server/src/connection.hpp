@@ -32,6 +32,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_drain();
   // From Respond, any thread: writes `response` on the strand.
   void post_response(HttpResponse response);
+  // After a TLS reload, any thread: on the strand, verifies the peer certificate again
+  // against `context`'s trust store; when it fails (revoked, expired, ...) the connection is
+  // closed at once, whatever it is doing, and counted and reported like a refused handshake.
+  // A connection still handshaking re-checks when its handshake ends (on_handshake).
+  void revalidate(std::shared_ptr<boost::asio::ssl::context> context);
 
  private:
   using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
@@ -53,11 +58,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_linger(boost::beast::error_code ec, std::size_t bytes);
   void close_now();
   void report_certificate_refused(std::string_view reason);
+  // Verifies against `context`; false (and closed) when the certificate no longer passes.
+  bool still_valid(boost::asio::ssl::context& context);
   // The one place that decides what a failed operation means (see error_class.hpp).
   void fail(Phase phase, boost::beast::error_code ec);
 
   std::shared_ptr<ServerState> state_;
   std::string remote_;  // "ip:port", for logs
+  // The context this connection was accepted with; kept alive for stream_, and compared
+  // with the server's current one after the handshake (a reload may have happened).
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "connection.hpp"
+#include "crl_watcher.hpp"
 #include "listener.hpp"
 #include "server_state.hpp"
 #include "tls_context.hpp"
@@ -23,13 +24,18 @@ class ServerImpl final : public HttpServer {
     // Connections already open carry on (they share the state) until they end or the
     // io_context stops; no new ones are accepted.
     if (listener_) listener_->stop(nullptr);
+    if (watcher_) watcher_->stop();
   }
 
   Status start() override {
     if (listener_) return make_error("bind", "server already started");
-    auto tls = make_server_tls_context(state_->options.tls);
-    if (!tls) return tls.error();
-    state_->tls = std::move(*tls);
+    if (auto tls = state_->load_tls(false); !tls) return tls.error();
+    if (state_->options.tls.revocation == Revocation::none) {
+      spdlog::critical(
+          "REVOCATION CHECKING IS OFF (tls.revocation: none): a revoked client certificate is "
+          "accepted on {}:{}",
+          state_->options.address, state_->options.port);
+    }
 
     boost::system::error_code ec;
     auto address = net::ip::make_address(state_->options.address, ec);
@@ -41,14 +47,29 @@ class ServerImpl final : public HttpServer {
     if (auto st = listener->open({address, state_->options.port}); !st) return st;
     listener_ = std::move(listener);
     listener_->run();
+    if (state_->options.crl_check_interval.count() > 0 &&
+        state_->options.tls.revocation == Revocation::crl) {
+      watcher_ = std::make_shared<CrlWatcher>(state_);
+      watcher_->run();
+    }
     spdlog::info("accord server listening on {}:{}", state_->options.address, listener_->port());
     return Status::Ok();
   }
 
   std::uint16_t port() const override { return listener_ ? listener_->port() : 0; }
 
+  Result<CrlInfo> reload_tls() override {
+    if (!listener_) return make_error("tls_config", "server not started");
+    auto loaded = state_->load_tls(true);
+    if (!loaded) {
+      spdlog::error("TLS reload refused, keeping the current context: {}", loaded.error().message);
+    }
+    return loaded;
+  }
+
   void drain(std::function<void()> done) override {
     state_->set_draining();
+    if (watcher_) watcher_->stop();
     auto tell_connections = [state = state_, done = std::move(done)]() mutable {
       for (auto& connection : state->begin_drain(std::move(done))) connection->on_drain();
     };
@@ -63,6 +84,7 @@ class ServerImpl final : public HttpServer {
  private:
   std::shared_ptr<ServerState> state_;
   std::shared_ptr<Listener> listener_;
+  std::shared_ptr<CrlWatcher> watcher_;
 };
 
 }  // namespace

@@ -33,7 +33,18 @@ Metrics::Metrics()
                              .Name("accord_connections_open")
                              .Help("Connections currently open")
                              .Register(*registry_)
-                             .Add({})) {}
+                             .Add({})),
+      crl_next_update_(&prometheus::BuildGauge()
+                            .Name("accord_tls_crl_next_update_seconds")
+                            .Help("nextUpdate of the loaded CRL, Unix seconds (0: none)")
+                            .Register(*registry_)
+                            .Add({})),
+      revalidation_closed_(
+          &prometheus::BuildCounter()
+               .Name("accord_tls_revalidation_closed_total")
+               .Help("Live connections closed after a TLS reload because their certificate no "
+                     "longer verifies, by reason")
+               .Register(*registry_)) {}
 
 void Metrics::handshake_failed(const std::string& reason) {
   handshake_failures_->Add({{"reason", reason}}).Increment();
@@ -65,7 +76,32 @@ void Metrics::add_collector(Collector collector) {
   collectors_.push_back(std::move(collector));
 }
 
+void Metrics::crl_loaded(std::int64_t next_update) {
+  crl_next_update_->Set(static_cast<double>(next_update));
+}
+
+void Metrics::revalidation_closed(const std::string& reason) {
+  revalidation_closed_->Add({{"reason", reason}}).Increment();
+}
+
+std::size_t Metrics::add_refresher(std::function<void()> refresh) {
+  std::lock_guard lock(refreshers_mu_);
+  const std::size_t id = next_refresher_++;
+  refreshers_.emplace(id, std::move(refresh));
+  return id;
+}
+
+void Metrics::remove_refresher(std::size_t id) {
+  std::lock_guard lock(refreshers_mu_);
+  refreshers_.erase(id);
+}
+
 std::string Metrics::render() const {
+  {
+    // Held while refreshing, so remove_refresher() waits for a refresh in progress.
+    std::lock_guard lock(refreshers_mu_);
+    for (const auto& [id, refresh] : refreshers_) refresh();
+  }
   auto families = registry_->Collect();
   std::lock_guard lock(collectors_mutex_);
   for (const auto& collect : collectors_) {

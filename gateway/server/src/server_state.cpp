@@ -1,8 +1,123 @@
 #include "server_state.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "connection.hpp"
+#include "tls_context.hpp"
 
 namespace accord::server {
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string utc(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// One line per freshness state the CRL enters: an operator sees the warning before every
+// handshake starts failing, and the error once they do.
+void log_freshness(const std::string& path, std::int64_t next_update, CrlFreshness freshness,
+                   std::int64_t now_s) {
+  switch (freshness) {
+    case CrlFreshness::fresh:
+      spdlog::info("CRL {}: nextUpdate {}", path,
+                   next_update == 0 ? std::string("not given") : utc(next_update));
+      return;
+    case CrlFreshness::expiring:
+      spdlog::warn(
+          "CRL {} expires at its nextUpdate {} (in {} s): publish a fresh CRL and reload, or "
+          "every client certificate is refused from then on",
+          path, utc(next_update), next_update - now_s);
+      return;
+    case CrlFreshness::expired:
+      spdlog::error(
+          "CRL {} expired at its nextUpdate {}: every client certificate is refused until a "
+          "fresh CRL is loaded",
+          path, utc(next_update));
+      return;
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<boost::asio::ssl::context> ServerState::tls_context() const {
+  std::lock_guard lock(tls_mu_);
+  return tls_;
+}
+
+Result<CrlInfo> ServerState::load_tls(bool revalidate) {
+  std::lock_guard load(load_mu_);
+  const auto& files = options.tls;
+  // Stamped before reading: a write racing the read changes the stamp again, so the next
+  // watcher tick loads once more rather than missing it.
+  auto stamp = files.crl.empty() ? std::nullopt : stamp_file(files.crl);
+  auto made = make_server_tls_context(files);
+  if (!made) return made.error();
+  {
+    std::lock_guard lock(tls_mu_);
+    tls_ = made->context;
+  }
+  crl_stamp_ = stamp;
+  crl_next_update_ = made->crl.next_update;
+  metrics.crl_loaded(made->crl.next_update);
+  if (files.revocation == Revocation::crl) {
+    const auto now_s = unix_now();
+    const auto freshness = crl_freshness(made->crl.next_update, now_s, options.crl_warn_before);
+    log_freshness(files.crl, made->crl.next_update, freshness, now_s);
+    crl_freshness_ = freshness;
+  }
+  if (revalidate) {
+    for (auto& connection : live_connections()) connection->revalidate(made->context);
+  }
+  return made->crl;
+}
+
+void ServerState::check_crl(std::int64_t now_s) {
+  const auto& files = options.tls;
+  if (files.revocation != Revocation::crl || files.crl.empty()) return;
+  bool changed = false;
+  {
+    std::lock_guard load(load_mu_);
+    const auto stamp = stamp_file(files.crl);
+    changed = stamp && stamp != crl_stamp_;
+    if (!changed) {
+      const auto freshness = crl_freshness(crl_next_update_, now_s, options.crl_warn_before);
+      if (freshness != crl_freshness_) {
+        log_freshness(files.crl, crl_next_update_, freshness, now_s);
+        crl_freshness_ = freshness;
+      }
+      return;
+    }
+  }
+  spdlog::info("CRL file {} changed: reloading the TLS context", files.crl);
+  if (auto loaded = load_tls(true); !loaded) {
+    // The last good CRL keeps serving; the watcher tries again when the file changes again.
+    spdlog::error("CRL reload refused, keeping the current one: {}", loaded.error().message);
+    std::lock_guard load(load_mu_);
+    crl_stamp_ = stamp_file(files.crl);
+  }
+}
+
+std::vector<std::shared_ptr<Connection>> ServerState::live_connections() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Connection>> out;
+  for (const auto& [key, weak] : live_) {
+    if (auto c = weak.lock()) out.push_back(std::move(c));
+  }
+  return out;
+}
 
 bool ServerState::reserve_slot() {
   std::lock_guard lock(mu_);

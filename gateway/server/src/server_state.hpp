@@ -10,9 +10,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "accord/server/crl.hpp"
 #include "accord/server/http_server.hpp"
 
 namespace accord::server {
@@ -29,7 +31,15 @@ class ServerState {
   const ServerOptions options;
   RequestHandler& handler;
   Metrics& metrics;
-  std::shared_ptr<boost::asio::ssl::context> tls;  // set once by start(), before accepting
+  // The context new handshakes use: set by load_tls() (start, reload_tls, the CRL watcher).
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const;
+  // Loads options.tls into a new context and swaps it in; sets the CRL gauge and logs the
+  // CRL's freshness. When `revalidate`, every live connection is then re-verified against
+  // the new context (Connection::revalidate). Serialised; any thread. Errors: tls_config.
+  Result<CrlInfo> load_tls(bool revalidate);
+  // The CRL watcher's tick: reloads when the CRL file changed since the last load, and logs
+  // when the CRL's freshness changes as time passes (fresh → expiring → expired).
+  void check_crl(std::int64_t now_s);
 
   // Reserves a slot for a new connection; false (and counted) when at max_connections or
   // draining. Only the listener calls it, so the count cannot grow between check and use.
@@ -46,6 +56,7 @@ class ServerState {
   // runs (posted to the io_context) once no connection is left.
   std::vector<std::shared_ptr<Connection>> begin_drain(std::function<void()> done);
   bool draining() const;
+  std::vector<std::shared_ptr<Connection>> live_connections() const;
 
  private:
   void fire_if_drained_locked();
@@ -55,6 +66,13 @@ class ServerState {
   std::unordered_map<Connection*, std::weak_ptr<Connection>> live_;
   bool draining_ = false;
   std::function<void()> on_drained_;
+
+  std::mutex load_mu_;  // serialises load_tls()
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // guarded by tls_mu_
+  std::optional<FileStamp> crl_stamp_;              // guarded by load_mu_
+  std::int64_t crl_next_update_ = 0;                // guarded by load_mu_
+  std::optional<CrlFreshness> crl_freshness_;       // last logged; guarded by load_mu_
 };
 
 }  // namespace accord::server

@@ -5,9 +5,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 #include <vector>
 
@@ -52,7 +54,13 @@ Status readable(std::string_view what, const std::string& path) {
   return Status::Ok();
 }
 
-Status load_crl(SSL_CTX* ctx, const std::string& path) {
+std::int64_t unix_seconds(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+Status load_crl(SSL_CTX* ctx, const std::string& path, CrlInfo& info) {
   if (auto st = readable("crl", path); !st) return st;
   BIO* bio = BIO_new_file(path.c_str(), "r");
   if (bio == nullptr) return file_error("crl", path, openssl_reason());
@@ -60,6 +68,9 @@ Status load_crl(SSL_CTX* ctx, const std::string& path) {
   int count = 0;
   while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr)) {
     int added = X509_STORE_add_crl(store, crl);
+    const std::int64_t next = unix_seconds(X509_CRL_get0_nextUpdate(crl));
+    if (next != 0 && (info.next_update == 0 || next < info.next_update)) info.next_update = next;
+    info.last_update = std::max(info.last_update, unix_seconds(X509_CRL_get0_lastUpdate(crl)));
     X509_CRL_free(crl);
     if (added != 1) {
       BIO_free(bio);
@@ -70,6 +81,7 @@ Status load_crl(SSL_CTX* ctx, const std::string& path) {
   BIO_free(bio);
   ERR_clear_error();  // the loop ends on "no start line"
   if (count == 0) return file_error("crl", path, "no PEM X509 CRL in the file");
+  info.crls = static_cast<std::size_t>(count);
   // CRL_CHECK_ALL: every CA in the chain needs a current CRL, so an intermediate's
   // revocation is seen too; a missing CRL fails the handshake, the safe direction.
   X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
@@ -78,8 +90,9 @@ Status load_crl(SSL_CTX* ctx, const std::string& path) {
 
 }  // namespace
 
-Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsFiles& files) {
+Result<TlsContext> make_server_tls_context(const TlsFiles& files) {
   ERR_clear_error();
+  TlsContext out;
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
 
@@ -118,12 +131,44 @@ Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsFiles& fi
   }
   ERR_clear_error();
 
-  if (!files.crl.empty()) {
-    if (auto st = load_crl(native, files.crl); !st) return st.error();
+  if (files.revocation == Revocation::crl) {
+    // Revocation is checked unless the operator said otherwise: a missing CRL setting must
+    // not quietly mean "every certificate the CA ever issued stays good".
+    if (files.crl.empty()) {
+      return make_error("tls_config",
+                        "no CRL file: revocation checking (crl) needs one; name it in tls.crl, or "
+                        "turn checking off explicitly with tls.revocation: none");
+    }
+    if (auto st = load_crl(native, files.crl, out.crl); !st) return st.error();
+  } else if (!files.crl.empty()) {
+    return make_error("tls_config",
+                      "a CRL file is named but revocation checking is off (tls.revocation: "
+                      "none); remove one of the two",
+                      files.crl);
   }
 
   ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-  return ctx;
+  out.context = std::move(ctx);
+  return out;
+}
+
+long reverify_peer(SSL* ssl, SSL_CTX* context) {
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return X509_V_ERR_UNSPECIFIED;
+  // On the server side the peer chain excludes the leaf; untrusted intermediates only.
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+  X509_STORE_CTX* store_ctx = X509_STORE_CTX_new();
+  if (store_ctx == nullptr) return X509_V_ERR_OUT_OF_MEM;
+  long result = X509_V_ERR_UNSPECIFIED;
+  if (X509_STORE_CTX_init(store_ctx, SSL_CTX_get_cert_store(context), leaf, chain) == 1) {
+    // As OpenSSL's server handshake does: purpose "ssl_client"; the CRL flags come from the
+    // store (X509_STORE_set_flags in load_crl).
+    X509_STORE_CTX_set_default(store_ctx, "ssl_client");
+    result = X509_verify_cert(store_ctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(store_ctx);
+  }
+  X509_STORE_CTX_free(store_ctx);
+  ERR_clear_error();
+  return result;
 }
 
 PresentedCertificate describe_certificate(X509* cert) {

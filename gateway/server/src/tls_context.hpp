@@ -15,8 +15,20 @@
 
 namespace accord::server {
 
-// Errors: tls_config, with a message naming the file and OpenSSL's reason.
-Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(const TlsFiles& files);
+struct TlsContext {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  CrlInfo crl;  // what was loaded from files.crl (all zero with Revocation::none)
+};
+
+// Errors: tls_config, with a message naming the file and OpenSSL's reason; also when
+// files.revocation is crl and no CRL file is named.
+Result<TlsContext> make_server_tls_context(const TlsFiles& files);
+
+// Verifies the peer certificate of an established connection again, against the trust store
+// (CA + CRL) of `context`, as the handshake did (purpose ssl_client, the store's CRL flags).
+// Returns X509_V_OK or the X509_V_ERR_* reason; X509_V_ERR_UNSPECIFIED when there is no peer
+// certificate.
+long reverify_peer(SSL* ssl, SSL_CTX* context);
 
 // The identity in a verified client certificate: exactly one SAN URI starting with
 // "urn:accord:" that parses. Errors: no_identity (none, several, or malformed).

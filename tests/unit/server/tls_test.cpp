@@ -302,6 +302,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "tls_config", "mismatch"},
         ConfigRow{"missing_crl", [](TlsFiles& f) { f.crl = "/nonexistent/crl.pem"; }, "tls_config",
                   "crl file '/nonexistent/crl.pem'"},
+        // Issue 12: an absent CRL used to mean "no revocation check" without a word.
+        ConfigRow{"crl_required_by_default", [](TlsFiles& f) { f.crl.clear(); }, "tls_config",
+                  "no CRL file"},
+        ConfigRow{"crl_named_but_revocation_none",
+                  [](TlsFiles& f) { f.revocation = Revocation::none; }, "tls_config",
+                  "revocation checking is off"},
         ConfigRow{"crl_is_a_cert", [](TlsFiles& f) { f.crl = f.ca; }, "tls_config",
                   "no PEM X509 CRL"}),
     [](const auto& info) { return info.param.name; });
@@ -325,10 +331,11 @@ TEST_F(ServerTest, PortInUseIsABindError) {
   EXPECT_EQ(st.error().code, "bind");
 }
 
-TEST_F(ServerTest, NoCrlMeansNoRevocationCheck) {
-  // The contract: an empty crl disables revocation checking (documented in TlsFiles).
+TEST_F(ServerTest, RevocationNoneMeansNoRevocationCheck) {
+  // The contract: only an explicit Revocation::none disables revocation checking.
   auto o = options();
   o.tls.crl.clear();
+  o.tls.revocation = Revocation::none;
   start(o);
   auto c = client("revoked");
   auto res = c->request(bhttp::verb::get, "/echo");

@@ -32,6 +32,10 @@ struct ReloadReport {
   std::string old_hash;  // "sha256:<hex>" of the agencies file + agreement files
   std::string new_hash;
   std::size_t agreements = 0;
+  // The TLS files were re-read too (SIGHUP and the admin endpoint reload the CRL); the CRL's
+  // earliest nextUpdate, Unix seconds (0: none, or revocation checking off).
+  bool tls_reloaded = false;
+  std::int64_t crl_next_update = 0;
   bool changed() const { return old_hash != new_hash; }
 };
 
@@ -59,6 +63,10 @@ struct AdminHooks {
   std::function<void(std::vector<audit::Event>, std::function<void(Status)>)> record_audit;
   // The clock of those records (Unix ms); empty: the system clock.
   std::function<std::int64_t()> now_ms;
+  // Runs blocking work (a reload reads and validates files; an audit query reads the
+  // database) on threads of its own, never on the listeners' io threads, which also serve
+  // the agency listener. Empty: the work runs on the calling thread (tests of the routes).
+  std::function<void(std::function<void()>)> offload;
 };
 
 // An event of `kind` at `at_ms` naming the actor: details actor (the id from the

@@ -10,6 +10,8 @@
 //   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
 //   GET  /healthz                  any verified peer                  200
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
+// An agency certificate whose id ApiOptions::known_agency does not know gets 403
+// unknown_agency on every endpoint, before routing.
 // Errors are {"error": {"code", "message", "path"}} (plus "details" for not_permitted).
 // Thread-safe: handle() runs on many io threads at once.
 #pragma once
@@ -37,6 +39,10 @@ struct ApiOptions {
   double rate_burst = 100;
   // Body of GET /v1/gateway-key: the gateway's Ed25519 public key that signs every copy.
   std::string gateway_key_json;
+  // Whether an agency id is in the agency directory (the current one: it changes on reload).
+  // An agency certificate whose id it does not know gets 403 unknown_agency on every
+  // endpoint. Empty: every agency is known (tests of the routes alone). Called on io threads.
+  std::function<bool(std::string_view agency)> known_agency;
 };
 
 class ApiHandler : public server::RequestHandler {
@@ -47,12 +53,18 @@ class ApiHandler : public server::RequestHandler {
 
   void handle(server::Request request, server::Respond respond) override;
 
+  // Counts a submission's outcome in accord_messages_{accepted,duplicate,refused}_total:
+  // called for the HTTP API here, and by the gateway for submissions that come through
+  // inbound adapters (file drop, ZeroMQ), so every channel is counted alike. Any thread.
+  void count_submission(const pipeline::SubmitOutcome& outcome);
+
  private:
   struct Counters;
   void submit(server::Request& request, server::Respond respond);
   void inbox(server::Request& request, std::string_view query, server::Respond respond);
   void ack(server::Request& request, std::string_view delivery_id, server::Respond respond);
   void metrics(server::Request& request, server::Respond respond);
+  void refresh_gauges();  // queue and audit gauges from the spool; before every render
 
   pipeline::Pipeline& pipeline_;
   spool::Spool& spool_;
@@ -61,6 +73,7 @@ class ApiHandler : public server::RequestHandler {
   ApiOptions options_;
   RateLimiter limiter_;
   std::unique_ptr<Counters> counters_;
+  std::size_t refresher_ = 0;  // Metrics::add_refresher id
 };
 
 }  // namespace accord::api

@@ -5,6 +5,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,7 @@
 
 #include "accord/adapters/registry.hpp"
 #include "accord/adapters/zmq/port.hpp"
+#include "accord/agreements/agency.hpp"
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
@@ -50,6 +52,11 @@ class Gateway {
   // the set they started with; no connection is dropped). On any error the current set stays.
   // Logs the old and new content hash. Safe from any thread; reloads are serialised.
   Result<api::ReloadReport> reload_policy();
+  // What SIGHUP and POST /v1/admin/agreements/reload do: re-reads the TLS files of both
+  // listeners (a new CRL takes effect for new handshakes, and live connections whose
+  // certificate it revokes are closed), then reload_policy(). A TLS error (say an unreadable
+  // CRL) refuses the whole reload: the current TLS context and agreements stay.
+  Result<api::ReloadReport> reload();
 
   // Graceful stop: stop accepting, finish in-flight requests, flush the spool. Blocks.
   void stop();
@@ -91,6 +98,10 @@ class Gateway {
   std::vector<std::shared_ptr<delivery::DeliveryWorker>> workers_;
   std::mutex reload_mutex_;                     // serialises reloads
   std::shared_ptr<const LoadedPolicy> loaded_;  // guarded by reload_mutex_
+  mutable std::mutex agencies_mutex_;
+  std::shared_ptr<const agreements::AgencyDirectory> agencies_;  // guarded by agencies_mutex_
+  // Reloads and audit queries from the admin listener run here, not on the io threads.
+  std::optional<boost::asio::thread_pool> admin_pool_;
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   std::condition_variable stopped_cv_;
@@ -109,9 +120,10 @@ struct LoadedPolicy {
   std::shared_ptr<const pipeline::Policy> policy;
   std::string content_hash;  // "sha256:<hex>" over the agencies file and agreement files
   std::size_t agreements = 0;
-  std::string description;                                // JSON for GET /v1/admin/agreements
-  std::vector<std::pair<std::string, std::string>> keys;  // registered (agency, kid)
-  std::vector<AgreementDates> dates = {};                 // active agreements only
+  std::string description;                                      // JSON for GET /v1/admin/agreements
+  std::vector<std::pair<std::string, std::string>> keys;        // registered (agency, kid)
+  std::vector<AgreementDates> dates = {};                       // active agreements only
+  std::shared_ptr<const agreements::AgencyDirectory> agencies;  // the directory it was built on
 };
 
 // Builds the agreement-backed policy from the config's agencies, agreements and

@@ -40,11 +40,25 @@ class RequestHandler {
   virtual void handle(Request request, Respond respond) = 0;
 };
 
+// How client certificates are checked for revocation.
+enum class Revocation {
+  crl,   // against `TlsFiles::crl`, which is then required (a CRL for every CA in the bundle)
+  none,  // not at all: a revoked certificate is accepted (say so loudly where it is chosen)
+};
+
 struct TlsFiles {
   std::string ca;    // PEM: CA certificate(s) that sign client certificates
-  std::string crl;   // PEM: certificate revocation list(s); empty = no revocation check
+  std::string crl;   // PEM: certificate revocation list(s); required with Revocation::crl
   std::string cert;  // PEM: server certificate chain
   std::string key;   // PEM: server private key
+  Revocation revocation = Revocation::crl;  // crl with an empty `crl` is a tls_config error
+};
+
+// What the last TLS (re)load found in the CRL file; all zero with Revocation::none.
+struct CrlInfo {
+  std::size_t crls = 0;          // CRLs in the file
+  std::int64_t next_update = 0;  // earliest nextUpdate, Unix seconds (0: none given)
+  std::int64_t last_update = 0;  // latest lastUpdate (thisUpdate), Unix seconds
 };
 
 struct ServerOptions {
@@ -56,6 +70,12 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};  // whole request once its first byte came
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+  // How often the CRL file is looked at (inode, size, mtime, ctime); a changed file is
+  // loaded as by reload_tls(). 0 = only on reload_tls().
+  std::chrono::milliseconds crl_check_interval{0};
+  // A warning is logged when the CRL's nextUpdate is less than this far away (and an error
+  // once it has passed: from then on OpenSSL refuses every client certificate).
+  std::chrono::seconds crl_warn_before{24 * 3600};
   // Called (on an io thread) when a handshake is refused because of the client certificate:
   // reason (unknown_ca, revoked, expired, not_yet_valid, bad_certificate, no_certificate,
   // no_identity), the remote endpoint, and what the presented certificate (if any) says of
@@ -72,6 +92,12 @@ class HttpServer {
   // Binds and starts accepting on the io_context. Errors: tls_config, bind.
   virtual Status start() = 0;
   virtual std::uint16_t port() const = 0;
+  // Re-reads the TLS files (CA, CRL, server chain and key) and swaps in a new TLS context for
+  // new handshakes. Live connections are re-verified against it: one whose certificate no
+  // longer verifies (revoked, expired) is closed at once, counted in
+  // accord_tls_revalidation_closed_total{reason} and reported to on_certificate_refused.
+  // On error the current context stays. Any thread; after start(). Errors: tls_config.
+  virtual Result<CrlInfo> reload_tls() = 0;
   // Stops accepting, lets in-flight requests finish and closes idle connections; calls
   // `done` when the last connection is gone.
   virtual void drain(std::function<void()> done) = 0;

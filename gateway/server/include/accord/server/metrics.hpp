@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,8 +38,21 @@ class Metrics {
   // accord_http_requests_total{code}
   void http_answered(unsigned status);
 
+  // accord_tls_crl_next_update_seconds: the loaded CRL's earliest nextUpdate (Unix
+  // seconds; 0 when revocation checking is off or the CRL gives none).
+  void crl_loaded(std::int64_t next_update);
+  // accord_tls_revalidation_closed_total{reason}: live connections closed because their
+  // certificate failed verification against a reloaded CRL (revoked, expired, ...).
+  void revalidation_closed(const std::string& reason);
+
+  // Runs `refresh` before every render() (from whichever thread renders), so gauges that
+  // mirror other state are fresh whichever listener is scraped. Returns an id for
+  // remove_refresher(), which the owner of `refresh` must call before it goes away.
+  std::size_t add_refresher(std::function<void()> refresh);
+  void remove_refresher(std::size_t id);
+
   prometheus::Registry& registry() { return *registry_; }
-  std::string render() const;  // Prometheus text exposition format
+  std::string render() const;  // Prometheus text exposition format; runs the refreshers first
 
   // Families computed when /metrics is rendered (values that depend on the time of the
   // scrape, e.g. seconds until an agreement ends). Called from any thread that renders;
@@ -56,6 +70,11 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* timeouts_;
   prometheus::Counter* connections_total_;
   prometheus::Gauge* connections_open_;
+  prometheus::Gauge* crl_next_update_;
+  prometheus::Family<prometheus::Counter>* revalidation_closed_;
+  mutable std::mutex refreshers_mu_;
+  std::size_t next_refresher_ = 1;
+  std::map<std::size_t, std::function<void()>> refreshers_;  // guarded by refreshers_mu_
 };
 
 }  // namespace accord::server
