@@ -594,8 +594,10 @@ void run_report(const QueryFlags& f) {
   }
   if (!f.shadow.empty()) {
     audit_output::ShadowReport report(f.shadow);
-    scan(*source, 0, [&](const std::string& r) { report.add(r); });
+    scan(*source, 0, mismatches, [&](const std::string& r) { report.add(r); });
     std::cout << (json ? report.json() : report.table());
+    std::cout.flush();
+    mismatches.exit_if_any();
     return;
   }
   audit_output::AgreementReport report(f.filter.agreement);
