@@ -45,7 +45,7 @@ Status ensure_descriptor_limit(const GatewayConfig& config) {
                                       std::to_string(before) + " to " + std::to_string(*plan) +
                                       ": " + std::strerror(errno));
   }
-  spdlog::info("raised the open file limit (RLIMIT_NOFILE soft) from {} to {} for {} connections",
+  spdlog::warn("raised the open file limit (RLIMIT_NOFILE soft) from {} to {} for {} connections",
                before, *plan, config.server.max_connections);
   return Status::Ok();
 }

@@ -26,7 +26,8 @@ Result<std::uint64_t> plan_descriptor_limit(std::uint64_t needed, std::uint64_t 
                                             std::uint64_t hard);
 
 // Reads RLIMIT_NOFILE, raises the soft limit as plan_descriptor_limit() says and logs it when
-// it did. Errors: fd_limit (as above, or the OS refused to raise it).
+// it did (a warning: the configured limit was too low). Errors: fd_limit (as above, or the OS
+// refused to raise it).
 Status ensure_descriptor_limit(const GatewayConfig& config);
 
 }  // namespace accord::app
