@@ -80,7 +80,9 @@ TEST(EnsureDescriptorLimit, RaisesTheSoftLimitOrRefusesToStart) {
   Status refused = ensure_descriptor_limit(config);
   ::getrlimit(RLIMIT_NOFILE, &now);
   EXPECT_FALSE(refused.ok());
-  if (!refused.ok()) EXPECT_EQ(refused.error().code, "fd_limit");
+  if (!refused.ok()) {
+    EXPECT_EQ(refused.error().code, "fd_limit");
+  }
   EXPECT_EQ(now.rlim_cur, 256u);
 
   ::setrlimit(RLIMIT_NOFILE, &saved);
