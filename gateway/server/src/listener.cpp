@@ -80,27 +80,34 @@ void Listener::on_accept(boost::system::error_code ec, net::ip::tcp::socket sock
 }
 
 void Listener::accept_failed(boost::system::error_code ec) {
-  // EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, ...: this socket is lost, the listener is
-  // not. The pending connection stays in the backlog, so accepting again at once would fail
-  // again at once: wait, doubling the wait while it keeps failing.
+  // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of a resource. The pending connection stays in the
+  // backlog, so accepting again at once would fail again at once: wait, doubling the wait
+  // while it keeps failing. ECONNABORTED (that one client gave up) says nothing about the
+  // next: accept again at once, or a client resetting its connections could pause the
+  // listener for everyone. Anything else is unexpected: wait too.
+  const bool aborted = ec == net::error::connection_aborted;
   const char* reason = ec == net::error::no_descriptors    ? "emfile"
                        : ec.value() == ENFILE              ? "enfile"
                        : ec == net::error::no_buffer_space ? "enobufs"
                        : ec == net::error::no_memory       ? "enomem"
+                       : aborted                           ? "aborted"
                                                            : "other";
   state_->metrics.accept_failed(reason);
   const auto& o = state_->options;
-  backoff_ = backoff_.count() == 0 ? o.accept_backoff_initial
-                                   : std::min(backoff_ * 2, o.accept_backoff_max);
+  if (!aborted) {
+    backoff_ = backoff_.count() == 0 ? o.accept_backoff_initial
+                                     : std::min(backoff_ * 2, o.accept_backoff_max);
+  }
   ++errors_since_log_;
   const auto now = std::chrono::steady_clock::now();
   if (!last_error_log_ || now - *last_error_log_ >= o.accept_error_log_interval) {
     spdlog::warn(
         "accept failed: {} ({} failure(s) since the last report); accepting again in {} ms",
-        ec.message(), errors_since_log_, backoff_.count());
+        ec.message(), errors_since_log_, aborted ? 0 : backoff_.count());
     last_error_log_ = now;
     errors_since_log_ = 0;
   }
+  if (aborted) return do_accept();
   backoff_timer_.expires_after(backoff_);
   backoff_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
     if (wait_ec || !self->acceptor_.is_open()) return;  // stop()

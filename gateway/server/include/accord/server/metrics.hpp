@@ -31,7 +31,7 @@ class Metrics {
   // room for a new one (reason max_connections, per_agency).
   void connection_reclaimed(const std::string& reason);
   // accord_accept_errors_total{reason}: failed accepts (emfile, enfile, enobufs, enomem,
-  // other); each one pauses accepting (accept backoff).
+  // aborted, other); each but aborted pauses accepting (accept backoff).
   void accept_failed(const std::string& reason);
   // accord_connection_timeouts_total{phase}: connections cut by a deadline after the
   // handshake (phase idle, request, write); handshake timeouts count as handshake failures.
