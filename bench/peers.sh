@@ -240,7 +240,7 @@ vocabulary: $src/config/vocabulary.yaml
 agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $d/pseudonym.key
-limits: {rate_per_agency: 0}
+limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 YAML
   "$build/gateway/app/accord-gateway" --config "$d/gateway.yaml" --ready-file "$d/ready" \

@@ -27,7 +27,7 @@ agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $1/pseudonym.key
 signing_key: $1/gateway-signing.key
-limits: {rate_per_agency: 0}
+limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 $2
 YAML

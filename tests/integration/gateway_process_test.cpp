@@ -174,6 +174,33 @@ TEST(GatewayProcessTest, RefusesToStartOnBadConfiguration) {
   EXPECT_NE(result.output.find("zz-broken.yaml:"), std::string::npos) << result.output;
 }
 
+// limits.max_connections against RLIMIT_NOFILE (issue #12 item 1): with the hard limit too
+// low, start (and --check) refuses with the numbers; with only the soft limit low, the
+// gateway raises it. Both listeners (agency and admin) count: 2 x 1024 + 256 = 2304.
+TEST(GatewayProcessTest, MaxConnectionsIsCheckedAgainstTheOpenFileLimit) {
+  TempDir dir;
+  const std::string binary = binary_dir() + "/gateway/app/accord-gateway";
+  const auto config = write_config(dir, "limits: {max_connections: 1024}\n");
+  struct Row {
+    std::string name, nofile;
+    int status;
+    std::string expect;
+  };
+  const std::vector<Row> rows = {
+      {"hard_too_low", "512:512", 1, "needs about 2304 file descriptors"},
+      {"hard_just_below", "2303:2303", 1, "RLIMIT_NOFILE allows 2303"},
+      {"soft_low_hard_enough", "256:4096", 0, "raised the open file limit"},
+      {"enough", "4096:4096", 0, ""},
+  };
+  for (const auto& row : rows) {
+    const auto result = run_command("prlimit --nofile=" + row.nofile + " " + binary + " --config " +
+                                    config + " --check");
+    EXPECT_EQ(result.status, row.status) << row.name << ": " << result.output;
+    EXPECT_NE(result.output.find(row.expect), std::string::npos)
+        << row.name << ": " << result.output;
+  }
+}
+
 TEST(GatewayProcessTest, CliSendsReadsAndAcks) {
   TempDir dir;
   GatewayProcess gateway(write_config(dir));

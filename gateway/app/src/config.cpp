@@ -197,6 +197,16 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
        [&](auto& n) {
          return r.positive(n, "limits.max_connections", config.server.max_connections);
        }},
+      {"max_pending_handshakes_per_source",
+       [&](auto& n) {
+         return r.positive(n, "limits.max_pending_handshakes_per_source",
+                           config.server.max_pending_handshakes_per_source);
+       }},
+      {"max_connections_per_agency",
+       [&](auto& n) {
+         return r.positive(n, "limits.max_connections_per_agency",
+                           config.server.max_connections_per_agency);
+       }},
       {"max_fields",
        [&](auto& n) { return r.positive(n, "limits.max_fields", config.decode.max_fields); }},
       {"max_depth",

@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 
+#include "accord/app/fd_limit.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 #include "pipeline_submitter.hpp"
 
@@ -34,6 +35,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                                                  adapters::Registry registry) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
   const auto& cfg = gateway->config_;
+  // Before anything is opened: too few descriptors is a reason not to start at all.
+  if (auto status = ensure_descriptor_limit(cfg); !status.ok()) return status.error();
 
   auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
   if (!vocabulary.ok()) return vocabulary.error();

@@ -91,6 +91,15 @@ void Connection::on_drain() {
   });
 }
 
+void Connection::reclaim(std::string reason) {
+  net::post(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+    if (self->stage_ != Stage::idle) return;
+    spdlog::debug("{}: reclaimed idle connection of {} ({})", self->remote_, self->peer_.id,
+                  reason);
+    self->close_now();
+  });
+}
+
 void Connection::on_handshake(beast::error_code ec) {
   if (ec) return fail(Phase::handshake, ec);
   auto identity = identity_from_certificate(SSL_get0_peer_certificate(stream_.native_handle()));
@@ -104,6 +113,15 @@ void Connection::on_handshake(beast::error_code ec) {
   peer_ = std::move(*identity);
   // The CRL may have been reloaded while this handshake ran on the old context.
   if (auto current = state_->tls_context(); current != tls_ && !still_valid(*current)) return;
+  std::shared_ptr<Connection> reclaimed;
+  const bool admitted =
+      state_->admit_peer(this, std::string(role_name(peer_.role)) + ":" + peer_.id, reclaimed);
+  if (reclaimed) reclaimed->reclaim("per_agency");
+  if (!admitted) {
+    // Counted by admit_peer; not logged per connection: a peer over its cap could flood it.
+    spdlog::debug("{}: {} is at its connection cap; closing", remote_, peer_.id);
+    return do_close();
+  }
   spdlog::debug("{}: TLS peer {}:{} ({})", remote_, role_name(peer_.role), peer_.id, peer_.subject);
   do_idle();
 }
@@ -112,6 +130,7 @@ void Connection::do_idle() {
   if (drain_requested_ || state_->draining()) return do_close();
   stage_ = Stage::idle;
   if (buffer_.size() > 0) return on_first_bytes({}, 0);  // next request already buffered
+  state_->set_idle(this, true);
   beast::get_lowest_layer(stream_).expires_after(state_->options.idle_timeout);
   stream_.async_read_some(
       buffer_.prepare(kReadChunk),
@@ -119,6 +138,7 @@ void Connection::do_idle() {
 }
 
 void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  state_->set_idle(this, false);
   if (ec) return fail(Phase::idle, ec);
   buffer_.commit(bytes);
   // From the first byte on, the whole request must arrive within request_timeout: a

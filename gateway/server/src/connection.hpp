@@ -1,6 +1,7 @@
 // One accepted TLS connection: handshake → identity → (idle → request → handler → write)*
 // → close. Every operation runs on the connection's strand; the only entry points from
-// other threads are start(), on_drain() and the Respond callback, which all post to it.
+// other threads are start(), on_drain(), reclaim() and the Respond callback, which all post
+// to it.
 // Lifetime: owned by the shared_ptrs its pending operations (and any unanswered Respond)
 // hold; the destructor frees its slot in ServerState.
 #pragma once
@@ -30,6 +31,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Drain: an idle (or still handshaking) connection closes now; one with a request in
   // flight finishes it and answers with Connection: close.
   void on_drain();
+  // Slots ran out (max_connections, or its peer's cap) and this connection was the longest
+  // idle: it closes now if it is still idle; one that has started a request meanwhile
+  // carries on.
+  void reclaim(std::string reason);
   // From Respond, any thread: writes `response` on the strand.
   void post_response(HttpResponse response);
   // After a TLS reload, any thread: on the strand, verifies the peer certificate again

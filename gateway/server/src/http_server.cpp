@@ -81,6 +81,16 @@ class ServerImpl final : public HttpServer {
     }
   }
 
+  std::size_t close_peer_connections(PeerRole role, const std::string& id) override {
+    auto connections = state_->connections_of(std::string(role_name(role)) + ":" + id);
+    for (auto& connection : connections) connection->on_drain();
+    return connections.size();
+  }
+
+  std::size_t peer_connections(PeerRole role, const std::string& id) const override {
+    return state_->count_of(std::string(role_name(role)) + ":" + id);
+  }
+
  private:
   std::shared_ptr<ServerState> state_;
   std::shared_ptr<Listener> listener_;

@@ -24,6 +24,14 @@ Metrics::Metrics()
                      .Name("accord_connection_timeouts_total")
                      .Help("Connections cut by a deadline after the handshake, by phase")
                      .Register(*registry_)),
+      connections_reclaimed_(&prometheus::BuildCounter()
+                                  .Name("accord_connections_reclaimed_total")
+                                  .Help("Idle connections closed to make room, by reason")
+                                  .Register(*registry_)),
+      accept_errors_(&prometheus::BuildCounter()
+                          .Name("accord_accept_errors_total")
+                          .Help("Failed accepts (each pauses accepting), by reason")
+                          .Register(*registry_)),
       connections_total_(&prometheus::BuildCounter()
                               .Name("accord_connections_total")
                               .Help("TCP connections accepted and served")
@@ -61,6 +69,14 @@ void Metrics::connection_closed() {
 
 void Metrics::connection_rejected(const std::string& reason) {
   connections_rejected_->Add({{"reason", reason}}).Increment();
+}
+
+void Metrics::connection_reclaimed(const std::string& reason) {
+  connections_reclaimed_->Add({{"reason", reason}}).Increment();
+}
+
+void Metrics::accept_failed(const std::string& reason) {
+  accept_errors_->Add({{"reason", reason}}).Increment();
 }
 
 void Metrics::connection_timed_out(const std::string& phase) {

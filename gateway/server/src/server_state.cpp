@@ -119,30 +119,100 @@ std::vector<std::shared_ptr<Connection>> ServerState::live_connections() const {
   return out;
 }
 
-bool ServerState::reserve_slot() {
+bool ServerState::reserve_slot(const std::string& source, std::shared_ptr<Connection>& reclaim) {
   std::lock_guard lock(mu_);
   if (draining_) {
     metrics.connection_rejected("draining");
     return false;
   }
-  if (slots_ >= options.max_connections) {
-    metrics.connection_rejected("max_connections");
+  // Checked before max_connections: a source flooding handshakes must not reclaim the idle
+  // connections of agencies that did authenticate.
+  auto pending = pending_by_source_.find(source);
+  if (pending != pending_by_source_.end() &&
+      pending->second >= options.max_pending_handshakes_per_source) {
+    metrics.connection_rejected("per_source");
     return false;
   }
+  if (slots_ >= options.max_connections) {
+    reclaim = pick_idle_locked("");
+    if (!reclaim) {
+      metrics.connection_rejected("max_connections");
+      return false;
+    }
+    metrics.connection_reclaimed("max_connections");
+  }
   ++slots_;
+  ++pending_by_source_[source];
   return true;
 }
 
-void ServerState::attach(Connection* key, std::weak_ptr<Connection> connection) {
+void ServerState::attach(Connection* key, std::weak_ptr<Connection> connection,
+                         const std::string& source) {
   std::lock_guard lock(mu_);
-  live_.emplace(key, std::move(connection));
+  Entry entry;
+  entry.connection = std::move(connection);
+  entry.source = source;
+  live_.emplace(key, std::move(entry));
+}
+
+bool ServerState::admit_peer(Connection* key, const std::string& peer,
+                             std::shared_ptr<Connection>& reclaim) {
+  std::lock_guard lock(mu_);
+  auto it = live_.find(key);
+  if (it == live_.end()) return false;
+  end_handshake_locked(it->second);
+  auto& count = by_peer_[peer];
+  if (count >= options.max_connections_per_agency) {
+    reclaim = pick_idle_locked(peer);
+    if (!reclaim) {
+      if (count == 0) by_peer_.erase(peer);
+      metrics.connection_rejected("per_agency");
+      return false;
+    }
+    metrics.connection_reclaimed("per_agency");
+  }
+  ++count;
+  it->second.peer = peer;
+  return true;
+}
+
+void ServerState::set_idle(Connection* key, bool idle) {
+  std::lock_guard lock(mu_);
+  auto it = live_.find(key);
+  if (it == live_.end()) return;
+  it->second.idle = idle;
+  if (idle) it->second.idle_since = ++idle_clock_;
 }
 
 void ServerState::release(Connection* key) {
   std::lock_guard lock(mu_);
-  live_.erase(key);
+  if (auto it = live_.find(key); it != live_.end()) {
+    end_handshake_locked(it->second);
+    if (!it->second.peer.empty()) {
+      auto peer = by_peer_.find(it->second.peer);
+      if (peer != by_peer_.end() && --peer->second == 0) by_peer_.erase(peer);
+    }
+    live_.erase(it);
+  }
   --slots_;
   fire_if_drained_locked();
+}
+
+std::vector<std::shared_ptr<Connection>> ServerState::connections_of(
+    const std::string& peer) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Connection>> out;
+  for (const auto& [key, entry] : live_) {
+    if (entry.peer != peer) continue;
+    if (auto c = entry.connection.lock()) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::size_t ServerState::count_of(const std::string& peer) const {
+  std::lock_guard lock(mu_);
+  auto it = by_peer_.find(peer);
+  return it == by_peer_.end() ? 0 : it->second;
 }
 
 std::vector<std::shared_ptr<Connection>> ServerState::begin_drain(std::function<void()> done) {
@@ -150,8 +220,8 @@ std::vector<std::shared_ptr<Connection>> ServerState::begin_drain(std::function<
   draining_ = true;
   on_drained_ = std::move(done);
   std::vector<std::shared_ptr<Connection>> out;
-  for (auto& [key, weak] : live_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
+  for (auto& [key, entry] : live_) {
+    if (auto c = entry.connection.lock()) out.push_back(std::move(c));
   }
   fire_if_drained_locked();
   return out;
@@ -165,6 +235,32 @@ void ServerState::set_draining() {
 bool ServerState::draining() const {
   std::lock_guard lock(mu_);
   return draining_;
+}
+
+void ServerState::end_handshake_locked(Entry& entry) {
+  if (!entry.handshaking) return;
+  entry.handshaking = false;
+  auto it = pending_by_source_.find(entry.source);
+  if (it != pending_by_source_.end() && --it->second == 0) pending_by_source_.erase(it);
+}
+
+std::shared_ptr<Connection> ServerState::pick_idle_locked(const std::string& peer) {
+  // A linear scan, only when a cap is reached: at most max_connections entries. Only the
+  // chosen entry is locked: a shared_ptr dropped under mu_ could run ~Connection, which
+  // takes mu_ again.
+  for (;;) {
+    Entry* best = nullptr;
+    for (auto& [key, entry] : live_) {
+      if (!entry.idle || entry.reclaiming || entry.handshaking) continue;
+      if (!peer.empty() && entry.peer != peer) continue;
+      if (best && best->idle_since <= entry.idle_since) continue;
+      best = &entry;
+    }
+    if (!best) return nullptr;
+    best->reclaiming = true;  // picked once, whether or not it is still alive
+    if (auto c = best->connection.lock()) return c;
+    // In its destructor: its slot is being freed anyway; look for another.
+  }
 }
 
 void ServerState::fire_if_drained_locked() {

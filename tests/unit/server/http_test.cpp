@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "accord/testing/wait_until.hpp"
 #include "server_fixture.hpp"
 
 namespace accord::server::test {
@@ -263,15 +264,18 @@ TEST_F(ServerTest, ConnectionsOverTheCapAreClosedAtOnce) {
   auto o = options();
   o.max_connections = 1;
   start(o);
+  // Busy, not idle: an idle connection would be reclaimed to make room (flood_test.cpp).
   testing::TlsProbe first(probe_options(kAgency));
   ASSERT_TRUE(first.connect_and_handshake(port()).ok());
+  ASSERT_TRUE(first.write("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  ASSERT_TRUE(testing::wait_until([&] { return handler_.held() == 1; }));
   testing::TlsProbe second(probe_options(kAgency));
   ASSERT_TRUE(second.connect(port()).ok());  // the kernel accepts; the server closes
   EXPECT_FALSE(second.handshake().ok());
   EXPECT_EQ(await_metric("accord_connections_rejected_total", {{"reason", "max_connections"}}, 1),
             1);
   // The first connection is unaffected.
-  ASSERT_TRUE(first.write("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  handler_.release_held();
   auto res = first.read_response();
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->result_int(), 200u);

@@ -16,10 +16,13 @@ TEST(Metrics, RenderNamesEveryFamily) {
   m.connection_rejected("max_connections");
   m.connection_timed_out("idle");
   m.http_answered(200);
+  m.connection_reclaimed("per_agency");
+  m.accept_failed("emfile");
   const std::string text = m.render();
   for (const char* family : {"accord_tls_handshake_failures_total", "accord_connections_total",
                              "accord_connections_open", "accord_connections_rejected_total",
-                             "accord_connection_timeouts_total", "accord_http_requests_total"}) {
+                             "accord_connection_timeouts_total", "accord_http_requests_total",
+                             "accord_connections_reclaimed_total", "accord_accept_errors_total"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + family), std::string::npos) << family;
   }
   EXPECT_NE(text.find("accord_tls_handshake_failures_total{reason=\"revoked\"} 1"),

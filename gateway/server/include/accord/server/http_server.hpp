@@ -4,7 +4,8 @@
 //
 // The server owns: TLS 1.2/1.3 only, client certificate required and verified against the
 // CA and CRL, identity from the certificate, handshake/header/body/idle deadlines, the body
-// size limit (413 before the body is read), keep-alive, connection cap, graceful drain.
+// size limit (413 before the body is read), keep-alive, connection caps (total, pending
+// handshakes per source address, per peer), idle reclaim, accept backoff, graceful drain.
 // The handler owns everything about routes and meaning.
 #pragma once
 
@@ -67,7 +68,18 @@ struct ServerOptions {
   TlsFiles tls;
   std::size_t max_body_bytes = 256 * 1024;
   std::size_t max_connections = 1024;
-  std::chrono::milliseconds handshake_timeout{10'000};
+  // Connections from one source address that have not finished the TLS handshake. A socket
+  // past it is closed at accept (rejected{reason="per_source"}): a flood of connections that
+  // never send a ClientHello holds this many slots, for handshake_timeout at most.
+  std::size_t max_pending_handshakes_per_source = 32;
+  // Open connections per authenticated peer (agency, admin or auditor id). A peer's new
+  // connection past it reclaims that peer's longest-idle connection; when none of them is
+  // idle the new one is closed after the handshake (rejected{reason="per_agency"}).
+  std::size_t max_connections_per_agency = 64;
+  // At max_connections, the longest-idle keep-alive connection (after the handshake, waiting
+  // for a request) is closed to make room for a new socket; only when none is idle is the new
+  // socket refused (rejected{reason="max_connections"}).
+  std::chrono::milliseconds handshake_timeout{5'000};
   std::chrono::milliseconds request_timeout{30'000};  // whole request once its first byte came
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   // How often the CRL file is looked at (inode, size, mtime, ctime); a changed file is
@@ -76,6 +88,12 @@ struct ServerOptions {
   // A warning is logged when the CRL's nextUpdate is less than this far away (and an error
   // once it has passed: from then on OpenSSL refuses every client certificate).
   std::chrono::seconds crl_warn_before{24 * 3600};
+  // A failed accept (EMFILE, ENFILE, ENOBUFS, ...) pauses accepting, from
+  // accept_backoff_initial doubling to accept_backoff_max while it keeps failing; the
+  // failure is logged at most once per accept_error_log_interval (with the count since).
+  std::chrono::milliseconds accept_backoff_initial{10};
+  std::chrono::milliseconds accept_backoff_max{1'000};
+  std::chrono::milliseconds accept_error_log_interval{10'000};
   // Called (on an io thread) when a handshake is refused because of the client certificate:
   // reason (unknown_ca, revoked, expired, not_yet_valid, bad_certificate, no_certificate,
   // no_identity), the remote endpoint, and what the presented certificate (if any) says of
@@ -101,6 +119,12 @@ class HttpServer {
   // Stops accepting, lets in-flight requests finish and closes idle connections; calls
   // `done` when the last connection is gone.
   virtual void drain(std::function<void()> done) = 0;
+  // Closes every connection of one peer (e.g. an agency whose certificate was revoked): idle
+  // or handshaking ones at once, one with a request in flight after its answer (sent with
+  // Connection: close). Returns how many connections were told. Any thread.
+  virtual std::size_t close_peer_connections(PeerRole role, const std::string& id) = 0;
+  // How many connections of one peer are open (after their handshake). Any thread.
+  virtual std::size_t peer_connections(PeerRole role, const std::string& id) const = 0;
 };
 
 std::unique_ptr<HttpServer> make_http_server(boost::asio::io_context& io, ServerOptions options,

@@ -30,8 +30,14 @@ class Metrics {
   void connection_opened();
   void connection_closed();
   // accord_connections_rejected_total{reason}: accepted sockets closed at once
-  // (reason max_connections, draining).
+  // (reason max_connections, per_source, draining), or after the handshake (per_agency).
   void connection_rejected(const std::string& reason);
+  // accord_connections_reclaimed_total{reason}: idle keep-alive connections closed to make
+  // room for a new one (reason max_connections, per_agency).
+  void connection_reclaimed(const std::string& reason);
+  // accord_accept_errors_total{reason}: failed accepts (emfile, enfile, enobufs, enomem,
+  // aborted, other); each but aborted pauses accepting (accept backoff).
+  void accept_failed(const std::string& reason);
   // accord_connection_timeouts_total{phase}: connections cut by a deadline after the
   // handshake (phase idle, request, write); handshake timeouts count as handshake failures.
   void connection_timed_out(const std::string& phase);
@@ -68,6 +74,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* http_requests_;
   prometheus::Family<prometheus::Counter>* connections_rejected_;
   prometheus::Family<prometheus::Counter>* timeouts_;
+  prometheus::Family<prometheus::Counter>* connections_reclaimed_;
+  prometheus::Family<prometheus::Counter>* accept_errors_;
   prometheus::Counter* connections_total_;
   prometheus::Gauge* connections_open_;
   prometheus::Gauge* crl_next_update_;
