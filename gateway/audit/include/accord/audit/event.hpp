@@ -29,6 +29,8 @@ inline constexpr std::string_view kAgreementsLoaded = "admin.agreements_loaded";
 inline constexpr std::string_view kKeyRegistered = "admin.key_registered";
 inline constexpr std::string_view kCertificateRefused = "admin.certificate_refused";
 inline constexpr std::string_view kGatewayStarted = "admin.gateway_started";
+inline constexpr std::string_view kSpoolGapAccepted = "admin.spool_gap_accepted";
+inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
 }  // namespace kind
 
 struct FieldAction {
