@@ -119,8 +119,10 @@ InProcessGateway::~InProcessGateway() {
   gateway_->stop();
 }
 
-GatewayProcess::GatewayProcess(std::string config_path)
-    : config_path_(std::move(config_path)), ready_file_(config_path_ + ".ready") {}
+GatewayProcess::GatewayProcess(std::string config_path, std::vector<std::string> extra_args)
+    : config_path_(std::move(config_path)),
+      extra_args_(std::move(extra_args)),
+      ready_file_(config_path_ + ".ready") {}
 
 GatewayProcess::~GatewayProcess() {
   if (pid_ > 0) kill9();
@@ -130,11 +132,16 @@ bool GatewayProcess::start(std::chrono::milliseconds timeout) {
   std::error_code ec;
   fs::remove(ready_file_, ec);
   const std::string binary = binary_dir() + "/gateway/app/accord-gateway";
+  // Built before fork(): the child only execs.
+  std::vector<std::string> args{binary, "--config", config_path_, "--ready-file", ready_file_};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
-    execl(binary.c_str(), binary.c_str(), "--config", config_path_.c_str(), "--ready-file",
-          ready_file_.c_str(), static_cast<char*>(nullptr));
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -66,7 +66,8 @@ class InProcessGateway {
 // The real accord-gateway binary as a child process, on port 0.
 class GatewayProcess {
  public:
-  explicit GatewayProcess(std::string config_path);
+  // `extra_args` follow --config and --ready-file (e.g. --accept-spool-gap).
+  explicit GatewayProcess(std::string config_path, std::vector<std::string> extra_args = {});
   ~GatewayProcess();
   // Starts and waits (up to `timeout`) for the ready file; false on failure.
   bool start(std::chrono::milliseconds timeout = std::chrono::milliseconds(20'000));
@@ -80,6 +81,7 @@ class GatewayProcess {
 
  private:
   std::string config_path_;
+  std::vector<std::string> extra_args_;
   std::string ready_file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;

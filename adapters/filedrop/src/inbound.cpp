@@ -122,12 +122,18 @@ FiledropInbound::~FiledropInbound() {
   stop();
 }
 
-Status FiledropInbound::prepare() {
+Status FiledropInbound::check() const {
   std::error_code ec;
   if (!fs::is_directory(settings_.directory, ec)) {
     return make_error("io", "filedrop directory " + settings_.directory + " does not exist",
                       settings_.directory);
   }
+  return Status::Ok();
+}
+
+Status FiledropInbound::prepare() {
+  std::error_code ec;
+  if (auto st = check(); !st.ok()) return st;
   for (const char* sub : {"processing", "done", "failed"}) {
     const std::string path = settings_.directory + "/" + sub;
     fs::create_directories(path, ec);

@@ -31,6 +31,60 @@ Gateway::~Gateway() {
   stop();
 }
 
+bool Gateway::first_start(const GatewayConfig& config) {
+  std::error_code ec;
+  return !std::filesystem::exists(config.storage.path, ec) &&
+         !std::filesystem::exists(spool::spool_manifest_path(config.storage.path), ec);
+}
+
+namespace {
+
+// Stands in for the pipeline while --check builds the adapters: nothing is submitted then.
+class RefusingSubmitter final : public adapters::Submitter {
+ public:
+  void submit(const std::string&, std::string, Done done) override {
+    adapters::SubmitReply reply;
+    reply.code = "shutting_down";
+    reply.message = "accord-gateway --check submits nothing";
+    reply.retryable = true;
+    done(std::move(reply));
+  }
+};
+
+}  // namespace
+
+Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
+  const auto& cfg = gateway->config_;
+  auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
+  if (!vocabulary.ok()) return vocabulary.error();
+  gateway->vocabulary_ = std::move(vocabulary.value());
+  // A first start would make the secret; --check validates with a throw-away one instead.
+  auto policy =
+      load_policy(cfg, gateway->vocabulary_, now_ms(),
+                  first_start(cfg) ? SecretMode::ephemeral_if_missing : SecretMode::must_exist);
+  if (!policy.ok()) return policy.error();
+  std::error_code ec;
+  if (std::filesystem::exists(cfg.signing_key_path, ec)) {
+    // Loads only: the file exists, so nothing is created.
+    auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
+    if (!signer.ok()) {
+      Error error = signer.error();
+      error.message = "gateway signing key: " + error.message;
+      return error;
+    }
+  }
+  if (auto s = spool::check_sqlite_spool(cfg.storage); !s.ok()) return s;
+  gateway->submitter_ = std::make_unique<RefusingSubmitter>();
+  if (auto s = gateway->build_adapters(std::move(registry), /*check_only=*/true); !s.ok()) {
+    return s;
+  }
+  for (const auto& adapter : gateway->inbound_) {
+    if (auto s = adapter->check(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                                                  adapters::Registry registry) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
@@ -42,7 +96,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   if (!vocabulary.ok()) return vocabulary.error();
   gateway->vocabulary_ = std::move(vocabulary.value());
 
-  auto policy = load_policy(cfg, gateway->vocabulary_, gateway->clock_());
+  // The pseudonym secret is made only on a gateway's first start (no spool, no manifest): if
+  // it goes missing later, a new one would silently change every recipient's pseudonyms.
+  auto policy =
+      load_policy(cfg, gateway->vocabulary_, gateway->clock_(),
+                  first_start(cfg) ? SecretMode::create_if_missing : SecretMode::must_exist);
   if (!policy.ok()) return policy.error();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
@@ -213,13 +271,17 @@ void Gateway::record(std::vector<audit::Event> events) {
   });
 }
 
-Status Gateway::build_adapters(adapters::Registry registry) {
+Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
   const auto& cfg = config_;
-  // Counted like the HTTP API's submissions (accord_messages_*_total).
-  submitter_ = std::make_unique<PipelineSubmitter>(
-      *pipeline_, clock_, [api = api_.get()](const pipeline::SubmitOutcome& outcome) {
-        api->count_submission(outcome);
-      });
+  // Counted like the HTTP API's submissions (accord_messages_*_total). --check has set a
+  // refusing submitter already.
+  if (!submitter_) {
+    submitter_ = std::make_unique<PipelineSubmitter>(
+        *pipeline_, clock_, [api = api_.get()](const pipeline::SubmitOutcome& outcome) {
+          api->count_submission(outcome);
+        });
+  }
+  bool skip_zmq_adapters = false;
   if (cfg.zmq && !cfg.zmq.IsNull()) {
     auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
     if (!options.ok()) {
@@ -227,6 +289,13 @@ Status Gateway::build_adapters(adapters::Registry registry) {
       e.path = cfg.source + ":" + e.path;
       return e;
     }
+    // --check: the port would create its secret key on a first start; the settings are valid.
+    std::error_code ec;
+    skip_zmq_adapters = check_only && !std::filesystem::exists(options->secret_key_path, ec);
+  }
+  if (cfg.zmq && !cfg.zmq.IsNull() && !skip_zmq_adapters) {
+    auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
+    if (!options.ok()) return options.error();
     auto port =
         adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), clock_);
     if (!port.ok()) return port.error();
@@ -248,7 +317,8 @@ Status Gateway::build_adapters(adapters::Registry registry) {
       e.path = cfg.source + ":" + e.path;
       return e;
     };
-    if (const auto out = entry.second["outbound"]) {
+    if (const auto out = entry.second["outbound"];
+        out && !(skip_zmq_adapters && out["type"].as<std::string>() == "zmq")) {
       context.settings = out;
       auto adapter = registry.make_outbound(out["type"].as<std::string>(), context);
       if (!adapter.ok()) return located(adapter.error());
@@ -263,6 +333,7 @@ Status Gateway::build_adapters(adapters::Registry registry) {
       }
     }
   }
+  if (check_only) return Status::Ok();  // no spool, no workers
   for (auto& [agency, adapter] : outbound_) {
     if (!adapter->pushes()) continue;
     workers_.push_back(
@@ -419,16 +490,17 @@ void Gateway::stop() {
   // The listeners are drained, so no reload or audit query is left to start; finish those
   // still running.
   if (admin_pool_) admin_pool_->join();
-  // Outbound adapters cancel their hand-overs (each answers retry_later), then each worker
-  // records its outcomes (release, ack) and reports stopped.
+  // Workers stop leasing BEFORE the adapters stop: then the hand-overs a stopping adapter
+  // cancels (retry_later), and leases that arrive late, are handed back unused
+  // (delivery.returned: no attempt burned, no retry_scheduled). Each worker reports stopped
+  // once its outcomes are recorded.
   if (!threads_.empty()) {
-    for (auto& [agency, adapter] : outbound_) adapter->stop();
-    for (auto& worker : workers_) {
-      std::promise<void> stopped;
-      auto done = stopped.get_future();
-      worker->stop([&] { stopped.set_value(); });
-      done.wait();
+    std::vector<std::promise<void>> stopped(workers_.size());
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      workers_[i]->stop([promise = &stopped[i]] { promise->set_value(); });
     }
+    for (auto& [agency, adapter] : outbound_) adapter->stop();
+    for (auto& promise : stopped) promise.get_future().wait();
   }
   if (zmq_) zmq_->stop();
   // Every answered request is durable already; flush whatever the writer still holds.

@@ -49,7 +49,13 @@ int main(int argc, char** argv) {
   cli.add_option("--config", config_path, "gateway configuration (YAML)")->required();
   cli.add_option("--ready-file", ready_file,
                  "write {\"port\",\"pid\"} here once listening (for scripts and tests)");
-  cli.add_flag("--check", check_only, "load and validate everything, then exit");
+  bool accept_spool_gap = false;
+  cli.add_flag("--check", check_only,
+               "validate everything start would (config, agreements, keys, spool, adapter "
+               "directories) without changing anything, then exit");
+  cli.add_flag("--accept-spool-gap", accept_spool_gap,
+               "start even though the spool is behind its manifest (committed data lost); "
+               "the gap is written to the audit log");
   cli.set_version_flag("--version", std::string("accord-gateway ") + accord::kVersion);
   try {
     cli.parse(argc, argv);
@@ -65,6 +71,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  config->storage.accept_gap = accept_spool_gap;
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
   sigset_t signals;
@@ -83,14 +90,22 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (check_only) {
+    // No side effects: nothing created, migrated or locked (Gateway::check).
+    if (auto s = accord::app::Gateway::check(std::move(config.value()), std::move(registry));
+        !s.ok()) {
+      spdlog::error("check failed: {} ({})", s.error().message, s.error().path);
+      return 1;
+    }
+    spdlog::info(
+        "configuration, vocabulary, agencies, agreements, keys, spool and adapters "
+        "are valid");
+    return 0;
+  }
   auto gateway = accord::app::Gateway::create(std::move(config.value()), std::move(registry));
   if (!gateway.ok()) {
     spdlog::error("cannot start: {} ({})", gateway.error().message, gateway.error().path);
     return 1;
-  }
-  if (check_only) {
-    spdlog::info("configuration, vocabulary, agencies and agreements are valid");
-    return 0;
   }
   if (auto status = gateway.value()->start(); !status.ok()) {
     spdlog::error("cannot listen: {} ({})", status.error().message, status.error().path);

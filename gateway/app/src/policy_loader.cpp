@@ -1,8 +1,10 @@
 // Loads agencies + agreements + the pseudonym secret into an AgreementPolicy. Runs at start
 // and on reload, never while a message waits; an invalid set is refused as a whole.
+#include <fcntl.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -24,24 +26,53 @@ namespace {
 
 constexpr std::size_t kPseudonymMasterBytes = 32;
 
-// Reads the pseudonym master secret, creating it (0600) on first start.
-Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path) {
+Status fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return make_error("io", "cannot open " + path + " to sync it", path);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return make_error("io", "cannot fsync " + path, path);
+  return Status::Ok();
+}
+
+// Reads the pseudonym master secret. Creates it (0600, fsync'd with its directory) only when
+// `secret_mode` allows it: the first start of a gateway. A secret that goes missing later is
+// an error, never silently replaced: a new one would change every recipient's pseudonyms.
+Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path,
+                                                         SecretMode secret_mode) {
   std::vector<unsigned char> secret(kPseudonymMasterBytes);
   if (!fs::exists(path)) {
+    if (secret_mode == SecretMode::ephemeral_if_missing) {
+      if (sodium_init() < 0) return make_error("crypto", "libsodium failed to initialise");
+      randombytes_buf(secret.data(), secret.size());
+      return secret;
+    }
+    if (secret_mode != SecretMode::create_if_missing) {
+      return make_error("pseudonym_secret_missing",
+                        "the pseudonym secret " + path +
+                            " is missing: restore it from backup (a new secret would change "
+                            "every recipient's pseudonyms, so none is made once the gateway has "
+                            "run)",
+                        path);
+    }
     if (sodium_init() < 0) return make_error("crypto", "libsodium failed to initialise");
     randombytes_buf(secret.data(), secret.size());
     std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
+    const fs::path dir = fs::path(path).parent_path();
+    if (!dir.empty()) fs::create_directories(dir, ec);
     const std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      ::chmod(tmp.c_str(), 0600);
-      out.write(reinterpret_cast<const char*>(secret.data()),
-                static_cast<std::streamsize>(secret.size()));
-      if (!out.flush()) return make_error("io", "cannot write " + tmp, tmp);
-    }
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error("io", "cannot create " + tmp, tmp);
+    const bool written =
+        ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
+        ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return make_error("io", "cannot write " + tmp, tmp);
     fs::rename(tmp, path, ec);
     if (ec) return make_error("io", "cannot create " + path + ": " + ec.message(), path);
+    if (auto s = fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY); !s.ok()) {
+      return s.error();
+    }
     spdlog::info("created a new pseudonym secret at {}", path);
     return secret;
   }
@@ -117,7 +148,8 @@ std::string describe(const agreements::AgreementSet& set, const std::string& has
 
 Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
                                                         const envelope::Vocabulary& vocabulary,
-                                                        std::int64_t now_ms) {
+                                                        std::int64_t now_ms,
+                                                        SecretMode secret_mode) {
   auto agencies_text = read_file(config.agencies_path);
   if (!agencies_text.ok()) return agencies_text.error();
   auto directory =
@@ -168,7 +200,7 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
                       config.agreements_path);
   }
 
-  auto secret = load_or_create_secret(config.pseudonym_key_path);
+  auto secret = load_or_create_secret(config.pseudonym_key_path, secret_mode);
   if (!secret.ok()) return secret.error();
 
   // Agencies' public keys: registered by the operator copying their *.pub.json into the

@@ -106,7 +106,10 @@ void DeliveryWorker::on_leased(Result<std::vector<spool::Delivery>> leased) {
     return;
   }
   if (stopping_) {
-    // Leased just as we stopped: leave them; the lease expires and they are delivered later.
+    // Leased just as we stopped: hand them back unused, leasable at the next start at once.
+    for (const auto& delivery : leased.value()) {
+      if (!in_flight_.contains(delivery.delivery_id)) return_lease(delivery.delivery_id);
+    }
     if (in_flight_.empty() && on_stopped_) std::exchange(on_stopped_, nullptr)();
     return;
   }
@@ -182,6 +185,13 @@ void DeliveryWorker::on_outcome(spool::Delivery delivery, adapters::DeliveryOutc
       return;
     }
     case adapters::DeliveryStatus::retry_later: {
+      if (stopping_) {
+        // The gateway is stopping and the adapter gave the hand-over back (stop() cancels
+        // what is in flight): not a failure of the recipient, so no attempt is burned, no
+        // retry is scheduled and the circuit breaker does not count it.
+        return_lease(id);
+        return;
+      }
       ++stats_.retried;
       ++consecutive_failures_;
       if (half_open_ || consecutive_failures_ >= options_.circuit_failures) {
@@ -222,6 +232,21 @@ void DeliveryWorker::dead_letter(const spool::Delivery& delivery, std::string co
   spool_.dead_letter(
       {recipient_, id, std::move(code), std::move(detail), now_ms_()},
       [self, id](Status) { asio::post(self->strand_, [self, id] { self->settled(id); }); });
+}
+
+void DeliveryWorker::return_lease(std::int64_t delivery_id) {
+  in_flight_.insert(delivery_id);
+  auto self = shared_from_this();
+  spool::ReleaseRequest request{recipient_, delivery_id, 0, "the gateway is stopping", now_ms_()};
+  request.returned = true;
+  spool_.release(std::move(request), [self, delivery_id](Status s) {
+    // Not returned (the disk refused): the lease expires and the copy is delivered later.
+    if (!s.ok()) {
+      spdlog::warn("delivery to {}: lease of {} not returned: {}", self->recipient_, delivery_id,
+                   s.error().message);
+    }
+    asio::post(self->strand_, [self, delivery_id] { self->settled(delivery_id); });
+  });
 }
 
 void DeliveryWorker::settled(std::int64_t delivery_id) {

@@ -113,8 +113,8 @@ void ServerState::check_crl(std::int64_t now_s) {
 std::vector<std::shared_ptr<Connection>> ServerState::live_connections() const {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<Connection>> out;
-  for (const auto& [key, weak] : live_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
+  for (const auto& [key, entry] : live_) {
+    if (auto c = entry.connection.lock()) out.push_back(std::move(c));
   }
   return out;
 }

@@ -88,6 +88,21 @@ Result<Connection> Connection::open(const std::string& path) {
   return c;
 }
 
+Result<Connection> Connection::open_read_only(const std::string& uri) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, flags, nullptr);
+  Connection c;
+  c.db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(raw, rc, "open " + uri);
+    e.code = "storage_unavailable";
+    return e;
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return c;
+}
+
 Status Connection::exec(std::string_view sql) {
   const std::string text(sql);
   const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, nullptr);

@@ -61,6 +61,8 @@ class Connection {
  public:
   // Opens read-write, creating the file if needed. Not shared between threads at once.
   static Result<Connection> open(const std::string& path);
+  // Opens read-only and never creates anything: a URI ("file:...?mode=ro" or "?immutable=1").
+  static Result<Connection> open_read_only(const std::string& uri);
 
   sqlite3* get() const { return db_.get(); }
   Status exec(std::string_view sql);

@@ -16,6 +16,7 @@
 
 #include "accord/spool/sqlite_spool.hpp"
 #include "completion_thread.hpp"
+#include "manifest.hpp"
 #include "store.hpp"
 
 namespace accord::spool::detail {
@@ -28,10 +29,18 @@ struct Op {
   std::function<void(const std::optional<Error>& failure)> finish;
 };
 
+// What open_sqlite_spool() found besides the store, handed to the spool it builds.
+struct Opened {
+  FileLock lock;                 // held while the spool lives
+  std::string manifest_path;     // empty: no manifest
+  std::int64_t submissions = 0;  // rows in `submissions` at open
+};
+
 class SqliteSpool final : public Spool {
  public:
   SqliteSpool(Store store, std::map<std::string, std::int64_t> queued,
-              std::map<std::string, std::int64_t> dead, const SqliteSpoolOptions& options);
+              std::map<std::string, std::int64_t> dead, Opened opened,
+              const SqliteSpoolOptions& options);
   ~SqliteSpool() override;
 
   void append(Submission submission, AppendHandler done) override;
@@ -58,12 +67,17 @@ class SqliteSpool final : public Spool {
   // Hands the batch's handlers to completions_ (failure set: the batch rolled back).
   void finish(std::vector<Op>& batch, std::optional<Error> failure);
   bool checkpoint_due(std::int64_t now) const;  // writer thread only
+  void write_manifest(bool clean_shutdown);     // writer thread only; logs a failure
 
   const std::size_t max_batch_;
   const std::size_t max_pending_;
   const AuditOptions audit_;
   const std::function<void()> before_batch_;
 
+  FileLock lock_;  // declared before store_: released after the connection closes
+  const std::string manifest_path_;
+  std::int64_t submissions_ = 0;  // writer thread only: rows in `submissions`
+  bool manifest_due_ = false;     // writer thread only: a checkpoint op ran in this batch
   Store store_;  // touched only by the writer thread (and the constructor before it starts)
   std::atomic<std::int64_t> page_limit_{0};  // knob requested by set_max_page_count()
   std::int64_t applied_page_limit_ = 0;      // writer thread only

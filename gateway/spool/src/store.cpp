@@ -442,6 +442,20 @@ Result<bool> Store::release(const ReleaseRequest& req) {
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
   if (!*found || facts.recipient != req.recipient || !pending(facts.state)) return false;
+  if (req.returned) {
+    // Handed back unused at a clean stop: leasable at once, and the lease was no attempt.
+    auto update = Statement::prepare(db_.get(),
+                                     "UPDATE copies SET state = 'queued', lease_expires_at_ms = 0, "
+                                     "attempts = max(attempts - 1, 0) WHERE id = ?1");
+    if (!update.ok()) return update.error();
+    update->bind(1, req.delivery_id);
+    if (auto s = step_done(*update, "return copy"); !s.ok()) return s.error();
+    auto event = copy_event(audit::kind::kDeliveryReturned, req.now_ms, req.delivery_id,
+                            req.recipient, facts);
+    event.reason = req.detail;
+    if (auto s = record(event); !s.ok()) return s.error();
+    return true;
+  }
   {
     ResetOnExit r(mark_released_);
     mark_released_.bind(1, req.delivery_id);
@@ -570,6 +584,34 @@ Result<std::map<std::string, std::int64_t>> Store::count_by_recipient(const char
     counts[stmt->column_text(0)] = stmt->column_int64(1);
   }
   return counts;
+}
+
+Result<std::int64_t> Store::count_submissions() {
+  return db_.query_int64("SELECT count(*) FROM submissions");
+}
+
+Result<std::int64_t> Store::last_delivery_id() {
+  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even if rows go.
+  return db_.query_int64(
+      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'copies'), 0)");
+}
+
+Result<std::string> Store::chain_hex_at(std::int64_t seq) {
+  auto stmt = Statement::prepare(db_.get(), "SELECT chain FROM audit_records WHERE seq = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(1, seq);
+  const int rc = stmt->step();
+  if (rc == SQLITE_DONE) return std::string();
+  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "read audit chain");
+  const std::string chain = stmt->column_blob(0);
+  if (chain.size() != audit_head_.size()) return std::string("(malformed)");
+  audit::Digest digest{};
+  std::copy(chain.begin(), chain.end(), digest.begin());
+  return audit::to_hex(digest);
+}
+
+std::string Store::audit_head_hex() const {
+  return audit_seq_ == 0 ? std::string() : audit::to_hex(audit_head_);
 }
 
 Result<std::map<std::string, std::int64_t>> Store::count_queued() {

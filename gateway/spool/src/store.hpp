@@ -64,6 +64,13 @@ class Store {
   Result<std::map<std::string, std::int64_t>> count_queued();
   Result<std::map<std::string, std::int64_t>> count_dead();
 
+  // For the manifest (manifest.hpp): rows in `submissions`, the highest delivery id ever
+  // handed out, and the chain value h_seq in hex (empty when there is no record `seq`).
+  Result<std::int64_t> count_submissions();
+  Result<std::int64_t> last_delivery_id();
+  Result<std::string> chain_hex_at(std::int64_t seq);
+  std::string audit_head_hex() const;
+
   std::int64_t audit_seq() const { return audit_seq_; }
   std::int64_t sealed_seq() const { return sealed_seq_; }
 

@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
@@ -152,6 +153,9 @@ class AuditLog {
         SQLITE_OK);
     ASSERT_EQ(sqlite3_changes(db), 1) << "the shutdown checkpoint was expected";
     sqlite3_close(db);
+    // A crash writes no shutdown manifest either: without this one (which names the dropped
+    // checkpoint) the next open adopts the spool as it is (docs/storage.md, "Manifest and lock").
+    std::filesystem::remove(path() + ".manifest");
   }
 
  private:

@@ -4,7 +4,9 @@
 #include "accord/delivery/worker.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
@@ -122,6 +124,22 @@ class ScriptedAdapter final : public adapters::OutboundAdapter {
   bool overlapping_case_ = false;
   std::size_t max_concurrent_ = 0;
 };
+
+// The kind of every audit record in the spool file, in seq order.
+std::vector<std::string> audit_kinds(const std::string& path) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT kind FROM audit_records ORDER BY seq", -1, &st, nullptr);
+    while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
 
 template <typename T>
 T sync(const std::function<void(std::function<void(T)>)>& call) {
@@ -488,6 +506,40 @@ TEST_F(WorkerTest, StopWaitsForInFlightOutcomes) {
   let_it_poll();
   EXPECT_EQ(adapter.call_count(), 1u) << "a stopped worker leased again";
   worker_.reset();
+}
+
+// Issue #12 item 4: at a clean stop the gateway stops the workers first, then the adapters;
+// the hand-over the stopping adapter cancels (retry_later) is handed back unused: leasable
+// at once at the next start, its attempt not counted, no delivery.retry_scheduled written.
+TEST_F(WorkerTest, StopThenAdapterCancelReturnsTheLeaseUnburned) {
+  auto& adapter = make_adapter();
+  adapter.set_manual(true);
+  append("m1", "urn:case:1");
+  start(adapter);
+  ASSERT_TRUE(testing::wait_until([&] { return adapter.parked().size() == 1; }));
+
+  std::atomic<bool> stopped{false};
+  worker_->stop([&] { stopped = true; });
+  // What adapter->stop() does to what is in flight.
+  ASSERT_TRUE(adapter.complete("m1", {DeliveryStatus::retry_later, "cancelled: stopping"}));
+  ASSERT_TRUE(testing::wait_until([&] { return stopped.load(); }));
+  EXPECT_EQ(worker_->stats().retried, 0) << "a cancelled hand-over counted as a failure";
+  worker_.reset();
+
+  // The next start leases it at once (no backoff), as its first attempt still.
+  auto leased = sync<Result<std::vector<spool::Delivery>>>([&](auto done) {
+    spool_->lease(spool::LeaseRequest{kRecipient, 10, 1'000, now_.load()}, std::move(done));
+  });
+  ASSERT_TRUE(leased.ok()) << leased.error().message;
+  ASSERT_EQ(leased->size(), 1u) << "the copy waits for a retry time after a clean stop";
+  EXPECT_EQ(leased->front().attempts, 1) << "the stop burned a delivery attempt";
+
+  spool_->shutdown();
+  spool_.reset();
+  const auto kinds = audit_kinds(dir_.file("spool.db"));
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "delivery.retry_scheduled"), 0)
+      << "a false delivery.retry_scheduled record at a clean stop";
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "delivery.returned"), 1);
 }
 
 }  // namespace

@@ -102,6 +102,9 @@ class InboundAdapter {
   virtual ~InboundAdapter() = default;
   virtual std::string_view kind() const = 0;
   virtual Status start() = 0;
+  // What start() would refuse (a missing directory, ...), found without side effects
+  // (accord-gateway --check). The default: nothing beyond the settings, checked at creation.
+  virtual Status check() const { return Status::Ok(); }
   // Stops producing; returns once no submission of this adapter is in flight. Idempotent.
   virtual void stop() = 0;
 };

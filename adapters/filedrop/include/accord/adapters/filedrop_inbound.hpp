@@ -41,6 +41,8 @@ class FiledropInbound final : public InboundAdapter {
   // Checks the directory, creates processing/, done/ and failed/, starts the poll thread.
   // Errors: io (directory missing or not writable).
   Status start() override;
+  // The directory exists (start() refuses otherwise); creates nothing.
+  Status check() const override;
   void stop() override;
 
   enum class Take {

@@ -43,6 +43,14 @@ class Gateway {
                                                  adapters::Registry registry = {});
   ~Gateway();
 
+  // accord-gateway --check: everything create() and start() would refuse (configuration,
+  // vocabulary, agreements, pseudonym secret, signing key, the spool against its manifest,
+  // adapter settings, inbound adapter directories), without side effects: nothing is
+  // created, migrated or locked, and the spool is opened read-only.
+  static Status check(GatewayConfig config, adapters::Registry registry = {});
+  // No spool database and no manifest: the gateway has never run with this storage path.
+  static bool first_start(const GatewayConfig& config);
+
   // Binds the listeners, starts the io threads, the inbound adapters and the delivery workers.
   Status start();
   std::uint16_t port() const;
@@ -71,7 +79,8 @@ class Gateway {
 
  private:
   explicit Gateway(GatewayConfig config);
-  Status build_adapters(adapters::Registry registry);
+  // check_only: builds the adapters but no delivery workers (there is no spool).
+  Status build_adapters(adapters::Registry registry, bool check_only = false);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
   // /metrics: accord_agreement_expiry_seconds / _review_seconds per active agreement.
   std::vector<prometheus::MetricFamily> agreement_gauges();
@@ -126,11 +135,18 @@ struct LoadedPolicy {
   std::shared_ptr<const agreements::AgencyDirectory> agencies;  // the directory it was built on
 };
 
+// What load_policy() does when the pseudonym secret file is missing.
+enum class SecretMode {
+  must_exist,            // an error (pseudonym_secret_missing): reloads, and starts after the first
+  create_if_missing,     // create it, 0600 and fsync'd: the first start of a gateway
+  ephemeral_if_missing,  // use a throw-away secret, write nothing: accord-gateway --check
+};
+
 // Builds the agreement-backed policy from the config's agencies, agreements and
 // pseudonym key. Defined in policy_loader.cpp.
-Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
-                                                        const envelope::Vocabulary& vocabulary,
-                                                        std::int64_t now_ms);
+Result<std::shared_ptr<const LoadedPolicy>> load_policy(
+    const GatewayConfig& config, const envelope::Vocabulary& vocabulary, std::int64_t now_ms,
+    SecretMode secret_mode = SecretMode::must_exist);
 
 std::int64_t now_ms();
 

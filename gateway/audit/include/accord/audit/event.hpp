@@ -34,6 +34,8 @@ inline constexpr std::string_view kGatewayStarted = "admin.gateway_started";
 // API, and every administrative action, naming the actor's certificate.
 inline constexpr std::string_view kAuditRead = "audit.read";
 inline constexpr std::string_view kAdminAction = "admin.action";
+inline constexpr std::string_view kSpoolGapAccepted = "admin.spool_gap_accepted";
+inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
 }  // namespace kind
 
 struct FieldAction {

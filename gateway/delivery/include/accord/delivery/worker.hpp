@@ -61,6 +61,9 @@ class DeliveryWorker : public std::enable_shared_from_this<DeliveryWorker> {
   // Copies may be waiting: lease now rather than at the next idle poll. Thread-safe.
   void notify();
   // Stops leasing; calls `done` once no delivery is in flight (their outcomes are applied).
+  // Call it BEFORE stopping the adapter: a hand-over the stopping adapter answers with
+  // retry_later, and a lease that arrives after stop(), is handed back unused
+  // (delivery.returned: leasable at once, no attempt counted, no retry scheduled).
   void stop(std::function<void()> done);
   WorkerStats stats() const;
   const std::string& recipient() const { return recipient_; }
@@ -75,6 +78,8 @@ class DeliveryWorker : public std::enable_shared_from_this<DeliveryWorker> {
   void on_outcome(spool::Delivery delivery, adapters::DeliveryOutcome outcome);
   void settled(std::int64_t delivery_id);  // one in-flight copy finished, whatever the outcome
   void dead_letter(const spool::Delivery& delivery, std::string code, std::string detail);
+  // Hands a lease back unused at stop (spool::ReleaseRequest::returned); in flight until done.
+  void return_lease(std::int64_t delivery_id);
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   spool::Spool& spool_;

@@ -121,6 +121,10 @@ struct ReleaseRequest {
   std::int64_t retry_at_ms = 0;
   std::string detail;  // why (audited); never field values
   std::int64_t now_ms = 0;
+  // A lease handed back unused because the gateway is stopping: the copy is leasable at once
+  // (retry_at_ms is ignored), the lease does not count as an attempt (attempts - 1), and the
+  // record is delivery.returned instead of delivery.retry_scheduled.
+  bool returned = false;
 };
 
 // Park a copy as a dead letter: no more delivery attempts until redriven.
