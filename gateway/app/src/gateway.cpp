@@ -56,12 +56,14 @@ class RefusingSubmitter final : public adapters::Submitter {
 Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
   const auto& cfg = gateway->config_;
+  // What start would refuse first: too few descriptors for max_connections.
+  if (auto status = ensure_descriptor_limit(cfg); !status.ok()) return status.error();
   auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
   if (!vocabulary.ok()) return vocabulary.error();
   gateway->vocabulary_ = std::move(vocabulary.value());
   // A first start would make the secret; --check validates with a throw-away one instead.
   auto policy =
-      load_policy(cfg, gateway->vocabulary_, now_ms(),
+      load_policy(cfg, gateway->vocabulary_, gateway->clock_(),
                   first_start(cfg) ? SecretMode::ephemeral_if_missing : SecretMode::must_exist);
   if (!policy.ok()) return policy.error();
   std::error_code ec;

@@ -10,7 +10,7 @@ namespace accord::app {
 namespace {
 
 std::string config_with(const std::string& limits) {
-  return "tls: {ca: ca.pem, cert: server.pem, key: server.key}\n"
+  return "tls: {ca: ca.pem, cert: server.pem, key: server.key, crl: crl.pem}\n"
          "storage: {path: var/spool.db}\n"
          "vocabulary: vocabulary.yaml\n"
          "agencies: agencies.yaml\n"

@@ -338,6 +338,7 @@ TEST_F(AuditRoutesTest, AdminActionsAreRecordedWithTheActorWhateverTheOutcome) {
     AdminHandler handler(h, metrics_);
     server::Request request;
     request.http = server::HttpRequest{http::verb::post, row.target, 11};
+    request.http.set(http::field::content_type, "application/json");
     request.http.body() = row.body;
     request.http.prepare_payload();
     request.peer.role = server::PeerRole::admin;
