@@ -228,35 +228,41 @@ Decision decide(const Envelope& envelope, std::string_view sender, std::string_v
   return d;
 }
 
-std::vector<std::string> recipients_for(const Envelope& envelope, std::string_view sender,
-                                        const AgreementSet& set, Instant now) {
+namespace {
+
+// The recipients of the routes for the envelope's type whose agreement `keep` accepts,
+// sorted and unique.
+template <typename Keep>
+std::vector<std::string> route_recipients(const Envelope& envelope, std::string_view sender,
+                                          const AgreementSet& set, Keep keep) {
   std::vector<std::string> out;
   const auto* routes = set.routes(sender, envelope.type);
   if (!routes) return out;
   for (const AgreementSet::Route& r : *routes) {
-    const Agreement& a = set.agreements()[r.candidate.agreement];
-    // An active agreement whose validity ended stays a candidate: decide() refuses it with
-    // agreement_expired, so the sender hears of it and the refusal is audited.
-    const bool ended = a.status == Status::active && now >= a.valid_until;
-    if (a.mode == Mode::enforce && (a.in_force(now) || ended)) out.push_back(r.recipient);
+    if (keep(set.agreements()[r.candidate.agreement])) out.push_back(r.recipient);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> recipients_for(const Envelope& envelope, std::string_view sender,
+                                        const AgreementSet& set, Instant now) {
+  return route_recipients(envelope, sender, set, [now](const Agreement& a) {
+    // An active agreement whose validity ended stays a candidate: decide() refuses it with
+    // agreement_expired, so the sender hears of it and the refusal is audited.
+    const bool ended = a.status == Status::active && now >= a.valid_until;
+    return a.mode == Mode::enforce && (a.in_force(now) || ended);
+  });
+}
+
 std::vector<std::string> shadow_recipients_for(const Envelope& envelope, std::string_view sender,
                                                const AgreementSet& set, Instant now) {
-  std::vector<std::string> out;
-  const auto* routes = set.routes(sender, envelope.type);
-  if (!routes) return out;
-  for (const AgreementSet::Route& r : *routes) {
-    const Agreement& a = set.agreements()[r.candidate.agreement];
-    if (a.mode == Mode::shadow && a.in_force(now)) out.push_back(r.recipient);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return route_recipients(envelope, sender, set, [now](const Agreement& a) {
+    return a.mode == Mode::shadow && a.in_force(now);
+  });
 }
 
 }  // namespace accord::agreements
