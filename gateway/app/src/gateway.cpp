@@ -53,18 +53,26 @@ class RefusingSubmitter final : public adapters::Submitter {
 
 }  // namespace
 
-Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
-  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
-  const auto& cfg = gateway->config_;
-  // What start would refuse first: too few descriptors for max_connections.
+Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only) {
+  const auto& cfg = config_;
+  // Before anything is opened: too few descriptors is a reason not to start at all.
   if (auto status = ensure_descriptor_limit(cfg); !status.ok()) return status.error();
   auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
   if (!vocabulary.ok()) return vocabulary.error();
-  gateway->vocabulary_ = std::move(vocabulary.value());
-  // A first start would make the secret; --check validates with a throw-away one instead.
-  auto policy =
-      load_policy(cfg, gateway->vocabulary_, gateway->clock_(),
-                  first_start(cfg) ? SecretMode::ephemeral_if_missing : SecretMode::must_exist);
+  vocabulary_ = std::move(vocabulary.value());
+  // The pseudonym secret is made only on a gateway's first start (no spool, no manifest): if
+  // it goes missing later, a new one would silently change every recipient's pseudonyms.
+  SecretMode mode = SecretMode::must_exist;
+  if (first_start(cfg)) {
+    mode = check_only ? SecretMode::ephemeral_if_missing : SecretMode::create_if_missing;
+  }
+  return load_policy(cfg, vocabulary_, clock_(), mode);
+}
+
+Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
+  const auto& cfg = gateway->config_;
+  auto policy = gateway->load_inputs(/*check_only=*/true);
   if (!policy.ok()) return policy.error();
   std::error_code ec;
   if (std::filesystem::exists(cfg.signing_key_path, ec)) {
@@ -91,18 +99,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                                                  adapters::Registry registry) {
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
   const auto& cfg = gateway->config_;
-  // Before anything is opened: too few descriptors is a reason not to start at all.
-  if (auto status = ensure_descriptor_limit(cfg); !status.ok()) return status.error();
-
-  auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
-  if (!vocabulary.ok()) return vocabulary.error();
-  gateway->vocabulary_ = std::move(vocabulary.value());
-
-  // The pseudonym secret is made only on a gateway's first start (no spool, no manifest): if
-  // it goes missing later, a new one would silently change every recipient's pseudonyms.
-  auto policy =
-      load_policy(cfg, gateway->vocabulary_, gateway->clock_(),
-                  first_start(cfg) ? SecretMode::create_if_missing : SecretMode::must_exist);
+  auto policy = gateway->load_inputs(/*check_only=*/false);
   if (!policy.ok()) return policy.error();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);

@@ -79,6 +79,10 @@ class Gateway {
 
  private:
   explicit Gateway(GatewayConfig config);
+  // The steps check() and create() share, in start's order: the descriptor limit, the
+  // vocabulary, then agencies, agreements and keys. The pseudonym secret is made only on a
+  // first start, and never by a check (which validates with a throw-away one).
+  Result<std::shared_ptr<const LoadedPolicy>> load_inputs(bool check_only);
   // check_only: builds the adapters but no delivery workers (there is no spool).
   Status build_adapters(adapters::Registry registry, bool check_only = false);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
