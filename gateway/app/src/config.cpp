@@ -302,7 +302,10 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          if (!n.IsMap())
            return Status(yaml::error_at(n, "adapters must map agency ids to adapters"));
          for (const auto& agency : n) {
-           const auto id = agency.first.as<std::string>();
+           if (!agency.first.IsScalar()) {
+             return Status(yaml::error_at(agency.first, "adapters keys must be agency ids"));
+           }
+           const std::string id = agency.first.Scalar();
            yaml::Handlers sides = {
                {"outbound",
                 [&](const YAML::Node& o) {

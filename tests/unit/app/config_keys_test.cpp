@@ -325,6 +325,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "tls: {ca: c, cert: s.pem, key: s.key, crl: c.pem, revocation: none}\n"
                   "storage: {path: s}\nvocabulary: v\nagencies: a\nagreements: g\n",
                   "gateway.yaml:1:44", "tls.crl is set but tls.revocation is none"},
+        StrictRow{"adapter_id_not_text", kBase + "adapters: {[a]: {outbound: {type: mailbox}}}\n",
+                  "gateway.yaml:6:12", "adapters keys must be agency ids"},
         StrictRow{"section_not_a_mapping", kBase + "limits: 5\n", "gateway.yaml:6:9",
                   "limits must be a mapping, not a single value"},
         StrictRow{"not_a_mapping", "- tls\n", "gateway.yaml:1:1",
