@@ -145,6 +145,7 @@ INSTANTIATE_TEST_SUITE_P(
         KeyRow{"tls", "crl_warn_before_hours", "48",
                [](auto& c) { return c.server.crl_warn_before == std::chrono::hours(48); }, "0",
                "tls.crl_warn_before_hours must be greater than 0"},
+        // sqlite is the only backend: no field records it, so the good row only has to parse.
         KeyRow{"storage", "backend", "sqlite", [](auto&) { return true; }, "postgres",
                "storage.backend 'postgres' is not available (supported: sqlite)"},
         KeyRow{"storage", "path", "/data/s.db",
