@@ -155,7 +155,12 @@ TEST(GatewayProcessTest, RefusesToStartOnBadConfiguration) {
   };
   const std::vector<Row> rows = {
       {"unknown_key", "colour: blue\n", "unknown key 'colour'"},
-      {"bad_threads", "threads: 0\n", "threads must be greater than 0"},
+      {"misspelt_key", "agreement_notice_day: 3\n",
+       "unknown key 'agreement_notice_day' in the configuration; did you mean "
+       "'agreement_notice_days'?"},
+      {"bad_value", "agreement_notice_days: 0\n", "agreement_notice_days must be greater than 0"},
+      // write_config() already sets threads: a second one is refused, not silently read.
+      {"duplicate_key", "threads: 0\n", "duplicate key 'threads' in the top level (first at 3:1)"},
   };
   for (const auto& row : rows) {
     const auto config = write_config(dir, row.extra);

@@ -1,5 +1,7 @@
 #include "accord/adapters/mailbox.hpp"
 
+#include "accord/yaml/fields.hpp"
+
 namespace accord::adapters {
 namespace {
 
@@ -18,15 +20,11 @@ class MailboxAdapter final : public OutboundAdapter {
 Status register_mailbox(Registry& registry) {
   return registry.add_outbound(
       "mailbox", [](const AdapterContext& context) -> Result<std::unique_ptr<OutboundAdapter>> {
-        for (const auto& entry : context.settings) {
-          const auto key = entry.first.as<std::string>();
-          if (key != "type") {
-            const auto mark = entry.first.Mark();
-            return make_error(
-                "invalid_config",
-                "unknown key '" + key + "' in a mailbox adapter (it takes only type)",
-                std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1));
-          }
+        // The registry has checked `type`; a mailbox takes nothing else.
+        const yaml::Handlers handlers = {{"type", [](const YAML::Node&) { return Status::Ok(); }}};
+        if (auto status = yaml::read_mapping(context.settings, "mailbox adapter", handlers);
+            !status.ok()) {
+          return status.error();
         }
         return std::unique_ptr<OutboundAdapter>(std::make_unique<MailboxAdapter>());
       });

@@ -3,12 +3,10 @@
 #include <set>
 
 #include "accord/adapters/filedrop.hpp"
-#include "accord/adapters/settings_reader.hpp"
+#include "accord/yaml/fields.hpp"
 
 namespace accord::adapters {
 namespace {
-
-using config::config_error;
 
 // Envelope fields a CSV row must supply (docs/envelope.md §2); `type` comes from
 // event_type_column or event_type, `data` is built from the data.* paths.
@@ -41,16 +39,17 @@ bool valid_path(const std::string& path) {
 // Reads a mapping of envelope path -> string into `out`, checking each path.
 Status path_map(const YAML::Node& node, const std::string& where,
                 std::vector<std::pair<std::string, std::string>>& out) {
-  if (!node.IsMap()) return config_error(node, where + " must be a mapping");
+  if (!node.IsMap()) return yaml::error_at(node, where + " must be a mapping");
   for (const auto& entry : node) {
     std::string path, value;
-    if (auto st = config::read_scalar(entry.first, where + " key", path); !st.ok()) return st;
-    if (auto st = config::read_scalar(entry.second, where + "." + path, value); !st.ok()) return st;
+    if (auto st = yaml::read_scalar(entry.first, where + " key", path); !st.ok()) return st;
+    if (auto st = yaml::read_scalar(entry.second, where + "." + path, value); !st.ok()) return st;
     if (!valid_path(path)) {
-      return config_error(entry.first, where + ": '" + path +
-                                           "' is not an envelope field (id, case.urn, case.owner, "
-                                           "subject.role, subject.ref, occurred_at, "
-                                           "classification) or a data.* path");
+      return yaml::error_at(entry.first,
+                            where + ": '" + path +
+                                "' is not an envelope field (id, case.urn, case.owner, "
+                                "subject.role, subject.ref, occurred_at, "
+                                "classification) or a data.* path");
     }
     out.emplace_back(std::move(path), std::move(value));
   }
@@ -71,57 +70,56 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
       csv_only = &csv_key_node;
     }
   };
-  config::KeyHandlers handlers = {
+  yaml::Handlers handlers = {
       {"type",
        [&](const YAML::Node& n) {
          std::string type;
-         if (auto st = config::read_scalar(n, "type", type); !st.ok()) return st;
-         if (type != "filedrop") return Status(config_error(n, "type must be filedrop"));
+         if (auto st = yaml::read_scalar(n, "type", type); !st.ok()) return st;
+         if (type != "filedrop") return Status(yaml::error_at(n, "type must be filedrop"));
          return Status::Ok();
        }},
       {"directory",
        [&](const YAML::Node& n) {
-         if (auto st = config::read_scalar(n, "directory", out.directory); !st.ok()) return st;
-         if (out.directory.empty()) return Status(config_error(n, "directory is empty"));
-         out.directory = config::resolve_path(base_dir, out.directory);
+         if (auto st = yaml::read_scalar(n, "directory", out.directory); !st.ok()) return st;
+         if (out.directory.empty()) return Status(yaml::error_at(n, "directory is empty"));
+         out.directory = yaml::resolve_path(base_dir, out.directory);
          return Status::Ok();
        }},
-      {"poll_ms", [&](const YAML::Node& n) { return config::read_millis(n, "poll_ms", out.poll); }},
+      {"poll_ms", [&](const YAML::Node& n) { return yaml::read_millis(n, "poll_ms", out.poll); }},
       {"max_in_flight",
        [&](const YAML::Node& n) {
-         return config::read_count(n, "max_in_flight", out.max_in_flight);
+         return yaml::read_count(n, "max_in_flight", out.max_in_flight);
        }},
       {"format",
        [&](const YAML::Node& n) {
          have_format = true;
          std::string format;
-         if (auto st = config::read_scalar(n, "format", format); !st.ok()) return st;
+         if (auto st = yaml::read_scalar(n, "format", format); !st.ok()) return st;
          if (format == "csv") {
            out.format = FiledropInboundSettings::Format::csv;
          } else if (format == "jsonl") {
            out.format = FiledropInboundSettings::Format::jsonl;
          } else {
-           return Status(config_error(n, "format must be csv or jsonl"));
+           return Status(yaml::error_at(n, "format must be csv or jsonl"));
          }
          return Status::Ok();
        }},
       {"event_type_column",
        [&](const YAML::Node& n) {
          csv_key(n);
-         if (auto st = config::read_scalar(n, "event_type_column", out.event_type_column);
-             !st.ok()) {
+         if (auto st = yaml::read_scalar(n, "event_type_column", out.event_type_column); !st.ok()) {
            return st;
          }
          if (out.event_type_column.empty()) {
-           return Status(config_error(n, "event_type_column is empty"));
+           return Status(yaml::error_at(n, "event_type_column is empty"));
          }
          return Status::Ok();
        }},
       {"event_type",
        [&](const YAML::Node& n) {
          csv_key(n);
-         if (auto st = config::read_scalar(n, "event_type", out.event_type); !st.ok()) return st;
-         if (out.event_type.empty()) return Status(config_error(n, "event_type is empty"));
+         if (auto st = yaml::read_scalar(n, "event_type", out.event_type); !st.ok()) return st;
+         if (out.event_type.empty()) return Status(yaml::error_at(n, "event_type is empty"));
          return Status::Ok();
        }},
       {"mapping",
@@ -131,7 +129,7 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
          if (auto st = path_map(n, "mapping", out.mapping); !st.ok()) return st;
          for (const auto& [path, column] : out.mapping) {
            if (column.empty())
-             return Status(config_error(n, "mapping." + path + " names no column"));
+             return Status(yaml::error_at(n, "mapping." + path + " names no column"));
          }
          return Status::Ok();
        }},
@@ -143,15 +141,16 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
       {"types",
        [&](const YAML::Node& n) {
          csv_key(n);
-         if (!n.IsMap()) return Status(config_error(n, "types must be a mapping"));
+         if (!n.IsMap()) return Status(yaml::error_at(n, "types must be a mapping"));
          for (const auto& entry : n) {
            std::string path, type;
-           if (auto st = config::read_scalar(entry.first, "types key", path); !st.ok()) return st;
-           if (auto st = config::read_scalar(entry.second, "types." + path, type); !st.ok()) {
+           if (auto st = yaml::read_scalar(entry.first, "types key", path); !st.ok()) return st;
+           if (auto st = yaml::read_scalar(entry.second, "types." + path, type); !st.ok()) {
              return st;
            }
            if (!path.starts_with("data.") || !valid_path(path)) {
-             return Status(config_error(entry.first, "types: '" + path + "' is not a data.* path"));
+             return Status(
+                 yaml::error_at(entry.first, "types: '" + path + "' is not a data.* path"));
            }
            if (type == "string") {
              out.types[path] = CellType::string;
@@ -160,63 +159,63 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
            } else if (type == "boolean") {
              out.types[path] = CellType::boolean;
            } else {
-             return Status(config_error(entry.second,
-                                        "types." + path + " must be integer, boolean or string"));
+             return Status(yaml::error_at(entry.second,
+                                          "types." + path + " must be integer, boolean or string"));
            }
          }
          return Status::Ok();
        }},
   };
-  if (auto st = config::read_mapping(settings, "filedrop inbound adapter", handlers); !st.ok()) {
+  if (auto st = yaml::read_mapping(settings, "filedrop inbound adapter", handlers); !st.ok()) {
     return st.error();
   }
   if (out.directory.empty()) {
-    return config_error(settings, "filedrop inbound adapter needs directory");
+    return yaml::error_at(settings, "filedrop inbound adapter needs directory");
   }
-  if (!have_format) return config_error(settings, "filedrop inbound adapter needs format");
+  if (!have_format) return yaml::error_at(settings, "filedrop inbound adapter needs format");
   if (out.format == FiledropInboundSettings::Format::jsonl) {
     if (csv_only != nullptr) {
-      return config_error(*csv_only,
-                          "event_type, event_type_column, mapping, constants and types "
-                          "apply only to format csv");
+      return yaml::error_at(*csv_only,
+                            "event_type, event_type_column, mapping, constants and types "
+                            "apply only to format csv");
     }
     return out;
   }
 
   // csv: every envelope field supplied exactly once, the data paths a consistent tree.
   if (out.event_type_column.empty() == out.event_type.empty()) {
-    return config_error(settings,
-                        "format csv needs exactly one of event_type_column or event_type");
+    return yaml::error_at(settings,
+                          "format csv needs exactly one of event_type_column or event_type");
   }
   std::set<std::string> paths;
   for (const auto* list : {&out.mapping, &out.constants}) {
     for (const auto& [path, value] : *list) {
       if (!paths.insert(path).second) {
-        return config_error(settings, "'" + path + "' is given twice (mapping and constants)");
+        return yaml::error_at(settings, "'" + path + "' is given twice (mapping and constants)");
       }
     }
   }
   if (std::none_of(out.mapping.begin(), out.mapping.end(),
                    [](const auto& entry) { return entry.first == "id"; })) {
-    return config_error(mapping_node ? mapping_node : settings,
-                        "mapping must name the column for id (the row's idempotency key)");
+    return yaml::error_at(mapping_node ? mapping_node : settings,
+                          "mapping must name the column for id (the row's idempotency key)");
   }
   for (const char* field : kRequired) {
     if (!paths.contains(field)) {
-      return config_error(settings, std::string("envelope field ") + field +
-                                        " is neither in mapping nor in constants");
+      return yaml::error_at(settings, std::string("envelope field ") + field +
+                                          " is neither in mapping nor in constants");
     }
   }
   // "data.a" and "data.a.b" cannot both be leaves.
   for (const auto& path : paths) {
     const auto below = paths.lower_bound(path + ".");
     if (below != paths.end() && below->starts_with(path + ".")) {
-      return config_error(settings, "'" + path + "' and '" + *below + "' overlap");
+      return yaml::error_at(settings, "'" + path + "' and '" + *below + "' overlap");
     }
   }
   for (const auto& [path, type] : out.types) {
     if (!paths.contains(path)) {
-      return config_error(settings, "types names '" + path + "', which is not mapped");
+      return yaml::error_at(settings, "types names '" + path + "', which is not mapped");
     }
   }
   return out;

@@ -3,7 +3,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "accord/adapters/filedrop.hpp"
-#include "accord/adapters/settings_reader.hpp"
+#include "accord/yaml/fields.hpp"
 
 namespace accord::adapters {
 namespace {
@@ -59,28 +59,28 @@ class FiledropOutbound final : public OutboundAdapter {
 Result<FiledropOutboundSettings> parse_filedrop_outbound_settings(const YAML::Node& settings,
                                                                   const std::string& base_dir) {
   FiledropOutboundSettings out;
-  config::KeyHandlers handlers = {
+  yaml::Handlers handlers = {
       {"type",
        [&](const YAML::Node& n) {
          std::string type;
-         if (auto st = config::read_scalar(n, "type", type); !st.ok()) return st;
-         if (type != "filedrop") return Status(config::config_error(n, "type must be filedrop"));
+         if (auto st = yaml::read_scalar(n, "type", type); !st.ok()) return st;
+         if (type != "filedrop") return Status(yaml::error_at(n, "type must be filedrop"));
          return Status::Ok();
        }},
       {"directory",
        [&](const YAML::Node& n) {
-         if (auto st = config::read_scalar(n, "directory", out.directory); !st.ok()) return st;
-         if (out.directory.empty()) return Status(config::config_error(n, "directory is empty"));
-         out.directory = config::resolve_path(base_dir, out.directory);
+         if (auto st = yaml::read_scalar(n, "directory", out.directory); !st.ok()) return st;
+         if (out.directory.empty()) return Status(yaml::error_at(n, "directory is empty"));
+         out.directory = yaml::resolve_path(base_dir, out.directory);
          return Status::Ok();
        }},
-      {"fsync", [&](const YAML::Node& n) { return config::read_scalar(n, "fsync", out.fsync); }},
+      {"fsync", [&](const YAML::Node& n) { return yaml::read_scalar(n, "fsync", out.fsync); }},
   };
-  if (auto st = config::read_mapping(settings, "filedrop outbound adapter", handlers); !st.ok()) {
+  if (auto st = yaml::read_mapping(settings, "filedrop outbound adapter", handlers); !st.ok()) {
     return st.error();
   }
   if (out.directory.empty()) {
-    return config::config_error(settings, "filedrop outbound adapter needs directory");
+    return yaml::error_at(settings, "filedrop outbound adapter needs directory");
   }
   return out;
 }

@@ -3,13 +3,11 @@
 #include <filesystem>
 #include <string_view>
 
-#include "accord/adapters/settings_reader.hpp"
 #include "accord/adapters/webhook.hpp"
+#include "accord/yaml/fields.hpp"
 
 namespace accord::adapters {
 namespace {
-
-using config::config_error;
 
 bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -61,20 +59,21 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 
 Status parse_url(const YAML::Node& node, WebhookSettings& out) {
   std::string text;
-  if (auto st = config::read_scalar(node, "url", text); !st.ok()) return st;
+  if (auto st = yaml::read_scalar(node, "url", text); !st.ok()) return st;
   auto parsed = boost::urls::parse_uri(text);  // scheme required: always absolute
-  if (!parsed) return config_error(node, "url is not an absolute URL: " + parsed.error().message());
+  if (!parsed)
+    return yaml::error_at(node, "url is not an absolute URL: " + parsed.error().message());
   const auto& url = *parsed;
   if (url.scheme_id() != boost::urls::scheme::https) {
-    return config_error(node, "url must use https (the copy holds personal data)");
+    return yaml::error_at(node, "url must use https (the copy holds personal data)");
   }
-  if (url.has_userinfo()) return config_error(node, "url must not carry user information");
-  if (url.encoded_host().empty()) return config_error(node, "url has no host");
-  if (url.has_fragment()) return config_error(node, "url must not have a fragment");
+  if (url.has_userinfo()) return yaml::error_at(node, "url must not carry user information");
+  if (url.encoded_host().empty()) return yaml::error_at(node, "url has no host");
+  if (url.has_fragment()) return yaml::error_at(node, "url must not have a fragment");
   out.host = std::string(url.host_address());
   out.port = url.has_port() ? std::string(url.port()) : "443";
   if (url.has_port() && (url.port_number() == 0 || url.port().empty())) {
-    return config_error(node, "url has an invalid port");
+    return yaml::error_at(node, "url has an invalid port");
   }
   out.host_header = std::string(url.encoded_host_and_port());
   std::string target(url.encoded_path());
@@ -93,12 +92,12 @@ Result<WebhookSettings> parse_webhook_settings(const YAML::Node& settings,
   bool have_url = false;
   bool have_server_name = false;
   bool have_ca = false;
-  config::KeyHandlers handlers = {
+  yaml::Handlers handlers = {
       {"type",
        [&](const YAML::Node& n) {
          std::string type;
-         if (auto st = config::read_scalar(n, "type", type); !st.ok()) return st;
-         if (type != "webhook") return Status(config_error(n, "type must be webhook"));
+         if (auto st = yaml::read_scalar(n, "type", type); !st.ok()) return st;
+         if (type != "webhook") return Status(yaml::error_at(n, "type must be webhook"));
          return Status::Ok();
        }},
       {"url",
@@ -107,47 +106,48 @@ Result<WebhookSettings> parse_webhook_settings(const YAML::Node& settings,
          return parse_url(n, out);
        }},
       {"timeout_ms",
-       [&](const YAML::Node& n) { return config::read_millis(n, "timeout_ms", out.timeout); }},
+       [&](const YAML::Node& n) { return yaml::read_millis(n, "timeout_ms", out.timeout); }},
       {"max_in_flight",
        [&](const YAML::Node& n) {
-         return config::read_count(n, "max_in_flight", out.max_in_flight);
+         return yaml::read_count(n, "max_in_flight", out.max_in_flight);
        }},
       {"server_name",
        [&](const YAML::Node& n) {
          have_server_name = true;
-         if (auto st = config::read_scalar(n, "server_name", out.server_name); !st.ok()) return st;
-         if (out.server_name.empty()) return Status(config_error(n, "server_name is empty"));
+         if (auto st = yaml::read_scalar(n, "server_name", out.server_name); !st.ok()) return st;
+         if (out.server_name.empty()) return Status(yaml::error_at(n, "server_name is empty"));
          return Status::Ok();
        }},
       {"ca",
        [&](const YAML::Node& n) {
          have_ca = true;
-         if (auto st = config::read_scalar(n, "ca", out.ca); !st.ok()) return st;
-         if (out.ca.empty()) return Status(config_error(n, "ca is empty"));
+         if (auto st = yaml::read_scalar(n, "ca", out.ca); !st.ok()) return st;
+         if (out.ca.empty()) return Status(yaml::error_at(n, "ca is empty"));
          out.ca = resolve(base_dir, out.ca);
          return Status::Ok();
        }},
       {"headers",
        [&](const YAML::Node& n) {
-         if (!n.IsMap()) return Status(config_error(n, "headers must be a mapping"));
+         if (!n.IsMap()) return Status(yaml::error_at(n, "headers must be a mapping"));
          for (const auto& entry : n) {
            std::string name, value;
-           if (auto st = config::read_scalar(entry.first, "header name", name); !st.ok()) {
+           if (auto st = yaml::read_scalar(entry.first, "header name", name); !st.ok()) {
              return st;
            }
-           if (auto st = config::read_scalar(entry.second, "header " + name, value); !st.ok()) {
+           if (auto st = yaml::read_scalar(entry.second, "header " + name, value); !st.ok()) {
              return st;
            }
            if (!is_token(name)) {
-             return Status(config_error(entry.first, "header name '" + name + "' is not a token"));
+             return Status(
+                 yaml::error_at(entry.first, "header name '" + name + "' is not a token"));
            }
            if (reserved(name)) {
-             return Status(config_error(
+             return Status(yaml::error_at(
                  entry.first,
                  "header '" + name + "' is set by the adapter and cannot be configured"));
            }
            if (!is_field_value(value)) {
-             return Status(config_error(
+             return Status(yaml::error_at(
                  entry.second, "header '" + name + "' has a control character in its value"));
            }
            out.headers.emplace_back(std::move(name), std::move(value));
@@ -155,14 +155,14 @@ Result<WebhookSettings> parse_webhook_settings(const YAML::Node& settings,
          return Status::Ok();
        }},
   };
-  if (auto st = config::read_mapping(settings, "webhook adapter", handlers); !st.ok()) {
+  if (auto st = yaml::read_mapping(settings, "webhook adapter", handlers); !st.ok()) {
     return st.error();
   }
-  if (!have_url) return config_error(settings, "webhook adapter needs url");
+  if (!have_url) return yaml::error_at(settings, "webhook adapter needs url");
   if (!have_server_name) out.server_name = out.host;
   if (!have_ca) out.ca = tls.ca;
   if (out.ca.empty())
-    return config_error(settings, "webhook adapter has no ca (and no gateway tls.ca)");
+    return yaml::error_at(settings, "webhook adapter has no ca (and no gateway tls.ca)");
   return out;
 }
 

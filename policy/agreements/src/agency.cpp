@@ -4,12 +4,18 @@
 
 #include <algorithm>
 
+#include "accord/yaml/document.hpp"
+#include "accord/yaml/keys.hpp"
+
 namespace accord::agreements {
 namespace {
 
 Error at(const YAML::Mark& m, std::string message) {
-  return make_error("invalid_agencies", std::move(message),
-                    std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1));
+  return make_error("invalid_agencies", std::move(message), yaml::position_of(m).to_string());
+}
+
+Error at(const yaml::Problem& problem) {
+  return make_error("invalid_agencies", problem.text(), problem.at.to_string());
 }
 
 bool valid_id(std::string_view id) {
@@ -24,38 +30,39 @@ bool valid_id(std::string_view id) {
 Result<AgencyDirectory> AgencyDirectory::parse(std::string_view yaml_text) {
   // yaml-cpp reports syntax errors by exception; they stop here and become values.
   try {
-    const YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!root.IsMap() || !root["agencies"] || !root["agencies"].IsSequence()) {
-      return at(root.Mark(), "expected a map with an `agencies:` list");
+    const yaml::Document document = yaml::parse(yaml_text);  // syntax, duplicate keys
+    if (!document.ok()) return at(document.problems.front());
+    const YAML::Node& root = document.root;
+    if (auto problems = yaml::check_mapping(root, "the agencies file", {{"agencies"}, {}});
+        !problems.empty()) {
+      return at(problems.front());
     }
-    for (const auto& kv : root) {
-      if (kv.first.as<std::string>() != "agencies") {
-        return at(kv.first.Mark(), "unknown key `" + kv.first.as<std::string>() +
-                                       "` (the only top-level key is `agencies`)");
-      }
+    if (!root["agencies"].IsSequence()) {
+      return at(root["agencies"].Mark(), "`agencies` must be a list of agencies");
     }
     AgencyDirectory dir;
     for (const YAML::Node& item : root["agencies"]) {
-      if (!item.IsMap()) return at(item.Mark(), "each agency is a map with id, name and kind");
+      if (auto problems = yaml::check_mapping(item, "an agency",
+                                              {{"id", "name", "kind"}, {"competent_authority"}});
+          !problems.empty()) {
+        return at(problems.front());
+      }
       Agency a;
       for (const auto& kv : item) {
-        const std::string key = kv.first.as<std::string>();
+        const std::string& key = kv.first.Scalar();
         if (!kv.second.IsScalar()) return at(kv.second.Mark(), "`" + key + "` must be a scalar");
-        const std::string value = kv.second.as<std::string>();
+        const std::string& value = kv.second.Scalar();
         if (key == "id") {
           a.id = value;
         } else if (key == "name") {
           a.name = value;
         } else if (key == "kind") {
           a.kind = value;
-        } else if (key == "competent_authority") {
+        } else {  // competent_authority: check_mapping allowed no other key
           if (value != "true" && value != "false") {
             return at(kv.second.Mark(), "competent_authority must be true or false");
           }
           a.competent_authority = value == "true";
-        } else {
-          return at(kv.first.Mark(),
-                    "unknown key `" + key + "` (allowed: id, name, kind, competent_authority)");
         }
       }
       if (a.id.empty() || a.name.empty() || a.kind.empty()) {

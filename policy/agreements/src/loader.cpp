@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "accord/yaml/keys.hpp"
+
 namespace accord::agreements {
 namespace {
 
@@ -19,21 +21,6 @@ struct Entry {
   YAML::Node value;
 };
 using Entries = std::map<std::string, Entry, std::less<>>;
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -104,59 +91,30 @@ class Loader {
   std::vector<Diagnostic>& diags_;
 };
 
+// Keys are checked by the one strict YAML reader (accord/yaml/keys.hpp): unknown keys with a
+// "did you mean", duplicates at the second occurrence, missing required keys.
 bool Loader::read_map(const YAML::Node& node, std::string_view what,
                       std::initializer_list<std::string_view> required,
                       std::initializer_list<std::string_view> optional, Entries& out) {
-  if (!node.IsMap()) {
-    error(node.Mark(), "wrong_type", std::string(what) + " must be a map of keys",
-          "write `key: value` lines under " + std::string(what));
-    return false;
+  const yaml::Keys keys{std::vector<std::string_view>(required),
+                        std::vector<std::string_view>(optional)};
+  const std::vector<yaml::Problem> problems = yaml::check_mapping(node, what, keys);
+  for (const yaml::Problem& p : problems) {
+    diags_.push_back(
+        Diagnostic{Severity::error, file_, Pos{p.at.line, p.at.column}, p.code, p.message, p.hint});
   }
-  bool ok = true;
+  if (!node.IsMap()) return false;
+  const auto known = [&](std::string_view key) {
+    return std::find(required.begin(), required.end(), key) != required.end() ||
+           std::find(optional.begin(), optional.end(), key) != optional.end();
+  };
   for (const auto& kv : node) {
-    if (!kv.first.IsScalar()) {
-      error(kv.first.Mark(), "wrong_type", "keys must be plain names", "use a plain key");
-      ok = false;
-      continue;
-    }
-    const std::string key = kv.first.Scalar();
-    const bool known = std::find(required.begin(), required.end(), key) != required.end() ||
-                       std::find(optional.begin(), optional.end(), key) != optional.end();
-    if (!known) {
-      std::string best;
-      std::size_t best_d = 3;
-      for (auto list : {required, optional}) {
-        for (std::string_view k : list) {
-          const std::size_t d = edit_distance(key, k);
-          if (d < best_d) best_d = d, best = std::string(k);
-        }
-      }
-      std::string allowed;
-      for (auto list : {required, optional}) {
-        for (std::string_view k : list) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-      }
-      error(kv.first.Mark(), "unknown_key", "unknown key `" + key + "` in " + std::string(what),
-            best.empty() ? "remove it; allowed keys: " + allowed
-                         : "did you mean `" + best + "`? allowed keys: " + allowed);
-      ok = false;
-      continue;
-    }
-    if (out.count(key)) {
-      error(kv.first.Mark(), "duplicate_key",
-            "key `" + key + "` appears twice in " + std::string(what), "keep one `" + key + "`");
-      ok = false;
-      continue;
-    }
-    out.emplace(key, Entry{kv.first, kv.second});
-  }
-  for (std::string_view k : required) {
-    if (!out.count(k)) {
-      error(node.Mark(), "missing_key", std::string(what) + " has no `" + std::string(k) + "`",
-            "add `" + std::string(k) + ":` (docs/agreements.md lists every key)");
-      ok = false;
+    // The first of a duplicated key is kept (the second is already an error).
+    if (kv.first.IsScalar() && known(kv.first.Scalar()) && !out.count(kv.first.Scalar())) {
+      out.emplace(kv.first.Scalar(), Entry{kv.first, kv.second});
     }
   }
-  return ok;
+  return problems.empty();
 }
 
 std::optional<std::string> Loader::scalar(const Entry& e, std::string_view key) {

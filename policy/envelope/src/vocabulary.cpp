@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <set>
 #include <utility>
 
+#include "accord/yaml/keys.hpp"
 #include "text_rules.hpp"
 
 namespace accord::envelope {
@@ -27,23 +27,15 @@ Error fail(std::string code, std::string message, const YAML::Node& node) {
   return make_error(std::move(code), std::move(message), where(node.Mark()));
 }
 
-// Rejects duplicate and unknown keys of a mapping; yaml-cpp itself keeps duplicates silently.
+// Rejects duplicate and unknown keys of a mapping (yaml-cpp itself keeps duplicates silently)
+// through the one strict YAML reader: the codes stay this reader's own (docs/envelope.md).
 Status check_keys(const YAML::Node& map, std::string_view what,
                   std::initializer_list<std::string_view> allowed) {
-  if (!map.IsMap()) return fail("wrong_type", std::string(what) + " must be a mapping", map);
-  std::set<std::string, std::less<>> seen;
-  for (const auto& kv : map) {
-    if (!kv.first.IsScalar()) return fail("wrong_type", "keys must be scalars", kv.first);
-    const std::string& key = kv.first.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return fail("unknown_key", "unknown key '" + key + "' in " + std::string(what), kv.first);
-    }
-    if (!seen.insert(key).second) {
-      return fail("duplicate_key", "key '" + key + "' given twice in " + std::string(what),
-                  kv.first);
-    }
-  }
-  return Status::Ok();
+  const auto problems =
+      yaml::check_mapping(map, what, yaml::Keys{{}, std::vector<std::string_view>(allowed)});
+  if (problems.empty()) return Status::Ok();
+  const yaml::Problem& first = problems.front();
+  return make_error(first.code, first.text(), first.at.known() ? first.at.to_string() : "0:0");
 }
 
 Result<std::string> required_string(const YAML::Node& map, const char* key, std::string_view what) {

@@ -55,6 +55,10 @@ INSTANTIATE_TEST_SUITE_P(
                      "agencies:\n  - {id: police.x, name: X, kind: police}\n"
                      "  - {id: police.x, name: Y, kind: police}\n",
                      "3:10"},
+        BadDirectory{"duplicate_key_in_agency",
+                     "agencies:\n  - {id: police.x, name: X, kind: police, name: Y}\n", "2:43"},
+        BadDirectory{"duplicate_top_key", "agencies: []\nagencies: []\n", "2:1"},
+        BadDirectory{"two_documents", "agencies: []\n---\nagencies: []\n", "3:1"},
         BadDirectory{"syntax", "agencies: [\n", "2:1"}),
     [](const auto& info) { return std::string(info.param.name); });
 

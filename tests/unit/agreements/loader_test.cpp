@@ -327,7 +327,7 @@ TEST(Loader, DiagnosticTextNamesFileLineColumnAndFix) {
 TEST(Loader, UnknownKeySuggestsTheNearestKey) {
   const LoadResult r = parse(replace(base_yaml(), "review_by:", "reviw_by:"), "x.yaml");
   ASSERT_FALSE(r.diagnostics.empty());
-  EXPECT_NE(r.diagnostics[0].hint.find("did you mean `review_by`?"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].hint.find("did you mean 'review_by'?"), std::string::npos);
 }
 
 TEST(Loader, ReportsSeveralErrorsAtOnce) {

@@ -1,0 +1,56 @@
+// The one strict YAML reader (docs/architecture.md, "Configuration files"), first layer:
+// positions, problems, parsing and duplicate keys. yaml-cpp keeps both entries of a key given
+// twice in one mapping, and node["key"] silently answers the first, so every reader here walks
+// the tree and refuses duplicates instead. Pure: text in, nodes and problems out; never throws.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accord::yaml {
+
+// A 1-based line and column in the text; line 0 means "no position known".
+struct Position {
+  int line = 0;
+  int column = 0;
+
+  bool known() const { return line > 0; }
+  std::string to_string() const;  // "line:col", or "" when unknown
+  friend bool operator==(const Position&, const Position&) = default;
+};
+
+Position position_of(const YAML::Mark& mark);
+Position position_of(const YAML::Node& node);
+
+// One finding, with a stable snake_case code: yaml_syntax, not_one_document, duplicate_key,
+// unknown_key, missing_key, wrong_type. `hint` says how to fix it (may be empty).
+struct Problem {
+  std::string code;
+  std::string message;
+  std::string hint;
+  Position at;
+
+  // "message; hint" (or just the message): the one-line form the config readers report.
+  std::string text() const;
+};
+
+struct Document {
+  YAML::Node root;                // Null when the text has no document
+  std::vector<Problem> problems;  // empty when the text is one well-formed document
+  bool ok() const { return problems.empty(); }
+};
+
+// Parses text holding at most one YAML document, then refuses every duplicate key at every
+// depth (duplicate_keys). A syntax error is yaml_syntax at its position; several documents
+// are not_one_document at the second.
+Document parse(std::string_view text);
+
+// Every key given twice in one mapping, anywhere under `root` (inside lists too), in
+// document order, each at its second occurrence, naming the first. Aliased nodes are
+// walked once, so a document of aliases costs no more than its text.
+std::vector<Problem> duplicate_keys(const YAML::Node& root);
+
+}  // namespace accord::yaml

@@ -1,0 +1,92 @@
+// yaml::parse and yaml::duplicate_keys: syntax errors and duplicate keys at every depth, each
+// at the second occurrence with the first one named.
+#include "accord/yaml/document.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace accord::yaml {
+namespace {
+
+struct ParseRow {
+  const char* name;
+  const char* text;
+  const char* code;     // of the first problem; "" = parses cleanly
+  const char* at;       // "line:col" of the first problem
+  const char* message;  // part of the first problem's message
+};
+
+class ParseRows : public ::testing::TestWithParam<ParseRow> {};
+
+TEST_P(ParseRows, Row) {
+  const ParseRow& row = GetParam();
+  const Document document = parse(row.text);
+  if (std::string(row.code).empty()) {
+    EXPECT_TRUE(document.ok()) << document.problems.front().text();
+    return;
+  }
+  ASSERT_FALSE(document.ok());
+  const Problem& first = document.problems.front();
+  EXPECT_EQ(first.code, row.code);
+  EXPECT_EQ(first.at.to_string(), row.at);
+  EXPECT_NE(first.message.find(row.message), std::string::npos) << first.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ParseRows,
+    ::testing::Values(
+        ParseRow{"clean", "a: 1\nb: {c: 2}\n", "", "", ""}, ParseRow{"empty_text", "", "", "", ""},
+        ParseRow{"same_key_in_two_mappings", "a: {x: 1}\nb: {x: 2}\n", "", "", ""},
+        ParseRow{"top_level", "retry: 1\nport: 2\nretry: 3\n", "duplicate_key", "3:1",
+                 "duplicate key 'retry' in the top level (first at 1:1)"},
+        ParseRow{"depth_two", "listen:\n  port: 1\n  port: 2\n", "duplicate_key", "3:3",
+                 "duplicate key 'port' in listen (first at 2:3)"},
+        ParseRow{"depth_three", "a:\n  b:\n    c: 1\n    d: 2\n    c: 3\n", "duplicate_key", "5:5",
+                 "duplicate key 'c' in a.b (first at 3:5)"},
+        ParseRow{"flow_mapping", "tls: {ca: a, ca: b}\n", "duplicate_key", "1:14",
+                 "duplicate key 'ca' in tls (first at 1:7)"},
+        ParseRow{"inside_a_list", "zmq:\n  adapters:\n    - {agency: a, agency: b}\n",
+                 "duplicate_key", "3:19", "duplicate key 'agency' in zmq.adapters[0]"},
+        ParseRow{"second_list_item", "l:\n  - {k: 1}\n  - {k: 1, k: 2}\n", "duplicate_key", "3:12",
+                 "in l[1]"},
+        ParseRow{"quoted_and_plain_spelling", "a: 1\n\"a\": 2\n", "duplicate_key", "2:1",
+                 "duplicate key 'a'"},
+        ParseRow{"syntax", "a: [1, 2\n", "yaml_syntax", "2:1", "YAML syntax"},
+        ParseRow{"bad_indentation", "a:\n  b: 1\n c: 2\n", "yaml_syntax", "3:2", "YAML syntax"},
+        ParseRow{"two_documents", "a: 1\n---\nb: 2\n", "not_one_document", "3:1",
+                 "several YAML documents"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(DuplicateKeys, ReportsEveryDuplicateInDocumentOrder) {
+  const Document document = parse("b:\n  x: 1\n  x: 2\na: 1\na: 2\nc: [{y: 1, y: 2}]\n");
+  std::vector<std::string> where;
+  for (const Problem& p : document.problems) where.push_back(p.at.to_string());
+  EXPECT_EQ(where, (std::vector<std::string>{"3:3", "5:1", "6:12"}));
+}
+
+TEST(DuplicateKeys, AnAliasedMappingIsReportedOnce) {
+  const Document document = parse("base: &b {k: 1, k: 2}\none: *b\ntwo: *b\n");
+  ASSERT_EQ(document.problems.size(), 1u);
+  EXPECT_EQ(document.problems[0].at.to_string(), "1:17");
+}
+
+TEST(DuplicateKeys, DeepNestingDoesNotExhaustTheStack) {
+  // The walk keeps its own stack; yaml-cpp itself bounds the depth it parses.
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "[";
+  for (int i = 0; i < 400; ++i) text += "]";
+  const Document document = parse(text);
+  for (const Problem& p : document.problems) EXPECT_NE(p.code, "duplicate_key");
+}
+
+TEST(Problem, TextJoinsMessageAndHint) {
+  EXPECT_EQ((Problem{"unknown_key", "unknown key 'x' in a", "did you mean 'y'?", {1, 2}}.text()),
+            "unknown key 'x' in a; did you mean 'y'?");
+  EXPECT_EQ((Problem{"wrong_type", "a must be a mapping", "", {}}.text()), "a must be a mapping");
+  EXPECT_EQ((Position{}.to_string()), "");
+}
+
+}  // namespace
+}  // namespace accord::yaml
