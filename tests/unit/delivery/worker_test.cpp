@@ -6,6 +6,7 @@
 #include "accord/delivery/worker.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "accord/core/time_format.hpp"
@@ -411,6 +412,94 @@ TEST_F(WorkerTest, ExpiresOnceTheClockPassesMaxAge) {
   ASSERT_TRUE(testing::wait_until([&] { return dead_letters().size() == 1; }));
   EXPECT_EQ(dead_letters()[0].code, "expired");
   EXPECT_EQ(adapter.call_count(), 2u);
+}
+
+// The spool as the worker sees it, except that the test decides when a lease's answer
+// arrives: the lease runs at once (its snapshot of the queue is taken), its answer waits.
+class HeldLeaseSpool final : public spool::Spool {
+ public:
+  explicit HeldLeaseSpool(spool::Spool& inner) : inner_(inner) {}
+  void hold_next_lease() {
+    std::lock_guard lock(mu_);
+    hold_ = true;
+  }
+  bool holding() {
+    std::lock_guard lock(mu_);
+    return held_.has_value();
+  }
+  void release_held() {
+    std::optional<std::pair<LeaseHandler, Result<std::vector<spool::Delivery>>>> held;
+    {
+      std::lock_guard lock(mu_);
+      held.swap(held_);
+    }
+    held->first(std::move(held->second));
+  }
+
+  void lease(spool::LeaseRequest request, LeaseHandler done) override {
+    inner_.lease(std::move(request), [this, done = std::move(done)](auto leased) mutable {
+      std::unique_lock lock(mu_);
+      if (!std::exchange(hold_, false)) {
+        lock.unlock();
+        return done(std::move(leased));
+      }
+      held_.emplace(std::move(done), std::move(leased));
+    });
+  }
+  void append(spool::Submission s, AppendHandler done) override {
+    inner_.append(std::move(s), std::move(done));
+  }
+  void ack(spool::AckRequest r, AckHandler done) override {
+    inner_.ack(std::move(r), std::move(done));
+  }
+  void release(spool::ReleaseRequest r, StatusHandler done) override {
+    inner_.release(std::move(r), std::move(done));
+  }
+  void dead_letter(spool::DeadLetterRequest r, StatusHandler done) override {
+    inner_.dead_letter(std::move(r), std::move(done));
+  }
+  void redrive(spool::RedriveRequest r, CountHandler done) override {
+    inner_.redrive(std::move(r), std::move(done));
+  }
+  void list_dead_letters(std::string recipient, std::size_t limit,
+                         DeadLettersHandler done) override {
+    inner_.list_dead_letters(std::move(recipient), limit, std::move(done));
+  }
+  void record(std::vector<audit::Event> events, StatusHandler done) override {
+    inner_.record(std::move(events), std::move(done));
+  }
+  void checkpoint(std::int64_t now_ms, StatusHandler done) override {
+    inner_.checkpoint(now_ms, std::move(done));
+  }
+  spool::SpoolStats stats() const override { return inner_.stats(); }
+  void shutdown() override { inner_.shutdown(); }
+
+ private:
+  spool::Spool& inner_;
+  std::mutex mu_;
+  bool hold_ = false;
+  std::optional<std::pair<LeaseHandler, Result<std::vector<spool::Delivery>>>> held_;
+};
+
+// A copy stored while the worker's lease is on its way back (that lease read the queue before
+// the copy was there): the notify() that arrives meanwhile is not dropped, the worker leases
+// again as soon as the empty answer comes, instead of sleeping through the idle poll.
+TEST_F(WorkerTest, ANotifyDuringALeaseLeasesAgain) {
+  auto& adapter = make_adapter();
+  HeldLeaseSpool spool(*spool_);
+  spool.hold_next_lease();
+  worker_ = DeliveryWorker::create(io_, spool, kRecipient, adapter, options_, env_);
+  worker_->start();
+  ASSERT_TRUE(testing::wait_until([&] { return spool.holding(); }));
+  append("m1", "urn:case:1");
+  worker_->notify();
+  // notify() runs on the worker's strand; the lease is still outstanding there, so all it can
+  // do is remember. Give it the chance (a notify is posted; stats do not show it), then answer.
+  const auto polls = worker_->stats().polls;
+  spool.release_held();
+  ASSERT_TRUE(testing::wait_until([&] { return worker_->stats().delivered == 1; }));
+  EXPECT_GE(worker_->stats().polls, polls + 2) << "the empty answer, then the lease after it";
+  stop_worker();
 }
 
 }  // namespace
