@@ -9,10 +9,10 @@
 //     retry_later        → release until now + backoff(attempt) (exponential, jittered)
 //     permanent_failure  → dead-letter at once (admins see it: accord dlq list / retry)
 //   Nothing to lease → wait until the earliest due time it knows of (a copy it released until
-//   T, a lease it holds that expires at T, the end of the circuit window), or `idle_poll` at
-//   the latest; notify() (a copy was stored for this recipient, or redriven) wakes it at once.
-//   The idle poll is only a safety net for due times this process cannot know (leases and
-//   retries left by an earlier run, copies redriven by another tool).
+//   T, a copy whose ack or release failed so its lease lapses at T, the end of the circuit
+//   window), or `idle_poll` at the latest; notify() (a copy was stored for this recipient, or
+//   redriven) wakes it at once. The idle poll is only a safety net for due times this process
+//   cannot know (leases and retries left by an earlier run, copies redriven by another tool).
 // Circuit breaker: `circuit_failures` retry_later outcomes in a row open the circuit for
 // `circuit_open`; then one copy is tried (half-open) before the full window reopens. Each
 // recipient has its own worker, so one that keeps failing stalls nobody else.
@@ -59,8 +59,8 @@ struct WorkerStats {
   // Times the worker looked for work: a lease answered, or a decision not to lease (circuit
   // open). Tests wait for it to advance before asserting that nothing happened.
   std::int64_t polls = 0;
-  // When the worker will look again by itself (env wall clock, ms); 0 while it has a lease
-  // request or deliveries outstanding (their outcome decides) or has stopped.
+  // When the worker's timer makes it look again by itself (env wall clock, ms); 0 while no
+  // timer is armed: a lease outstanding, every slot in flight (an outcome polls), stopped.
   std::int64_t next_poll_at_ms = 0;
   bool stopping = false;  // stop() has run: no more leases
 };
