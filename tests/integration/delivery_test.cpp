@@ -138,7 +138,9 @@ std::string delivery_yaml(std::uint16_t webhook_port, const std::string& drop_di
          "  backoff_max_ms: 500\n"
          "  circuit_failures: 3\n"
          "  circuit_open_ms: 300\n"
-         "  idle_poll_ms: 50\n"
+         // Ten minutes: every delivery here is woken by a submission, a redrive or the
+         // worker's own retry timer, never by the idle poll.
+         "  idle_poll_ms: 600000\n"
          "adapters:\n"
          "  provider.lvws:\n"
          "    outbound: {type: webhook, url: \"https://127.0.0.1:" +
@@ -192,8 +194,22 @@ TEST_F(DeliveryTest, ReceiverDownThenUpGetsEverythingInPerCaseOrder) {
     submit(*police, id, case_urn);
     submitted[case_urn].push_back(id);
   }
-  // Receiver down: the worker backs off and opens its circuit; nothing is lost meanwhile.
-  std::this_thread::sleep_for(1500ms);
+  // Receiver down: the worker backs off and opens its circuit (/metrics says so once it has
+  // failed three times in a row); nothing is lost meanwhile.
+  auto admin = make_client("admin", gateway.admin_port());
+  std::string metrics;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = admin->request(verb::get, "/metrics", "");
+        metrics = r.ok() ? r->body : std::string();
+        return metrics.find("accord_delivery_circuit_open{recipient=\"provider.lvws\"} 1\n") !=
+               std::string::npos;
+      },
+      30s))
+      << metrics;
+  EXPECT_NE(metrics.find("accord_delivery_delivered_total{recipient=\"provider.lvws\"} 0\n"),
+            std::string::npos)
+      << metrics;
   EXPECT_TRUE(receiver_.received().empty());
   ASSERT_TRUE(receiver_.start());
 

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "accord/adapters/zmq/curve_key.hpp"
+#include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -166,6 +168,41 @@ TEST_F(GatewayTest, MetricsNeedAdminAndShowCounters) {
   ASSERT_EQ(result.status, 200u);
   EXPECT_NE(result.body.find("accord_messages_accepted_total"), std::string::npos);
   EXPECT_NE(result.body.find("accord_http_requests_total"), std::string::npos);
+}
+
+// The ZeroMQ port registered as main() registers it (the harness does the same), and the
+// counters of the port and of a push recipient's delivery worker on /metrics. No adapter is
+// connected, so the copy for provider.lvws comes back retry_later at once: the worker was
+// woken by the submission (its idle poll is 30 s away).
+TEST_F(GatewayTest, MetricsShowTheZmqPortAndTheDeliveryWorkers) {
+  auto adapter_key = adapters::load_or_create_secret_key(dir_.file("adapter.key"));
+  ASSERT_TRUE(adapter_key.ok()) << adapter_key.error().message;
+  start("zmq:\n  endpoint: tcp://127.0.0.1:*\n  secret_key: " + dir_.file("zmq.key") +
+        "\n  adapters:\n    - agency: provider.lvws\n      public_key: \"" +
+        adapter_key->public_key +
+        "\"\n"
+        "adapters:\n  provider.lvws:\n    outbound: {type: zmq}\n");
+  const auto before = call("admin", verb::get, "/metrics");
+  ASSERT_EQ(before.status, 200u);
+  for (const std::string line : {"accord_zmq_peers_connected 0", "accord_zmq_submits_total 0",
+                                 "accord_zmq_handshakes_refused_total 0",
+                                 "accord_delivery_delivered_total{recipient=\"provider.lvws\"} 0",
+                                 "accord_delivery_circuit_open{recipient=\"provider.lvws\"} 0"}) {
+    EXPECT_NE(before.body.find(line + "\n"), std::string::npos) << line << " in\n" << before.body;
+  }
+  EXPECT_EQ(before.body.find("accord_delivery_delivered_total{recipient=\"wcu.met\"}"),
+            std::string::npos)
+      << "a mailbox recipient has no delivery worker";
+
+  const auto submitted = call("police.met", verb::post, "/v1/messages",
+                              read_source_file("tests/data/integration/suspect_arrested.json"));
+  ASSERT_EQ(submitted.status, 202u) << submitted.body;
+  std::string scraped;
+  ASSERT_TRUE(testing::wait_until([&] {
+    scraped = call("admin", verb::get, "/metrics").body;
+    return scraped.find("accord_delivery_retried_total{recipient=\"provider.lvws\"} 1\n") !=
+           std::string::npos;
+  })) << scraped;
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "accord/adapters/zmq/port.hpp"
+
 namespace accord::test {
 namespace fs = std::filesystem;
 
@@ -105,7 +107,14 @@ InProcessGateway::InProcessGateway(const std::string& config_path,
   auto config = app::load_config(config_path);
   if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
   config.value().clock = std::move(clock);
-  auto gateway = app::Gateway::create(std::move(config.value()));
+  // As main() does: the ZeroMQ port is registered when the config has a zmq: section.
+  adapters::Registry registry;
+  if (config->zmq && !config->zmq.IsNull()) {
+    if (auto s = adapters::register_zmq_port(registry, config->zmq); !s.ok()) {
+      throw std::runtime_error("registry: " + s.error().message);
+    }
+  }
+  auto gateway = app::Gateway::create(std::move(config.value()), std::move(registry));
   if (!gateway.ok()) {
     throw std::runtime_error("gateway: " + gateway.error().message + " " + gateway.error().path);
   }

@@ -55,6 +55,10 @@ Status Registry::add_inbound(const std::string& type, InboundFactory factory) {
   return add(inbound_, type, std::move(factory), "inbound");
 }
 
+Status Registry::add_port(const std::string& name, PortFactory factory) {
+  return add(ports_, name, std::move(factory), "port");
+}
+
 Result<std::unique_ptr<OutboundAdapter>> Registry::make_outbound(
     const std::string& type, const AdapterContext& context) const {
   return make(outbound_, type, context, "outbound");

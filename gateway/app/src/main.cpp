@@ -15,6 +15,7 @@
 #include "accord/adapters/mailbox.hpp"
 #include "accord/adapters/registry.hpp"
 #include "accord/adapters/webhook.hpp"
+#include "accord/adapters/zmq/port.hpp"
 #include "accord/app/gateway.hpp"
 #include "accord/core/version.hpp"
 
@@ -81,11 +82,19 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // The built-in adapters, registered explicitly ("zmq" joins when the config has a port).
+  // The built-in adapters, registered explicitly; the ZeroMQ port (and its "zmq" outbound
+  // type) when the config has a zmq: section. The gateway makes the port with its own
+  // io_context and submitter.
   accord::adapters::Registry registry;
   for (auto add : {&accord::adapters::register_webhook, &accord::adapters::register_filedrop,
                    &accord::adapters::register_mailbox}) {
     if (auto s = add(registry); !s.ok()) {
+      spdlog::critical("adapter registry: {}", s.error().message);
+      return 1;
+    }
+  }
+  if (config->zmq && !config->zmq.IsNull()) {
+    if (auto s = accord::adapters::register_zmq_port(registry, config->zmq); !s.ok()) {
       spdlog::critical("adapter registry: {}", s.error().message);
       return 1;
     }

@@ -2,34 +2,41 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <cstring>
 
 #include "accord/crypto/delivered_message.hpp"
 
 namespace accord::delivery {
 namespace asio = boost::asio;
 
+namespace {
+// After a failed lease (the disk, or the writer's queue full), not the idle poll's 30 s.
+constexpr std::int64_t kLeaseRetryMs = 1'000;
+}  // namespace
+
 std::shared_ptr<DeliveryWorker> DeliveryWorker::create(asio::io_context& io, spool::Spool& spool,
                                                        std::string recipient,
                                                        adapters::OutboundAdapter& adapter,
-                                                       WorkerOptions options, Clock now_ms) {
-  return std::shared_ptr<DeliveryWorker>(new DeliveryWorker(
-      io, spool, std::move(recipient), adapter, std::move(options), std::move(now_ms)));
+                                                       WorkerOptions options, env::Env& env) {
+  return std::shared_ptr<DeliveryWorker>(
+      new DeliveryWorker(io, spool, std::move(recipient), adapter, std::move(options), env));
 }
 
 DeliveryWorker::DeliveryWorker(asio::io_context& io, spool::Spool& spool, std::string recipient,
                                adapters::OutboundAdapter& adapter, WorkerOptions options,
-                               Clock now_ms)
+                               env::Env& env)
     : strand_(asio::make_strand(io)),
       spool_(spool),
       recipient_(std::move(recipient)),
       adapter_(adapter),
       options_(std::move(options)),
-      now_ms_(std::move(now_ms)),
-      timer_(strand_),
-      random_(std::random_device{}()) {}
+      env_(env),
+      timer_(strand_) {}
 
 void DeliveryWorker::start() {
   asio::dispatch(strand_, [self = shared_from_this()] { self->poll(); });
@@ -37,18 +44,21 @@ void DeliveryWorker::start() {
 
 void DeliveryWorker::notify() {
   asio::post(strand_, [self = shared_from_this()] {
-    if (self->stopping_ || self->leasing_) return;
-    if (self->now_ms_() < self->circuit_open_until_ms_) return;  // the breaker decides
-    self->timer_.cancel();
-    self->poll_scheduled_ = false;
-    self->poll();
+    if (self->stopping_) return;
+    if (self->leasing_) {
+      // The lease in progress may have been read before the copy that woke us was stored.
+      self->notified_ = true;
+      return;
+    }
+    self->poll();  // an open circuit re-arms the timer for its end instead
   });
 }
 
 void DeliveryWorker::stop(std::function<void()> done) {
   asio::dispatch(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
     self->stopping_ = true;
-    self->timer_.cancel();
+    self->cancel_timer();
+    self->publish();
     if (self->in_flight_.empty() && !self->leasing_) {
       done();
       return;
@@ -62,27 +72,68 @@ WorkerStats DeliveryWorker::stats() const {
   return published_;
 }
 
-void DeliveryWorker::schedule_poll(std::chrono::milliseconds delay) {
-  if (stopping_ || poll_scheduled_) return;
+void DeliveryWorker::publish() {
+  stats_.in_flight = static_cast<std::int64_t>(in_flight_.size());
+  stats_.circuit_open = env_.now_ms() < circuit_open_until_ms_;
+  stats_.next_poll_at_ms = poll_scheduled_ ? poll_at_ms_ : 0;
+  stats_.stopping = stopping_;
+  std::lock_guard lock(stats_mu_);
+  published_ = stats_;
+}
+
+double DeliveryWorker::unit_random() {
+  std::array<unsigned char, 8> bytes{};
+  env_.random_bytes(bytes);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, bytes.data(), sizeof bits);
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;  // 53 random bits: [0, 1)
+}
+
+void DeliveryWorker::cancel_timer() {
+  ++timer_generation_;  // a wait already completed but not yet run must not poll either
+  poll_scheduled_ = false;
+  timer_.cancel();
+}
+
+void DeliveryWorker::schedule_idle() {
+  schedule_poll(env_.now_ms() + options_.idle_poll.count());
+}
+
+void DeliveryWorker::schedule_poll(std::int64_t at_ms) {
+  if (stopping_) return;
+  const std::int64_t now = env_.now_ms();
+  if (!due_ms_.empty()) at_ms = std::min(at_ms, *due_ms_.begin());
+  if (circuit_open_until_ms_ > now) at_ms = std::max(at_ms, circuit_open_until_ms_);
+  at_ms = std::min(at_ms, now + options_.idle_poll.count());
+  if (poll_scheduled_ && poll_at_ms_ <= at_ms) return;  // already due sooner
+  cancel_timer();
   poll_scheduled_ = true;
-  timer_.expires_after(delay);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec) return;  // cancelled: notify() or stop() took over
+  poll_at_ms_ = at_ms;
+  const std::uint64_t generation = timer_generation_;
+  timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, at_ms - now)));
+  timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
+    if (ec || generation != self->timer_generation_) return;  // notify() or stop() took over
     self->poll_scheduled_ = false;
     self->poll();
   });
+  publish();
 }
 
 void DeliveryWorker::poll() {
   if (stopping_ || leasing_) return;
-  const std::int64_t now = now_ms_();
+  const std::int64_t now = env_.now_ms();
+  // Due times reached are this poll's business now; later ones stay for the next timer.
+  due_ms_.erase(due_ms_.begin(), due_ms_.upper_bound(now));
   if (now < circuit_open_until_ms_) {
-    schedule_poll(std::chrono::milliseconds(circuit_open_until_ms_ - now));
+    ++stats_.polls;
+    schedule_poll(circuit_open_until_ms_);
+    publish();
     return;
   }
   std::size_t capacity = std::max<std::size_t>(adapter_.max_in_flight(), 1);
   if (half_open_) capacity = 1;               // one probe before trusting the recipient again
   if (in_flight_.size() >= capacity) return;  // a settled delivery polls again
+  cancel_timer();
   spool::LeaseRequest request;
   request.recipient = recipient_;
   request.max_items = capacity - in_flight_.size();
@@ -90,6 +141,8 @@ void DeliveryWorker::poll() {
   request.now_ms = now;
   request.one_per_case = true;
   leasing_ = true;
+  notified_ = false;
+  publish();
   spool_.lease(std::move(request), [self = shared_from_this()](auto leased) {
     asio::post(self->strand_, [self, leased = std::move(leased)]() mutable {
       self->on_leased(std::move(leased));
@@ -99,10 +152,13 @@ void DeliveryWorker::poll() {
 
 void DeliveryWorker::on_leased(Result<std::vector<spool::Delivery>> leased) {
   leasing_ = false;
+  ++stats_.polls;
   if (!leased.ok()) {
     spdlog::warn("delivery to {}: lease failed: {}", recipient_, leased.error().message);
     if (stopping_ && in_flight_.empty() && on_stopped_) std::exchange(on_stopped_, nullptr)();
-    schedule_poll(options_.idle_poll);
+    // The disk or the writer's queue, not the recipient: try again soon, not at the idle poll.
+    schedule_poll(env_.now_ms() + kLeaseRetryMs);
+    publish();
     return;
   }
   if (stopping_) {
@@ -110,11 +166,8 @@ void DeliveryWorker::on_leased(Result<std::vector<spool::Delivery>> leased) {
     for (const auto& delivery : leased.value()) {
       if (!in_flight_.contains(delivery.delivery_id)) return_lease(delivery.delivery_id);
     }
+    publish();
     if (in_flight_.empty() && on_stopped_) std::exchange(on_stopped_, nullptr)();
-    return;
-  }
-  if (leased->empty()) {
-    schedule_poll(options_.idle_poll);
     return;
   }
   for (auto& delivery : leased.value()) {
@@ -123,12 +176,17 @@ void DeliveryWorker::on_leased(Result<std::vector<spool::Delivery>> leased) {
     if (in_flight_.contains(delivery.delivery_id)) continue;
     hand_over(std::move(delivery));
   }
-  poll();  // room left (some were dead-lettered or skipped)? lease more
+  publish();
+  if (leased->empty() && !std::exchange(notified_, false)) {
+    schedule_idle();
+    return;
+  }
+  poll();  // room left (some were dead-lettered or skipped), or woken meanwhile: lease more
 }
 
 void DeliveryWorker::hand_over(spool::Delivery delivery) {
   const auto verdict =
-      before_attempt(options_.retry, delivery.attempts, delivery.received_at_ms, now_ms_());
+      before_attempt(options_.retry, delivery.attempts, delivery.received_at_ms, env_.now_ms());
   if (verdict == Verdict::expired) {
     return dead_letter(delivery, "expired",
                        "older than the maximum age before it could be delivered");
@@ -165,22 +223,29 @@ void DeliveryWorker::hand_over(spool::Delivery delivery) {
 }
 
 void DeliveryWorker::on_outcome(spool::Delivery delivery, adapters::DeliveryOutcome outcome) {
-  const std::int64_t now = now_ms_();
+  const std::int64_t now = env_.now_ms();
   const std::int64_t id = delivery.delivery_id;
+  const std::int64_t lapses_at = delivery.lease_expires_at_ms;
   auto self = shared_from_this();
-  auto settle = [self, id](auto) { asio::post(self->strand_, [self, id] { self->settled(id); }); };
+  // Not written (the disk refused): the copy stays under lease until it lapses, so that is
+  // when it is due again.
+  auto settle = [self, id, lapses_at](const Status& s) {
+    const std::int64_t due = s.ok() ? 0 : lapses_at;
+    asio::post(self->strand_, [self, id, due] { self->settled(id, due); });
+  };
   switch (outcome.status) {
     case adapters::DeliveryStatus::delivered: {
       consecutive_failures_ = 0;
       half_open_ = false;
       ++stats_.delivered;
-      spool_.ack({recipient_, id, now}, [self, id](Result<spool::AckOutcome> r) {
+      spool_.ack({recipient_, id, now}, [self, id, lapses_at](Result<spool::AckOutcome> r) {
         if (!r.ok()) {
           // The lease expires and the copy is delivered again: at-least-once.
           spdlog::warn("delivery to {}: ack of {} failed: {}", self->recipient_, id,
                        r.error().message);
         }
-        asio::post(self->strand_, [self, id] { self->settled(id); });
+        const std::int64_t due = r.ok() ? 0 : lapses_at;
+        asio::post(self->strand_, [self, id, due] { self->settled(id, due); });
       });
       return;
     }
@@ -203,11 +268,14 @@ void DeliveryWorker::on_outcome(spool::Delivery delivery, adapters::DeliveryOutc
         circuit_open_until_ms_ = now + options_.circuit_open.count();
         half_open_ = true;
       }
-      std::uniform_real_distribution<double> unit(0.0, 1.0);
       const std::int64_t retry_at =
-          std::max(now + backoff_delay_ms(options_.retry, delivery.attempts, unit(random_)),
+          std::max(now + backoff_delay_ms(options_.retry, delivery.attempts, unit_random()),
                    circuit_open_until_ms_);
-      spool_.release({recipient_, id, retry_at, outcome.detail, now}, settle);
+      spool_.release({recipient_, id, retry_at, outcome.detail, now},
+                     [self, id, retry_at, lapses_at](Status s) {
+                       const std::int64_t due = s.ok() ? retry_at : lapses_at;
+                       asio::post(self->strand_, [self, id, due] { self->settled(id, due); });
+                     });
       return;
     }
     case adapters::DeliveryStatus::permanent_failure:
@@ -228,16 +296,20 @@ void DeliveryWorker::dead_letter(const spool::Delivery& delivery, std::string co
                detail);
   in_flight_.insert(delivery.delivery_id);
   const std::int64_t id = delivery.delivery_id;
+  const std::int64_t lapses_at = delivery.lease_expires_at_ms;
   auto self = shared_from_this();
-  spool_.dead_letter(
-      {recipient_, id, std::move(code), std::move(detail), now_ms_()},
-      [self, id](Status) { asio::post(self->strand_, [self, id] { self->settled(id); }); });
+  spool_.dead_letter({recipient_, id, std::move(code), std::move(detail), env_.now_ms()},
+                     [self, id, lapses_at](Status s) {
+                       const std::int64_t due = s.ok() ? 0 : lapses_at;
+                       asio::post(self->strand_, [self, id, due] { self->settled(id, due); });
+                     });
 }
 
 void DeliveryWorker::return_lease(std::int64_t delivery_id) {
   in_flight_.insert(delivery_id);
   auto self = shared_from_this();
-  spool::ReleaseRequest request{recipient_, delivery_id, 0, "the gateway is stopping", now_ms_()};
+  spool::ReleaseRequest request{recipient_, delivery_id, 0, "the gateway is stopping",
+                                env_.now_ms()};
   request.returned = true;
   spool_.release(std::move(request), [self, delivery_id](Status s) {
     // Not returned (the disk refused): the lease expires and the copy is delivered later.
@@ -245,18 +317,14 @@ void DeliveryWorker::return_lease(std::int64_t delivery_id) {
       spdlog::warn("delivery to {}: lease of {} not returned: {}", self->recipient_, delivery_id,
                    s.error().message);
     }
-    asio::post(self->strand_, [self, delivery_id] { self->settled(delivery_id); });
+    asio::post(self->strand_, [self, delivery_id] { self->settled(delivery_id, 0); });
   });
 }
 
-void DeliveryWorker::settled(std::int64_t delivery_id) {
+void DeliveryWorker::settled(std::int64_t delivery_id, std::int64_t due_at_ms) {
   in_flight_.erase(delivery_id);
-  stats_.in_flight = static_cast<std::int64_t>(in_flight_.size());
-  stats_.circuit_open = now_ms_() < circuit_open_until_ms_;
-  {
-    std::lock_guard lock(stats_mu_);
-    published_ = stats_;
-  }
+  if (due_at_ms > 0) due_ms_.insert(due_at_ms);
+  publish();
   if (stopping_) {
     if (in_flight_.empty() && !leasing_ && on_stopped_) std::exchange(on_stopped_, nullptr)();
     return;

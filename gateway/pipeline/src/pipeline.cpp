@@ -113,11 +113,6 @@ std::string delivered_document(std::string_view envelope_json,
   return document;
 }
 
-std::string delivered_document(const envelope::Envelope& copy,
-                               const crypto::DeliverySignature& signature) {
-  return delivered_document(envelope::encode(copy), signature);
-}
-
 Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
                    spool::Spool& spool, const crypto::GatewaySigner& signer)
     : vocabulary_(vocabulary), limits_(limits), spool_(spool), signer_(signer) {}

@@ -42,6 +42,27 @@ TEST(Registry, MakesWhatWasRegisteredAndPassesTheContext) {
   EXPECT_EQ(dynamic_cast<NamedOutbound&>(**made).agency(), "police.met");
 }
 
+// A port's factory gets the gateway's context and may register the adapter types it serves
+// on the registry it is given; a port is registered once.
+TEST(Registry, APortRegistersTheTypesItServes) {
+  Registry registry;
+  auto factory = [](const PortContext& context,
+                    Registry& adapters) -> Result<std::unique_ptr<Port>> {
+    EXPECT_EQ(context.base_dir, "/etc/accord");
+    if (auto s = adapters.add_outbound("test", outbound_factory()); !s.ok()) return s.error();
+    return std::unique_ptr<Port>();
+  };
+  ASSERT_TRUE(registry.add_port("p", factory).ok());
+  EXPECT_FALSE(registry.add_port("p", factory).ok()) << "registered twice";
+  ASSERT_EQ(registry.ports().size(), 1u);
+  EXPECT_TRUE(registry.outbound_types().empty()) << "nothing until the gateway makes the port";
+  PortContext context;
+  context.base_dir = "/etc/accord";
+  auto port = registry.ports().at("p")(context, registry);
+  ASSERT_TRUE(port.ok());
+  EXPECT_EQ(registry.outbound_types(), std::vector<std::string>{"test"});
+}
+
 TEST(Registry, RefusesDuplicateAndEmptyRegistrations) {
   Registry registry;
   ASSERT_TRUE(registry.add_outbound("test", outbound_factory()).ok());

@@ -9,6 +9,7 @@
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/delivery/worker.hpp"
+#include "accord/env/fake_env.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 #include "zmq_port_fixture.hpp"
@@ -33,6 +34,7 @@ class ZmqDelivery : public PortFixture {
 
   std::unique_ptr<spool::Spool> spool_;
   std::unique_ptr<adapters::OutboundAdapter> adapter_;
+  env::FakeEnv env_{1'795'339'900'000};  // the worker's clock: before worker_, outlives it
   std::shared_ptr<delivery::DeliveryWorker> worker_;
 };
 
@@ -71,9 +73,8 @@ TEST_F(ZmqDelivery, DeliverDocumentIsTheSelfContainedSignedItem) {
   auto peer = welcomed(keys_a_, "agency.a");
   adapter_ = port_->outbound_for("agency.a");
   delivery::WorkerOptions worker_options;
-  worker_options.idle_poll = 20ms;
-  worker_ = delivery::DeliveryWorker::create(io_, *spool_, "agency.a", *adapter_, worker_options,
-                                             [] { return std::int64_t{1'795'339'900'000}; });
+  worker_ =
+      delivery::DeliveryWorker::create(io_, *spool_, "agency.a", *adapter_, worker_options, env_);
   worker_->start();
 
   std::optional<Frames> deliver;

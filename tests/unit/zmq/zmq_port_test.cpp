@@ -2,6 +2,7 @@
 // refusals, SUBMIT, DELIVER and its outcomes, malformed frames, flood control, heartbeat
 // expiry, newest-connection-wins, stop. The clock is a fake the test moves.
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "accord/adapters/registry.hpp"
@@ -407,6 +408,54 @@ TEST_F(ZmqPort, RegistryMakesZmqAdaptersForConfiguredAgenciesOnly) {
       EXPECT_EQ(made.error().path, row.where) << made.error().message;
     }
   }
+}
+
+// What main() registers: the port "zmq", made by the gateway. Under --check with no secret
+// key yet it makes no port and writes nothing, yet still checks each agency's settings; on a
+// real start it creates the key, the port and its "zmq" outbound type. Bad settings are
+// located in the configuration file.
+TEST_F(ZmqPort, RegisteredPortIsMadeByTheGatewayAndCheckCreatesNothing) {
+  const std::string key_path = dir_.file("gateway-zmq.key");
+  const YAML::Node section = YAML::Load("endpoint: tcp://127.0.0.1:*\nsecret_key: " + key_path +
+                                        "\nadapters:\n  - agency: agency.a\n    public_key: \"" +
+                                        keys_a_.public_key + "\"\n");
+  struct Row {
+    const char* name;
+    bool check_only;
+    bool port_made;
+  };
+  for (const Row row : {Row{"check", true, false}, Row{"start", false, true}}) {
+    adapters::Registry registry;
+    ASSERT_TRUE(adapters::register_zmq_port(registry, section).ok());
+    EXPECT_FALSE(adapters::register_zmq_port(registry, section).ok()) << "registered twice";
+    ASSERT_EQ(registry.ports().count("zmq"), 1u);
+    EXPECT_TRUE(registry.outbound_types().empty()) << "nothing before the gateway makes it";
+    adapters::PortContext context{
+        dir_.path(),   "gateway.yaml", &io_, &submitter_, [] { return std::int64_t{0}; },
+        row.check_only};
+    auto port = registry.ports().at("zmq")(context, registry);
+    ASSERT_TRUE(port.ok()) << row.name << ": " << port.error().message;
+    EXPECT_EQ(port.value() != nullptr, row.port_made) << row.name;
+    EXPECT_EQ(std::filesystem::exists(key_path), row.port_made)
+        << row.name << ": the secret key is created only on a real start";
+    adapters::AdapterContext agency;
+    agency.agency = "agency.a";
+    agency.settings = YAML::Load("{type: zmq}");
+    agency.io = &io_;
+    EXPECT_TRUE(registry.make_outbound("zmq", agency).ok()) << row.name;
+    agency.agency = "agency.c";  // no key under zmq.adapters
+    auto unbound = registry.make_outbound("zmq", agency);
+    ASSERT_FALSE(unbound.ok()) << row.name;
+    EXPECT_EQ(unbound.error().code, "invalid_config");
+  }
+
+  adapters::Registry registry;
+  ASSERT_TRUE(adapters::register_zmq_port(registry, YAML::Load("endpoint: udp://x:1")).ok());
+  adapters::PortContext context{dir_.path(), "gateway.yaml", &io_, &submitter_, {}, true};
+  auto bad = registry.ports().at("zmq")(context, registry);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid_config");
+  EXPECT_EQ(bad.error().path.rfind("gateway.yaml:", 0), 0u) << bad.error().path;
 }
 
 }  // namespace

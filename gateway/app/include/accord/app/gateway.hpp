@@ -1,15 +1,16 @@
 // The whole gateway as one object: main() builds it from a config and runs it; the
-// integration tests do the same in-process. Owns, in start order: the vocabulary and
-// policy, the spool, the pipeline, the API handler, the TLS server and its io threads.
+// integration tests do the same in-process. Only wiring lives here: it owns, in start order,
+// the vocabulary and policy, the spool, the delivery manager (outbound adapters and their
+// workers), the pipeline, the API handlers, the TLS servers and their io threads, the
+// adapter ports (ZeroMQ) and the inbound adapters.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,13 +18,14 @@
 #include <vector>
 
 #include "accord/adapters/registry.hpp"
-#include "accord/adapters/zmq/port.hpp"
 #include "accord/agreements/agency.hpp"
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
 #include "accord/crypto/signature.hpp"
-#include "accord/delivery/worker.hpp"
+#include "accord/delivery/manager.hpp"
+#include "accord/delivery/waking_spool.hpp"
+#include "accord/env/env.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
@@ -37,7 +39,7 @@ struct LoadedPolicy;
 class Gateway {
  public:
   // Loads everything the config names, opens the spool and builds the adapters the config
-  // names from `registry` (main registers the built-ins; "zmq" is added here when the config
+  // names from `registry` (main registers the built-ins, and the ZeroMQ port when the config
   // has a zmq: section); does not listen yet. Errors name the file or setting at fault.
   static Result<std::unique_ptr<Gateway>> create(GatewayConfig config,
                                                  adapters::Registry registry = {});
@@ -51,7 +53,8 @@ class Gateway {
   // No spool database and no manifest: the gateway has never run with this storage path.
   static bool first_start(const GatewayConfig& config);
 
-  // Binds the listeners, starts the io threads, the inbound adapters and the delivery workers.
+  // Binds the listeners, starts the io threads, the adapter ports, the inbound adapters and
+  // the delivery workers.
   Status start();
   std::uint16_t port() const;
   std::uint16_t admin_port() const;  // 0 when the admin listener is disabled
@@ -63,18 +66,17 @@ class Gateway {
   // What SIGHUP and POST /v1/admin/agreements/reload do: re-reads the TLS files of both
   // listeners (a new CRL takes effect for new handshakes, and live connections whose
   // certificate it revokes are closed), then reload_policy(). A TLS error (say an unreadable
-  // CRL) refuses the whole reload: the current TLS context and agreements stay.
+  // CRL) refuses the whole reload: the current TLS context and agreements stay. Runs on the
+  // admin executor (never an io thread or the spool's); blocks the caller until done.
   Result<api::ReloadReport> reload();
 
-  // Graceful stop: stop accepting, finish in-flight requests, flush the spool. Blocks.
+  // Graceful stop: stop accepting, finish in-flight requests, stop delivery (the manager's
+  // order), stop the ports, flush the spool. Blocks.
   void stop();
-  // Blocks until stop() has completed (from a signal handler thread or another thread).
-  void wait();
 
   boost::asio::io_context& io() { return io_; }
   spool::Spool& spool() { return *spool_; }
-  // Per push recipient: its worker's counters (tests, metrics).
-  std::map<std::string, delivery::WorkerStats> delivery_stats() const;
+  server::Metrics& metrics() { return metrics_; }
   const GatewayConfig& config() const { return config_; }
 
  private:
@@ -83,14 +85,19 @@ class Gateway {
   // vocabulary, then agencies, agreements and keys. The pseudonym secret is made only on a
   // first start, and never by a check (which validates with a throw-away one).
   Result<std::shared_ptr<const LoadedPolicy>> load_inputs(bool check_only);
-  // check_only: builds the adapters but no delivery workers (there is no spool).
+  // The ports, then each agency's adapters. check_only: validates the outbound adapters
+  // without keeping them (there is no spool, so no delivery).
   Status build_adapters(adapters::Registry registry, bool check_only = false);
+  api::AdminHooks admin_hooks();           // gateway_admin.cpp
+  Result<api::ReloadReport> reload_now();  // on the admin executor
+  // Blocking maintenance (reloads, audit reads, checkpoint answers) runs here.
+  void offload(std::function<void()> work);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
-  // /metrics: accord_agreement_expiry_seconds / _review_seconds per active agreement.
-  std::vector<prometheus::MetricFamily> agreement_gauges();
+  void record_start();
 
   GatewayConfig config_;
   std::function<std::int64_t()> clock_;  // config_.clock, or the system clock
+  std::unique_ptr<env::Env> env_;        // the system Env on clock_
   boost::asio::io_context io_;
   // Keeps the io threads running while the only pending work is outside Asio (a request
   // waiting for the spool's commit): without it run() returns and that answer is never sent.
@@ -99,25 +106,27 @@ class Gateway {
   server::Metrics metrics_;
   std::optional<crypto::GatewaySigner> signer_;
   std::unique_ptr<spool::Spool> spool_;
+  std::unique_ptr<delivery::Manager> delivery_;
+  // What the pipeline and the admin hooks write through: wakes delivery on every store.
+  std::unique_ptr<delivery::WakingSpool> waking_spool_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<api::ApiHandler> api_;
   std::unique_ptr<server::HttpServer> server_;
   std::unique_ptr<api::AdminHandler> admin_;
   std::unique_ptr<server::HttpServer> admin_server_;
   std::unique_ptr<adapters::Submitter> submitter_;
-  std::unique_ptr<adapters::ZmqPort> zmq_;
-  std::map<std::string, std::unique_ptr<adapters::OutboundAdapter>> outbound_;
+  std::vector<std::unique_ptr<adapters::Port>> ports_;
   std::vector<std::unique_ptr<adapters::InboundAdapter>> inbound_;
-  std::vector<std::shared_ptr<delivery::DeliveryWorker>> workers_;
   std::mutex reload_mutex_;                     // serialises reloads
   std::shared_ptr<const LoadedPolicy> loaded_;  // guarded by reload_mutex_
   mutable std::mutex agencies_mutex_;
   std::shared_ptr<const agreements::AgencyDirectory> agencies_;  // guarded by agencies_mutex_
-  // Reloads and audit queries from the admin listener run here, not on the io threads.
+  // The admin executor: reloads (SIGHUP and the admin listener), audit reads and the answers
+  // to forced checkpoints, never on the io threads or the spool's completion thread.
   std::optional<boost::asio::thread_pool> admin_pool_;
+  std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
-  std::condition_variable stopped_cv_;
   bool stopped_ = false;  // guarded by stop_mutex_
 };
 

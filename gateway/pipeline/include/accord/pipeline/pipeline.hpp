@@ -70,11 +70,8 @@ class Pipeline {
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
 };
 
-// The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}}.
-std::string delivered_document(const envelope::Envelope& copy,
-                               const crypto::DeliverySignature& signature);
-// The same from the copy's envelope::encode, when the caller already has it
-// (crypto::encode_for_delivery).
+// The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}},
+// from the copy's envelope::encode (crypto::encode_for_delivery).
 std::string delivered_document(std::string_view envelope_json,
                                const crypto::DeliverySignature& signature);
 

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "accord/adapters/adapter.hpp"
 #include "accord/adapters/registry.hpp"
@@ -96,5 +97,15 @@ class ZmqPort {
 // unknown keys or an agency with no key under zmq.adapters. `port` must outlive `registry`'s
 // use. Returns the registry's error if "zmq" is registered twice.
 Status register_zmq(Registry& registry, ZmqPort& port);
+
+// What main() (and the in-process test harness) registers when the configuration has a
+// `zmq:` section: port "zmq", which the gateway makes with its io_context and submitter. It
+// parses `section` then (errors "<config>:line:col"), creates the port and registers
+// outbound type "zmq" on it (register_zmq). Under --check with no secret key yet, it makes
+// no port (that would create the key) and registers a "zmq" type that only checks settings.
+Status register_zmq_port(Registry& registry, YAML::Node section);
+
+// ZmqPortStats as /metrics values (accord_zmq_*; docs/operations.md).
+std::vector<PortMetric> zmq_port_metrics(const ZmqPortStats& stats);
 
 }  // namespace accord::adapters

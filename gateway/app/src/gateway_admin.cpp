@@ -1,0 +1,40 @@
+// The admin listener's hooks into the gateway: audit reads and checkpoints, dead letters,
+// reloads. Blocking work runs on the admin executor (Gateway::offload), never on the io
+// threads or the spool's completion thread.
+#include <spdlog/spdlog.h>
+
+#include "accord/app/gateway.hpp"
+
+namespace accord::app {
+
+api::AdminHooks Gateway::admin_hooks() {
+  api::AdminHooks hooks;
+  hooks.audit_db_path = config_.storage.path;
+  hooks.audit_checkpoint = [this](std::function<void(Status)> done) {
+    // The answer reads the new checkpoint from the database: not on the spool's thread.
+    waking_spool_->checkpoint(clock_(), [this, done = std::move(done)](Status s) mutable {
+      offload([done = std::move(done), s = std::move(s)]() mutable { done(std::move(s)); });
+    });
+  };
+  hooks.list_dead_letters = [this](std::string recipient, std::size_t limit, auto done) {
+    waking_spool_->list_dead_letters(std::move(recipient), limit, std::move(done));
+  };
+  // Through the waking spool: a redriven copy is pushed at once, not at the idle poll.
+  hooks.redrive = [this](spool::RedriveRequest request, auto done) {
+    request.now_ms = clock_();
+    waking_spool_->redrive(std::move(request), std::move(done));
+  };
+  hooks.reload = [this] { return reload_now(); };  // offloaded by the handler
+  hooks.record_audit = [this](std::vector<audit::Event> events, std::function<void(Status)> done) {
+    waking_spool_->record(std::move(events), std::move(done));
+  };
+  hooks.now_ms = [this] { return clock_(); };
+  hooks.offload = [this](std::function<void()> work) { offload(std::move(work)); };
+  hooks.describe_agreements = [this] {
+    std::lock_guard lock(reload_mutex_);
+    return loaded_->description;
+  };
+  return hooks;
+}
+
+}  // namespace accord::app

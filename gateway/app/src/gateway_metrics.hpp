@@ -1,0 +1,32 @@
+// /metrics families the gateway computes at each scrape from state other components keep:
+// agreement dates, the delivery workers' counters and the adapter ports' (docs/operations.md,
+// "Metrics").
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "accord/adapters/registry.hpp"
+#include "accord/app/gateway.hpp"
+#include "accord/delivery/worker.hpp"
+
+namespace accord::app {
+
+// accord_agreement_expiry_seconds / _review_seconds per active agreement, and
+// accord_agreement_notice_seconds.
+std::vector<prometheus::MetricFamily> agreement_families(const std::vector<AgreementDates>& dates,
+                                                         std::int64_t now_ms, int notice_days);
+
+// accord_delivery_*{recipient} from each push recipient's worker.
+std::vector<prometheus::MetricFamily> delivery_families(
+    const std::map<std::string, delivery::WorkerStats>& workers);
+
+// One family per value an adapter port reports (accord_zmq_*).
+std::vector<prometheus::MetricFamily> port_families(
+    const std::vector<adapters::PortMetric>& values);
+
+}  // namespace accord::app

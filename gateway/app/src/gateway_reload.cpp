@@ -1,0 +1,79 @@
+// Reloading the agreements and the listeners' TLS files (SIGHUP, POST
+// /v1/admin/agreements/reload), on the admin executor.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+
+#include "accord/app/gateway.hpp"
+
+namespace accord::app {
+
+Result<api::ReloadReport> Gateway::reload_policy() {
+  std::lock_guard lock(reload_mutex_);
+  auto loaded = load_policy(config_, vocabulary_, clock_());
+  if (!loaded.ok()) {
+    spdlog::error("agreement reload refused, still serving {}: {}", loaded_->content_hash,
+                  loaded.error().message);
+    return loaded.error();
+  }
+  api::ReloadReport report{loaded_->content_hash, loaded.value()->content_hash,
+                           loaded.value()->agreements};
+  {
+    audit::Event event;
+    event.kind = audit::kind::kAgreementsLoaded;
+    event.at_ms = clock_();
+    event.details = {{"old_hash", report.old_hash},
+                     {"new_hash", report.new_hash},
+                     {"agreements", std::to_string(report.agreements)}};
+    std::vector<audit::Event> events{std::move(event)};
+    for (const auto& key : loaded.value()->keys) {
+      if (std::find(loaded_->keys.begin(), loaded_->keys.end(), key) != loaded_->keys.end())
+        continue;
+      audit::Event registered;
+      registered.kind = audit::kind::kKeyRegistered;
+      registered.at_ms = events.front().at_ms;
+      registered.details = {{"agency", key.first}, {"kid", key.second}};
+      events.push_back(std::move(registered));
+    }
+    record(std::move(events));
+  }
+  pipeline_->set_policy(loaded.value()->policy);
+  {
+    std::lock_guard agencies(agencies_mutex_);
+    agencies_ = loaded.value()->agencies;
+  }
+  loaded_ = std::move(loaded.value());
+  spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
+               report.agreements, report.changed() ? "" : ", unchanged");
+  return report;
+}
+
+Result<api::ReloadReport> Gateway::reload_now() {
+  bool tls_reloaded = false;
+  std::int64_t next_update = 0;
+  for (auto* server : {server_.get(), admin_server_.get()}) {
+    if (server == nullptr || server->port() == 0) continue;  // not listening (yet)
+    auto crl = server->reload_tls();
+    if (!crl.ok()) return crl.error();
+    tls_reloaded = true;
+    next_update = crl->next_update;
+  }
+  auto report = reload_policy();
+  if (!report.ok()) return report;
+  report->tls_reloaded = tls_reloaded;
+  report->crl_next_update = next_update;
+  return report;
+}
+
+Result<api::ReloadReport> Gateway::reload() {
+  if (stopping_) return make_error("shutting_down", "the gateway is stopping");
+  // SIGHUP arrives on main's signal thread: the reload runs where the admin listener's do,
+  // one at a time (reload_mutex_), off the io threads.
+  std::promise<Result<api::ReloadReport>> done;
+  auto report = done.get_future();
+  offload([this, &done] { done.set_value(reload_now()); });
+  return report.get();
+}
+
+}  // namespace accord::app
