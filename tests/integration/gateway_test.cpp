@@ -4,8 +4,8 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "accord/env/fake_env.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -20,7 +20,7 @@ class GatewayTest : public ::testing::Test {
 
   void start(const std::string& extra_yaml = {}) {
     gateway_.reset();
-    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, extra_yaml));
+    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, extra_yaml), &env_);
   }
 
   client::HttpResult call(const std::string& who, verb method, const std::string& target,
@@ -37,6 +37,9 @@ class GatewayTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  // The gateway's clock, moved by the tests (leases expire without sleeping). Starts at the
+  // real time, where the sample agreements are in force. Outlives the gateway.
+  env::FakeEnv env_{env::system_env().now_ms()};
   std::unique_ptr<InProcessGateway> gateway_;
 };
 
@@ -280,7 +283,9 @@ TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {
   EXPECT_EQ(messages[0]["attempts"], 1);
   const std::string delivery = messages[0]["delivery_id"];
   EXPECT_TRUE(inbox("wcu.met").empty()) << "a leased copy was handed out twice";
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(999);
+  EXPECT_TRUE(inbox("wcu.met").empty()) << "a lease expired before its end";
+  env_.advance_ms(1);
   messages = inbox("wcu.met");
   ASSERT_EQ(messages.size(), 1u) << "an expired lease did not redeliver";
   EXPECT_EQ(messages[0]["attempts"], 2);
@@ -293,7 +298,7 @@ TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {
   EXPECT_EQ(body_of(ack)["status"], "acked");
   const auto again = call("wcu.met", verb::post, "/v1/inbox/" + delivery + "/ack");
   EXPECT_EQ(body_of(again)["status"], "already_acked");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(3'600'000);  // past any lease (the default is 300 s)
   EXPECT_TRUE(inbox("wcu.met").empty()) << "an acked copy came back";
 }
 

@@ -100,11 +100,10 @@ std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::ui
   return std::move(client.value());
 }
 
-InProcessGateway::InProcessGateway(const std::string& config_path,
-                                   std::function<std::int64_t()> clock) {
+InProcessGateway::InProcessGateway(const std::string& config_path, env::Env* env) {
   auto config = app::load_config(config_path);
   if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
-  config.value().clock = std::move(clock);
+  config.value().env = env;
   auto gateway = app::Gateway::create(std::move(config.value()));
   if (!gateway.ok()) {
     throw std::runtime_error("gateway: " + gateway.error().message + " " + gateway.error().path);

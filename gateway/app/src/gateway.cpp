@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <chrono>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -16,15 +15,10 @@
 
 namespace accord::app {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
-      clock_(config_.clock ? config_.clock : std::function<std::int64_t()>(&now_ms)),
+      env_(config_.env ? *config_.env : env::system_env()),
+      clock_([env = &env_] { return env->now_ms(); }),
       io_(config_.threads) {}
 
 Gateway::~Gateway() {
@@ -77,7 +71,8 @@ Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
   std::error_code ec;
   if (std::filesystem::exists(cfg.signing_key_path, ec)) {
     // Loads only: the file exists, so nothing is created.
-    auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
+    auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_(),
+                                                        gateway->env_);
     if (!signer.ok()) {
       Error error = signer.error();
       error.message = "gateway signing key: " + error.message;
@@ -108,7 +103,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
         "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
         cfg.storage.path);
   }
-  auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_());
+  auto signer =
+      crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_(), gateway->env_);
   if (!signer.ok()) {
     Error error = signer.error();
     error.message = "gateway signing key: " + error.message;
@@ -124,6 +120,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   const crypto::GatewaySigner* signer_ptr = &*gateway->signer_;
   storage.audit.sign = [signer_ptr](std::string_view bytes) { return signer_ptr->sign(bytes); };
   storage.audit.now_ms = gateway->clock_;
+  storage.env = &gateway->env_;
   auto spool = spool::open_sqlite_spool(storage);
   if (!spool.ok()) return spool.error();
   gateway->spool_ = std::move(spool.value());
@@ -296,7 +293,7 @@ Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
     auto options = adapters::parse_zmq_port(cfg.zmq, cfg.base_dir);
     if (!options.ok()) return options.error();
     auto port =
-        adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), clock_);
+        adapters::ZmqPort::create(std::move(options.value()), io_, submitter_.get(), clock_, env_);
     if (!port.ok()) return port.error();
     zmq_ = std::move(port.value());
     if (auto s = adapters::register_zmq(registry, *zmq_); !s.ok()) return s;
@@ -311,6 +308,7 @@ Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
     context.submitter = submitter_.get();
     context.tls = {cfg.server.tls.ca, cfg.server.tls.cert, cfg.server.tls.key};
     context.now_ms = clock_;
+    context.env = &env_;
     auto located = [&](Error e) {
       e.message = "adapter for " + agency + ": " + e.message;
       e.path = cfg.source + ":" + e.path;
