@@ -375,5 +375,39 @@ TEST_F(GatewayReloadTest, ReloadChangesRoutingAtomicallyAndRefusesABrokenSet) {
   EXPECT_EQ(body_of(admin("auditor", verb::get, "/v1/admin/agreements"))["agreements"].size(), 9u);
 }
 
+// The gateway's secrets and keys draw their randomness from its Env: two first starts with the
+// same seed make the same pseudonym secret and signing key, another seed makes others. Each
+// secret is created 0600.
+TEST(GatewayEnv, FirstStartSecretsComeFromTheEnvsRandomness) {
+  struct Made {
+    std::string pseudonym, signing_key;
+  };
+  auto first_start = [](std::uint64_t seed) {
+    TempDir dir;
+    env::FakeEnv env(1'790'000'000'000);  // 2026-09-21: one instant for both starts
+    env.seed_random(seed);
+    auto config = app::load_config(write_config(dir));
+    EXPECT_TRUE(config.ok()) << config.error().message;
+    config->env = &env;
+    auto gateway = app::Gateway::create(std::move(config.value()));
+    EXPECT_TRUE(gateway.ok()) << gateway.error().message;
+    Made made;
+    for (auto [file, out] : {std::pair{"pseudonym.key", &made.pseudonym},
+                             std::pair{"gateway-signing.key", &made.signing_key}}) {
+      EXPECT_EQ(std::filesystem::status(dir.file(file)).permissions(),
+                std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+          << file;
+      *out = env::system_env().read_file(dir.file(file)).value();
+    }
+    return made;
+  };
+  const Made a = first_start(7), again = first_start(7), other = first_start(8);
+  EXPECT_EQ(a.pseudonym.size(), 32u);
+  EXPECT_EQ(a.pseudonym, again.pseudonym);
+  EXPECT_EQ(a.signing_key, again.signing_key);
+  EXPECT_NE(a.pseudonym, other.pseudonym);
+  EXPECT_NE(a.signing_key, other.signing_key);
+}
+
 }  // namespace
 }  // namespace accord::test
