@@ -30,8 +30,10 @@ bool write_all(int fd, std::string_view content) {
 }
 
 // Opens `path` with `flags`, then makes the mode exactly `mode` (the umask may have narrowed
-// it), writes `content` and fsyncs. On failure the fd is closed and errno describes it.
-Status write_synced(const std::string& path, int flags, std::string_view content, unsigned mode) {
+// it) unless `umask_narrows`, writes `content` and fsyncs when `sync`. On failure the fd is
+// closed and the error names the step.
+Status write_synced(const std::string& path, int flags, std::string_view content, unsigned mode,
+                    bool sync = true, bool umask_narrows = false) {
   const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
     if (errno == EEXIST) {
@@ -40,11 +42,11 @@ Status write_synced(const std::string& path, int flags, std::string_view content
     return io_error("create", path, errno);
   }
   const char* step = nullptr;
-  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+  if (!umask_narrows && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
     step = "chmod";
   } else if (!write_all(fd, content)) {
     step = "write";
-  } else if (::fsync(fd) != 0) {
+  } else if (sync && ::fsync(fd) != 0) {
     step = "fsync";
   }
   const int err = errno;
@@ -109,8 +111,15 @@ class SystemEnv final : public Env {
   }
 
   Status replace_file(const std::string& path, std::string_view content, unsigned mode) override {
-    const std::string tmp = path + ".tmp";
-    if (auto s = write_synced(tmp, O_CREAT | O_TRUNC, content, mode); !s.ok()) {
+    return write_file(path, content, mode, WriteOptions{});
+  }
+
+  Status write_file(const std::string& path, std::string_view content, unsigned mode,
+                    const WriteOptions& options) override {
+    const std::string tmp = options.temp_path.empty() ? path + ".tmp" : options.temp_path;
+    if (auto s = write_synced(tmp, O_CREAT | O_TRUNC, content, mode, options.sync,
+                              options.umask_narrows);
+        !s.ok()) {
       ::unlink(tmp.c_str());
       return s;
     }
@@ -119,6 +128,8 @@ class SystemEnv final : public Env {
       ::unlink(tmp.c_str());
       return io_error("rename", tmp, err);
     }
+    // The rename is durable only once the directory entry is.
+    if (!options.sync) return Status::Ok();
     return sync_directory(parent_directory(path));
   }
 

@@ -5,7 +5,6 @@
 // real `accord` CLI over the spool database.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,7 @@
 #include <sstream>
 
 #include "accord/agreements/time.hpp"
+#include "accord/env/fake_env.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -62,7 +62,7 @@ class AgreementLifecycleTest : public ::testing::Test {
 
   void start() {
     gateway_.reset();
-    gateway_ = std::make_unique<InProcessGateway>(config_, [this] { return now_.load(); });
+    gateway_ = std::make_unique<InProcessGateway>(config_, &env_);
   }
 
   client::HttpResult call(const std::string& who, verb method, const std::string& target,
@@ -105,7 +105,7 @@ class AgreementLifecycleTest : public ::testing::Test {
   TempDir dir_;
   TempDir agreements_;
   std::string config_;
-  std::atomic<std::int64_t> now_{0};
+  env::FakeEnv env_;  // the gateway's clock: moved by the test, outlives the gateway
   std::unique_ptr<InProcessGateway> gateway_;
   std::string arrested_ = read_source_file("tests/data/integration/suspect_arrested.json");
 };
@@ -117,17 +117,17 @@ TEST_F(AgreementLifecycleTest, ValidUntilCrossedWhileRunningRefusesThenReloadAnd
   edit(lvws, "valid_until: 2029-04-01", "valid_until: 2027-06-01");
   edit(lvws, "review_by: 2027-09-30", "review_by: 2027-05-01");
 
-  now_ = ms_at("2027-05-31T00:00:00Z");
+  env_.set_now_ms(ms_at("2027-05-31T00:00:00Z"));
   start();
   EXPECT_DOUBLE_EQ(gauge("accord_agreement_expiry_seconds", "met-lvws-referral@1"), 86400.0);
   EXPECT_LT(gauge("accord_agreement_review_seconds", "met-lvws-referral@1"), 0.0);
   EXPECT_EQ(arrest("day-before")["recipients"], json::array({"provider.lvws", "wcu.met"}));
 
-  now_ = ms_at("2027-05-31T23:59:59.999Z");
+  env_.set_now_ms(ms_at("2027-05-31T23:59:59.999Z"));
   EXPECT_EQ(arrest("last-ms")["recipients"], json::array({"provider.lvws", "wcu.met"}));
 
   // The instant valid_until is reached: the sender is told, not silently routed around.
-  now_ = ms_at("2027-06-01T00:00:00Z");
+  env_.set_now_ms(ms_at("2027-06-01T00:00:00Z"));
   const json answer = arrest("at-valid-until");
   EXPECT_EQ(answer["recipients"], json::array({"wcu.met"}));
   ASSERT_TRUE(answer["withheld"].is_array()) << answer.dump();
@@ -143,7 +143,7 @@ TEST_F(AgreementLifecycleTest, ValidUntilCrossedWhileRunningRefusesThenReloadAnd
   EXPECT_EQ(reload.status, 200u) << reload.body;
 
   // A restart a day later starts, and keeps refusing with the same code.
-  now_ = ms_at("2027-06-02T00:00:00Z");
+  env_.set_now_ms(ms_at("2027-06-02T00:00:00Z"));
   ASSERT_NO_THROW(start());
   const json later = arrest("day-after");
   EXPECT_EQ(later["recipients"], json::array({"wcu.met"}));
@@ -200,7 +200,7 @@ TEST_F(AgreementLifecycleTest, ShadowAgreementsAreAuditedAndReported) {
   suk = replace_all(suk, "provider.lvws", "provider.survivors-uk");
   std::ofstream(agreements_.file("met-suk-trial.yaml")) << suk << "mode: shadow\n";
 
-  now_ = ms_at("2027-01-15T09:00:00Z");
+  env_.set_now_ms(ms_at("2027-01-15T09:00:00Z"));
   start();
   // Shadow agreements never grant: the recipients are exactly today's.
   EXPECT_EQ(arrest("shadowed-1")["recipients"], json::array({"provider.lvws", "wcu.met"}));

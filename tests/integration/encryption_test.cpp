@@ -7,10 +7,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/key_files.hpp"
+#include "accord/env/fake_env.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -27,8 +27,8 @@ class EncryptionTest : public ::testing::Test {
     fs::create_directories(dir_.file("keys"));
     secret_ = make_key("provider.lvws", agency_keys_.path());
     survivors_secret_ = make_key("provider.survivors-uk", survivors_keys_.path());
-    gateway_ =
-        std::make_unique<InProcessGateway>(write_config(dir_, "keys: " + dir_.file("keys") + "\n"));
+    gateway_ = std::make_unique<InProcessGateway>(
+        write_config(dir_, "keys: " + dir_.file("keys") + "\n"), &env_);
   }
 
   crypto::AgencySecretKey make_key(const std::string& agency, const std::string& secret_dir) {
@@ -71,6 +71,9 @@ class EncryptionTest : public ::testing::Test {
 
   TempDir dir_, agency_keys_, survivors_keys_;
   crypto::AgencySecretKey secret_, survivors_secret_;
+  // The gateway's clock: the tests move it past leases. Starts at the real time, where the
+  // sample agreements are in force; outlives the gateway.
+  env::FakeEnv env_{env::system_env().now_ms()};
   std::unique_ptr<InProcessGateway> gateway_;
   const std::string referral_ = read_source_file("tests/data/envelope/referral_created.json");
 };
@@ -196,11 +199,11 @@ TEST_F(EncryptionTest, CliDecryptsAnInboxItemAndRefusesAWrongKey) {
       std::to_string(gateway_->port()) + " --ca " + pki.file("ca.pem") + " --cert " +
       pki.agency_cert("provider.lvws") + " --key " + pki.agency_key("provider.lvws") +
       " --decrypt ";
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the lease above expires
+  env_.advance_ms(1000);  // the one-second lease above ends
   const auto wrong_key = run_command(inbox_cli + other.path());
   EXPECT_NE(wrong_key.status, 0) << wrong_key.output;
   EXPECT_NE(wrong_key.output.find("NOT opened"), std::string::npos) << wrong_key.output;
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(1000);  // the wrong key's lease ends: it acked nothing
   const auto right_key = run_command(inbox_cli + agency_keys_.path());
   EXPECT_EQ(right_key.status, 0) << right_key.output;
   EXPECT_NE(right_key.output.find("07700 900123"), std::string::npos) << right_key.output;

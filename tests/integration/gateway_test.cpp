@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "accord/adapters/zmq/curve_key.hpp"
 #include "accord/testing/wait_until.hpp"
+#include "accord/env/fake_env.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -22,7 +22,7 @@ class GatewayTest : public ::testing::Test {
 
   void start(const std::string& extra_yaml = {}) {
     gateway_.reset();
-    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, extra_yaml));
+    gateway_ = std::make_unique<InProcessGateway>(write_config(dir_, extra_yaml), &env_);
   }
 
   client::HttpResult call(const std::string& who, verb method, const std::string& target,
@@ -39,6 +39,9 @@ class GatewayTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  // The gateway's clock, moved by the tests (leases expire without sleeping). Starts at the
+  // real time, where the sample agreements are in force. Outlives the gateway.
+  env::FakeEnv env_{env::system_env().now_ms()};
   std::unique_ptr<InProcessGateway> gateway_;
 };
 
@@ -317,7 +320,9 @@ TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {
   EXPECT_EQ(messages[0]["attempts"], 1);
   const std::string delivery = messages[0]["delivery_id"];
   EXPECT_TRUE(inbox("wcu.met").empty()) << "a leased copy was handed out twice";
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(999);
+  EXPECT_TRUE(inbox("wcu.met").empty()) << "a lease expired before its end";
+  env_.advance_ms(1);
   messages = inbox("wcu.met");
   ASSERT_EQ(messages.size(), 1u) << "an expired lease did not redeliver";
   EXPECT_EQ(messages[0]["attempts"], 2);
@@ -330,7 +335,7 @@ TEST_F(GatewayFlowTest, InboxLeasesAcksAndRedelivers) {
   EXPECT_EQ(body_of(ack)["status"], "acked");
   const auto again = call("wcu.met", verb::post, "/v1/inbox/" + delivery + "/ack");
   EXPECT_EQ(body_of(again)["status"], "already_acked");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(3'600'000);  // past any lease (the default is 300 s)
   EXPECT_TRUE(inbox("wcu.met").empty()) << "an acked copy came back";
 }
 
@@ -405,6 +410,40 @@ TEST_F(GatewayReloadTest, ReloadChangesRoutingAtomicallyAndRefusesABrokenSet) {
   EXPECT_NE(refused.body.find("zz-broken.yaml"), std::string::npos) << refused.body;
   EXPECT_EQ(recipients_of_new_arrest("r-4"), json::array({"wcu.met"}));
   EXPECT_EQ(body_of(admin("auditor", verb::get, "/v1/admin/agreements"))["agreements"].size(), 9u);
+}
+
+// The gateway's secrets and keys draw their randomness from its Env: two first starts with the
+// same seed make the same pseudonym secret and signing key, another seed makes others. Each
+// secret is created 0600.
+TEST(GatewayEnv, FirstStartSecretsComeFromTheEnvsRandomness) {
+  struct Made {
+    std::string pseudonym, signing_key;
+  };
+  auto first_start = [](std::uint64_t seed) {
+    TempDir dir;
+    env::FakeEnv env(1'790'000'000'000);  // 2026-09-21: one instant for both starts
+    env.seed_random(seed);
+    auto config = app::load_config(write_config(dir));
+    EXPECT_TRUE(config.ok()) << config.error().message;
+    config->env = &env;
+    auto gateway = app::Gateway::create(std::move(config.value()));
+    EXPECT_TRUE(gateway.ok()) << gateway.error().message;
+    Made made;
+    for (auto [file, out] : {std::pair{"pseudonym.key", &made.pseudonym},
+                             std::pair{"gateway-signing.key", &made.signing_key}}) {
+      EXPECT_EQ(std::filesystem::status(dir.file(file)).permissions(),
+                std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+          << file;
+      *out = env::system_env().read_file(dir.file(file)).value();
+    }
+    return made;
+  };
+  const Made a = first_start(7), again = first_start(7), other = first_start(8);
+  EXPECT_EQ(a.pseudonym.size(), 32u);
+  EXPECT_EQ(a.pseudonym, again.pseudonym);
+  EXPECT_EQ(a.signing_key, again.signing_key);
+  EXPECT_NE(a.pseudonym, other.pseudonym);
+  EXPECT_NE(a.signing_key, other.signing_key);
 }
 
 }  // namespace

@@ -102,11 +102,10 @@ std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::ui
   return std::move(client.value());
 }
 
-InProcessGateway::InProcessGateway(const std::string& config_path,
-                                   std::function<std::int64_t()> clock) {
+InProcessGateway::InProcessGateway(const std::string& config_path, env::Env* env) {
   auto config = app::load_config(config_path);
   if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
-  config.value().clock = std::move(clock);
+  config.value().env = env;
   // As main() does: the ZeroMQ port is registered when the config has a zmq: section.
   adapters::Registry registry;
   if (config->zmq && !config->zmq.IsNull()) {

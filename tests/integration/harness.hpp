@@ -15,6 +15,7 @@
 
 #include "accord/app/gateway.hpp"
 #include "accord/client/https_client.hpp"
+#include "accord/env/env.hpp"
 #include "accord/testing/temp_dir.hpp"
 
 namespace accord::test {
@@ -50,9 +51,9 @@ std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::ui
 // The real gateway in this process, on port 0.
 class InProcessGateway {
  public:
-  // `clock` (ms since the Unix epoch) replaces the system clock when set (GatewayConfig::clock).
-  explicit InProcessGateway(const std::string& config_path,
-                            std::function<std::int64_t()> clock = {});
+  // `env` (GatewayConfig::env; must outlive this) replaces env::system_env() when set: an
+  // env::FakeEnv lets a test move the gateway's clock past a lease or an agreement's end.
+  explicit InProcessGateway(const std::string& config_path, env::Env* env = nullptr);
   ~InProcessGateway();
   std::uint16_t port() const { return gateway_->port(); }
   std::uint16_t admin_port() const { return gateway_->admin_port(); }

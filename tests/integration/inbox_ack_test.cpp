@@ -1,14 +1,14 @@
 // POST /v1/inbox/ack (batch acknowledgement) end to end: the real gateway in this process, real
 // mTLS on loopback, the SQLite spool in a temp dir. Each row leases copies for two agencies
-// with a one-second lease, sends one batch, checks the per-id results, then waits for the
-// leases to expire and checks which copies come back: exactly the ones not acknowledged.
+// with a one-second lease, sends one batch, checks the per-id results, then moves the gateway's
+// clock past the leases and checks which copies come back: exactly the ones not acknowledged.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <thread>
 
+#include "accord/env/fake_env.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -24,7 +24,7 @@ class InboxAckTest : public ::testing::Test {
  protected:
   void SetUp() override {
     gateway_ = std::make_unique<InProcessGateway>(
-        write_config(dir_, "inbox: {max_batch: " + std::to_string(kMaxBatch) + "}"));
+        write_config(dir_, "inbox: {max_batch: " + std::to_string(kMaxBatch) + "}"), &env_);
     const auto arrested = read_source_file("tests/data/integration/suspect_arrested.json");
     for (int i = 0; i < kCopies; ++i) {
       // Each reaches wcu.met and provider.lvws.
@@ -71,6 +71,9 @@ class InboxAckTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  // The gateway's clock: the test moves it past the leases. Starts at the real time, where
+  // the sample agreements are in force; outlives the gateway.
+  env::FakeEnv env_{env::system_env().now_ms()};
   std::unique_ptr<InProcessGateway> gateway_;
   std::vector<std::string> own_;    // wcu.met's copies
   std::vector<std::string> other_;  // provider.lvws's copies
@@ -153,7 +156,7 @@ TEST_P(InboxAckRowTest, AnswersPerIdAndAckedCopiesAreNotLeasedAgain) {
         std::find(row.acked_before.begin(), row.acked_before.end(), i) != row.acked_before.end();
     if (!in_batch && !before) want_own.push_back(own_[i]);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  env_.advance_ms(1000);  // the one-second leases end
   EXPECT_EQ(lease("wcu.met"), want_own);
   EXPECT_EQ(lease("provider.lvws"), other_);
 }

@@ -17,6 +17,7 @@ namespace accord::adapters {
 namespace {
 
 namespace fs = std::filesystem;
+// Retry backoff is waited out on a condition variable, which waits in real time.
 using Clock = std::chrono::steady_clock;
 
 // An extract larger than this is refused whole rather than read into memory.
@@ -115,8 +116,11 @@ struct FiledropInbound::Item {
 };
 
 FiledropInbound::FiledropInbound(FiledropInboundSettings settings, std::string agency,
-                                 Submitter& submitter)
-    : settings_(std::move(settings)), agency_(std::move(agency)), submitter_(submitter) {}
+                                 Submitter& submitter, env::Env& env)
+    : settings_(std::move(settings)),
+      agency_(std::move(agency)),
+      submitter_(submitter),
+      env_(env) {}
 
 FiledropInbound::~FiledropInbound() {
   stop();
@@ -344,7 +348,7 @@ FiledropInbound::Take FiledropInbound::finish(const std::string& name,
   for (const auto& line : report) text += line + "\n";
   // Report first: if we crash before the file moves, it is processed again and the report
   // rewritten; a file in done/ or failed/ always has its report.
-  if (!write_file_atomically(dir, final_name + ".report.jsonl", text, true).ok()) {
+  if (!write_file_atomically(dir, final_name + ".report.jsonl", text, true, env_).ok()) {
     return Take::interrupted;  // e.g. disk full: stays in processing/ for the next poll
   }
   const std::string from = settings_.directory + "/processing/" + name;

@@ -12,8 +12,8 @@ namespace net = boost::asio;
 
 class FiledropOutbound final : public OutboundAdapter {
  public:
-  FiledropOutbound(FiledropOutboundSettings settings, net::io_context& io)
-      : settings_(std::move(settings)), io_(io) {}
+  FiledropOutbound(FiledropOutboundSettings settings, net::io_context& io, env::Env& env)
+      : settings_(std::move(settings)), io_(io), env_(env) {}
   // Joining the pool means no job touches the adapter after it is gone.
   ~FiledropOutbound() override {
     stop();
@@ -27,8 +27,8 @@ class FiledropOutbound final : public OutboundAdapter {
       DeliveryOutcome outcome{DeliveryStatus::retry_later, "adapter stopped"};
       if (!stopped_) {
         const std::string name = filedrop_file_name(message);
-        auto status =
-            write_file_atomically(settings_.directory, name, message.document, settings_.fsync);
+        auto status = write_file_atomically(settings_.directory, name, message.document,
+                                            settings_.fsync, env_);
         // After stop() every pending `done` reports retry_later (the contract); a file
         // written meanwhile is simply overwritten by the redelivery.
         if (stopped_) {
@@ -50,6 +50,7 @@ class FiledropOutbound final : public OutboundAdapter {
  private:
   FiledropOutboundSettings settings_;
   net::io_context& io_;
+  env::Env& env_;
   std::atomic<bool> stopped_{false};
   net::thread_pool pool_{1};  // declared last: destroyed (joined) first
 };
@@ -104,8 +105,8 @@ Result<std::unique_ptr<OutboundAdapter>> make_filedrop_outbound(const AdapterCon
   }
   auto settings = parse_filedrop_outbound_settings(context.settings, context.base_dir);
   if (!settings.ok()) return settings.error();
-  return std::unique_ptr<OutboundAdapter>(
-      std::make_unique<FiledropOutbound>(std::move(*settings), *context.io));
+  return std::unique_ptr<OutboundAdapter>(std::make_unique<FiledropOutbound>(
+      std::move(*settings), *context.io, context.env ? *context.env : env::system_env()));
 }
 
 }  // namespace accord::adapters

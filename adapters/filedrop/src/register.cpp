@@ -11,7 +11,8 @@ Result<std::unique_ptr<InboundAdapter>> make_filedrop_inbound(const AdapterConte
   auto settings = parse_filedrop_inbound_settings(context.settings, context.base_dir);
   if (!settings.ok()) return settings.error();
   return std::unique_ptr<InboundAdapter>(
-      std::make_unique<FiledropInbound>(std::move(*settings), context.agency, *context.submitter));
+      std::make_unique<FiledropInbound>(std::move(*settings), context.agency, *context.submitter,
+                                        context.env ? *context.env : env::system_env()));
 }
 
 Status register_filedrop(Registry& registry) {

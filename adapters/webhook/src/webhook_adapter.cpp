@@ -39,6 +39,7 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+// A request's deadline bounds real socket waits (Asio timers), so it stays on real time.
 using Clock = std::chrono::steady_clock;
 
 // A receiver's answer is read whole (a truncated answer is a retry); its body is only for

@@ -1,10 +1,9 @@
 #include "accord/adapters/zmq/curve_key.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zmq.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -34,7 +33,7 @@ Result<std::string> read_small_file(const std::string& path) {
   return trimmed(std::move(text));
 }
 
-Result<CurveKeyPair> create(const std::string& path) {
+Result<CurveKeyPair> create(const std::string& path, env::Env& env) {
   std::array<char, 41> pub{}, sec{};
   if (zmq_curve_keypair(pub.data(), sec.data()) != 0) {
     return make_error("io", std::string("zmq_curve_keypair: ") + zmq_strerror(zmq_errno()), path);
@@ -46,15 +45,11 @@ Result<CurveKeyPair> create(const std::string& path) {
     if (!ec) fs::permissions(parent, fs::perms::owner_all, ec);
     if (ec) return make_error("io", "cannot create " + parent.string() + ": " + ec.message(), path);
   }
-  // O_EXCL: two gateways racing on the same path must not overwrite each other's key.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error("io", "cannot create " + path + ": " + std::strerror(errno), path);
-  const std::string line = std::string(sec.data()) + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                       ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!written) return make_error("io", "cannot write " + path + ": " + std::strerror(saved), path);
+  // Exclusive: two gateways racing on the same path must not overwrite each other's key.
+  std::string line = std::string(sec.data()) + "\n";
+  auto written = env.write_new_file(path, line, 0600);
+  std::fill(line.begin(), line.end(), '\0');
+  if (!written.ok()) return make_error("io", written.error().message, path);
   return CurveKeyPair{pub.data(), sec.data()};
 }
 
@@ -67,10 +62,10 @@ bool is_z85_key(std::string_view text) {
   return zmq_z85_decode(raw.data(), copy.c_str()) != nullptr;
 }
 
-Result<CurveKeyPair> load_or_create_secret_key(const std::string& path) {
+Result<CurveKeyPair> load_or_create_secret_key(const std::string& path, env::Env& env) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return create(path);
+    if (errno == ENOENT) return create(path, env);
     return make_error("io", "cannot stat " + path + ": " + std::strerror(errno), path);
   }
   // A secret key others can read is no longer secret: refuse rather than run with it.

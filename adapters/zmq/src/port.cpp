@@ -630,12 +630,12 @@ class ZmqOutbound final : public OutboundAdapter {
 
 Result<std::unique_ptr<ZmqPort>> ZmqPort::create(ZmqPortOptions options,
                                                  boost::asio::io_context& io, Submitter* submitter,
-                                                 Clock now_ms) {
+                                                 Clock now_ms, env::Env& env) {
   if (!now_ms) return make_error("invalid_argument", "zmq port: no clock");
   if (options.secret_key_path.empty()) {
     return make_error("invalid_argument", "zmq port: no secret_key path");
   }
-  auto keys = load_or_create_secret_key(options.secret_key_path);
+  auto keys = load_or_create_secret_key(options.secret_key_path, env);
   if (!keys.ok()) return keys.error();
   for (const auto& b : options.adapters) {
     if (!is_z85_key(b.public_key)) {

@@ -128,7 +128,7 @@ Status register_zmq_port(Registry& registry, YAML::Node section) {
           return std::unique_ptr<Port>();
         }
         auto port = ZmqPort::create(std::move(options.value()), *context.io, context.submitter,
-                                    context.now_ms);
+                                    context.now_ms, context.env ? *context.env : env::system_env());
         if (!port.ok()) return port.error();
         if (auto s = register_zmq(adapters, *port.value()); !s.ok()) return s.error();
         return std::unique_ptr<Port>(std::make_unique<RunningPort>(std::move(port.value())));

@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <chrono>
 #include <optional>
 
 #include "accord/api/json_body.hpp"
 #include "accord/core/time_format.hpp"
+#include "accord/env/env.hpp"
 #include "audit_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
@@ -29,9 +29,7 @@ audit::Event actor_event(std::string_view kind, const server::PeerIdentity& acto
 
 std::int64_t admin_now_ms(const AdminHooks& hooks) {
   if (hooks.now_ms) return hooks.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return env::system_env().now_ms();
 }
 
 void record_admin_action(const AdminHooks& hooks, audit::Event event, std::function<void()> then) {

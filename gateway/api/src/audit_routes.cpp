@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -144,14 +143,6 @@ server::HttpResponse storage_failure(const Error& e) {
   return error_response(e.code == "storage_unavailable" ? 503 : 500, e);
 }
 
-std::int64_t now_ms() {
-  // The API layer reads the wall clock only for "exported_at", a label the signature does
-  // not cover (the covering checkpoint carries the signed time).
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCheckpoint>& cp) {
   json out = {{"last_seq", head.last_seq},
               {"sealed_seq", head.sealed_seq},
@@ -224,7 +215,9 @@ void extract(const server::Request& request, const AdminHooks& hooks, spool::Aud
   if (!page.ok()) return respond(storage_failure(page.error()));
   std::string body;
   if (p.after_seq == 0) {
-    body += spool::extract_header_line(page->first_seq, page->prev, now_ms(), p.filter);
+    // "exported_at" is a label the signature does not cover (the covering checkpoint carries
+    // the signed time).
+    body += spool::extract_header_line(page->first_seq, page->prev, admin_now_ms(hooks), p.filter);
     body += '\n';
   }
   for (const auto& line : page->lines) {

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <chrono>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -11,22 +10,15 @@
 #include "accord/app/fd_limit.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 #include "certificate_refusals.hpp"
-#include "clock_env.hpp"
 #include "gateway_metrics.hpp"
 #include "pipeline_submitter.hpp"
 
 namespace accord::app {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
-      clock_(config_.clock ? config_.clock : std::function<std::int64_t()>(&now_ms)),
-      env_(std::make_unique<ClockEnv>(clock_)),
+      env_(config_.env ? *config_.env : env::system_env()),
+      clock_([env = &env_] { return env->now_ms(); }),
       io_(config_.threads) {}
 
 Gateway::~Gateway() {
@@ -69,7 +61,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
         "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
         cfg.storage.path);
   }
-  auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, self->clock_());
+  auto signer =
+      crypto::GatewaySigner::load_or_create(cfg.signing_key_path, self->clock_(), self->env_);
   if (!signer.ok()) {
     Error error = signer.error();
     error.message = "gateway signing key: " + error.message;
@@ -85,11 +78,12 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   const crypto::GatewaySigner* signer_ptr = &*self->signer_;
   storage.audit.sign = [signer_ptr](std::string_view bytes) { return signer_ptr->sign(bytes); };
   storage.audit.now_ms = self->clock_;
+  storage.env = &self->env_;
   auto spool = spool::open_sqlite_spool(storage);
   if (!spool.ok()) return spool.error();
   self->spool_ = std::move(spool.value());
   self->delivery_ =
-      std::make_unique<delivery::Manager>(self->io_, *self->spool_, *self->env_, cfg.delivery);
+      std::make_unique<delivery::Manager>(self->io_, *self->spool_, self->env_, cfg.delivery);
   self->waking_spool_ = std::make_unique<delivery::WakingSpool>(*self->spool_, *self->delivery_);
   self->admin_pool_.emplace(2);
 
@@ -168,8 +162,8 @@ Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
   // Ports first: making one registers the adapter types of the agencies it serves.
   const auto ports = registry.ports();
   for (const auto& [name, make_port] : ports) {
-    adapters::PortContext context{cfg.base_dir,     cfg.source, &io_,
-                                  submitter_.get(), clock_,     check_only};
+    adapters::PortContext context{cfg.base_dir, cfg.source, &io_, submitter_.get(),
+                                  clock_,       check_only, &env_};
     auto port = make_port(context, registry);
     if (!port.ok()) return port.error();
     if (port.value()) ports_.push_back(std::move(port.value()));
@@ -184,6 +178,7 @@ Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
     context.submitter = submitter_.get();
     context.tls = {cfg.server.tls.ca, cfg.server.tls.cert, cfg.server.tls.key};
     context.now_ms = clock_;
+    context.env = &env_;
     auto located = [&](Error e) {
       e.message = "adapter for " + agency + ": " + e.message;
       e.path = cfg.source + ":" + e.path;

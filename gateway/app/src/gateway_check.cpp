@@ -30,7 +30,8 @@ Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
   std::error_code ec;
   if (std::filesystem::exists(cfg.signing_key_path, ec)) {
     // Loads only: the file exists, so nothing is created.
-    auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, now_ms());
+    auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_(),
+                                                        gateway->env_);
     if (!signer.ok()) {
       Error error = signer.error();
       error.message = "gateway signing key: " + error.message;

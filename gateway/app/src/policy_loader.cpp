@@ -1,10 +1,7 @@
 // Loads agencies + agreements + the pseudonym secret into an AgreementPolicy. Runs at start
 // and on reload, never while a message waits; an invalid set is refused as a whole.
-#include <fcntl.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -26,25 +23,16 @@ namespace {
 
 constexpr std::size_t kPseudonymMasterBytes = 32;
 
-Status fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return make_error("io", "cannot open " + path + " to sync it", path);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return make_error("io", "cannot fsync " + path, path);
-  return Status::Ok();
-}
-
-// Reads the pseudonym master secret. Creates it (0600, fsync'd with its directory) only when
-// `secret_mode` allows it: the first start of a gateway. A secret that goes missing later is
-// an error, never silently replaced: a new one would change every recipient's pseudonyms.
+// Reads the pseudonym master secret. Creates it (exactly 0600, fsync'd with its directory)
+// only when `secret_mode` allows it: the first start of a gateway. A secret that
+// goes missing later is an error, never silently replaced: a new one would change every
+// recipient's pseudonyms.
 Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path,
-                                                         SecretMode secret_mode) {
+                                                         SecretMode secret_mode, env::Env& env) {
   std::vector<unsigned char> secret(kPseudonymMasterBytes);
-  if (!fs::exists(path)) {
+  if (!env.file_exists(path)) {
     if (secret_mode == SecretMode::ephemeral_if_missing) {
-      if (sodium_init() < 0) return make_error("crypto", "libsodium failed to initialise");
-      randombytes_buf(secret.data(), secret.size());
+      env.random_bytes(secret);
       return secret;
     }
     if (secret_mode != SecretMode::create_if_missing) {
@@ -55,23 +43,16 @@ Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path
                             "run)",
                         path);
     }
-    if (sodium_init() < 0) return make_error("crypto", "libsodium failed to initialise");
-    randombytes_buf(secret.data(), secret.size());
+    env.random_bytes(secret);
     std::error_code ec;
     const fs::path dir = fs::path(path).parent_path();
     if (!dir.empty()) fs::create_directories(dir, ec);
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return make_error("io", "cannot create " + tmp, tmp);
-    const bool written =
-        ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
-        ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written) return make_error("io", "cannot write " + tmp, tmp);
-    fs::rename(tmp, path, ec);
-    if (ec) return make_error("io", "cannot create " + path + ": " + ec.message(), path);
-    if (auto s = fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY); !s.ok()) {
-      return s.error();
+    const std::string_view bytes(reinterpret_cast<const char*>(secret.data()), secret.size());
+    // Written aside and renamed: a crash mid-write leaves no half secret at `path`.
+    if (auto written = env.replace_file(path, bytes, 0600); !written.ok()) {
+      // `io`, the configuration's code for a file it cannot make (docs/operations.md).
+      return make_error("io", "cannot create the pseudonym secret: " + written.error().message,
+                        path);
     }
     spdlog::info("created a new pseudonym secret at {}", path);
     return secret;
@@ -200,7 +181,8 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
                       config.agreements_path);
   }
 
-  auto secret = load_or_create_secret(config.pseudonym_key_path, secret_mode);
+  auto secret = load_or_create_secret(config.pseudonym_key_path, secret_mode,
+                                      config.env ? *config.env : env::system_env());
   if (!secret.ok()) return secret.error();
 
   // Agencies' public keys: registered by the operator copying their *.pub.json into the

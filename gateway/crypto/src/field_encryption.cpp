@@ -36,6 +36,8 @@ Result<std::string> encrypt_field(EncryptorState& s, const envelope::Field& fiel
   const std::string ad =
       field_associated_data(s.ctx.message_id, path, s.ctx.sender, s.ctx.recipient, s.key.kid);
   std::array<unsigned char, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES> nonce;
+  // libsodium directly, never env.random_bytes: a seeded test Env would repeat nonces, and
+  // a repeated nonce under one key breaks the encryption.
   randombytes_buf(nonce.data(), nonce.size());
   std::vector<unsigned char> ct(field.json.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long ct_len = 0;

@@ -187,7 +187,8 @@ std::string format_utc_ms(std::int64_t unix_ms) {
   return format_time_ms(unix_ms);
 }
 
-Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_t unix_ms) {
+Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_t unix_ms,
+                                            env::Env& env) {
   ensure_sodium();
   if (!is_valid_agency_id(agency)) {
     return make_error("invalid_agency", "agency id \"" + std::string(agency) +
@@ -202,7 +203,7 @@ Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_
   const std::string stamp = c.substr(0, 4) + c.substr(5, 2) + c.substr(8, 2) + "T" +
                             c.substr(11, 2) + c.substr(14, 2) + c.substr(17, 2) + "Z";
   unsigned char suffix[2];
-  randombytes_buf(suffix, sizeof suffix);
+  env.random_bytes(suffix);
   key.pub.kid = key.pub.agency + ":" + stamp + ":" + to_hex(suffix);
   crypto_box_keypair(key.pub.public_key.data(), key.secret_key.bytes.data());
   return key;
@@ -350,43 +351,15 @@ Result<std::vector<AgencySecretKey>> read_secret_keys(const std::string& file_or
   return keys;
 }
 
-Status write_new_file(const std::string& path, std::string_view content, unsigned mode) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return file_error("file_exists", "already exists; key files are never overwritten", path);
-    }
-    return file_error("io_error", std::strerror(errno), path);
-  }
-  // The umask may have narrowed the mode; a secret file must end up exactly `mode`.
-  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
-    const int e = errno;
-    ::close(fd);
-    ::unlink(path.c_str());
-    return file_error("io_error", std::strerror(e), path);
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return file_error("io_error", std::strerror(e), path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int e = errno;
-    ::unlink(path.c_str());
-    return file_error("io_error", std::strerror(e), path);
-  }
-  return Status::Ok();
+Status write_new_file(const std::string& path, std::string_view content, unsigned mode,
+                      env::Env& env) {
+  Status written = env.write_new_file(path, content, mode);
+  if (written || written.error().code != "file_exists") return written;
+  return file_error("file_exists", "already exists; key files are never overwritten", path);
 }
 
-Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key) {
+Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key,
+                                        env::Env& env) {
   // Parents as needed (like mkdir -p); the key directory itself is private to its owner.
   const auto parent = std::filesystem::path(dir).parent_path();
   std::error_code ec;
@@ -398,12 +371,12 @@ Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecr
   const std::string stem = dir + "/" + key_file_stem(key.pub.kid);
   WrittenKeyFiles out{stem + ".pub.json", stem + ".secret.json"};
   std::string secret = secret_key_file_text(key);
-  Status s = write_new_file(out.secret_path, secret, 0600);
+  Status s = write_new_file(out.secret_path, secret, 0600, env);
   sodium_memzero(secret.data(), secret.size());
   if (!s) return s.error();
-  Status p = write_new_file(out.public_path, public_key_file_text(key.pub), 0644);
+  Status p = write_new_file(out.public_path, public_key_file_text(key.pub), 0644, env);
   if (!p) {
-    ::unlink(out.secret_path.c_str());  // never leave a secret without its public half
+    (void)env.remove_file(out.secret_path);  // never leave a secret without its public half
     return p.error();
   }
   return out;

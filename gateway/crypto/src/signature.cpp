@@ -92,13 +92,13 @@ GatewaySigner::~GatewaySigner() {
 }
 
 Result<GatewaySigner> GatewaySigner::load_or_create(const std::string& path,
-                                                    std::int64_t now_unix_ms) {
+                                                    std::int64_t now_unix_ms, env::Env& env) {
   ensure_sodium();
   GatewaySigner signer;
   std::array<unsigned char, 32> seed{};
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
-    randombytes_buf(seed.data(), seed.size());
+    env.random_bytes(seed);
     crypto_sign_seed_keypair(signer.public_.key.data(), signer.secret_.data(), seed.data());
     signer.public_.kid = gateway_kid(signer.public_.key);
     json j{{"format", kSigningKeyFormat}, {"alg", kEd25519Alg},
@@ -108,7 +108,7 @@ Result<GatewaySigner> GatewaySigner::load_or_create(const std::string& path,
     sodium_memzero(seed.data(), seed.size());
     std::string& s = j["seed"].get_ref<std::string&>();
     sodium_memzero(s.data(), s.size());
-    Status written = write_new_file(path, text, 0600);
+    Status written = write_new_file(path, text, 0600, env);
     sodium_memzero(text.data(), text.size());
     if (written) return signer;
     if (written.error().code != "file_exists") return written.error();

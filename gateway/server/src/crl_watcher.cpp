@@ -3,7 +3,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <chrono>
+
+#include "accord/env/env.hpp"
 
 namespace accord::server {
 
@@ -28,10 +29,8 @@ void CrlWatcher::schedule() {
   timer_.expires_after(state_->options.crl_check_interval);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->stopped_) return;  // cancelled by stop()
-    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-    self->state_->check_crl(now_s);
+    // Real time, like the Asio timer that ticks it: OpenSSL judges the CRL by the real clock.
+    self->state_->check_crl(env::system_env().now_ms() / 1000);
     self->schedule();
   });
 }

@@ -99,6 +99,7 @@ void Listener::accept_failed(boost::system::error_code ec) {
                                      : std::min(backoff_ * 2, o.accept_backoff_max);
   }
   ++errors_since_log_;
+  // Real time, like the Asio timer of the accept backoff it reports on.
   const auto now = std::chrono::steady_clock::now();
   if (!last_error_log_ || now - *last_error_log_ >= o.accept_error_log_interval) {
     spdlog::warn(

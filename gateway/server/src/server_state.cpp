@@ -3,18 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <chrono>
 
+#include "accord/env/env.hpp"
 #include "connection.hpp"
 #include "tls_context.hpp"
 
 namespace accord::server {
 namespace {
 
+// The real clock, never an injected one: OpenSSL judges certificates and CRLs by the real
+// time, and the freshness warning predicts what OpenSSL will do.
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return env::system_env().now_ms() / 1000;
 }
 
 std::string utc(std::int64_t unix_seconds) {

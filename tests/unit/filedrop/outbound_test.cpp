@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -83,6 +84,25 @@ TEST_F(FiledropOutboundTest, WritesOneFileByteExactWithNoTempLeft) {
     const std::string name = "1763631000123-42-met-ref-2026_000417.json";
     EXPECT_EQ(listing(dir.path()), std::vector<std::string>{name});
     EXPECT_EQ(slurp(dir.file(name)), message().document);
+  }
+}
+
+TEST_F(FiledropOutboundTest, CopiesAre0640NarrowedByTheUmask) {
+  // docs/adapters.md: the operator's umask may tighten the mode, never widen it.
+  struct Row {
+    mode_t umask;
+    unsigned mode;
+  };
+  for (const Row row : {Row{022, 0640}, Row{027, 0640}, Row{077, 0600}, Row{0, 0640}}) {
+    testing::TempDir dir("accord-filedrop-out-");
+    auto adapter = make(dir.path());
+    ASSERT_NE(adapter, nullptr);
+    const mode_t previous = ::umask(row.umask);
+    const auto outcome = deliver(*adapter, message());
+    ::umask(previous);
+    ASSERT_EQ(outcome.status, DeliveryStatus::delivered) << outcome.detail;
+    const auto perms = fs::status(dir.file(filedrop_file_name(message()))).permissions();
+    EXPECT_EQ(static_cast<unsigned>(perms), row.mode) << std::oct << "umask " << row.umask;
   }
 }
 

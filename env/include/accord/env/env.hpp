@@ -23,6 +23,14 @@
 
 namespace accord::env {
 
+// How write_file() writes. The defaults make it replace_file().
+struct WriteOptions {
+  std::string temp_path = {};  // what it writes, then renames over `path`; "": path + ".tmp"
+  bool sync = true;            // false: no fsync of file or directory: atomic, but not durable
+  bool umask_narrows = false;  // true: the process umask may narrow `mode` (files another
+                               // party reads, where the operator's umask is the policy)
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -44,6 +52,10 @@ class Env {
   // Replaces `path` atomically: writes `path + ".tmp"`, fsyncs it, renames it over `path`,
   // fsyncs the directory. A reader sees the old content or the new, never a mix.
   virtual Status replace_file(const std::string& path, std::string_view content, unsigned mode) = 0;
+  // replace_file() as `options` say (its temporary, whether it syncs, the umask). The error
+  // message names the failed step: create, chmod, write, fsync, close, rename.
+  virtual Status write_file(const std::string& path, std::string_view content, unsigned mode,
+                            const WriteOptions& options) = 0;
   virtual Status remove_file(const std::string& path) = 0;  // missing is not an error
   virtual Status sync_directory(const std::string& directory) = 0;
 };

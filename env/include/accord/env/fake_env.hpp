@@ -37,6 +37,10 @@ class FakeEnv : public Env {
   Status replace_file(const std::string& path, std::string_view content, unsigned mode) override {
     return files_.replace_file(path, content, mode);
   }
+  Status write_file(const std::string& path, std::string_view content, unsigned mode,
+                    const WriteOptions& options) override {
+    return files_.write_file(path, content, mode, options);
+  }
   Status remove_file(const std::string& path) override { return files_.remove_file(path); }
   Status sync_directory(const std::string& directory) override {
     return files_.sync_directory(directory);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::adapters {
 
@@ -128,6 +129,7 @@ struct AdapterContext {
   Submitter* submitter = nullptr;  // inbound only
   TlsMaterial tls;
   std::function<std::int64_t()> now_ms;  // the gateway clock (ms since the Unix epoch)
+  env::Env* env = nullptr;               // the files adapters write; nullptr: system_env()
 };
 
 }  // namespace accord::adapters

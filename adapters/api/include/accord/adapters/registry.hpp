@@ -50,6 +50,7 @@ struct PortContext {
   std::function<std::int64_t()> now_ms;
   // accord-gateway --check: validate, create nothing (no key file, no socket).
   bool check_only = false;
+  env::Env* env = nullptr;  // clocks, files and randomness; nullptr: system_env()
 };
 
 // Makes the port and registers on `registry` the adapter types the agencies it serves name.

@@ -16,6 +16,7 @@
 #include "accord/adapters/adapter.hpp"
 #include "accord/adapters/registry.hpp"
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::adapters {
 
@@ -36,10 +37,12 @@ Result<FiledropOutboundSettings> parse_filedrop_outbound_settings(const YAML::No
 std::string filedrop_file_name(const OutboundMessage& message);
 
 // Writes `<directory>/.tmp-<name>`, fsyncs it (if `fsync`), renames it to `<directory>/<name>`
-// and fsyncs the directory. A reader never sees a partial file. Errors: io, the message
-// naming the failed step, the path and strerror(errno); the temporary file is removed.
+// and fsyncs the directory (if `fsync`), through `env`. A reader never sees a partial file.
+// Errors: io, the message naming the failed step, the path and strerror(errno); the
+// temporary file is removed.
 Status write_file_atomically(const std::string& directory, const std::string& name,
-                             std::string_view content, bool fsync);
+                             std::string_view content, bool fsync,
+                             env::Env& env = env::system_env());
 
 // The outbound adapter does its file I/O on one thread of its own, never on the io_context:
 // an fsync can take tens of milliseconds. `done` is posted to context.io.

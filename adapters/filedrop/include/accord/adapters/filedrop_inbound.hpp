@@ -33,8 +33,9 @@ namespace accord::adapters {
 
 class FiledropInbound final : public InboundAdapter {
  public:
-  // `submitter` must outlive the adapter.
-  FiledropInbound(FiledropInboundSettings settings, std::string agency, Submitter& submitter);
+  // `submitter` and `env` (which writes the reports) must outlive the adapter.
+  FiledropInbound(FiledropInboundSettings settings, std::string agency, Submitter& submitter,
+                  env::Env& env = env::system_env());
   ~FiledropInbound() override;
 
   std::string_view kind() const override { return "filedrop"; }
@@ -68,6 +69,7 @@ class FiledropInbound final : public InboundAdapter {
   FiledropInboundSettings settings_;
   std::string agency_;
   Submitter& submitter_;
+  env::Env& env_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

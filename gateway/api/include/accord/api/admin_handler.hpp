@@ -61,7 +61,8 @@ struct AdminHooks {
   // answered only once its record is durable (503 audit_unavailable otherwise). Empty:
   // nothing is recorded.
   std::function<void(std::vector<audit::Event>, std::function<void(Status)>)> record_audit;
-  // The clock of those records (Unix ms); empty: the system clock.
+  // The clock of those records and of an export's "exported_at" (Unix ms); empty:
+  // env::system_env().
   std::function<std::int64_t()> now_ms;
   // Runs blocking work (a reload reads and validates files; an audit query reads the
   // database) on threads of its own, never on the listeners' io threads, which also serve
@@ -75,7 +76,7 @@ struct AdminHooks {
 audit::Event actor_event(std::string_view kind, const server::PeerIdentity& actor,
                          std::int64_t at_ms);
 
-// hooks.now_ms() or the system clock.
+// hooks.now_ms(), or env::system_env().now_ms().
 std::int64_t admin_now_ms(const AdminHooks& hooks);
 
 // Records an administrative action and then calls `then` (whether or not the record could be

@@ -12,6 +12,7 @@
 #include "accord/api/api_handler.hpp"
 #include "accord/core/result.hpp"
 #include "accord/delivery/worker.hpp"
+#include "accord/env/env.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/spool/sqlite_spool.hpp"
@@ -47,10 +48,11 @@ struct GatewayConfig {
   // Advance notice, in days, of an agreement's valid_until and review_by: warned in the log
   // at load and reload (`agreement_notice_days`, default 30).
   int agreement_notice_days = 30;
-  // The gateway's clock (milliseconds since the Unix epoch); empty means the system clock.
-  // Never read from the file: tests inject one to cross an agreement's valid_until while
-  // the gateway runs.
-  std::function<std::int64_t()> clock = {};
+  // The gateway's clocks, the files it writes (secrets, keys, adapters' files) and its
+  // randomness (docs/architecture.md "The Env seam"); nullptr means env::system_env(). Never
+  // read from the file: tests inject an env::FakeEnv to cross a lease or an agreement's
+  // valid_until by moving its clock. Must outlive the gateway.
+  env::Env* env = nullptr;
 };
 
 // Parses YAML text; `base_dir` resolves relative paths, `source_name` labels errors.

@@ -96,8 +96,8 @@ class Gateway {
   void record_start();
 
   GatewayConfig config_;
-  std::function<std::int64_t()> clock_;  // config_.clock, or the system clock
-  std::unique_ptr<env::Env> env_;        // the system Env on clock_
+  env::Env& env_;                        // config_.env, or env::system_env()
+  std::function<std::int64_t()> clock_;  // env_.now_ms, as the components' Clock functions
   boost::asio::io_context io_;
   // Keeps the io threads running while the only pending work is outside Asio (a request
   // waiting for the spool's commit): without it run() returns and that answer is never sent.
@@ -160,7 +160,5 @@ enum class SecretMode {
 Result<std::shared_ptr<const LoadedPolicy>> load_policy(
     const GatewayConfig& config, const envelope::Vocabulary& vocabulary, std::int64_t now_ms,
     SecretMode secret_mode = SecretMode::must_exist);
-
-std::int64_t now_ms();
 
 }  // namespace accord::app

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::crypto {
 
@@ -63,8 +64,10 @@ bool is_valid_agency_id(std::string_view agency);
 // True if `kid` has the form "<agency>:<yyyymmddThhmmssZ>:<4 lower-case hex>" for `agency`.
 bool is_valid_kid(std::string_view kid, std::string_view agency);
 
-// Fresh key pair (crypto_box_keypair) with its kid. `unix_ms` is the creation time.
-Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_t unix_ms);
+// Fresh key pair (crypto_box_keypair) with its kid. `unix_ms` is the creation time; the kid's
+// random suffix comes from env.random_bytes.
+Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_t unix_ms,
+                                            env::Env& env = env::system_env());
 
 // "police.met.20261122T093000Z-ab12" for kid "police.met:20261122T093000Z:ab12".
 std::string key_file_stem(std::string_view kid);
@@ -92,11 +95,14 @@ struct WrittenKeyFiles {
 // Writes both files of `key` into `dir` (created 0700 if absent): the secret file with mode
 // 0600, the public one 0644, each created exclusively (file_exists if either is present) and
 // fsynced.
-Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key);
+Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key,
+                                        env::Env& env = env::system_env());
 
-// Creates `path` exclusively with `mode`, writes `content` and fsyncs it. Used for every key
-// file this library writes.
-Status write_new_file(const std::string& path, std::string_view content, unsigned mode);
+// Creates `path` exclusively with exactly `mode`, writes `content` and fsyncs it and its
+// directory (env.write_new_file; nothing is left on failure). Used for every key file this
+// library writes. Errors: file_exists, io_error.
+Status write_new_file(const std::string& path, std::string_view content, unsigned mode,
+                      env::Env& env = env::system_env());
 
 // Whole file, or io_error naming it.
 Result<std::string> read_text_file(const std::string& path);

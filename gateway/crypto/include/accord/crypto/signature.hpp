@@ -19,6 +19,7 @@
 
 #include "accord/core/result.hpp"
 #include "accord/crypto/signing_input.hpp"
+#include "accord/env/env.hpp"
 #include "accord/envelope/envelope.hpp"
 
 namespace accord::crypto {
@@ -53,10 +54,12 @@ struct DeliverySignature {
 class GatewaySigner {
  public:
   // Loads the key file at `path`, or creates it (mode 0600, exclusively, fsynced) when
-  // absent. A file readable or writable by group/others is refused (insecure_permissions).
+  // absent, its seed from env.random_bytes. A file readable or writable by group/others is
+  // refused (insecure_permissions).
   // File: {"format":"accord-gateway-signing-key-1","alg":"ed25519","kid",
   //        "public_key":B64(32),"seed":B64(32),"created"}.
-  static Result<GatewaySigner> load_or_create(const std::string& path, std::int64_t now_unix_ms);
+  static Result<GatewaySigner> load_or_create(const std::string& path, std::int64_t now_unix_ms,
+                                              env::Env& env = env::system_env());
 
   DeliverySignature sign(std::string_view bytes) const;
   DeliverySignature sign_delivery(const DeliveryInfo& info,

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::adapters {
 
@@ -18,9 +19,11 @@ struct CurveKeyPair {
 bool is_z85_key(std::string_view text);
 
 // Loads the secret key at `path`, or creates it (mode 0600, parent directories 0700) with a
-// fresh key pair when the file does not exist. Errors: io (cannot read/write), insecure_key
-// (the file is readable by group or others), invalid_key (not one Z85 key).
-Result<CurveKeyPair> load_or_create_secret_key(const std::string& path);
+// fresh key pair when the file does not exist (written exclusively and fsynced through `env`).
+// Errors: io (cannot read/write), insecure_key (the file is readable by group or others),
+// invalid_key (not one Z85 key).
+Result<CurveKeyPair> load_or_create_secret_key(const std::string& path,
+                                               env::Env& env = env::system_env());
 
 // Reads a file holding one Z85 public key (surrounding whitespace ignored).
 // Errors: io, invalid_key.

@@ -33,6 +33,7 @@
 #include "accord/adapters/registry.hpp"
 #include "accord/adapters/zmq/options.hpp"
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::adapters {
 
@@ -57,10 +58,11 @@ class ZmqPort {
   using Clock = std::function<std::int64_t()>;  // ms; drives heartbeats and ack timeouts
 
   // Loads or creates the server secret key (see load_or_create_secret_key); sockets are not
-  // opened until start(). Errors: io, insecure_key, invalid_key, invalid_argument.
+  // opened until start(); `env` writes a new key file. Errors: io, insecure_key, invalid_key,
+  // invalid_argument.
   static Result<std::unique_ptr<ZmqPort>> create(ZmqPortOptions options,
                                                  boost::asio::io_context& io, Submitter* submitter,
-                                                 Clock now_ms);
+                                                 Clock now_ms, env::Env& env = env::system_env());
   ~ZmqPort();  // stop()
   ZmqPort(const ZmqPort&) = delete;
   ZmqPort& operator=(const ZmqPort&) = delete;
