@@ -203,6 +203,7 @@ std::string one_cut(std::uint64_t seed) {
     vfs.cut_power();  // the workload ended first: cut at quiescence
     // Abandoned: its shutdown's seal and manifest write fail like everything after the cut.
   }
+  vfs.on_power_cut(nullptr);  // `cut` dies with this function
   const std::int64_t writes = vfs.writes();
   auto reverted = vfs.revert_unsynced();
   EXPECT_TRUE(reverted.ok()) << (reverted.ok() ? "" : reverted.error().message);
