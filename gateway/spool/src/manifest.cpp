@@ -7,10 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
 
 namespace accord::spool::detail {
@@ -18,16 +15,6 @@ namespace {
 
 std::string errno_text() {
   return std::strerror(errno);
-}
-
-Status fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return make_error("storage_unavailable", "open " + path + ": " + errno_text(), path);
-  const int rc = ::fsync(fd);
-  const std::string why = rc != 0 ? errno_text() : std::string();
-  ::close(fd);
-  if (rc != 0) return make_error("storage_unavailable", "fsync " + path + ": " + why, path);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -40,14 +27,14 @@ std::string lock_path(const std::string& db_path) {
   return db_path + ".lock";
 }
 
-Result<std::optional<Manifest>> read_manifest(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<Manifest>();
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return make_error("corrupt", "cannot read the spool manifest " + path, path);
-  const auto json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+Result<std::optional<Manifest>> read_manifest(env::Env& env, const std::string& path) {
+  auto text = env.read_file(path);
+  if (!text.ok()) {
+    if (text.error().code == "not_found") return std::optional<Manifest>();
+    return make_error("corrupt",
+                      "cannot read the spool manifest " + path + ": " + text.error().message, path);
+  }
+  const auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   auto bad = [&](const std::string& why) {
     return make_error("corrupt", "the spool manifest " + path + " is unreadable: " + why, path);
   };
@@ -79,37 +66,16 @@ Result<std::optional<Manifest>> read_manifest(const std::string& path) {
   return std::optional<Manifest>(std::move(m));
 }
 
-Status write_manifest(const std::string& path, const Manifest& m) {
+Status write_manifest(env::Env& env, const std::string& path, const Manifest& m) {
   const nlohmann::json json = {
       {"format", kManifestFormat},        {"audit_seq", m.audit_seq},
       {"audit_head", m.audit_head},       {"sealed_seq", m.sealed_seq},
       {"submissions", m.submissions},     {"last_delivery_id", m.last_delivery_id},
       {"written_at_ms", m.written_at_ms}, {"clean_shutdown", m.clean_shutdown}};
-  const std::string text = json.dump() + "\n";
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error("storage_unavailable", "create " + tmp + ": " + errno_text(), tmp);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      return make_error("storage_unavailable", "write " + tmp + ": " + why, tmp);
-    }
-    done += static_cast<std::size_t>(n);
+  if (auto s = env.replace_file(path, json.dump() + "\n", 0600); !s.ok()) {
+    return make_error("storage_unavailable", s.error().message, path);
   }
-  const int synced = ::fsync(fd);
-  const std::string why = synced != 0 ? errno_text() : std::string();
-  ::close(fd);
-  if (synced != 0) return make_error("storage_unavailable", "fsync " + tmp + ": " + why, tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return make_error("storage_unavailable", "rename " + tmp + ": " + errno_text(), path);
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  return fsync_path(dir, O_RDONLY | O_DIRECTORY);
+  return Status::Ok();
 }
 
 std::vector<std::string> shortfalls(const Manifest& expected, const Manifest& found,
@@ -173,16 +139,14 @@ FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-Status make_private(const std::string& db_path) {
+Status make_private(env::Env& env, const std::string& db_path) {
   // Created here, not by SQLite (which would use 0644 minus the umask). Only when absent:
   // closing a descriptor of a file drops this process's POSIX locks on it, SQLite's included.
-  struct stat existing {};
-  if (::stat(db_path.c_str(), &existing) != 0) {
-    const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return make_error("storage_unavailable", "create " + db_path + ": " + errno_text(), db_path);
+  if (!env.file_exists(db_path)) {
+    if (auto s = env.write_new_file(db_path, "", 0600);
+        !s.ok() && s.error().code != "file_exists") {
+      return make_error("storage_unavailable", s.error().message, db_path);
     }
-    ::close(fd);
   }
   for (const std::string& path : {db_path, db_path + "-wal", db_path + "-shm"}) {
     struct stat st {};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "accord/core/result.hpp"
+#include "accord/env/env.hpp"
 
 namespace accord::spool::detail {
 
@@ -34,9 +35,10 @@ std::string manifest_path(const std::string& db_path);  // "<db>.manifest"
 std::string lock_path(const std::string& db_path);      // "<db>.lock"
 
 // nullopt when the file does not exist; `corrupt` when it exists but cannot be read.
-Result<std::optional<Manifest>> read_manifest(const std::string& path);
-// Writes "<path>.tmp" (mode 0600), fsyncs it, renames it over `path`, fsyncs the directory.
-Status write_manifest(const std::string& path, const Manifest& manifest);
+Result<std::optional<Manifest>> read_manifest(env::Env& env, const std::string& path);
+// env.replace_file (mode 0600): "<path>.tmp" fsync'd, renamed over `path`, directory fsync'd.
+// storage_unavailable when the disk refuses.
+Status write_manifest(env::Env& env, const std::string& path, const Manifest& manifest);
 
 // What `found` (the database as opened) lacks against `expected` (the manifest), one line
 // per shortfall; empty when the database is level with or ahead of the manifest.
@@ -62,9 +64,10 @@ class FileLock {
   int fd_ = -1;
 };
 
-// Creates `path` empty with mode 0600 if it does not exist, and narrows an existing file to
-// 0600 (SQLite gives the -wal and -shm files the database file's mode). Also narrows the
-// -wal and -shm files if present.
-Status make_private(const std::string& db_path);
+// Creates `path` empty with mode 0600 if it does not exist (env.write_new_file: the new name
+// is durable before SQLite writes into it), and narrows an existing file to 0600 (SQLite
+// gives the -wal and -shm files the database file's mode). Also narrows the -wal and -shm
+// files if present.
+Status make_private(env::Env& env, const std::string& db_path);
 
 }  // namespace accord::spool::detail

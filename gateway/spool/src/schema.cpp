@@ -147,7 +147,7 @@ Status create_schema(Connection& db) {
 }  // namespace
 
 Result<Connection> open_database(const SqliteSpoolOptions& options) {
-  auto db = Connection::open(options.path);
+  auto db = Connection::open(options.path, options.vfs);
   if (!db.ok()) return db.error();
   // Version first: a newer file is refused before anything (even the journal mode) changes.
   if (auto s = check_version(*db); !s.ok()) return s.error();

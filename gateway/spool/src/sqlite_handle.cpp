@@ -73,10 +73,10 @@ std::string Statement::column_blob(int index) {
   return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
 }
 
-Result<Connection> Connection::open(const std::string& path) {
+Result<Connection> Connection::open(const std::string& path, const std::string& vfs) {
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs.empty() ? nullptr : vfs.c_str());
   Connection c;
   c.db_.reset(raw);  // closed even when the open failed
   if (rc != SQLITE_OK) {

@@ -59,8 +59,9 @@ class ResetOnExit {
 
 class Connection {
  public:
-  // Opens read-write, creating the file if needed. Not shared between threads at once.
-  static Result<Connection> open(const std::string& path);
+  // Opens read-write, creating the file if needed, through the SQLite VFS `vfs` (empty: the
+  // default). Not shared between threads at once.
+  static Result<Connection> open(const std::string& path, const std::string& vfs = {});
   // Opens read-only and never creates anything: a URI ("file:...?mode=ro" or "?immutable=1").
   static Result<Connection> open_read_only(const std::string& uri);
 

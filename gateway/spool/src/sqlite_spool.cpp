@@ -87,6 +87,7 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
       max_pending_(options.max_pending),
       audit_(options.audit),
       before_batch_(options.before_batch),
+      env_(options.env != nullptr ? *options.env : env::system_env()),
       lock_(std::move(opened.lock)),
       manifest_path_(std::move(opened.manifest_path)),
       submissions_(opened.submissions),
@@ -399,7 +400,7 @@ void SqliteSpool::write_manifest(bool clean_shutdown) {
   m.written_at_ms = audit_.now_ms ? audit_.now_ms() : 0;
   m.clean_shutdown = clean_shutdown;
   // The previous manifest stays: it is behind, which the next open accepts.
-  if (auto s = detail::write_manifest(manifest_path_, m); !s.ok()) {
+  if (auto s = detail::write_manifest(env_, manifest_path_, m); !s.ok()) {
     spdlog::error("spool: manifest not updated: {}", s.error().message);
   }
 }
@@ -469,6 +470,7 @@ Status record_gap(detail::Store& store, const SqliteSpoolOptions& options,
 }  // namespace
 
 Result<std::unique_ptr<Spool>> open_sqlite_spool(const SqliteSpoolOptions& options) {
+  env::Env& env = options.env != nullptr ? *options.env : env::system_env();
   if (options.audit.sign && !options.audit.now_ms) {
     return make_error("invalid_argument", "audit.sign needs audit.now_ms (the checkpoint clock)");
   }
@@ -486,15 +488,14 @@ Result<std::unique_ptr<Spool>> open_sqlite_spool(const SqliteSpoolOptions& optio
   std::vector<std::string> missing;
   if (options.manifest) {
     opened.manifest_path = detail::manifest_path(options.path);
-    auto read = detail::read_manifest(opened.manifest_path);
+    auto read = detail::read_manifest(env, opened.manifest_path);
     if (!read.ok()) {
       if (!options.accept_gap) return read.error();
       missing.push_back(read.error().message);
     } else {
       expected = std::move(read).value();
     }
-    std::error_code ec;
-    if (expected && !std::filesystem::exists(options.path, ec)) {
+    if (expected && !env.file_exists(options.path)) {
       missing.push_back("the database " + options.path + " is missing");
       if (!options.accept_gap) {
         return make_error("spool_behind_manifest",
@@ -508,7 +509,7 @@ Result<std::unique_ptr<Spool>> open_sqlite_spool(const SqliteSpoolOptions& optio
       }
     }
   }
-  if (auto s = detail::make_private(options.path); !s.ok()) return s.error();
+  if (auto s = detail::make_private(env, options.path); !s.ok()) return s.error();
   auto db = detail::open_database(options);
   if (!db.ok()) return db.error();
   auto store = detail::Store::prepare(std::move(db).value(), options.audit.enabled);
@@ -558,10 +559,11 @@ std::string spool_manifest_path(const std::string& db_path) {
 }
 
 Status check_sqlite_spool(const SqliteSpoolOptions& options) {
+  env::Env& env = options.env != nullptr ? *options.env : env::system_env();
   std::optional<detail::Manifest> expected;
   const std::string manifest = detail::manifest_path(options.path);
   if (options.manifest) {
-    auto read = detail::read_manifest(manifest);
+    auto read = detail::read_manifest(env, manifest);
     if (!read.ok() && !options.accept_gap) return read.error();
     if (read.ok()) expected = std::move(read).value();
   }

@@ -73,6 +73,7 @@ class SqliteSpool final : public Spool {
   const std::size_t max_pending_;
   const AuditOptions audit_;
   const std::function<void()> before_batch_;
+  env::Env& env_;  // the manifest's file access
 
   FileLock lock_;  // declared before store_: released after the connection closes
   const std::string manifest_path_;

@@ -46,6 +46,9 @@ struct SqliteSpoolOptions {
   // Tests only: runs on the writer thread before each transaction, so a test can hold the
   // writer while operations queue up into one batch (tests/unit/spool WriterGate).
   std::function<void()> before_batch;
+  // The SQLite VFS the database is opened with (sqlite3_open_v2): tests use "accord-fault"
+  // (tests/support fault_vfs.hpp) to cut the power under the spool. Empty: the default.
+  std::string vfs;
   env::Env* env = nullptr;  // clocks and files; nullptr: system_env()
 };
 
