@@ -87,6 +87,7 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
       max_pending_(options.max_pending),
       audit_(options.audit),
       before_batch_(options.before_batch),
+      reader_(options.path),
       lock_(std::move(opened.lock)),
       manifest_path_(std::move(opened.manifest_path)),
       submissions_(opened.submissions),
@@ -138,6 +139,11 @@ void SqliteSpool::append(Submission submission, AppendHandler done) {
                               return Result<AppendResult>(std::move(r).value());
                             }),
       /*bounded=*/true);
+}
+
+Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
+    const std::string& sender, const std::string& message_id) const {
+  return reader_.find(sender, message_id);
 }
 
 void SqliteSpool::lease(LeaseRequest request, LeaseHandler done) {

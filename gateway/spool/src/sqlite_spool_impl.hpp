@@ -18,6 +18,7 @@
 #include "completion_thread.hpp"
 #include "manifest.hpp"
 #include "store.hpp"
+#include "submission_reader.hpp"
 
 namespace accord::spool::detail {
 
@@ -44,6 +45,8 @@ class SqliteSpool final : public Spool {
   ~SqliteSpool() override;
 
   void append(Submission submission, AppendHandler done) override;
+  Result<std::optional<PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;
@@ -73,6 +76,7 @@ class SqliteSpool final : public Spool {
   const std::size_t max_pending_;
   const AuditOptions audit_;
   const std::function<void()> before_batch_;
+  const SubmissionReader reader_;  // the dedup probe; any thread
 
   FileLock lock_;  // declared before store_: released after the connection closes
   const std::string manifest_path_;

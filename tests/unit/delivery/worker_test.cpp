@@ -196,7 +196,7 @@ class WorkerTest : public ::testing::Test {
     s.event_type = "hearing.scheduled";
     s.case_urn = case_urn;
     s.received_at_ms = received_at_ms ? received_at_ms : now_.load();
-    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}", "a@1", {}});
+    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}"});
     auto r = sync<Result<spool::AppendResult>>(
         [&](auto done) { spool_->append(std::move(s), std::move(done)); });
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -272,7 +272,7 @@ TEST_F(WorkerTest, PushedDocumentIsTheSelfContainedSignedItem) {
   s.event_type = "hearing.scheduled";
   s.case_urn = "01AB1234521";
   s.received_at_ms = received_at_ms;
-  s.copies.push_back(spool::Copy{kRecipient, stored, "a@1", {}});
+  s.copies.push_back(spool::Copy{kRecipient, stored});
   auto appended = sync<Result<spool::AppendResult>>(
       [&](auto done) { spool_->append(std::move(s), std::move(done)); });
   ASSERT_TRUE(appended.ok()) << appended.error().message;
