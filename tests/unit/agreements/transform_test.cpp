@@ -197,7 +197,7 @@ TEST(Transform, DropRemovesTheField) {
 }
 
 std::string pseudonym(const std::string& json, const std::vector<unsigned char>& key) {
-  const auto r = run("pseudonymise", json, {key, nullptr});
+  const auto r = run("pseudonymise", json, {key});
   EXPECT_TRUE(r.ok());
   return r.ok() && !r.value().copy.data.empty() ? r.value().copy.data[0].json : "";
 }
@@ -216,7 +216,7 @@ TEST(Transform, PseudonymiseNeedsAKey) {
   for (const std::vector<unsigned char>& key :
        {std::vector<unsigned char>{}, std::vector<unsigned char>(16, 1),
         std::vector<unsigned char>(33, 1)}) {
-    const auto r = run("pseudonymise", "\"x\"", {key, nullptr});
+    const auto r = run("pseudonymise", "\"x\"", {key});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, "invalid_key");
   }
@@ -262,10 +262,10 @@ TEST(Transform, SealFieldsUsesTheEncryptorAndFailsClosed) {
   };
   auto f = run("encrypt", "\"07700 900123\"");
   ASSERT_TRUE(f.ok());
-  const Status failed = seal_fields(f.value().copy, f.value().to_seal, failing);
+  const accord::Status failed = seal_fields(f.value().copy, f.value().to_seal, failing);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, "encryption_failed");
-  const Status without = seal_fields(f.value().copy, f.value().to_seal, nullptr);
+  const accord::Status without = seal_fields(f.value().copy, f.value().to_seal, nullptr);
   ASSERT_FALSE(without.ok());
   EXPECT_EQ(without.error().code, "encryption_failed");
 }
