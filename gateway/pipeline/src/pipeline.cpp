@@ -97,15 +97,16 @@ void Pipeline::refuse(Refused refused, const DecisionFacts& facts,
                       const std::vector<ShadowOutcome>& shadow, SubmitHandler done) {
   // Answered once its records are durable: "what was refused" is a question the log must
   // answer (docs/audit-format.md).
-  spool_.record(refused_records(facts, refused, shadow),
-                [done = std::move(done), refused = std::move(refused)](Status s) mutable {
-                  if (!s.ok()) {
-                    // Still a refusal: the sender may not share this, whatever the disk says.
-                    spdlog::error("pipeline: audit record of a refusal not written: {}",
-                                  s.error().message);
-                  }
-                  done(std::move(refused));
-                });
+  // Composed before `refused` moves into the handler (argument order is unspecified).
+  auto records = refused_records(facts, refused, shadow);
+  spool_.record(
+      std::move(records), [done = std::move(done), refused = std::move(refused)](Status s) mutable {
+        if (!s.ok()) {
+          // Still a refusal: the sender may not share this, whatever the disk says.
+          spdlog::error("pipeline: audit record of a refusal not written: {}", s.error().message);
+        }
+        done(std::move(refused));
+      });
 }
 
 }  // namespace accord::pipeline

@@ -76,13 +76,15 @@ class SqliteSpool final : public Spool {
   const std::size_t max_pending_;
   const AuditOptions audit_;
   const std::function<void()> before_batch_;
-  const SubmissionReader reader_;  // the dedup probe; any thread
 
   FileLock lock_;  // declared before store_: released after the connection closes
   const std::string manifest_path_;
   std::int64_t submissions_ = 0;  // writer thread only: rows in `submissions`
   bool manifest_due_ = false;     // writer thread only: a checkpoint op ran in this batch
   Store store_;  // touched only by the writer thread (and the constructor before it starts)
+  // The dedup probe; any thread. Declared after store_: its read-only connections close
+  // first, so the writer's connection is the last and can checkpoint and remove the WAL.
+  const SubmissionReader reader_;
   std::atomic<std::int64_t> page_limit_{0};  // knob requested by set_max_page_count()
   std::int64_t applied_page_limit_ = 0;      // writer thread only
   std::int64_t last_checkpoint_at_ms_ = 0;   // writer thread only

@@ -220,7 +220,13 @@ TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
   const auto records = stored_records(w.dir.file("spool.db"));
   std::size_t refused = 0;
   for (const auto& r : records) {
-    refused += nlohmann::json::parse(r)["kind"] == "decision.refused";
+    const auto record = nlohmann::json::parse(r);
+    if (record["kind"] != "decision.refused") continue;
+    ++refused;
+    // No agreement names a recipient: one record for the submission, saying why.
+    EXPECT_EQ(record.value("code", ""), "not_permitted") << r;
+    EXPECT_NE(record.value("reason", "").find("no active agreement"), std::string::npos) << r;
+    EXPECT_FALSE(record.contains("recipient")) << r;
   }
   EXPECT_EQ(refused, 2u);
 }
