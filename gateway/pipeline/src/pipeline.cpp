@@ -43,9 +43,8 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
 
   // 4. Seal: encrypt the fields the plan names, sign every copy.
   Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_);
+  withhold_unsealed(plan, std::move(sealed.refusals));
   std::vector<PlannedRefusal> withheld = std::move(plan.refusals);
-  withheld.insert(withheld.end(), std::make_move_iterator(sealed.refusals.begin()),
-                  std::make_move_iterator(sealed.refusals.end()));
 
   // 5. Compose the audit records (a refusal's too), 6. store them with the copies.
   const DecisionFacts facts = decision_facts(env, sender, body_hash, now_ms);

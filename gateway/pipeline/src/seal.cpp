@@ -1,5 +1,7 @@
 #include "accord/pipeline/seal.hpp"
 
+#include <algorithm>
+
 #include "accord/core/time_format.hpp"
 #include "accord/crypto/field_encryption.hpp"
 #include "accord/crypto/signing_input.hpp"
@@ -41,6 +43,21 @@ Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
                           delivered_document(encoded.envelope_json, signature)});
   }
   return out;
+}
+
+void withhold_unsealed(Plan& plan, std::vector<PlannedRefusal> unsealed) {
+  for (auto& refusal : unsealed) {
+    for (auto& shadow : plan.shadow) {
+      if (shadow.recipient != refusal.recipient) continue;
+      shadow.enforced.clear();
+      for (auto& field : shadow.enforced_fields) field.action = "drop";
+    }
+    const auto at = std::upper_bound(plan.refusals.begin(), plan.refusals.end(), refusal.recipient,
+                                     [](const std::string& recipient, const PlannedRefusal& r) {
+                                       return recipient < r.recipient;
+                                     });
+    plan.refusals.insert(at, std::move(refusal));
+  }
 }
 
 std::string delivered_document(std::string_view envelope_json,

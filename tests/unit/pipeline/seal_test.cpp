@@ -132,6 +132,22 @@ INSTANTIATE_TEST_SUITE_P(
                       KeyRow{"no_message_id", "provider.lvws", "", "invalid_context"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+TEST(Seal, AWithheldCopyIsRecordedAsIfThePlanHadRefusedIt) {
+  Plan plan;
+  plan.refusals = {{"cps.london", "not_permitted", "r1"}, {"wcu.met", "not_permitted", "r2"}};
+  plan.shadow = {
+      {"provider.lvws", "shadow@1", true, {{"a", "share"}}, "", "lvws@1", {{"a", "encrypt"}}},
+      {"wcu.met", "shadow@2", false, {{"a", "drop"}}, "why", "", {{"a", "drop"}}}};
+  withhold_unsealed(plan, {{"provider.lvws", "key_mismatch", "wrong key", "lvws@1"}});
+  std::vector<std::string> order;
+  for (const auto& r : plan.refusals) order.push_back(r.recipient);
+  EXPECT_EQ(order, (std::vector<std::string>{"cps.london", "provider.lvws", "wcu.met"}));
+  EXPECT_EQ(plan.refusals[1].code, "key_mismatch");
+  EXPECT_EQ(plan.shadow[0].enforced, "") << "nothing was shared with provider.lvws after all";
+  EXPECT_EQ(plan.shadow[0].enforced_fields, (std::vector<audit::FieldAction>{{"a", "drop"}}));
+  EXPECT_EQ(plan.shadow[1].enforced, "");
+}
+
 TEST(Seal, ACopyWithNothingToSealIsSignedOnly) {
   World w;
   PlannedCopy planned;

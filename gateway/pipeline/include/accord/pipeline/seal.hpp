@@ -38,6 +38,12 @@ struct SealContext {
 Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
             const crypto::GatewaySigner& signer);
 
+// Folds the copies seal() withheld back into `plan` as if the plan had refused them: into
+// plan.refusals in recipient order (the order the plan decides in), and each such
+// recipient's shadow outcome compared against nothing shared. So the records of a withheld
+// copy are the same whichever step withheld it.
+void withhold_unsealed(Plan& plan, std::vector<PlannedRefusal> unsealed);
+
 // The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}}.
 std::string delivered_document(const envelope::Envelope& copy,
                                const crypto::DeliverySignature& signature);
