@@ -20,6 +20,11 @@ void DiscardSpool::append(spool::Submission submission, AppendHandler done) {
   done(std::move(result));
 }
 
+Result<std::optional<spool::PriorSubmission>> DiscardSpool::find_submission(
+    const std::string&, const std::string&) const {
+  return std::optional<spool::PriorSubmission>();
+}
+
 void DiscardSpool::lease(spool::LeaseRequest, LeaseHandler done) {
   done(unsupported("lease"));
 }

@@ -15,6 +15,9 @@ namespace accord::bench {
 class DiscardSpool : public spool::Spool {
  public:
   void append(spool::Submission submission, AppendHandler done) override;
+  // Nothing was stored, so nothing is ever a duplicate.
+  Result<std::optional<spool::PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override;
   void lease(spool::LeaseRequest request, LeaseHandler done) override;
   void ack(spool::AckRequest request, AckHandler done) override;
   void release(spool::ReleaseRequest request, StatusHandler done) override;

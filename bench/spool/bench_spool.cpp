@@ -50,7 +50,15 @@ void BM_AppendInFlight(benchmark::State& state) {
     s.content_hash = "h";
     s.event_type = "hearing.scheduled";
     s.case_urn = "urn:accord:case:police:1";
-    s.copies.push_back({"cps", payload, {}, {}});
+    s.copies.push_back({"cps", payload});
+    // The decision record the pipeline composes per copy, so the audit cost is measured too.
+    accord::audit::Event decided;
+    decided.kind = accord::audit::kind::kDecisionAccepted;
+    decided.sender = s.sender;
+    decided.recipient = "cps";
+    decided.message_id = s.message_id;
+    decided.case_urn = s.case_urn;
+    s.records.push_back({std::move(decided), 0});
     spool->append(std::move(s), [&](accord::Result<AppendResult> r) {
       std::lock_guard lock(mu);
       --in_flight;

@@ -91,7 +91,17 @@ int main(int argc, char** argv) {
     s.event_type = "hearing.scheduled";
     s.case_urn = "urn:accord:case:police:" + std::to_string(i % 1000);
     s.received_at_ms = i;
-    for (const auto& r : recipients) s.copies.push_back({r, payload, {}, {}});
+    for (const auto& r : recipients) {
+      // The decision record the pipeline composes per copy.
+      accord::audit::Event decided;
+      decided.kind = accord::audit::kind::kDecisionAccepted;
+      decided.sender = s.sender;
+      decided.recipient = r;
+      decided.message_id = s.message_id;
+      decided.case_urn = s.case_urn;
+      s.records.push_back({std::move(decided), s.copies.size()});
+      s.copies.push_back({r, payload});
+    }
     spool->append(std::move(s), [&](accord::Result<AppendResult> r) {
       std::lock_guard lock(mu);
       --in_flight;

@@ -5,7 +5,6 @@
 
 #include "accord/agreements/decision.hpp"
 #include "accord/agreements/transform.hpp"
-#include "accord/crypto/field_encryption.hpp"
 
 namespace accord::pipeline {
 
@@ -76,7 +75,7 @@ Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string
   for (const auto& recipient : recipients) {
     const auto decision = agreements::decide(envelope, sender, recipient, *set_, now);
     const std::size_t copies_before = plan.copies.size();
-    plan_recipient(plan, envelope, sender, recipient, decision);
+    plan_recipient(plan, envelope, recipient, decision);
     add_shadow(plan, recipient, decision, copies_before);
   }
   // Recipients only a shadow agreement names: nothing is shared with them, but what the
@@ -90,7 +89,7 @@ Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string
 }
 
 void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envelope,
-                                     const std::string& sender, const std::string& recipient,
+                                     const std::string& recipient,
                                      const agreements::Decision& decision) const {
   if (!decision.allowed) {
     plan.refusals.push_back({recipient, decision.code.empty() ? "not_permitted" : decision.code,
@@ -101,6 +100,7 @@ void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envel
   if (auto key = pseudonym_keys_.find(recipient); key != pseudonym_keys_.end()) {
     keys.pseudonym_key = key->second;
   }
+  std::optional<crypto::RecipientKey> seal_key;
   if (decision.requires_encryption) {
     // Decided here, before anything is stored: no key means no copy, never a clear one.
     const crypto::RecipientKey* key = keys_ ? keys_->current(recipient) : nullptr;
@@ -112,23 +112,18 @@ void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envel
            label(decision)});
       return;
     }
-    auto encryptor = crypto::make_field_encryptor(*key, {envelope.id, sender, recipient});
-    if (!encryptor.ok()) {
-      plan.refusals.push_back(
-          {recipient, encryptor.error().code, encryptor.error().message, label(decision)});
-      return;
-    }
-    keys.encrypt = std::move(encryptor.value());
+    seal_key = *key;
   }
   auto transformed = agreements::transform(envelope, decision, keys);
   if (!transformed.ok()) {
-    // Fail closed: e.g. encryption_unavailable means the copy would leave in clear.
+    // Fail closed: the copy could not take the form its agreement grants.
     plan.refusals.push_back(
         {recipient, transformed.error().code, transformed.error().message, label(decision)});
     return;
   }
-  plan.copies.push_back(
-      {recipient, label(decision), std::move(transformed.value().copy), field_actions(decision)});
+  plan.copies.push_back({recipient, label(decision), std::move(transformed.value().copy),
+                         field_actions(decision), std::move(seal_key),
+                         std::move(transformed.value().to_seal)});
 }
 
 }  // namespace accord::pipeline

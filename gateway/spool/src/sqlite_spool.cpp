@@ -92,6 +92,7 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
       manifest_path_(std::move(opened.manifest_path)),
       submissions_(opened.submissions),
       store_(std::move(store)),
+      reader_(options.path),
       page_limit_(options.max_page_count),
       applied_page_limit_(options.max_page_count),
       queued_(std::move(queued)),
@@ -139,6 +140,11 @@ void SqliteSpool::append(Submission submission, AppendHandler done) {
                               return Result<AppendResult>(std::move(r).value());
                             }),
       /*bounded=*/true);
+}
+
+Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
+    const std::string& sender, const std::string& message_id) const {
+  return reader_.find(sender, message_id);
 }
 
 void SqliteSpool::lease(LeaseRequest request, LeaseHandler done) {

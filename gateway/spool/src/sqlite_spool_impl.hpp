@@ -18,6 +18,7 @@
 #include "completion_thread.hpp"
 #include "manifest.hpp"
 #include "store.hpp"
+#include "submission_reader.hpp"
 
 namespace accord::spool::detail {
 
@@ -44,6 +45,8 @@ class SqliteSpool final : public Spool {
   ~SqliteSpool() override;
 
   void append(Submission submission, AppendHandler done) override;
+  Result<std::optional<PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;
@@ -80,6 +83,9 @@ class SqliteSpool final : public Spool {
   std::int64_t submissions_ = 0;  // writer thread only: rows in `submissions`
   bool manifest_due_ = false;     // writer thread only: a checkpoint op ran in this batch
   Store store_;  // touched only by the writer thread (and the constructor before it starts)
+  // The dedup probe; any thread. Declared after store_: its read-only connections close
+  // first, so the writer's connection is the last and can checkpoint and remove the WAL.
+  const SubmissionReader reader_;
   std::atomic<std::int64_t> page_limit_{0};  // knob requested by set_max_page_count()
   std::int64_t applied_page_limit_ = 0;      // writer thread only
   std::int64_t last_checkpoint_at_ms_ = 0;   // writer thread only

@@ -1,7 +1,5 @@
 #include "store.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -41,16 +39,6 @@ std::string encode_recipients(const std::vector<Copy>& copies) {
   return list.dump();
 }
 
-std::vector<std::string> decode_recipients(const std::string& text) {
-  std::vector<std::string> out;
-  const auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!list.is_array()) return out;
-  for (const auto& r : list) {
-    if (r.is_string()) out.push_back(r.get<std::string>());
-  }
-  return out;
-}
-
 Status step_done(Statement& s, std::string_view what) {
   const int rc = s.step();
   if (rc != SQLITE_DONE) return sqlite_error(s.db(), rc, what);
@@ -63,50 +51,22 @@ bool pending(const std::string& state) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  audit::Digest digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  return audit::to_hex(digest);
+std::vector<std::string> decode_recipients(const std::string& text) {
+  std::vector<std::string> out;
+  const auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!list.is_array()) return out;
+  for (const auto& r : list) {
+    if (r.is_string()) out.push_back(r.get<std::string>());
+  }
+  return out;
 }
 
 PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
   PreparedAppend out;
   out.submission = std::move(submission);
   if (!audit_enabled) return out;
-  const Submission& sub = out.submission;
-  audit::Event event;
-  event.at_ms = sub.received_at_ms;
-  event.message_id = sub.message_id;
-  event.sender = sub.sender;
-  event.event_type = sub.event_type;
-  event.case_urn = sub.case_urn;
-  event.subject_role = sub.subject_role;
-  event.subject_ref = sub.subject_ref;
-  event.content_hash = sub.content_hash;
-  out.events.reserve(sub.copies.size() + sub.refusals.size() + sub.decision_records.size());
-  event.kind = audit::kind::kDecisionAccepted;
-  for (const auto& copy : sub.copies) {
-    event.recipient = copy.recipient;
-    event.agreement = copy.agreement;
-    event.copy_hash = sha256_hex(copy.payload);
-    event.fields = copy.fields;
-    out.events.push_back(event);
-  }
-  event.kind = audit::kind::kDecisionRefused;
-  event.agreement.clear();
-  event.copy_hash.clear();
-  event.fields.clear();
-  for (const auto& refusal : sub.refusals) {
-    event.recipient = refusal.recipient;
-    event.agreement = refusal.agreement;
-    event.code = refusal.code;
-    event.reason = refusal.reason;
-    out.events.push_back(event);
-  }
-  out.events.insert(out.events.end(), sub.decision_records.begin(), sub.decision_records.end());
-  out.records.reserve(out.events.size());
-  for (const auto& e : out.events) out.records.push_back(audit::make_template(e));
+  out.records.reserve(out.submission.records.size());
+  for (const auto& r : out.submission.records) out.records.push_back(audit::make_template(r.event));
   return out;
 }
 
@@ -122,9 +82,7 @@ Result<Store> Store::prepare(Connection db, bool audit_enabled) {
       {&st.begin_, "BEGIN IMMEDIATE"},
       {&st.commit_, "COMMIT"},
       {&st.rollback_, "ROLLBACK"},
-      {&st.find_submission_,
-       "SELECT content_hash, received_at_ms, recipients FROM submissions "
-       "WHERE sender = ?1 AND message_id = ?2"},
+      {&st.find_submission_, kFindSubmissionSql},
       {&st.insert_submission_,
        "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
@@ -281,8 +239,9 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
     insert_submission_.bind_text(5, recipients);
     if (auto s = step_done(insert_submission_, "insert submission"); !s.ok()) return s.error();
   }
-  for (std::size_t i = 0; i < sub.copies.size(); ++i) {
-    const Copy& copy = sub.copies[i];
+  std::vector<std::int64_t> delivery_ids;
+  delivery_ids.reserve(sub.copies.size());
+  for (const Copy& copy : sub.copies) {
     {
       ResetOnExit r(insert_copy_);
       insert_copy_.bind_text(1, copy.recipient);
@@ -295,23 +254,18 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
       insert_copy_.bind_blob(8, copy.payload);
       if (auto s = step_done(insert_copy_, "insert copy"); !s.ok()) return s.error();
     }
+    delivery_ids.push_back(sqlite3_last_insert_rowid(db_.get()));
     ++delta.queued_by_recipient[copy.recipient];
-    if (audit_enabled_) {
-      const auto delivery_id = sqlite3_last_insert_rowid(db_.get());
-      if (auto s = insert_record(prepared.events[i],
-                                 audit::render(prepared.records[i], audit_seq_ + 1, delivery_id));
-          !s.ok()) {
-        return s.error();
-      }
-    }
   }
-  if (audit_enabled_) {
-    for (std::size_t i = sub.copies.size(); i < prepared.events.size(); ++i) {
-      if (auto s = insert_record(prepared.events[i],
-                                 audit::render(prepared.records[i], audit_seq_ + 1, 0));
-          !s.ok()) {
-        return s.error();
-      }
+  // The caller's records as given; only the delivery id of a copy is the writer's to fill in.
+  for (std::size_t i = 0; audit_enabled_ && i < sub.records.size(); ++i) {
+    const auto& of_copy = sub.records[i].delivery_id_of_copy;
+    const std::int64_t delivery_id =
+        of_copy && *of_copy < delivery_ids.size() ? delivery_ids[*of_copy] : 0;
+    if (auto s = insert_record(sub.records[i].event,
+                               audit::render(prepared.records[i], audit_seq_ + 1, delivery_id));
+        !s.ok()) {
+      return s.error();
     }
   }
   ++delta.appended;

@@ -26,15 +26,13 @@ struct BatchDelta {
 
 enum class AckState { acked, already_acked, not_found };
 
-// An append with its audit records built (copies hashed, JSON encoded) by the submitting
-// thread: the writer's time is what every commit waits for, so it only splices in the
-// record's seq and the copy's delivery id (audit::render).
+// An append with its audit records JSON-encoded by the submitting thread: the writer's time
+// is what every commit waits for, so it only splices in the record's seq and the copy's
+// delivery id (audit::render).
 struct PreparedAppend {
   Submission submission;
-  // decision.accepted per copy (copy order), then decision.refused per refusal, then the
-  // submission's decision_records (decision.shadow); the
-  // template of each at the same index. Both empty when the audit log is off.
-  std::vector<audit::Event> events;
+  // The template of each of submission.records, at the same index; empty when the audit log
+  // is off.
   std::vector<audit::RecordTemplate> records;
 };
 PreparedAppend prepare_append(Submission submission, bool audit_enabled);
@@ -113,7 +111,13 @@ class Store {
   std::int64_t saved_sealed_ = 0;
 };
 
-// Hex SHA-256 of bytes (the copy hash in decision records).
-std::string sha256_hex(std::string_view bytes);
+// The recipients column of `submissions` (a JSON array of agency ids) back to a list.
+std::vector<std::string> decode_recipients(const std::string& text);
+
+// The SELECT behind the dedup check: (content_hash, received_at_ms, recipients) of ?1 sender,
+// ?2 message_id.
+inline constexpr const char* kFindSubmissionSql =
+    "SELECT content_hash, received_at_ms, recipients FROM submissions "
+    "WHERE sender = ?1 AND message_id = ?2";
 
 }  // namespace accord::spool::detail

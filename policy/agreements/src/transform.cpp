@@ -182,11 +182,6 @@ Result<Transformed> transform(const envelope::Envelope& envelope, const Decision
   if (decision.fields.size() != envelope.data.size()) {
     return make_error("decision_mismatch", "the decision was made for another envelope");
   }
-  if (decision.requires_encryption && !keys.encrypt) {
-    return make_error("encryption_unavailable",
-                      "a granted field must be encrypted for the recipient and field encryption "
-                      "is not available; the copy must not be delivered");
-  }
   Transformed out;
   out.copy.id = envelope.id;
   out.copy.type = envelope.type;
@@ -203,23 +198,41 @@ Result<Transformed> transform(const envelope::Envelope& envelope, const Decision
                         "data." + f.path);
     }
     if (fd.action == Action::drop || !fd.rule) continue;
-    Result<std::string> value =
-        fd.action == Action::encrypt
-            ? keys.encrypt(f)
-            : apply_action(f, *fd.rule, envelope.occurred_at, keys.pseudonym_key);
+    if (fd.action == Action::encrypt) {
+      out.to_seal.push_back({out.copy.data.size(), f});
+      out.copy.data.push_back(Field{f.path, std::string(kSealPlaceholder)});
+      continue;
+    }
+    Result<std::string> value = apply_action(f, *fd.rule, envelope.occurred_at, keys.pseudonym_key);
     if (!value.ok()) {
       if (value.error().code == "ungeneralisable") {
         out.withheld.push_back(f.path);
         continue;
-      }
-      if (fd.action == Action::encrypt) {
-        return make_error("encryption_failed", value.error().message, "data." + f.path);
       }
       return value.error();
     }
     out.copy.data.push_back(Field{f.path, std::move(value.value())});
   }
   return out;
+}
+
+accord::Status seal_fields(envelope::Envelope& copy, const std::vector<FieldToSeal>& to_seal,
+                           const FieldEncryptor& encrypt) {
+  for (const auto& field : to_seal) {
+    if (field.index >= copy.data.size() || copy.data[field.index].path != field.plaintext.path) {
+      return make_error("encryption_failed", "the copy does not match its fields to seal",
+                        "data." + field.plaintext.path);
+    }
+    auto sealed = encrypt ? encrypt(field.plaintext)
+                          : Result<std::string>(make_error("encryption_unavailable",
+                                                           "no encryptor for the recipient"));
+    if (!sealed.ok()) {
+      return make_error("encryption_failed", sealed.error().message,
+                        "data." + field.plaintext.path);
+    }
+    copy.data[field.index].json = std::move(sealed.value());
+  }
+  return accord::Status::Ok();
 }
 
 Result<std::vector<unsigned char>> derive_pseudonym_key(std::span<const unsigned char> master,

@@ -122,8 +122,8 @@ TEST(Property, CopiesHoldOnlyGrantedFieldsInTheirGrantedForm) {
       for (const std::string& recipient : kAgencies) {
         const Decision d = decide(e, sender, recipient, set, kNow);
         ASSERT_EQ(d.fields.size(), e.data.size());
-        const auto with_enc = transform(e, d, {key, enc});
-        const auto without = transform(e, d, {key, nullptr});
+        auto with_enc = transform(e, d, {key});
+        const auto without = transform(e, d, {key});  // stays unsealed: placeholders only
         if (!d.allowed) {
           ++denied;
           EXPECT_FALSE(with_enc.ok());
@@ -146,8 +146,18 @@ TEST(Property, CopiesHoldOnlyGrantedFieldsInTheirGrantedForm) {
           EXPECT_EQ(d.fields[i].rule, want) << d.fields[i].path;
           EXPECT_EQ(d.fields[i].action, want ? want->action : Action::drop);
         }
-        EXPECT_EQ(without.ok(), !d.requires_encryption);
+        ASSERT_TRUE(without.ok()) << without.error().message;
+        EXPECT_EQ(without.value().to_seal.empty(), !d.requires_encryption);
+        // Unsealed, a field to encrypt holds the placeholder: its value is nowhere in the copy.
+        for (const auto& s : without.value().to_seal) {
+          EXPECT_EQ(without.value().copy.data.at(s.index).json, kSealPlaceholder)
+              << s.plaintext.path;
+          const auto* in = e.find(s.plaintext.path);
+          ASSERT_NE(in, nullptr);
+          EXPECT_EQ(s.plaintext.json, in->json);
+        }
         ASSERT_TRUE(with_enc.ok()) << with_enc.error().message;
+        ASSERT_TRUE(seal_fields(with_enc.value().copy, with_enc.value().to_seal, enc).ok());
         const Transformed& t = with_enc.value();
         std::size_t granted = 0;
         for (const auto& f : d.fields) granted += f.action != Action::drop;

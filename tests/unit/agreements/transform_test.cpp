@@ -15,7 +15,7 @@ const std::vector<unsigned char> kKeyB(kPseudonymKeyBytes, 0xB2);
 
 // Runs one field through decide + transform under a one-rule flow.
 Result<Transformed> run(const std::string& rule, const std::string& json,
-                        const TransformKeys& keys = {kKeyA, nullptr}) {
+                        const TransformKeys& keys = {kKeyA}) {
   const AgreementSet set({testing::load(testing::with_flows(
       "  - name: f\n    events: [referral.created]\n    fields:\n      data.x: " + rule + "\n"))});
   const auto e = make_envelope("referral.created", {{"x", json}, {"y", "\"dropped\""}});
@@ -197,7 +197,7 @@ TEST(Transform, DropRemovesTheField) {
 }
 
 std::string pseudonym(const std::string& json, const std::vector<unsigned char>& key) {
-  const auto r = run("pseudonymise", json, {key, nullptr});
+  const auto r = run("pseudonymise", json, {key});
   EXPECT_TRUE(r.ok());
   return r.ok() && !r.value().copy.data.empty() ? r.value().copy.data[0].json : "";
 }
@@ -216,7 +216,7 @@ TEST(Transform, PseudonymiseNeedsAKey) {
   for (const std::vector<unsigned char>& key :
        {std::vector<unsigned char>{}, std::vector<unsigned char>(16, 1),
         std::vector<unsigned char>(33, 1)}) {
-    const auto r = run("pseudonymise", "\"x\"", {key, nullptr});
+    const auto r = run("pseudonymise", "\"x\"", {key});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, "invalid_key");
   }
@@ -236,25 +236,38 @@ TEST(Transform, DerivedKeysDifferPerRecipientAndAreStable) {
   EXPECT_FALSE(derive_pseudonym_key(std::vector<unsigned char>(65, 1), "x").ok());
 }
 
-TEST(Transform, EncryptIsRefusedWithoutAnEncryptor) {
+TEST(Transform, EncryptLeavesAPlaceholderAndListsTheFieldToSeal) {
   const auto r = run("encrypt", "\"07700 900123\"");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "encryption_unavailable");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Transformed& t = r.value();
+  ASSERT_EQ(t.copy.data.size(), 1u);
+  EXPECT_EQ(t.copy.data[0].json, kSealPlaceholder) << "the plaintext must not be in the copy";
+  ASSERT_EQ(t.to_seal.size(), 1u);
+  EXPECT_EQ(t.to_seal[0].index, 0u);
+  EXPECT_EQ(t.to_seal[0].plaintext.path, "x");
+  EXPECT_EQ(t.to_seal[0].plaintext.json, "\"07700 900123\"");
 }
 
-TEST(Transform, EncryptUsesTheEncryptorWhenGiven) {
+TEST(Transform, SealFieldsUsesTheEncryptorAndFailsClosed) {
   FieldEncryptor enc = [](const envelope::Field& f) -> Result<std::string> {
     return std::string("{\"enc\":\"") + f.path + "\"}";
   };
-  const auto r = run("encrypt", "\"07700 900123\"", {kKeyA, enc});
+  auto r = run("encrypt", "\"07700 900123\"");
   ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(seal_fields(r.value().copy, r.value().to_seal, enc).ok());
   EXPECT_EQ(r.value().copy.data.at(0).json, "{\"enc\":\"x\"}");
+
   FieldEncryptor failing = [](const envelope::Field&) -> Result<std::string> {
     return make_error("no_key", "recipient has no key");
   };
-  const auto f = run("encrypt", "\"07700 900123\"", {kKeyA, failing});
-  ASSERT_FALSE(f.ok());
-  EXPECT_EQ(f.error().code, "encryption_failed");
+  auto f = run("encrypt", "\"07700 900123\"");
+  ASSERT_TRUE(f.ok());
+  const accord::Status failed = seal_fields(f.value().copy, f.value().to_seal, failing);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, "encryption_failed");
+  const accord::Status without = seal_fields(f.value().copy, f.value().to_seal, nullptr);
+  ASSERT_FALSE(without.ok());
+  EXPECT_EQ(without.error().code, "encryption_failed");
 }
 
 TEST(Transform, RefusesDeniedOrMismatchedDecisions) {

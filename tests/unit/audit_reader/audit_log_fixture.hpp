@@ -88,18 +88,39 @@ class AuditLog {
     s.content_hash = std::string(64, 'a');
     s.event_type = "hearing.scheduled";
     s.case_urn = std::move(case_urn);
-    s.subject_role = "victim";
     s.subject_ref = std::move(subject);
     s.received_at_ms = kT0 + at;
     return s;
   }
-  static Copy copy(std::string recipient, std::string agreement) {
-    Copy c;
-    c.recipient = std::move(recipient);
-    c.payload = "{\"copy\":\"" + c.recipient + "\"}";
-    c.agreement = std::move(agreement);
-    c.fields = {{"hearing.date", "share"}, {"victim.dob", "drop"}, {"victim.name", "encrypt"}};
-    return c;
+  // The decision facts every record of `s` carries, as the pipeline composes them.
+  static audit::Event decision(const Submission& s, std::string_view kind, std::string recipient) {
+    audit::Event e;
+    e.kind = kind;
+    e.at_ms = s.received_at_ms;
+    e.message_id = s.message_id;
+    e.sender = s.sender;
+    e.recipient = std::move(recipient);
+    e.event_type = s.event_type;
+    e.case_urn = s.case_urn;
+    e.subject_role = "victim";
+    e.subject_ref = s.subject_ref;
+    e.content_hash = s.content_hash;
+    return e;
+  }
+  // A copy for `recipient` and its decision.accepted record (carrying the copy's delivery id).
+  static void add_copy(Submission& s, std::string recipient, std::string agreement) {
+    auto e = decision(s, audit::kind::kDecisionAccepted, recipient);
+    e.agreement = std::move(agreement);
+    e.copy_hash = std::string(64, 'b');
+    e.fields = {{"hearing.date", "share"}, {"victim.dob", "drop"}, {"victim.name", "encrypt"}};
+    s.records.push_back({std::move(e), s.copies.size()});
+    s.copies.push_back({recipient, "{\"copy\":\"" + recipient + "\"}"});
+  }
+  static void add_refusal(Submission& s, std::string recipient, std::string reason) {
+    auto e = decision(s, audit::kind::kDecisionRefused, std::move(recipient));
+    e.code = "not_permitted";
+    e.reason = std::move(reason);
+    s.records.push_back({std::move(e)});
   }
 
   // Writes the 11 records and 2 checkpoints of the table above, then closes the spool.
@@ -107,18 +128,18 @@ class AuditLog {
     auto spool = open();
     ASSERT_NE(spool, nullptr);
     auto a = submission("police", "m1", kC1, "S-1", 1000);
-    a.copies.push_back(copy("cps", "police-cps@2"));
-    a.refusals.push_back({"wcu", "not_permitted", "no agreement grants hearing.scheduled"});
+    add_copy(a, "cps", "police-cps@2");
+    add_refusal(a, "wcu", "no agreement grants hearing.scheduled");
     append(*spool, a);
     auto b = submission("police", "m2", kC2, "S-2", 2000);
-    b.copies.push_back(copy("wcu", "police-wcu@1"));
+    add_copy(b, "wcu", "police-wcu@1");
     append(*spool, b);
     auto c = submission("police", "m3", kC3, "S-3", 2500);
-    c.copies.push_back(copy("vsp", "police-cps-extra@1"));
+    add_copy(c, "vsp", "police-cps-extra@1");
     append(*spool, c);
     auto c2 = submission("police", "m3b", kC3, "S-3", 2600);
-    c2.copies.push_back(copy("courts", "policeXcps@1"));
-    c2.copies.push_back(copy("cps", "police-cps@3"));
+    add_copy(c2, "courts", "policeXcps@1");
+    add_copy(c2, "cps", "police-cps@3");
     append(*spool, c2);
     audit::Event loaded;
     loaded.kind = audit::kind::kAgreementsLoaded;
@@ -128,7 +149,7 @@ class AuditLog {
     ASSERT_TRUE(s.ok());
     checkpoint(*spool, kT0 + 3001);
     auto d = submission("cps", "m4", kC1, "S-1", 4000);
-    d.copies.push_back(copy("police", "cps-police@1"));
+    add_copy(d, "police", "cps-police@1");
     append(*spool, d);
     auto leased = wait_for<Result<std::vector<Delivery>>>([&](auto done) {
       spool->lease(LeaseRequest{"cps", 1, 30'000, kT0 + 5000}, std::move(done));
@@ -141,7 +162,7 @@ class AuditLog {
     ASSERT_TRUE(acked.ok());
     checkpoint(*spool, kT0 + 6001);
     auto e = submission("police", "m5", kC1, "S-1", 7000);
-    e.refusals.push_back({"cps", "not_permitted", "agreement suspended"});
+    add_refusal(e, "cps", "agreement suspended");
     append(*spool, e);
     spool->shutdown();
     // A clean shutdown seals record 11; drop that checkpoint to get the state a crash

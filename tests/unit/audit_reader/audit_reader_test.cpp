@@ -441,7 +441,7 @@ TEST(AuditReaderLiveTest, ReadsWhileTheSpoolIsOpenAndNeverWrites) {
   auto spool = log.open();
   ASSERT_NE(spool, nullptr);
   auto s = AuditLog::submission("police", "live-1", kC1, "S-1", 1);
-  s.copies.push_back(AuditLog::copy("cps", "police-cps@2"));
+  AuditLog::add_copy(s, "cps", "police-cps@2");
   AuditLog::append(*spool, s);
   auto r = AuditReader::open(log.path());
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -450,7 +450,7 @@ TEST(AuditReaderLiveTest, ReadsWhileTheSpoolIsOpenAndNeverWrites) {
   EXPECT_EQ(rows->rows.size(), 1u);
   // The writer keeps committing while the reader is open.
   auto s2 = AuditLog::submission("police", "live-2", kC1, "S-1", 2);
-  s2.copies.push_back(AuditLog::copy("cps", "police-cps@2"));
+  AuditLog::add_copy(s2, "cps", "police-cps@2");
   AuditLog::append(*spool, s2);
   AuditLog::checkpoint(*spool, kT0 + 5);
   auto head = (*r)->head();

@@ -207,7 +207,7 @@ class DeliveryFixture : public ::testing::Test {
     s.event_type = "hearing.scheduled";
     s.case_urn = case_urn;
     s.received_at_ms = received_at_ms ? received_at_ms : env_.now_ms();
-    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}", "a@1", {}});
+    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}"});
     auto r = sync<Result<spool::AppendResult>>(
         [&](auto done) { spool_->append(std::move(s), std::move(done)); });
     ASSERT_TRUE(r.ok()) << r.error().message;

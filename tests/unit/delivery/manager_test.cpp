@@ -54,8 +54,8 @@ class ManagerTest : public DeliveryFixture {
     s.event_type = "hearing.scheduled";
     s.case_urn = "urn:case:" + id;
     s.received_at_ms = env_.now_ms();
-    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}", "a@1", {}});
-    s.copies.push_back(spool::Copy{"mailbox-agency", "{\"id\":\"" + id + "\"}", "a@1", {}});
+    s.copies.push_back(spool::Copy{kRecipient, "{\"id\":\"" + id + "\"}"});
+    s.copies.push_back(spool::Copy{"mailbox-agency", "{\"id\":\"" + id + "\"}"});
     auto r = sync<Result<spool::AppendResult>>(
         [&](auto done) { waking_->append(std::move(s), std::move(done)); });
     ASSERT_TRUE(r.ok()) << r.error().message;

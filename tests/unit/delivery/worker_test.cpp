@@ -64,7 +64,7 @@ TEST_F(WorkerTest, PushedDocumentIsTheSelfContainedSignedItem) {
   s.event_type = "hearing.scheduled";
   s.case_urn = "01AB1234521";
   s.received_at_ms = received_at_ms;
-  s.copies.push_back(spool::Copy{kRecipient, stored, "a@1", {}});
+  s.copies.push_back(spool::Copy{kRecipient, stored});
   auto appended = sync<Result<spool::AppendResult>>(
       [&](auto done) { spool_->append(std::move(s), std::move(done)); });
   ASSERT_TRUE(appended.ok()) << appended.error().message;
@@ -448,6 +448,10 @@ class HeldLeaseSpool final : public spool::Spool {
   }
   void append(spool::Submission s, AppendHandler done) override {
     inner_.append(std::move(s), std::move(done));
+  }
+  Result<std::optional<spool::PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override {
+    return inner_.find_submission(sender, message_id);
   }
   void ack(spool::AckRequest r, AckHandler done) override {
     inner_.ack(std::move(r), std::move(done));

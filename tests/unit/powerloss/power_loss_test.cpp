@@ -77,9 +77,19 @@ Submission submission(int thread, int i, std::mt19937_64& rng) {
   for (std::size_t c = 0; c < copies; ++c) {
     Copy copy;
     copy.recipient = kRecipients[c];
-    copy.agreement = "isa-" + copy.recipient + "@1";
     // Sizes that spill across pages, so a commit is many WAL writes.
     copy.payload = s.message_id + "/" + copy.recipient + ":" + std::string(200 + rng() % 3000, 'x');
+    // A decision record per copy carrying its delivery id, as the pipeline composes them.
+    audit::Event decided;
+    decided.kind = audit::kind::kDecisionAccepted;
+    decided.at_ms = s.received_at_ms;
+    decided.message_id = s.message_id;
+    decided.sender = s.sender;
+    decided.recipient = copy.recipient;
+    decided.agreement = "isa-" + copy.recipient + "@1";
+    decided.event_type = s.event_type;
+    decided.case_urn = s.case_urn;
+    s.records.push_back({std::move(decided), s.copies.size()});
     s.copies.push_back(std::move(copy));
   }
   return s;

@@ -89,20 +89,42 @@ struct AuditFixture : ::testing::Test {
   }
 };
 
+// A submission with the records the pipeline composes for it: a decision per copy (with the
+// copy's delivery id), then a refusal. The spool writes them as given.
 Submission referral() {
   auto s = make_submission("m1", {"cps", "provider.lvws"});
-  s.subject_role = "victim";
   s.subject_ref = "V-1";
-  s.copies[0].agreement = "isa-1@2";
-  s.copies[0].fields = {{"victim.dob", "generalise"}, {"victim.phone", "encrypt"}};
   s.copies[0].payload = R"({"envelope":{"data":{"victim":{"phone":"07700 900123"}}}})";
-  s.copies[1].agreement = "isa-2@1";
-  s.copies[1].fields = {{"victim.dob", "drop"}};
-  s.refusals = {{"probation", "not_permitted", "condition consent failed"}};
+  audit::Event accepted;
+  accepted.kind = audit::kind::kDecisionAccepted;
+  accepted.at_ms = s.received_at_ms;
+  accepted.message_id = s.message_id;
+  accepted.sender = s.sender;
+  accepted.subject_role = "victim";
+  accepted.subject_ref = s.subject_ref;
+  accepted.recipient = "cps";
+  accepted.agreement = "isa-1@2";
+  accepted.copy_hash = std::string(64, 'c');
+  accepted.fields = {{"victim.dob", "generalise"}, {"victim.phone", "encrypt"}};
+  accepted.delivery_id = 99;  // ignored: the hook below says whose id it carries
+  audit::Event second = accepted;
+  second.recipient = "provider.lvws";
+  second.agreement = "isa-2@1";
+  second.fields = {{"victim.dob", "drop"}};
+  audit::Event refused = accepted;
+  refused.kind = audit::kind::kDecisionRefused;
+  refused.recipient = "probation";
+  refused.agreement.clear();
+  refused.copy_hash.clear();
+  refused.fields.clear();
+  refused.delivery_id = 0;
+  refused.code = "not_permitted";
+  refused.reason = "condition consent failed";
+  s.records = {{accepted, 0}, {second, 1}, {refused, std::nullopt}};
   return s;
 }
 
-TEST_F(AuditFixture, AppendWritesOneDecisionPerRecipientWithNamesNeverValues) {
+TEST_F(AuditFixture, AppendWritesTheGivenRecordsInOrderWithTheirCopiesDeliveryIds) {
   auto spool = open_or_die(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, referral()).ok());
@@ -126,7 +148,19 @@ TEST_F(AuditFixture, AppendWritesOneDecisionPerRecipientWithNamesNeverValues) {
   EXPECT_FALSE(r[2].contains("delivery_id"));
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("SELECT count(*) FROM audit_records WHERE record LIKE '%07700%'"), "0");
+  EXPECT_EQ(db.query("SELECT agreement FROM audit_records ORDER BY seq"), "isa-1@2\nisa-2@1\nNULL");
   EXPECT_TRUE(verify().ok());
+}
+
+TEST_F(AuditFixture, ADuplicateAppendWritesNoneOfItsRecords) {
+  auto spool = open_or_die(options());
+  ASSERT_NE(spool, nullptr);
+  ASSERT_TRUE(append_sync(*spool, referral()).ok());
+  const auto again = append_sync(*spool, referral());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, AppendOutcome::duplicate);
+  spool.reset();
+  EXPECT_EQ(records().size(), 3u);
 }
 
 TEST_F(AuditFixture, EveryDeliveryStateChangeIsRecordedInOrder) {

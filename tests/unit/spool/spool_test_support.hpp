@@ -109,6 +109,16 @@ inline Submission make_submission(std::string id, const std::vector<std::string>
   s.case_urn = "urn:accord:case:" + s.message_id;  // a case each: ordering tests set their own
   s.received_at_ms = received_at_ms;
   for (const auto& r : recipients) {
+    // A decision record per copy carrying its delivery id, as the pipeline composes them.
+    audit::Event decided;
+    decided.kind = audit::kind::kDecisionAccepted;
+    decided.at_ms = s.received_at_ms;
+    decided.message_id = s.message_id;
+    decided.sender = s.sender;
+    decided.recipient = r;
+    decided.event_type = s.event_type;
+    decided.case_urn = s.case_urn;
+    s.records.push_back({std::move(decided), s.copies.size()});
     Copy copy;
     copy.recipient = r;
     copy.payload = payload_for(s.message_id, r);

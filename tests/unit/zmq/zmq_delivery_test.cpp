@@ -65,7 +65,7 @@ TEST_F(ZmqDelivery, DeliverDocumentIsTheSelfContainedSignedItem) {
   s.event_type = "hearing.listed";
   s.case_urn = "01AB1234521";
   s.received_at_ms = received_at_ms;
-  s.copies.push_back(spool::Copy{"agency.a", stored, "a@1", {}});
+  s.copies.push_back(spool::Copy{"agency.a", stored});
   std::promise<Result<spool::AppendResult>> appended;
   spool_->append(std::move(s), [&appended](auto r) { appended.set_value(std::move(r)); });
   ASSERT_TRUE(appended.get_future().get().ok());

@@ -39,6 +39,10 @@ class WakingSpool final : public spool::Spool {
   void checkpoint(std::int64_t now_ms, StatusHandler done) override {
     inner_.checkpoint(now_ms, std::move(done));
   }
+  Result<std::optional<spool::PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override {
+    return inner_.find_submission(sender, message_id);
+  }
   spool::SpoolStats stats() const override { return inner_.stats(); }
   void shutdown() override { inner_.shutdown(); }
 

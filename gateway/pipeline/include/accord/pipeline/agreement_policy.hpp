@@ -1,6 +1,6 @@
 // The Policy backed by data-sharing agreements: route (recipients_for) → decide (per
-// recipient) → transform (the recipient's copy). Immutable once built; a reload builds a
-// new one and swaps it in (Pipeline::set_policy).
+// recipient) → transform (the recipient's copy, fields to encrypt named, not encrypted). Immutable
+// once built; a reload builds a new one and swaps it in (Pipeline::set_policy).
 #pragma once
 
 #include <map>
@@ -20,7 +20,8 @@ class AgreementPolicy : public Policy {
   // `pseudonym_master` is the gateway's secret for keyed pseudonyms (>= 16 bytes);
   // per-recipient keys are derived from it once here, for every recipient in the set.
   // `keys` holds the agencies' registered public keys: a copy with `encrypt` fields is
-  // encrypted to the recipient's current key, or refused (no_recipient_key) when it has none.
+  // planned to be sealed to the recipient's current key, or refused (no_recipient_key) when
+  // it has none.
   AgreementPolicy(std::shared_ptr<const agreements::AgreementSet> set,
                   std::vector<unsigned char> pseudonym_master,
                   std::shared_ptr<const crypto::KeyRegistry> keys);
@@ -32,8 +33,8 @@ class AgreementPolicy : public Policy {
 
  private:
   // Decides one candidate recipient's copy, or its refusal, into `plan`.
-  void plan_recipient(Plan& plan, const envelope::Envelope& envelope, const std::string& sender,
-                      const std::string& recipient, const agreements::Decision& decision) const;
+  void plan_recipient(Plan& plan, const envelope::Envelope& envelope, const std::string& recipient,
+                      const agreements::Decision& decision) const;
 
   std::shared_ptr<const agreements::AgreementSet> set_;
   std::shared_ptr<const crypto::KeyRegistry> keys_;

@@ -1,7 +1,12 @@
-// The path of one submission: decode → route/decide/transform (Policy) → spool.
+// The path of one submission, one step per file (docs/architecture.md, "The path of one
+// case update"):
+//   decode (envelope/codec) → dedup probe (dedup_probe.hpp, read only) → plan (Policy, pure,
+//   shadow included) → seal (seal.hpp: encrypt, sign) → compose audit records
+//   (audit_records.hpp) → spool.append(copies, records), or spool.record(refusal records).
 //
 // Pipeline::submit answers exactly once, from whichever thread finished the work (the
-// caller's thread for refusals, the spool's writer thread after the durable commit):
+// caller's thread for decode errors and resent duplicates, the spool's thread after the
+// durable commit):
 //   ok       Accepted: every allowed copy is durable (fsync'd); `duplicate` when the same
 //            (sender, id) was accepted before — the first answer is repeated, nothing stored.
 //   refused  Error with a code from envelope/codec.hpp (decode) or:
@@ -11,40 +16,22 @@
 // Thread-safe: submit() may be called from many threads at once.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "accord/core/result.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/envelope/vocabulary.hpp"
+#include "accord/pipeline/audit_records.hpp"
+#include "accord/pipeline/content_hash.hpp"
+#include "accord/pipeline/outcome.hpp"
 #include "accord/pipeline/policy.hpp"
+#include "accord/pipeline/seal.hpp"
 #include "accord/spool/spool.hpp"
 
 namespace accord::pipeline {
-
-struct Accepted {
-  std::string message_id;
-  std::vector<std::string> recipients;
-  std::int64_t received_at_ms = 0;
-  bool duplicate = false;
-  // Candidates the policy refused while others were allowed (empty for duplicates).
-  std::vector<PlannedRefusal> withheld;
-};
-
-// A refusal with the per-recipient reasons behind it (empty for decode errors).
-struct Refused {
-  Error error;
-  std::vector<PlannedRefusal> details;
-};
-
-using SubmitOutcome = std::variant<Accepted, Refused>;
-using SubmitHandler = std::function<void(SubmitOutcome)>;
 
 class Pipeline {
  public:
@@ -63,33 +50,15 @@ class Pipeline {
               SubmitHandler done);
 
  private:
+  // No copy for anyone: the refusal is answered once its records are durable.
+  void refuse(Refused refused, const DecisionFacts& facts, const std::vector<ShadowOutcome>& shadow,
+              SubmitHandler done);
+
   const envelope::Vocabulary& vocabulary_;
   envelope::DecodeLimits limits_;
   spool::Spool& spool_;
   const crypto::GatewaySigner& signer_;
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
 };
-
-// The delivered document for one copy: {"envelope": <canonical copy>, "signature": {...}},
-// from the copy's envelope::encode (crypto::encode_for_delivery).
-std::string delivered_document(std::string_view envelope_json,
-                               const crypto::DeliverySignature& signature);
-
-// The audit records of a refusal: one decision.refused per refused candidate, or one with
-// no recipient when no agreement named any.
-std::vector<audit::Event> refusal_events(const envelope::Envelope& envelope,
-                                         const std::string& sender, const std::string& body_hash,
-                                         std::int64_t now_ms, const Refused& refused);
-
-// The audit records of the shadow outcomes (decision.shadow, docs/audit-format.md §1): per
-// recipient a shadow agreement covers, what it would have shared and in which form, against
-// what was actually shared.
-std::vector<audit::Event> shadow_events(const envelope::Envelope& envelope,
-                                        const std::string& sender, const std::string& body_hash,
-                                        std::int64_t now_ms,
-                                        const std::vector<ShadowOutcome>& shadow);
-
-// Hex SHA-256 of the body: the dedup content hash.
-std::string content_hash(std::string_view body);
 
 }  // namespace accord::pipeline

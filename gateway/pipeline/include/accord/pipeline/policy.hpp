@@ -1,31 +1,41 @@
-// The seam where agreements decide: for one decoded envelope from one sender, which
-// recipients get a copy and what each copy holds. The pipeline calls it once per
-// submission; an implementation routes (candidate recipients), decides (allow/deny with
-// reasons per recipient) and transforms (the recipient's copy), all without I/O.
+// The seam where agreements decide (the pipeline's "plan" step): for one decoded envelope
+// from one sender, which recipients get a copy and what each copy holds. The pipeline calls
+// it once per submission; an implementation routes (candidate recipients), decides
+// (allow/deny with reasons per recipient) and transforms (the recipient's copy), all without
+// I/O and without crypto: fields to encrypt are named, with the key to seal them to, and the
+// seal step (seal.hpp) encrypts them.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "accord/agreements/transform.hpp"
 #include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
+#include "accord/crypto/key_files.hpp"
 #include "accord/envelope/envelope.hpp"
 
 namespace accord::pipeline {
 
-// One allowed recipient and the exact envelope it will receive.
+// One allowed recipient and the envelope it will receive once sealed.
 struct PlannedCopy {
   std::string recipient;
   std::string agreement;  // "id@version" that granted it
+  // The transformed copy; each field of `to_seal` holds agreements::kSealPlaceholder.
   envelope::Envelope copy;
   std::vector<audit::FieldAction> fields;  // each field of the submission and its action
+  // Set exactly when the agreement encrypts fields of this copy: the recipient's current
+  // registered key, to which the seal step encrypts every field of `to_seal`.
+  std::optional<crypto::RecipientKey> seal_key = {};
+  std::vector<agreements::FieldToSeal> to_seal = {};
 };
 
 // One candidate recipient that was refused, and why (for the sender and the audit log).
 struct PlannedRefusal {
   std::string recipient;
-  std::string code;  // e.g. not_permitted, agreement_expired, no_recipient_key
+  std::string code;  // e.g. not_permitted, agreement_expired, no_recipient_key, key_mismatch
   std::string reason;
   // The agreement ("id@version") whose status, validity, condition or rule refused; empty
   // when no agreement covers the route.

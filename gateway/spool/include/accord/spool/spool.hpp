@@ -18,10 +18,12 @@
 //   They must not block: post to your own executor. Refusals that need no disk
 //   (overloaded, shutting_down) run the handler on the caller's thread before the call
 //   returns. Do not destroy the spool from inside a handler.
-// - Audit: every change that a record describes (a decision per recipient, a lease, an ack, a
+// - Audit: every change that a record describes (a stored submission, a lease, an ack, a
 //   retry, a dead letter, a redrive) and every record() call writes its audit records in the
 //   SAME transaction as the change, so after a crash the log and the queues agree
-//   (docs/audit-format.md). Records carry names, ids and hashes, never field values.
+//   (docs/audit-format.md). Records carry names, ids and hashes, never field values. The
+//   records of a submission (its decision) are composed by the caller (pipeline/); the spool
+//   builds only the records of the delivery states it owns.
 // - Per-case order: lease() hands out copies in append order. With one_per_case (push
 //   delivery) it hands out only the oldest pending copy of each case, and none while that
 //   copy is under lease or waiting for a retry: a later update never overtakes an earlier one
@@ -34,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,35 +47,29 @@ namespace accord::spool {
 
 struct Copy {
   std::string recipient;  // agency id
-  std::string payload;    // the bytes delivered to that recipient (transformed envelope)
-  // For the audit record of the decision: the granting agreement ("id@version") and what
-  // happened to each field.
-  std::string agreement;
-  std::vector<audit::FieldAction> fields;
+  std::string payload;    // the bytes delivered to that recipient (the delivered document)
 };
 
-// A candidate recipient the policy refused (audited with the submission).
-struct Refusal {
-  std::string recipient;
-  std::string code;
-  std::string reason;
-  std::string agreement = {};  // "id@version" whose rule or condition refused; may be empty
+// One audit record of a submission, complete but for its seq. The spool knows nothing of
+// policy: it writes the records it is given, in the order given, in the transaction that
+// stores the copies, and only when the submission is stored (not for a duplicate).
+struct SubmissionRecord {
+  audit::Event event;
+  // The hook for the one fact only the writer knows: when set, the record carries the
+  // delivery id the writer gives copies[*delivery_id_of_copy] (event.delivery_id is ignored).
+  std::optional<std::size_t> delivery_id_of_copy = {};
 };
 
 struct Submission {
   std::string sender;        // agency id from the client certificate
   std::string message_id;    // the envelope id chosen by the sender
-  std::string content_hash;  // hex SHA-256 of the submitted body
+  std::string content_hash;  // hex SHA-256 of the submitted body (the dedup content hash)
   std::string event_type;
-  std::string case_urn;  // per-case ordering key for delivery
-  std::string subject_role;
+  std::string case_urn;     // per-case ordering key for delivery
   std::string subject_ref;  // pseudonymous subject reference (subject access reports)
   std::int64_t received_at_ms = 0;
-  std::vector<Copy> copies;       // may be empty: accepted, nobody entitled
-  std::vector<Refusal> refusals;  // audited when the submission is stored
-  // Further records of the decision (decision.shadow), complete but for seq: written after
-  // the copies' and refusals' records in the same transaction, only when stored.
-  std::vector<audit::Event> decision_records = {};
+  std::vector<Copy> copies;               // may be empty: accepted, nobody entitled
+  std::vector<SubmissionRecord> records;  // the decision's audit records (decision.*)
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };
@@ -81,6 +78,13 @@ struct AppendResult {
   AppendOutcome outcome = AppendOutcome::stored;
   std::int64_t received_at_ms = 0;      // of the first submission with this key
   std::vector<std::string> recipients;  // of the first submission with this key
+};
+
+// What the spool holds for a (sender, message_id) already stored (Spool::find_submission).
+struct PriorSubmission {
+  std::string content_hash;
+  std::int64_t received_at_ms = 0;
+  std::vector<std::string> recipients;
 };
 
 struct LeaseRequest {
@@ -179,6 +183,12 @@ class Spool {
 
   virtual ~Spool() = default;
   virtual void append(Submission submission, AppendHandler done) = 0;
+  // The dedup probe: the committed submission with this key, or nullopt. Read-only and on the
+  // caller's thread, through a reader connection, never through the writer's queue: what a
+  // resent duplicate costs. A submission still in the writer's queue is not seen, so append()
+  // keeps its own dedup check (two racing first sends).
+  virtual Result<std::optional<PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const = 0;
   virtual void lease(LeaseRequest request, LeaseHandler done) = 0;
   virtual void ack(AckRequest request, AckHandler done) = 0;
   // not_found unless the copy is this recipient's and pending; an acked copy is left alone.

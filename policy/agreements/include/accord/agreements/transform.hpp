@@ -1,11 +1,12 @@
 // The recipient's copy: the envelope with each data field shared, dropped, masked,
 // generalised, pseudonymised or encrypted as its decision says (docs/agreements.md
-// "Actions" gives the exact output of each). Pure apart from libsodium's keyed hash.
+// "Actions" gives the exact output of each). Pure apart from libsodium's keyed hash: a field
+// to encrypt is not encrypted here, it is listed (Transformed::to_seal) and left as a
+// placeholder that the gateway's seal step replaces with the sealed value (seal_fields).
 //
 // Error codes: not_allowed (the decision denies), decision_mismatch (the decision was made
-// for another envelope), encryption_unavailable (a field needs encrypt and no encryptor was
-// given: the gateway must not deliver the copy), invalid_key (pseudonym key missing or of the
-// wrong size), encryption_failed (the encryptor's own error).
+// for another envelope), invalid_key (pseudonym key missing or of the wrong size);
+// seal_fields: encryption_failed (the encryptor's own error).
 #pragma once
 
 #include <functional>
@@ -25,14 +26,24 @@ inline constexpr std::size_t kPseudonymKeyBytes = 32;
 
 // Replaces one field's value with its encrypted form (minified JSON). Supplied by the crypto
 // layer for the recipient's registered key; without one the gateway refuses the recipient
-// (no_recipient_key) before transform is called.
+// (no_recipient_key) and never builds the copy.
 using FieldEncryptor = std::function<Result<std::string>(const envelope::Field&)>;
 
 struct TransformKeys {
   // The recipient's pseudonymisation key (kPseudonymKeyBytes). Needed only when some field is
   // pseudonymised. Derive it per recipient with derive_pseudonym_key().
   std::span<const unsigned char> pseudonym_key;
-  FieldEncryptor encrypt;  // may be empty
+};
+
+// The value a field to encrypt holds in a copy until it is sealed: never the plaintext, so a
+// copy that skipped sealing leaks nothing.
+inline constexpr std::string_view kSealPlaceholder = "null";
+
+// A granted field whose action is encrypt: copy.data[index] holds kSealPlaceholder and
+// `plaintext` (the submitted field) is what must be sealed for the recipient.
+struct FieldToSeal {
+  std::size_t index = 0;
+  envelope::Field plaintext;
 };
 
 struct Transformed {
@@ -40,10 +51,17 @@ struct Transformed {
   // Granted fields withheld because their value could not take the granted form (e.g. a
   // date of birth that is not a date under generalise): fail closed, report the path.
   std::vector<std::string> withheld;
+  // In copy order; non-empty exactly when decision.requires_encryption.
+  std::vector<FieldToSeal> to_seal;
 };
 
 Result<Transformed> transform(const envelope::Envelope& envelope, const Decision& decision,
                               const TransformKeys& keys);
+
+// Puts encrypt(field) in place of each placeholder of `to_seal` in `copy`. All or nothing:
+// on an error `copy` may be partly sealed and must be discarded (encryption_failed).
+accord::Status seal_fields(envelope::Envelope& copy, const std::vector<FieldToSeal>& to_seal,
+                           const FieldEncryptor& encrypt);
 
 // The per-recipient key: BLAKE2b keyed by the gateway's master secret (>= 16 bytes) over
 // "accord-pseudonym-v1" || 0x00 || recipient id. Stable per recipient, independent across them.

@@ -1,0 +1,76 @@
+#include "accord/pipeline/seal.hpp"
+
+#include <algorithm>
+
+#include "accord/core/time_format.hpp"
+#include "accord/crypto/field_encryption.hpp"
+#include "accord/crypto/signing_input.hpp"
+#include "accord/envelope/codec.hpp"
+
+namespace accord::pipeline {
+namespace {
+
+// Encrypts the copy's fields to seal in place, or says why it cannot (fail closed).
+Status seal_fields(PlannedCopy& planned, const SealContext& context) {
+  if (!planned.seal_key) return Status::Ok();
+  auto encryptor = crypto::make_field_encryptor(
+      *planned.seal_key, {context.message_id, context.sender, planned.recipient});
+  if (!encryptor.ok()) return encryptor.error();
+  return agreements::seal_fields(planned.copy, planned.to_seal, encryptor.value());
+}
+
+}  // namespace
+
+Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
+            const crypto::GatewaySigner& signer) {
+  Sealed out;
+  out.copies.reserve(copies.size());
+  // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
+  const std::string received_at = format_time_ms(context.received_at_ms);
+  for (auto& planned : copies) {
+    if (auto s = seal_fields(planned, context); !s.ok()) {
+      out.refusals.push_back(
+          {planned.recipient, s.error().code, s.error().message, planned.agreement});
+      continue;
+    }
+    // One encoding of the copy is both what is stored and (as the canonical envelope) what is
+    // signed, so the copy is neither re-parsed nor encoded twice (crypto/signing_input.hpp).
+    const auto encoded = crypto::encode_for_delivery(
+        {context.sender, planned.recipient, context.message_id, received_at}, planned.copy);
+    const auto signature = signer.sign(encoded.signing_input);
+    out.copies.push_back({std::move(planned.recipient), std::move(planned.agreement),
+                          std::move(planned.fields),
+                          delivered_document(encoded.envelope_json, signature)});
+  }
+  return out;
+}
+
+void withhold_unsealed(Plan& plan, std::vector<PlannedRefusal> unsealed) {
+  for (auto& refusal : unsealed) {
+    for (auto& shadow : plan.shadow) {
+      if (shadow.recipient != refusal.recipient) continue;
+      shadow.enforced.clear();
+      for (auto& field : shadow.enforced_fields) field.action = "drop";
+    }
+    const auto at = std::upper_bound(plan.refusals.begin(), plan.refusals.end(), refusal.recipient,
+                                     [](const std::string& recipient, const PlannedRefusal& r) {
+                                       return recipient < r.recipient;
+                                     });
+    plan.refusals.insert(at, std::move(refusal));
+  }
+}
+
+std::string delivered_document(std::string_view envelope_json,
+                               const crypto::DeliverySignature& signature) {
+  const std::string signature_json = signature.to_json();
+  std::string document;
+  document.reserve(envelope_json.size() + signature_json.size() + 27);
+  document += "{\"envelope\":";
+  document += envelope_json;
+  document += ",\"signature\":";
+  document += signature_json;
+  document += '}';
+  return document;
+}
+
+}  // namespace accord::pipeline

@@ -1,0 +1,57 @@
+#include "submission_reader.hpp"
+
+#include "store.hpp"
+
+namespace accord::spool::detail {
+
+Result<std::unique_ptr<SubmissionReader::Reader>> SubmissionReader::take() const {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto reader = std::move(idle_.back());
+      idle_.pop_back();
+      return reader;
+    }
+  }
+  // A plain path (no "file:" prefix) is taken as a file name even with URI parsing on.
+  auto db = Connection::open_read_only(path_);
+  if (!db.ok()) return db.error();
+  auto reader = std::make_unique<Reader>();
+  reader->db = std::move(db).value();
+  auto find = Statement::prepare(reader->db.get(), kFindSubmissionSql);
+  if (!find.ok()) return find.error();
+  reader->find = std::move(find).value();
+  return reader;
+}
+
+void SubmissionReader::give_back(std::unique_ptr<Reader> reader) const {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(reader));
+}
+
+Result<std::optional<PriorSubmission>> SubmissionReader::find(const std::string& sender,
+                                                              const std::string& message_id) const {
+  auto reader = take();
+  if (!reader.ok()) return reader.error();
+  std::optional<PriorSubmission> prior;
+  {
+    Statement& find = reader.value()->find;
+    ResetOnExit r(find);  // no read transaction stays open to hold back WAL checkpoints
+    find.bind_text(1, sender);
+    find.bind_text(2, message_id);
+    const int rc = find.step();
+    if (rc == SQLITE_ROW) {
+      prior.emplace();
+      prior->content_hash = find.column_text(0);
+      prior->received_at_ms = find.column_int64(1);
+      prior->recipients = decode_recipients(find.column_text(2));
+    } else if (rc != SQLITE_DONE) {
+      // The connection may be what failed: drop it rather than pool it.
+      return sqlite_error(reader.value()->db.get(), rc, "find submission (reader)");
+    }
+  }
+  give_back(std::move(reader).value());
+  return prior;
+}
+
+}  // namespace accord::spool::detail

@@ -1,0 +1,40 @@
+// The dedup probe's side of the spool: read-only connections that look up a stored
+// submission on the caller's thread, beside (never through) the single writer. WAL lets them
+// read the last committed state while the writer commits.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "accord/core/result.hpp"
+#include "accord/spool/spool.hpp"
+#include "sqlite_handle.hpp"
+
+namespace accord::spool::detail {
+
+// Thread-safe. One connection per concurrent caller at most: opened on first need, kept
+// idle for the next caller (so the pool is as large as the peak number of probing threads).
+class SubmissionReader {
+ public:
+  explicit SubmissionReader(std::string path) : path_(std::move(path)) {}
+
+  Result<std::optional<PriorSubmission>> find(const std::string& sender,
+                                              const std::string& message_id) const;
+
+ private:
+  struct Reader {
+    Connection db;  // declared first: outlives the statement that uses it
+    Statement find;
+  };
+  Result<std::unique_ptr<Reader>> take() const;
+  void give_back(std::unique_ptr<Reader> reader) const;
+
+  const std::string path_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::unique_ptr<Reader>> idle_;  // guarded by mu_
+};
+
+}  // namespace accord::spool::detail

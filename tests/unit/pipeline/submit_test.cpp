@@ -1,0 +1,235 @@
+// Pipeline::submit end to end on a real spool: the records it stores are the documented ones,
+// byte for byte; a resent duplicate (or a reused id) is answered by the read-only probe on
+// the caller's thread, without planning, sealing or the writer; two racing first sends still
+// meet the writer's own dedup check.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "accord/agreements/decision.hpp"
+#include "accord/audit/event.hpp"
+#include "accord/core/time_format.hpp"
+#include "accord/envelope/codec.hpp"
+#include "accord/pipeline/content_hash.hpp"
+#include "pipeline_fixture.hpp"
+
+namespace accord::pipeline {
+namespace {
+
+using namespace accord::pipeline::testing;
+
+// Every audit record in seq order, straight from the file.
+std::vector<std::string> stored_records(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT record FROM audit_records ORDER BY seq", -1, &st, nullptr);
+  std::vector<std::string> out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+std::vector<spool::Delivery> lease_all(spool::Spool& spool, const std::string& recipient) {
+  auto done = std::make_shared<std::promise<Result<std::vector<spool::Delivery>>>>();
+  spool.lease({recipient, 100, 30'000, kNow}, [done](auto r) { done->set_value(std::move(r)); });
+  auto r = done->get_future().get();
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? std::move(r).value() : std::vector<spool::Delivery>{};
+}
+
+const Accepted& accepted(const SubmitOutcome& o) {
+  if (!std::holds_alternative<Accepted>(o)) {
+    ADD_FAILURE() << "refused: " << std::get<Refused>(o).error.code << " "
+                  << std::get<Refused>(o).error.message;
+    std::abort();
+  }
+  return std::get<Accepted>(o);
+}
+
+TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
+  World w;
+  w.open();
+  const std::string body = referral_body();
+  const auto& first = w.submit(body);
+  const Accepted a = accepted(first);
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_EQ(a.recipients, std::vector<std::string>{kLvws});
+  ASSERT_EQ(a.withheld.size(), 1u);
+  EXPECT_EQ(a.withheld[0].recipient, "provider.survivors-uk");
+  const auto copies = lease_all(*w.spool, kLvws);
+  ASSERT_EQ(copies.size(), 1u);
+  w.spool->shutdown();
+
+  // What docs/audit-format.md §3 says a stored submission writes, built here field by field
+  // (not by the code under test): decision.accepted for the copy, then decision.refused.
+  audit::Event accepted_event;
+  accepted_event.kind = audit::kind::kDecisionAccepted;
+  accepted_event.at_ms = kNow;
+  accepted_event.message_id = "met-ref-2026-000417";
+  accepted_event.sender = kSender;
+  accepted_event.recipient = kLvws;
+  accepted_event.event_type = "referral.created";
+  accepted_event.case_urn = "01MP0041726";
+  accepted_event.subject_role = "victim";
+  accepted_event.subject_ref = "V-7F3A91C2";
+  accepted_event.delivery_id = copies[0].delivery_id;
+  accepted_event.content_hash = content_hash(body);
+  accepted_event.copy_hash = content_hash(copies[0].payload);
+  const auto records = stored_records(w.dir.file("spool.db"));
+  ASSERT_GE(records.size(), 2u);
+  // The agreement and field actions from the decision itself (the oracle).
+  const auto env = envelope::decode(body, w.vocabulary);
+  ASSERT_TRUE(env.ok());
+  const agreements::Instant now{std::chrono::seconds(kNow / 1000)};
+  const auto decision = agreements::decide(env.value(), kSender, kLvws, w.agreements->set(), now);
+  ASSERT_TRUE(decision.allowed);
+  accepted_event.agreement =
+      decision.agreement_id + "@" + std::to_string(decision.agreement_version);
+  for (const auto& f : decision.fields) {
+    accepted_event.fields.push_back({f.path, std::string(agreements::to_string(f.action))});
+  }
+  EXPECT_EQ(records[0], audit::encode_record(1, accepted_event));
+
+  audit::Event refused_event;
+  refused_event.kind = audit::kind::kDecisionRefused;
+  refused_event.at_ms = kNow;
+  refused_event.message_id = accepted_event.message_id;
+  refused_event.sender = kSender;
+  refused_event.recipient = "provider.survivors-uk";
+  refused_event.agreement = a.withheld[0].agreement;
+  refused_event.event_type = "referral.created";
+  refused_event.case_urn = "01MP0041726";
+  refused_event.subject_role = "victim";
+  refused_event.subject_ref = "V-7F3A91C2";
+  refused_event.content_hash = accepted_event.content_hash;
+  refused_event.code = a.withheld[0].code;
+  refused_event.reason = a.withheld[0].reason;
+  EXPECT_EQ(records[1], audit::encode_record(2, refused_event));
+  // Then any decision.shadow, then the lease this test took.
+  ASSERT_GE(records.size(), 3u);
+  for (std::size_t i = 2; i + 1 < records.size(); ++i) {
+    EXPECT_EQ(nlohmann::json::parse(records[i])["kind"], "decision.shadow") << records[i];
+  }
+  EXPECT_EQ(nlohmann::json::parse(records.back())["kind"], "delivery.leased");
+}
+
+struct ResendRow {
+  const char* name;
+  bool same_content;
+  bool duplicate;  // else id_conflict
+};
+
+class Resend : public ::testing::TestWithParam<ResendRow> {};
+
+TEST_P(Resend, IsAnsweredByTheProbeWithoutPlanSealOrWriter) {
+  const ResendRow& row = GetParam();
+  World w;
+  w.open();
+  const std::string body = referral_body();
+  const Accepted first = accepted(w.submit(body));
+  const auto before = w.spool->stats();
+  const int plans = w.policy->calls();
+
+  std::string resent = body;
+  if (!row.same_content) resent.replace(resent.find("07700 900123"), 12, "07700 900999");
+  std::atomic<bool> answered{false};
+  std::optional<SubmitOutcome> outcome;
+  w.pipeline->submit(kSender, resent, kNow + 60'000, [&](SubmitOutcome o) {
+    outcome = std::move(o);
+    answered = true;
+  });
+  // Answered before submit() returned: on the caller's thread, never queued for the writer.
+  ASSERT_TRUE(answered.load());
+  EXPECT_EQ(w.policy->calls(), plans) << "no plan, so no seal either";
+  const auto after = w.spool->stats();
+  EXPECT_EQ(after.commits, before.commits);
+  EXPECT_EQ(after.audit_seq, before.audit_seq);
+  EXPECT_EQ(after.appended, before.appended);
+  if (row.duplicate) {
+    const Accepted& again = accepted(*outcome);
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.recipients, first.recipients);
+    EXPECT_EQ(again.received_at_ms, kNow) << "the first answer is repeated";
+    EXPECT_TRUE(again.withheld.empty());
+  } else {
+    ASSERT_TRUE(std::holds_alternative<Refused>(*outcome));
+    EXPECT_EQ(std::get<Refused>(*outcome).error.code, "id_conflict");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, Resend,
+                         ::testing::Values(ResendRow{"same_content", true, true},
+                                           ResendRow{"other_content", false, false}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Submit, TwoRacingFirstSendsMeetTheWritersOwnCheck) {
+  World w;
+  // The writer waits at the gate until both sends are past the probe.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  w.open([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return open; });
+  });
+  const std::string body = referral_body();
+  auto first = std::make_shared<std::promise<SubmitOutcome>>();
+  auto second = std::make_shared<std::promise<SubmitOutcome>>();
+  w.pipeline->submit(kSender, body, kNow, [first](SubmitOutcome o) { first->set_value(o); });
+  w.pipeline->submit(kSender, body, kNow + 5, [second](SubmitOutcome o) { second->set_value(o); });
+  EXPECT_EQ(w.policy->calls(), 2) << "neither was committed: both were planned";
+  {
+    std::lock_guard lock(mu);
+    open = true;
+  }
+  cv.notify_all();
+  const Accepted a = accepted(first->get_future().get());
+  const Accepted b = accepted(second->get_future().get());
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_TRUE(b.duplicate);
+  EXPECT_EQ(b.received_at_ms, kNow);
+  EXPECT_EQ(w.spool->stats().appended, 1);
+}
+
+TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
+  World w;
+  w.open();
+  // hearing.listed from police.met: no agreement lets the police share it.
+  std::string body = referral_body();
+  body.replace(body.find("\"referral.created\""), 18, "\"hearing.listed\"");
+  const auto outcome = w.submit(body);
+  ASSERT_TRUE(std::holds_alternative<Refused>(outcome));
+  EXPECT_EQ(std::get<Refused>(outcome).error.code, "not_permitted");
+  // Sent again: refused again, and audited again (nothing was stored for the probe to find).
+  const auto again = w.submit(body);
+  ASSERT_TRUE(std::holds_alternative<Refused>(again));
+  EXPECT_EQ(w.spool->stats().appended, 0);
+  w.spool->shutdown();
+  const auto records = stored_records(w.dir.file("spool.db"));
+  std::size_t refused = 0;
+  for (const auto& r : records) {
+    const auto record = nlohmann::json::parse(r);
+    if (record["kind"] != "decision.refused") continue;
+    ++refused;
+    // No agreement names a recipient: one record for the submission, saying why.
+    EXPECT_EQ(record.value("code", ""), "not_permitted") << r;
+    EXPECT_NE(record.value("reason", "").find("no active agreement"), std::string::npos) << r;
+    EXPECT_FALSE(record.contains("recipient")) << r;
+  }
+  EXPECT_EQ(refused, 2u);
+}
+
+}  // namespace
+}  // namespace accord::pipeline
