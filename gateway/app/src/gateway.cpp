@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "accord/app/fd_limit.hpp"
+#include "accord/core/error_codes.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 #include "pipeline_submitter.hpp"
 
@@ -46,7 +47,7 @@ class RefusingSubmitter final : public adapters::Submitter {
     adapters::SubmitReply reply;
     reply.code = "shutting_down";
     reply.message = "accord-gateway --check submits nothing";
-    reply.retryable = true;
+    reply.retryable = is_retryable(reply.code);
     done(std::move(reply));
   }
 };
