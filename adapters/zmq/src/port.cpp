@@ -17,6 +17,7 @@
 
 #include "accord/adapters/zmq/curve_key.hpp"
 #include "accord/adapters/zmq/protocol.hpp"
+#include "accord/core/error_codes.hpp"
 
 namespace accord::adapters {
 
@@ -415,21 +416,21 @@ class ZmqPort::Core : public std::enable_shared_from_this<Core> {
   }
 
   void on_submit(Peer& peer, const proto::Submit& submit) {
-    auto reply = [&](std::string code, std::string message, bool retryable) {
+    auto reply = [&](std::string code, std::string message) {
       SubmitReply r;
       r.status = SubmitReply::Status::refused;
+      r.retryable = is_retryable(code);
       r.code = std::move(code);
       r.message = std::move(message);
-      r.retryable = retryable;
       send(peer, proto::submit_reply(submit.request_id, r));
     };
     if (!peer.inbound) return protocol_error(peer, "no_capability", "HELLO did not say inbound");
     if (submitter_ == nullptr) {
-      return reply("inbound_disabled", "this gateway takes no submissions here", false);
+      return reply("inbound_disabled", "this gateway takes no submissions here");
     }
     if (peer.submits_in_flight >= options_.max_submit_in_flight) {
       ++counters_.submits_overloaded;
-      return reply("overloaded", "too many submissions awaiting a reply; retry later", true);
+      return reply("overloaded", "too many submissions awaiting a reply; retry later");
     }
     ++peer.submits_in_flight;
     ++counters_.submits;

@@ -64,16 +64,15 @@ std::optional<server::HttpResponse> refuse_admin_post(const server::Request& req
   for (const auto& post : kAdminPosts) {
     if (post.path != path || post.role != request.peer.role) continue;
     if (!is_json_media_type(request.http[http::field::content_type])) {
-      return error_response(415, "unsupported_media_type",
-                            "send admin requests as Content-Type: application/json",
-                            "content-type");
+      return refusal("unsupported_media_type",
+                     "send admin requests as Content-Type: application/json", "content-type");
     }
     if (post.has_members || request.http.body().empty()) return std::nullopt;
     auto body = parse_json_body(request.http.body());
-    if (!body.ok()) return error_response(400, body.error());
+    if (!body.ok()) return body_refusal(body.error());
     if (!body->is_object() || !body->empty()) {
-      return error_response(400, "invalid_request",
-                            std::string(path) + " takes no parameters: send an empty body or {}");
+      return refusal("invalid_request",
+                     std::string(path) + " takes no parameters: send an empty body or {}");
     }
     return std::nullopt;
   }
@@ -88,8 +87,7 @@ AdminHandler::AdminHandler(AdminHooks hooks, server::Metrics& metrics)
 void AdminHandler::handle(server::Request request, server::Respond respond) {
   const auto role = request.peer.role;
   if (role == server::PeerRole::agency) {
-    respond(error_response(403, "forbidden",
-                           "the admin listener takes admin and auditor certificates only"));
+    respond(refusal("forbidden", "the admin listener takes admin and auditor certificates only"));
     return;
   }
   const std::string_view target = request.http.target();
@@ -121,7 +119,7 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
   } else if (path == kReloadPath) {
     if (method != http::verb::post) return wrong_method(http::verb::post);
     if (role != server::PeerRole::admin) {
-      respond(error_response(403, "forbidden", "reloading agreements needs an admin certificate"));
+      respond(refusal("forbidden", "reloading agreements needs an admin certificate"));
       return;
     }
     off_thread([this, peer = request.peer, respond = std::move(respond)]() mutable {
@@ -135,7 +133,7 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
         action.code = report.error().code;
         record_admin_action(hooks_, std::move(action),
                             [respond = std::move(respond), error = report.error()] {
-                              respond(error_response(422, error));
+                              respond(reload_refusal(error));
                             });
         return;
       }
@@ -170,7 +168,7 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));
   } else {
-    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+    respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
   }
 }
 

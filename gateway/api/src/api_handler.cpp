@@ -24,25 +24,6 @@ constexpr std::string_view kInboxPrefix = "/v1/inbox/";
 constexpr std::string_view kAckSuffix = "/ack";
 constexpr std::string_view kBatchAckPath = "/v1/inbox/ack";
 
-// Status and Retry-After for errors that come from the spool or the pipeline.
-unsigned status_for(const Error& error) {
-  if (error.code == "not_permitted") return 422;
-  if (error.code == "id_conflict") return 409;
-  if (error.code == "not_found") return 404;
-  if (error.code == "storage_unavailable" || error.code == "overloaded" ||
-      error.code == "shutting_down") {
-    return 503;
-  }
-  return static_cast<unsigned>(envelope::http_status_for(error));
-}
-
-server::HttpResponse with_retry_after(server::HttpResponse response, const Error& error) {
-  if (response.result_int() == 503) {
-    response.set(http::field::retry_after, error.code == "overloaded" ? "1" : "5");
-  }
-  return response;
-}
-
 bool is_json(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
   auto media = content_type.substr(0, semicolon);
@@ -175,10 +156,9 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
   };
   auto require_agency = [&]() {
     if (request.peer.role == server::PeerRole::agency) return true;
-    respond(error_response(403, "forbidden",
-                           "this endpoint is for agency certificates; " +
-                               std::string(server::role_name(request.peer.role)) +
-                               " certificates use the admin listener"));
+    respond(refusal("forbidden", "this endpoint is for agency certificates; " +
+                                     std::string(server::role_name(request.peer.role)) +
+                                     " certificates use the admin listener"));
     return false;
   };
 
@@ -186,10 +166,10 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
   // refused on every endpoint: it must not lease or ack a mailbox that happens to carry its id.
   if (request.peer.role == server::PeerRole::agency && options_.known_agency &&
       !options_.known_agency(request.peer.id)) {
-    respond(error_response(403, "unknown_agency",
-                           "agency '" + request.peer.id +
-                               "' is not in the gateway's agency directory; ask the operator to "
-                               "add it"));
+    respond(refusal("unknown_agency",
+                    "agency '" + request.peer.id +
+                        "' is not in the gateway's agency directory; ask the operator to "
+                        "add it"));
     return;
   }
 
@@ -219,7 +199,7 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
   } else if (path == "/metrics") {
     if (require_method(http::verb::get)) metrics(request, std::move(respond));
   } else {
-    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+    respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
   }
 }
 
@@ -227,15 +207,15 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
   const std::string& sender = request.peer.id;
   if (!is_json(request.http[http::field::content_type])) {
     counters_->refuse("unsupported_media_type");
-    respond(error_response(415, "unsupported_media_type",
-                           "send the envelope as Content-Type: application/json", "content-type"));
+    respond(refusal("unsupported_media_type", "send the envelope as Content-Type: application/json",
+                    "content-type"));
     return;
   }
   const std::int64_t now = clock_();
   if (const auto wait_ms = limiter_.acquire(sender, now); wait_ms > 0) {
     counters_->refuse("rate_limited");
-    auto response = error_response(
-        429, "rate_limited", "agency " + sender + " is over its submission rate; retry later");
+    auto response =
+        refusal("rate_limited", "agency " + sender + " is over its submission rate; retry later");
     response.set(http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
     respond(std::move(response));
     return;
@@ -256,10 +236,7 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
             }
             body["error"]["details"] = std::move(details);
           }
-          const unsigned status = status_for(refused->error);
-          respond(with_retry_after(
-              make_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace)),
-              refused->error));
+          respond(refusal(refused->error, body));
           return;
         }
         auto& accepted = std::get<pipeline::Accepted>(outcome);
@@ -302,11 +279,11 @@ void ApiHandler::inbox(server::Request& request, std::string_view query, server:
     } else if (key == "lease_seconds" && number && *number >= 1) {
       lease.lease_ms = std::min<std::int64_t>(*number * 1000, options_.max_lease_ms);
     } else {
-      respond(error_response(400, "invalid_query",
-                             "query takes max=N (1.." + std::to_string(options_.inbox_max_batch) +
-                                 ") and lease_seconds=S (1.." +
-                                 std::to_string(options_.max_lease_ms / 1000) + ")",
-                             std::string(key)));
+      respond(refusal("invalid_query",
+                      "query takes max=N (1.." + std::to_string(options_.inbox_max_batch) +
+                          ") and lease_seconds=S (1.." +
+                          std::to_string(options_.max_lease_ms / 1000) + ")",
+                      std::string(key)));
       return;
     }
   }
@@ -315,8 +292,7 @@ void ApiHandler::inbox(server::Request& request, std::string_view query, server:
                [respond = std::move(respond), counters = counters_.get(),
                 recipient = request.peer.id](Result<std::vector<spool::Delivery>> result) {
                  if (!result.ok()) {
-                   respond(with_retry_after(
-                       error_response(status_for(result.error()), result.error()), result.error()));
+                   respond(refusal(result.error()));
                    return;
                  }
                  // The stored payload is the delivered document, a JSON object {"envelope": ...,
@@ -342,9 +318,8 @@ void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
                      server::Respond respond) {
   const auto id = parse_count(delivery_id);
   if (!id || *id == 0) {
-    respond(error_response(404, "not_found",
-                           "no delivery '" + std::string(delivery_id) + "' in your inbox",
-                           "delivery_id"));
+    respond(refusal("not_found", "no delivery '" + std::string(delivery_id) + "' in your inbox",
+                    "delivery_id"));
     return;
   }
   spool::AckRequest ack{request.peer.id, *id, clock_()};
@@ -353,10 +328,9 @@ void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
     if (!result.ok()) {
       const auto& error = result.error();
       if (error.code == "not_found") {
-        respond(error_response(404, "not_found", "no delivery '" + id_text + "' in your inbox",
-                               "delivery_id"));
+        respond(refusal("not_found", "no delivery '" + id_text + "' in your inbox", "delivery_id"));
       } else {
-        respond(with_retry_after(error_response(status_for(error), error), error));
+        respond(refusal(error));
       }
       return;
     }
@@ -369,7 +343,7 @@ void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
 
 void ApiHandler::metrics(server::Request& request, server::Respond respond) {
   if (request.peer.role == server::PeerRole::agency) {
-    respond(error_response(403, "forbidden", "metrics need an admin or auditor certificate"));
+    respond(refusal("forbidden", "metrics need an admin or auditor certificate"));
     return;
   }
   respond(make_response(200, metrics_.render(), "text/plain; version=0.0.4"));

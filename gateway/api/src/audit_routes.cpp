@@ -140,7 +140,7 @@ std::size_t page_limit(const Params& p, std::size_t fallback) {
 
 server::HttpResponse storage_failure(const Error& e) {
   spdlog::error("audit read failed ({}): {}", e.code, e.message);
-  return error_response(e.code == "storage_unavailable" ? 503 : 500, e);
+  return refusal(e);
 }
 
 json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCheckpoint>& cp) {
@@ -178,8 +178,8 @@ void answer_recorded(const server::Request& request, std::string_view endpoint, 
     if (!s.ok()) {
       spdlog::error("audit read refused: its audit record could not be written: {}",
                     s.error().message);
-      return respond(error_response(503, "audit_unavailable",
-                                    "the audit record of this read could not be written"));
+      return respond(
+          refusal("audit_unavailable", "the audit record of this read could not be written"));
     }
     respond(std::move(*shared));
   });
@@ -273,7 +273,7 @@ void head(const server::Request& request, const AdminHooks& hooks, spool::AuditR
 void answer_latest_checkpoint(const std::string& db_path, Status forced,
                               const server::Respond& respond) {
   if (!forced.ok()) {
-    respond(error_response(forced.error().code == "invalid_argument" ? 500 : 503, forced.error()));
+    respond(refusal(forced.error()));
     return;
   }
   auto reader = spool::AuditReader::open(db_path);
@@ -281,8 +281,8 @@ void answer_latest_checkpoint(const std::string& db_path, Status forced,
   auto cp = (*reader)->latest_checkpoint();
   if (!cp.ok()) return respond(storage_failure(cp.error()));
   if (!cp->has_value()) {
-    respond(error_response(404, "not_found",
-                           "no checkpoint: the audit log is empty or the gateway signs none"));
+    respond(
+        refusal("not_found", "no checkpoint: the audit log is empty or the gateway signs none"));
     return;
   }
   respond(make_response(200, (*cp)->json));
@@ -293,7 +293,7 @@ void answer_latest_checkpoint(const std::string& db_path, Status forced,
 void handle_audit_route(const server::Request& request, std::string_view path,
                         const AdminHooks& hooks, server::Respond respond) {
   if (request.peer.role != server::PeerRole::auditor) {
-    respond(error_response(403, "forbidden", "the audit log is for auditor certificates only"));
+    respond(refusal("forbidden", "the audit log is for auditor certificates only"));
     return;
   }
   const std::string_view target = request.http.target();
@@ -306,7 +306,7 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   const bool known =
       is_post || name == "records" || name == "extract" || name == "checkpoints" || name == "head";
   if (!known) {
-    respond(error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+    respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
     return;
   }
   const http::verb allowed = is_post ? http::verb::post : http::verb::get;
@@ -315,7 +315,7 @@ void handle_audit_route(const server::Request& request, std::string_view path,
     return;
   }
   if (hooks.audit_db_path.empty() || (is_post && !hooks.audit_checkpoint)) {
-    respond(error_response(503, "audit_unavailable", "this gateway keeps no audit log"));
+    respond(refusal("audit_unavailable", "this gateway keeps no audit log"));
     return;
   }
   if (is_post) {
@@ -337,7 +337,7 @@ void handle_audit_route(const server::Request& request, std::string_view path,
     params = make_error("invalid_query", "head takes no query parameters");
   }
   if (!params.ok()) {
-    respond(error_response(400, params.error()));
+    respond(refusal(params.error()));
     return;
   }
   auto reader = spool::AuditReader::open(hooks.audit_db_path);

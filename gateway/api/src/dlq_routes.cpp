@@ -38,18 +38,6 @@ std::optional<std::int64_t> parse_count(std::string_view text) {
   return value;
 }
 
-unsigned status_for(const Error& error) {
-  if (error.code == "not_found") return 404;
-  if (error.code == "invalid_request" || error.code == "invalid_query") return 400;
-  return 503;  // storage_unavailable, overloaded, shutting_down
-}
-
-server::HttpResponse spool_error(const Error& error) {
-  auto response = error_response(status_for(error), error);
-  if (response.result_int() == 503) response.set(http::field::retry_after, "5");
-  return response;
-}
-
 json dead_letter_json(const spool::DeadLetter& d) {
   return json{{"delivery_id", d.delivery_id},
               {"recipient", d.recipient},
@@ -80,28 +68,27 @@ void list(std::string_view query, const AdminHooks& hooks, server::Respond respo
       seen_recipient = true;
       if (value.empty()) continue;  // recipient= : every recipient
       if (!is_agency_id(value)) {
-        return respond(
-            error_response(400, "invalid_query", "recipient is not an agency id", "recipient"));
+        return respond(refusal("invalid_query", "recipient is not an agency id", "recipient"));
       }
       recipient = std::string(value);
     } else if (key == "limit" && !seen_limit) {
       seen_limit = true;
       const auto number = parse_count(value);
       if (!number || *number < 1 || *number > static_cast<std::int64_t>(kMaxLimit)) {
-        return respond(error_response(400, "invalid_query",
-                                      "limit must be 1.." + std::to_string(kMaxLimit), "limit"));
+        return respond(
+            refusal("invalid_query", "limit must be 1.." + std::to_string(kMaxLimit), "limit"));
       }
       limit = static_cast<std::size_t>(*number);
     } else {
-      return respond(error_response(400, "invalid_query",
-                                    "the query takes recipient= and limit=, each at most once",
-                                    std::string(key)));
+      return respond(refusal("invalid_query",
+                             "the query takes recipient= and limit=, each at most once",
+                             std::string(key)));
     }
   }
   hooks.list_dead_letters(
       std::move(recipient), limit,
       [respond = std::move(respond)](Result<std::vector<spool::DeadLetter>> result) {
-        if (!result.ok()) return respond(spool_error(result.error()));
+        if (!result.ok()) return respond(refusal(result.error()));
         json items = json::array();
         for (const auto& d : result.value()) items.push_back(dead_letter_json(d));
         respond(make_response(200, json{{"dead_letters", std::move(items)}}.dump(
@@ -140,7 +127,7 @@ Result<spool::RedriveRequest> parse_retry(std::string_view body) {
 
 void retry(const server::Request& request, const AdminHooks& hooks, server::Respond respond) {
   auto parsed = parse_retry(request.http.body());
-  if (!parsed.ok()) return respond(error_response(400, parsed.error()));
+  if (!parsed.ok()) return respond(body_refusal(parsed.error()));
   spool::RedriveRequest redrive = std::move(parsed.value());
   redrive.actor = request.peer.id;
   spdlog::info("dead-letter redrive by {}: recipient '{}', delivery {}", redrive.actor,
@@ -158,10 +145,9 @@ void retry(const server::Request& request, const AdminHooks& hooks, server::Resp
                            respond = std::move(respond)](Result<std::int64_t> result) mutable {
         if (!result.ok()) {
           action.code = result.error().code;
-          return record_admin_action(hooks, std::move(action),
-                                     [respond = std::move(respond), error = result.error()] {
-                                       respond(spool_error(error));
-                                     });
+          return record_admin_action(
+              hooks, std::move(action),
+              [respond = std::move(respond), error = result.error()] { respond(refusal(error)); });
         }
         action.details.emplace_back("redriven", std::to_string(result.value()));
         record_admin_action(hooks, std::move(action),
@@ -179,17 +165,15 @@ void handle_dlq_route(const server::Request& request, std::string_view path,
   const bool is_list = path == kDlqPath;
   const bool is_retry = path == kDlqRetryPath;
   if (!is_list && !is_retry) {
-    return respond(
-        error_response(404, "not_found", "no such endpoint: " + std::string(path), "target"));
+    return respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
   }
   const auto wanted = is_list ? http::verb::get : http::verb::post;
   if (method != wanted) return respond(method_not_allowed(request.http, path, wanted));
   if (request.peer.role != server::PeerRole::admin) {
-    return respond(
-        error_response(403, "forbidden", "dead letters are handled with an admin certificate"));
+    return respond(refusal("forbidden", "dead letters are handled with an admin certificate"));
   }
   if (!hooks.list_dead_letters || !hooks.redrive) {
-    return respond(error_response(503, "dlq_unavailable", "this gateway has no spool hooks"));
+    return respond(refusal("dlq_unavailable", "this gateway has no spool hooks"));
   }
   if (is_list) {
     const std::string_view target = request.http.target();

@@ -45,19 +45,10 @@ std::optional<std::int64_t> delivery_id_of(const json& value) {
   return n;
 }
 
-AckBatchIds refuse(unsigned status, std::string code, std::string message, std::string path) {
+AckBatchIds refuse(std::string code, std::string message, std::string path) {
+  const unsigned status = http_status_for(code);
   return {{},
           AckBatchError{status, make_error(std::move(code), std::move(message), std::move(path))}};
-}
-
-// A spool failure for the whole batch (spool.hpp's codes): transient ones are 503 with the
-// same Retry-After the single-ack route gives.
-server::HttpResponse spool_failure(const Error& error) {
-  const bool transient = error.code == "storage_unavailable" || error.code == "overloaded" ||
-                         error.code == "shutting_down";
-  auto response = error_response(transient ? 503 : 500, error);
-  if (transient) response.set(http::field::retry_after, error.code == "overloaded" ? "1" : "5");
-  return response;
 }
 
 enum class Outcome : unsigned char { pending, acked, already_acked, not_found };
@@ -83,7 +74,7 @@ struct Join {
     }
     if (--remaining != 0) return;
     lock.unlock();  // every handler has run: nothing else touches this object
-    respond(failure ? spool_failure(*failure) : make_response(200, body()));
+    respond(failure ? refusal(*failure) : make_response(200, body()));
   }
 
   std::string body() const {
@@ -109,29 +100,28 @@ struct Join {
 
 AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
   auto read = parse_json_body(body);  // invalid_json, duplicate_key
-  if (!read.ok()) return {{}, AckBatchError{400, read.error()}};
+  if (!read.ok()) return {{}, AckBatchError{kRequestBodyRefusedStatus, read.error()}};
   const json& parsed = read.value();
   if (!parsed.is_object()) {
-    return refuse(400, "invalid_request", "the body must be an object {\"delivery_ids\": [...]}",
-                  "");
+    return refuse("invalid_request", "the body must be an object {\"delivery_ids\": [...]}", "");
   }
   for (const auto& [key, value] : parsed.items()) {
     if (key != kIdsKey) {
-      return refuse(400, "invalid_request", "unknown key '" + key + "'; only delivery_ids", key);
+      return refuse("invalid_request", "unknown key '" + key + "'; only delivery_ids", key);
     }
   }
   const auto it = parsed.find(kIdsKey);
   if (it == parsed.end() || !it->is_array()) {
-    return refuse(400, "invalid_request", "delivery_ids must be an array of delivery ids",
+    return refuse("invalid_request", "delivery_ids must be an array of delivery ids",
                   std::string(kIdsKey));
   }
   if (it->empty()) {
-    return refuse(400, "empty_batch",
+    return refuse("empty_batch",
                   "delivery_ids is empty; send 1.." + std::to_string(max_ids) + " ids",
                   std::string(kIdsKey));
   }
   if (it->size() > max_ids) {
-    return refuse(413, "too_many_ids",
+    return refuse("too_many_ids",
                   std::to_string(it->size()) + " ids in one request; at most " +
                       std::to_string(max_ids) + " (inbox.max_batch)",
                   std::string(kIdsKey));
@@ -143,11 +133,11 @@ AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
     const std::string path = std::string(kIdsKey) + "[" + std::to_string(i) + "]";
     const auto id = delivery_id_of((*it)[i]);
     if (!id) {
-      return refuse(400, "invalid_delivery_id",
+      return refuse("invalid_delivery_id",
                     "a delivery id is a positive integer, as GET /v1/inbox gives it", path);
     }
     if (!seen.insert(*id).second) {
-      return refuse(400, "duplicate_delivery_id",
+      return refuse("duplicate_delivery_id",
                     "delivery id " + std::to_string(*id) + " is listed twice", path);
     }
     out.ids.push_back(*id);
@@ -158,9 +148,9 @@ AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
 void ack_batch(spool::Spool& spool, const server::Request& request, std::int64_t now_ms,
                std::size_t max_ids, prometheus::Counter& acked, server::Respond respond) {
   if (!is_json_media(request.http[http::field::content_type])) {
-    respond(error_response(415, "unsupported_media_type",
-                           "send {\"delivery_ids\": [...]} as Content-Type: application/json",
-                           "content-type"));
+    respond(refusal("unsupported_media_type",
+                    "send {\"delivery_ids\": [...]} as Content-Type: application/json",
+                    "content-type"));
     return;
   }
   auto parsed = parse_ack_batch(request.http.body(), max_ids);

@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "accord/app/gateway.hpp"
+#include "accord/core/error_codes.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 
 namespace accord::app {
@@ -15,7 +16,7 @@ class RefusingSubmitter final : public adapters::Submitter {
     adapters::SubmitReply reply;
     reply.code = "shutting_down";
     reply.message = "accord-gateway --check submits nothing";
-    reply.retryable = true;
+    reply.retryable = is_retryable(reply.code);
     done(std::move(reply));
   }
 };

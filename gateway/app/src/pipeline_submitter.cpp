@@ -1,5 +1,7 @@
 #include "pipeline_submitter.hpp"
 
+#include "accord/core/error_codes.hpp"
+
 namespace accord::app {
 
 void PipelineSubmitter::submit(const std::string& sender, std::string body, Done done) {
@@ -17,11 +19,8 @@ void PipelineSubmitter::submit(const std::string& sender, std::string body, Done
                        reply.code = refused.error.code;
                        reply.message = refused.error.message;
                        reply.path = refused.error.path;
-                       // The same envelope may succeed later: the disk or the queue, not the
-                       // content.
-                       reply.retryable = reply.code == "storage_unavailable" ||
-                                         reply.code == "overloaded" ||
-                                         reply.code == "shutting_down";
+                       // Whether the same envelope may succeed later: the one error table's.
+                       reply.retryable = is_retryable(reply.code);
                      }
                      done(std::move(reply));
                    });

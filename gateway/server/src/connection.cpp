@@ -41,8 +41,7 @@ struct ReplyState {
   ~ReplyState() {
     if (!answered.exchange(true)) {
       spdlog::error("request handler dropped a request without answering; answering 500");
-      connection->post_response(
-          error_response(500, "internal", "the request handler did not answer"));
+      connection->post_response(error_response("internal", "the request handler did not answer"));
     }
   }
   std::shared_ptr<Connection> connection;
@@ -179,7 +178,7 @@ void Connection::dispatch() {
   } catch (const std::exception& e) {
     // The boundary: a throwing handler is a bug, but the client still gets an answer.
     spdlog::error("request handler threw: {}", e.what());
-    respond(error_response(500, "internal", "internal error"));
+    respond(error_response("internal", "internal error"));
   }
 }
 
@@ -234,13 +233,13 @@ void Connection::on_linger(beast::error_code ec, std::size_t bytes) {
                           beast::bind_front_handler(&Connection::on_linger, shared_from_this()));
 }
 
-void Connection::answer_error(unsigned status, std::string_view code, std::string_view message) {
+void Connection::answer_error(std::string_view code, std::string_view message) {
   request_keep_alive_ = false;  // the stream is no longer in step with the client
   linger_ = true;
   request_version_ = 11;
   parser_.reset();
   stage_ = Stage::handling;
-  write(error_response(status, code, message));
+  write(error_response(code, message));
 }
 
 void Connection::do_close() {
@@ -312,7 +311,7 @@ void Connection::fail(Phase phase, beast::error_code ec) {
       return;
     case Action::answer_and_close:
       spdlog::info("{}: {} from {}: {} ({})", remote_, d.status, peer_.id, d.why, ec.message());
-      return answer_error(d.status, d.reason, d.why);
+      return answer_error(d.reason, d.why);
     case Action::timed_out:
       state_->metrics.connection_timed_out(std::string(phase_name(phase)));
       spdlog::info("{}: cut {}: {}", remote_, peer_.id, d.why);

@@ -54,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch();
   void write(HttpResponse response);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
-  void answer_error(unsigned status, std::string_view code, std::string_view message);
+  void answer_error(std::string_view code, std::string_view message);
   void do_close();
   // After answering a request we did not read whole (413, 431, 400), read and discard what
   // the client is still sending before closing: closing with unread data makes the kernel

@@ -9,6 +9,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "accord/core/error_codes.hpp"
+
 namespace accord::server {
 namespace {
 
@@ -113,17 +115,20 @@ Disposition classify(Phase phase, const boost::system::error_code& ec, long veri
                 "request not complete within request_timeout (slowloris)"};
       }
       if (ec == http::error::body_limit) {
-        return {Action::answer_and_close, "too_large", 413, "body over max_body_bytes"};
+        return {Action::answer_and_close, "too_large", http_status_for("too_large"),
+                "body over max_body_bytes"};
       }
       if (ec == http::error::header_limit) {
-        return {Action::answer_and_close, "headers_too_large", 431, "header over 16 KiB"};
+        return {Action::answer_and_close, "headers_too_large", http_status_for("headers_too_large"),
+                "header over 16 KiB"};
       }
       if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
           peer_went_away(ec)) {
         return {Action::ignore, {}, 0, "the client left mid-request; nobody to answer"};
       }
       if (is_http_error(ec)) {
-        return {Action::answer_and_close, "bad_request", 400, "malformed HTTP request"};
+        return {Action::answer_and_close, "bad_request", http_status_for("bad_request"),
+                "malformed HTTP request"};
       }
       return {Action::close, {}, 0, "read failed mid-request"};
     case Phase::write:

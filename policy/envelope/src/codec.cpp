@@ -442,15 +442,4 @@ std::string format_double(double value) {
   return out;
 }
 
-int http_status_for(const Error& error) {
-  if (error.code == "too_large") return 413;
-  if (error.code == "invalid_json" || error.code == "invalid_utf8" || error.code == "too_deep") {
-    return 400;
-  }
-  static constexpr std::string_view k422[] = {
-      "not_an_object", "unknown_key",   "duplicate_key",      "missing_field",
-      "wrong_type",    "invalid_value", "unknown_event_type", "too_many_fields"};
-  return std::find(std::begin(k422), std::end(k422), error.code) != std::end(k422) ? 422 : 400;
-}
-
 }  // namespace accord::envelope

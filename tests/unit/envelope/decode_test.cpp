@@ -412,23 +412,5 @@ TEST(EnvelopeDecodeTest, ManyDistinctKeysInOneArrayObjectAreAccepted) {
   EXPECT_EQ(dup.error().code, "duplicate_key");
 }
 
-struct StatusRow {
-  std::string code;
-  int status;
-};
-
-TEST(EnvelopeHttpStatusTest, MapsEveryCode) {
-  const std::vector<StatusRow> rows = {
-      {"too_large", 413},      {"invalid_json", 400},       {"invalid_utf8", 400},
-      {"too_deep", 400},       {"not_an_object", 422},      {"unknown_key", 422},
-      {"duplicate_key", 422},  {"missing_field", 422},      {"wrong_type", 422},
-      {"invalid_value", 422},  {"unknown_event_type", 422}, {"too_many_fields", 422},
-      {"something_else", 400},
-  };
-  for (const StatusRow& row : rows) {
-    EXPECT_EQ(http_status_for(make_error(row.code, "m")), row.status) << row.code;
-  }
-}
-
 }  // namespace
 }  // namespace accord::envelope

@@ -85,7 +85,8 @@ struct SubmitReply {
   std::string path;     // the offending field for decode errors, if any
   std::vector<std::string> recipients;
   // A refusal the sender can fix (bad envelope, not permitted) versus one where the same
-  // envelope may succeed later (storage_unavailable, overloaded, shutting_down).
+  // envelope may succeed later (storage_unavailable, overloaded, shutting_down): the one
+  // error table's `retryable` for `code` (accord/core/error_codes.hpp, is_retryable).
   bool retryable = false;
 };
 

@@ -30,7 +30,7 @@ enum class Action {
 struct Disposition {
   Action action;
   std::string_view reason;  // metric label / error code; empty for ignore and close
-  unsigned status = 0;      // HTTP status for answer_and_close
+  unsigned status = 0;      // HTTP status for answer_and_close: the error table's for `reason`
   std::string_view why;     // one line for the log: why this is handled this way
 };
 

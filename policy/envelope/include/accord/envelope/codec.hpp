@@ -5,19 +5,20 @@
 // `max_depth`, bodies over `max_bytes`, too many fields and unknown event types are refused.
 // It never throws and never aborts on any input (it has a libFuzzer target).
 //
-// Refusal codes (Error::code), stable for clients:
-//   too_large          body over max_bytes                           (HTTP 413)
-//   invalid_json       not JSON, or trailing content                 (HTTP 400)
-//   invalid_utf8       a string is not valid UTF-8                   (HTTP 400)
-//   too_deep           nesting over max_depth                        (HTTP 400)
-//   not_an_object      the top level is not an object                (HTTP 422)
-//   unknown_key        a key the schema does not define              (HTTP 422)
-//   duplicate_key      the same key twice in one object              (HTTP 422)
-//   missing_field      a required key is absent                      (HTTP 422)
-//   wrong_type         a key holds the wrong JSON type               (HTTP 422)
-//   invalid_value      right type, wrong form (id charset, URN, time) (HTTP 422)
-//   unknown_event_type `type` is not in the vocabulary               (HTTP 422)
-//   too_many_fields    more leaves in `data` than max_fields         (HTTP 422)
+// Refusal codes (Error::code), stable for clients; their HTTP status is in the one error
+// table (accord/core/error_codes.hpp, docs/errors.md):
+//   too_large          body over max_bytes
+//   invalid_json       not JSON, or trailing content
+//   invalid_utf8       a string is not valid UTF-8
+//   too_deep           nesting over max_depth
+//   not_an_object      the top level is not an object
+//   unknown_key        a key the schema does not define
+//   duplicate_key      the same key twice in one object
+//   missing_field      a required key is absent
+//   wrong_type         a key holds the wrong JSON type
+//   invalid_value      right type, wrong form (id charset, URN, time)
+//   unknown_event_type `type` is not in the vocabulary
+//   too_many_fields    more leaves in `data` than max_fields
 // Error::path names the offending key as a dotted path ("case.urn", "data.victim.dob"),
 // "" for faults of the body as a whole. The first error in the order of docs/envelope.md §4.3
 // wins. decode() and encode() are thread-safe (decode keeps one parser per thread).
@@ -62,8 +63,5 @@ std::string encode(const Envelope& envelope);
 // recipient re-encoding with Python's json.dumps gets the same bytes. `value` must be finite
 // (decode refuses others); a non-finite value gives "null".
 std::string format_double(double value);
-
-// The HTTP status a decode refusal maps to (413, 400 or 422).
-int http_status_for(const Error& error);
 
 }  // namespace accord::envelope
