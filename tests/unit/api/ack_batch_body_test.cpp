@@ -66,8 +66,10 @@ INSTANTIATE_TEST_SUITE_P(
         ok("whitespace", " {\n \"delivery_ids\" : [ \"9\" ] }\n", {9}),
         ok("leading_zeros_string", R"({"delivery_ids":["000000000000000017"]})", {17}),
         ok("largest_integer", R"({"delivery_ids":[9223372036854775807]})", {9223372036854775807LL}),
-        ok("largest_string_id", R"({"delivery_ids":["999999999999999999"]})",
-           {999999999999999999LL}),
+        // The string and integer forms reach the same largest id (the ack_batch fuzz target
+        // found the string form cut off at 18 digits).
+        ok("largest_string_id", R"({"delivery_ids":["9223372036854775807"]})",
+           {9223372036854775807LL}),
         // Not JSON, or JSON with a key twice (json_body.hpp).
         refused("empty", "", "invalid_json", 400, ""),
         refused("not_json", "delivery_ids=1", "invalid_json", 400, ""),
@@ -110,7 +112,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_id("object", R"({"id":1})"), bad_id("empty_string", R"("")"),
         bad_id("space_before", R"(" 1")"), bad_id("space_after", R"("1 ")"),
         bad_id("letters", R"("abc")"), bad_id("hex", R"("0x10")"),
-        bad_id("string_nineteen_digits", R"("1000000000000000000")"),
+        bad_id("string_over_int64", R"("9223372036854775808")"),
+        bad_id("string_twenty_digits", R"("00000000000000000017")"),
         bad_id("integer_over_int64", "9223372036854775808"),
         bad_id("integer_over_uint64", "18446744073709551616"),
         bad_id("second_bad", R"(1,"x")", "delivery_ids[1]")),
