@@ -65,6 +65,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // Cut after record 5: it verifies as far as it goes, but record 5 is
                       // sealed by no checkpoint.
                       Row{"audit-export-truncated-at-line.jsonl", true, "unsealed_tail", 5, 0},
+                      // A header member of the wrong type (the audit_export fuzz target found
+                      // that this threw out of verify_export).
+                      Row{"audit-export-header-mistyped.jsonl", false, "malformed", 1, 1},
                       // One bit of record 3 flipped ("not_permitted" → "oot_permitted").
                       Row{"audit-export-bitflip-record.jsonl", false, "chain_mismatch", 3, 4},
                       // One bit of checkpoint 4's signature flipped (still base64).
