@@ -237,7 +237,10 @@ VerifyReport verify_export(std::istream& in, const crypto::GatewayPublicKey& key
         }
         verifier->add_checkpoint(checkpoint.value(), line_no);
       } else if (doc.is_object() && doc.size() == 3 && doc.contains("d") && doc.contains("h") &&
-                 doc["seq"].is_number_integer() && doc["d"].is_string() && doc["h"].is_string()) {
+                 // contains() first: operator[] on a const json with no such key is undefined
+                 // (an assertion; found by fuzzing with {"h":..,"d":..,"x":..}).
+                 doc.contains("seq") && doc["seq"].is_number_integer() && doc["d"].is_string() &&
+                 doc["h"].is_string()) {
         auto digest = digest_from_hex(doc["d"].get<std::string>());
         auto chain = digest_from_hex(doc["h"].get<std::string>());
         if (!digest.ok() || !chain.ok()) {

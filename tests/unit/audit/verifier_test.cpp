@@ -300,5 +300,25 @@ TEST(AuditVerifier, EveryBadHeaderIsMalformedAtLineOne) {
   EXPECT_TRUE(largest.ok()) << largest.failure->message;
 }
 
+// A line shaped like a stub but whose third member is not "seq" is malformed; reading it
+// used to index a const JSON object by a missing key (undefined; the audit_export fuzz target
+// hit the assertion).
+TEST(AuditVerifier, StubShapedLineWithoutSeqIsMalformed) {
+  testing::TempDir dir;
+  const auto signer = make_signer(dir, "k");
+  auto log = build_log(signer);
+  const std::string zeros(64, '0');
+  for (const std::string& bad : {R"({"h":")" + zeros + R"(","d":")" + zeros + R"(","x":1})",
+                                 R"({"h":")" + zeros + R"(","d":")" + zeros + R"(","seq":"3"})",
+                                 R"({"h":")" + zeros + R"(","d":7,"seq":3})"}) {
+    auto lines = log.lines;
+    lines.insert(lines.begin() + 1, bad);
+    const auto report = run(lines, signer.public_key());
+    ASSERT_FALSE(report.ok()) << bad;
+    EXPECT_EQ(report.failure->code, "malformed") << bad;
+    EXPECT_EQ(report.failure->line, 2) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace accord::audit
