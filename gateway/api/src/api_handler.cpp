@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "accord/api/inbox_query.hpp"
 #include "accord/crypto/delivered_message.hpp"
 #include "inbox_routes.hpp"
 #include "responses.hpp"
@@ -260,33 +261,16 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
 }
 
 void ApiHandler::inbox(server::Request& request, std::string_view query, server::Respond respond) {
+  auto parsed = parse_inbox_query(
+      query, {options_.inbox_max_batch, options_.default_lease_ms, options_.max_lease_ms});
+  if (!parsed.ok()) {
+    respond(refusal(parsed.error()));
+    return;
+  }
   spool::LeaseRequest lease;
   lease.recipient = request.peer.id;
-  lease.max_items = options_.inbox_max_batch;
-  lease.lease_ms = options_.default_lease_ms;
-  // Query: max=N&lease_seconds=S, nothing else.
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const auto key = pair.substr(0, eq);
-    const auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    const auto number = parse_count(value);
-    if (key == "max" && number && *number >= 1) {
-      lease.max_items =
-          std::min<std::size_t>(static_cast<std::size_t>(*number), options_.inbox_max_batch);
-    } else if (key == "lease_seconds" && number && *number >= 1) {
-      lease.lease_ms = std::min<std::int64_t>(*number * 1000, options_.max_lease_ms);
-    } else {
-      respond(refusal("invalid_query",
-                      "query takes max=N (1.." + std::to_string(options_.inbox_max_batch) +
-                          ") and lease_seconds=S (1.." +
-                          std::to_string(options_.max_lease_ms / 1000) + ")",
-                      std::string(key)));
-      return;
-    }
-  }
+  lease.max_items = parsed->max_items;
+  lease.lease_ms = parsed->lease_ms;
   lease.now_ms = clock_();
   spool_.lease(std::move(lease),
                [respond = std::move(respond), counters = counters_.get(),

@@ -23,22 +23,12 @@
 #include <string_view>
 #include <vector>
 
+#include "accord/api/ack_batch_body.hpp"
 #include "accord/core/result.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/spool/spool.hpp"
 
 namespace accord::api {
-
-// The ids of a batch-ack body, in order; the Error carries the HTTP status in `status`.
-struct AckBatchError {
-  unsigned status = 400;
-  Error error;
-};
-struct AckBatchIds {
-  std::vector<std::int64_t> ids;
-  std::optional<AckBatchError> refused;
-};
-AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids);
 
 // Acks as request.peer (the verified agency); `acked` counts fresh acks (and must outlive
 // the spool's handlers, as the handler's counters do).

@@ -8,6 +8,9 @@ namespace {
 constexpr std::string_view kRecordPrefix = "{\"h\":\"";  // then 64 hex, then ","r":
 constexpr std::string_view kRecordInfix = "\",\"r\":";
 constexpr std::string_view kExportFormat = "accord-audit-export-1";
+// A record's seq has at most 18 digits (record_seq); a first_seq beyond that would make the
+// verifier's next seq overflow (found by fuzzing).
+constexpr std::int64_t kMaxFirstSeq = 999'999'999'999'999'999;
 
 }  // namespace
 
@@ -187,14 +190,24 @@ VerifyReport verify_export(std::istream& in, const crypto::GatewayPublicKey& key
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!verifier) {
       const auto header = nlohmann::json::parse(line, nullptr, false);
-      if (!header.is_object() || header.value("format", "") != kExportFormat) {
+      // Members are type-checked before they are read: json::value() throws on a mistyped
+      // one ({"format":1}), and an export is untrusted input (found by fuzzing).
+      const auto text = [&header](const char* name) {
+        const auto it = header.find(name);
+        return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      if (!header.is_object() || text("format") != kExportFormat) {
         return header_failure(
             "line 1 must be the header {\"format\":\"accord-audit-export-1\",...}");
       }
-      const auto first = header.value("first_seq", std::int64_t{-1});
-      auto prev = digest_from_hex(header.value("prev", ""));
-      if (first < 1 || !prev.ok()) {
-        return header_failure("the header needs first_seq >= 1 and prev (64 hex digits)");
+      const auto seq_member = header.find("first_seq");
+      const std::int64_t first = seq_member != header.end() && seq_member->is_number_integer()
+                                     ? seq_member->get<std::int64_t>()
+                                     : std::int64_t{-1};
+      auto prev = digest_from_hex(text("prev"));
+      if (first < 1 || first > kMaxFirstSeq || !prev.ok()) {
+        return header_failure(
+            "the header needs first_seq (1 to 18 digits) and prev (64 hex digits)");
       }
       verifier.emplace(key, options, prev.value(), first);
       continue;
@@ -224,7 +237,10 @@ VerifyReport verify_export(std::istream& in, const crypto::GatewayPublicKey& key
         }
         verifier->add_checkpoint(checkpoint.value(), line_no);
       } else if (doc.is_object() && doc.size() == 3 && doc.contains("d") && doc.contains("h") &&
-                 doc["seq"].is_number_integer() && doc["d"].is_string() && doc["h"].is_string()) {
+                 // contains() first: operator[] on a const json with no such key is undefined
+                 // (an assertion; found by fuzzing with {"h":..,"d":..,"x":..}).
+                 doc.contains("seq") && doc["seq"].is_number_integer() && doc["d"].is_string() &&
+                 doc["h"].is_string()) {
         auto digest = digest_from_hex(doc["d"].get<std::string>());
         auto chain = digest_from_hex(doc["h"].get<std::string>());
         if (!digest.ok() || !chain.ok()) {

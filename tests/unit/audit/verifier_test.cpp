@@ -256,5 +256,69 @@ TEST(AuditVerifier, ExtractWithStubsVerifiesAndATamperedStubDoesNot) {
   EXPECT_EQ(bad.failure->seq, 7);
 }
 
+// Every header that is not {"format":"accord-audit-export-1","first_seq":1..18 digits,
+// "prev":64 hex} is malformed at line 1, whatever JSON types its members have (the
+// audit_export fuzz target found a number for "format" thrown out of verify_export, and a
+// first_seq of INT64_MAX overflowing the next seq).
+TEST(AuditVerifier, EveryBadHeaderIsMalformedAtLineOne) {
+  testing::TempDir dir;
+  const auto signer = make_signer(dir, "k");
+  const std::string zeros(64, '0');
+  const std::string headers[] = {
+      "",
+      "[]",
+      "not json",
+      R"({"format":1,"first_seq":1,"prev":")" + zeros + R"("})",
+      R"({"format":null,"first_seq":1,"prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-2","first_seq":1,"prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":"1","prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":1.5,"prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":true,"prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":0,"prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":1000000000000000000,"prev":")" + zeros +
+          R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":9223372036854775807,"prev":")" + zeros +
+          R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":18446744073709551615,"prev":")" + zeros +
+          R"("})",
+      R"({"format":"accord-audit-export-1","prev":")" + zeros + R"("})",
+      R"({"format":"accord-audit-export-1","first_seq":1,"prev":7})",
+      R"({"format":"accord-audit-export-1","first_seq":1,"prev":"00"})",
+      R"({"format":"accord-audit-export-1","first_seq":1})",
+  };
+  for (const auto& header : headers) {
+    const auto report = run({header}, signer.public_key());
+    ASSERT_FALSE(report.ok()) << header;
+    EXPECT_EQ(report.failure->code, "malformed") << header;
+    EXPECT_EQ(report.failure->line, 1) << header;
+  }
+  // The largest first_seq is taken.
+  const auto largest = run({R"({"format":"accord-audit-export-1","first_seq":999999999999999999,)"
+                            R"("prev":")" +
+                            zeros + R"("})"},
+                           signer.public_key());
+  EXPECT_TRUE(largest.ok()) << largest.failure->message;
+}
+
+// A line shaped like a stub but whose third member is not "seq" is malformed; reading it
+// used to index a const JSON object by a missing key (undefined; the audit_export fuzz target
+// hit the assertion).
+TEST(AuditVerifier, StubShapedLineWithoutSeqIsMalformed) {
+  testing::TempDir dir;
+  const auto signer = make_signer(dir, "k");
+  auto log = build_log(signer);
+  const std::string zeros(64, '0');
+  for (const std::string& bad : {R"({"h":")" + zeros + R"(","d":")" + zeros + R"(","x":1})",
+                                 R"({"h":")" + zeros + R"(","d":")" + zeros + R"(","seq":"3"})",
+                                 R"({"h":")" + zeros + R"(","d":7,"seq":3})"}) {
+    auto lines = log.lines;
+    lines.insert(lines.begin() + 1, bad);
+    const auto report = run(lines, signer.public_key());
+    ASSERT_FALSE(report.ok()) << bad;
+    EXPECT_EQ(report.failure->code, "malformed") << bad;
+    EXPECT_EQ(report.failure->line, 2) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace accord::audit
