@@ -38,9 +38,11 @@ function(accord_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   accord_defaults(${name})
   # One ENVIRONMENT_MODIFICATION entry per variable: a ';'-separated ENVIRONMENT list does not
-  # survive gtest_discover_tests' argument forwarding.
+  # survive gtest_discover_tests' argument forwarding. Nor does a list of LABELS, so they are
+  # joined into one (unit_tsan); ctest -L takes a regex, so -L unit and -L tsan both match it.
+  list(JOIN ARG_LABELS "_" label)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${ARG_LABELS}"
+                       PROPERTIES LABELS "${label}"
                        ENVIRONMENT "ACCORD_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
                        ENVIRONMENT_MODIFICATION "ACCORD_BINARY_DIR=set:${PROJECT_BINARY_DIR}")
 endfunction()
