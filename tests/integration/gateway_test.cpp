@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "accord/adapters/zmq/curve_key.hpp"
-#include "accord/testing/wait_until.hpp"
 #include "accord/env/fake_env.hpp"
+#include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
 
 namespace accord::test {

@@ -167,7 +167,8 @@ TEST(Seal, ACopyWithNothingToSealIsSignedOnly) {
   const auto signed_bytes = crypto::delivery_signing_input(
       {kSender, "wcu.met", "m-2", "2026-11-22T09:00:00.000Z"}, planned.copy);
   const auto signature = w.signer->sign(signed_bytes);
-  EXPECT_EQ(sealed.copies[0].document, delivered_document(envelope::encode(planned.copy), signature));
+  EXPECT_EQ(sealed.copies[0].document,
+            delivered_document(envelope::encode(planned.copy), signature));
 }
 
 }  // namespace
