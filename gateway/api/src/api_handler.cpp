@@ -12,6 +12,7 @@
 
 #include "accord/api/inbox_query.hpp"
 #include "accord/crypto/delivered_message.hpp"
+#include "decimal.hpp"
 #include "inbox_routes.hpp"
 #include "responses.hpp"
 
@@ -30,15 +31,6 @@ bool is_json(std::string_view content_type) {
   auto media = content_type.substr(0, semicolon);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   return media.size() == 16 && strncasecmp(media.data(), "application/json", 16) == 0;
-}
-
-// Parses a non-negative decimal integer; the whole string must be digits.
-std::optional<std::int64_t> parse_count(std::string_view text) {
-  std::int64_t value = 0;
-  if (text.empty() || text.size() > 15) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
 }
 
 }  // namespace
@@ -300,7 +292,7 @@ void ApiHandler::inbox(server::Request& request, std::string_view query, server:
 
 void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
                      server::Respond respond) {
-  const auto id = parse_count(delivery_id);
+  const auto id = parse_count(delivery_id, kIdDigits);
   if (!id || *id == 0) {
     respond(refusal("not_found", "no delivery '" + std::string(delivery_id) + "' in your inbox",
                     "delivery_id"));

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include "decimal.hpp"
+
 namespace accord::api {
 namespace {
 
@@ -27,14 +29,6 @@ std::optional<std::string> percent_decode(std::string_view in) {
     i += 2;
   }
   return out;
-}
-
-std::optional<std::int64_t> parse_count(std::string_view text) {
-  std::int64_t value = 0;
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
 }
 
 }  // namespace
@@ -75,7 +69,7 @@ Result<AuditQuery> parse_audit_query(std::string_view query, AuditQueryAccepts a
       }
       (key == "from" ? f.from_ms : f.to_ms) = *ms;
     } else if (key == "after_seq" || key == "limit" || key == "through_seq") {
-      const auto n = parse_count(value);
+      const auto n = parse_count(value, 18 /* audit-format §7a: up to 18 digits */);
       const bool is_limit = key == "limit";
       if (!n || (is_limit && (*n < 1 || *n > static_cast<std::int64_t>(spool::kMaxAuditPage)))) {
         return bad(key, is_limit

@@ -10,6 +10,7 @@
 
 #include "accord/api/json_body.hpp"
 #include "accord/core/time_format.hpp"
+#include "decimal.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -28,14 +29,6 @@ bool is_agency_id(std::string_view text) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_' || c == '.';
   });
-}
-
-std::optional<std::int64_t> parse_count(std::string_view text) {
-  std::int64_t value = 0;
-  if (text.empty() || text.size() > 15) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
 }
 
 json dead_letter_json(const spool::DeadLetter& d) {
@@ -73,7 +66,7 @@ void list(std::string_view query, const AdminHooks& hooks, server::Respond respo
       recipient = std::string(value);
     } else if (key == "limit" && !seen_limit) {
       seen_limit = true;
-      const auto number = parse_count(value);
+      const auto number = parse_count(value, kQueryCountDigits);
       if (!number || *number < 1 || *number > static_cast<std::int64_t>(kMaxLimit)) {
         return respond(
             refusal("invalid_query", "limit must be 1.." + std::to_string(kMaxLimit), "limit"));

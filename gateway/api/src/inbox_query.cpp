@@ -5,19 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "decimal.hpp"
+
 namespace accord::api {
-namespace {
-
-// A non-negative decimal integer; the whole string must be digits.
-std::optional<std::int64_t> parse_count(std::string_view text) {
-  std::int64_t value = 0;
-  if (text.empty() || text.size() > 15) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<InboxQuery> parse_inbox_query(std::string_view query, const InboxQueryLimits& limits) {
   InboxQuery out{limits.max_batch, limits.default_lease_ms};
@@ -28,7 +19,7 @@ Result<InboxQuery> parse_inbox_query(std::string_view query, const InboxQueryLim
     const auto eq = pair.find('=');
     const auto key = pair.substr(0, eq);
     const auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    const auto number = parse_count(value);
+    const auto number = parse_count(value, kQueryCountDigits);
     if (key == "max" && number && *number >= 1) {
       out.max_items = std::min<std::size_t>(static_cast<std::size_t>(*number), limits.max_batch);
     } else if (key == "lease_seconds" && number && *number >= 1) {

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "accord/api/json_body.hpp"
+#include "decimal.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -38,11 +39,8 @@ std::optional<std::int64_t> delivery_id_of(const json& value) {
   }
   if (!value.is_string()) return std::nullopt;  // negative, fractional, bool, null, ...
   const auto& text = value.get_ref<const std::string&>();
-  std::int64_t n = 0;
-  // 19 digits reach INT64_MAX, as the JSON integer form does; from_chars refuses overflow.
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  const auto n = parse_count(text, kIdDigits);
+  if (!n || *n == 0) return std::nullopt;
   return n;
 }
 
