@@ -11,26 +11,6 @@
 
 namespace accord::agreements::testing {
 
-std::string source_dir() {
-  const char* dir = std::getenv("ACCORD_SOURCE_DIR");
-  if (!dir) {
-    ADD_FAILURE() << "ACCORD_SOURCE_DIR is not set (run the tests through ctest)";
-    std::abort();
-  }
-  return dir;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ADD_FAILURE() << "cannot read " << path;
-    std::abort();
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const envelope::Vocabulary& vocabulary() {
   static const envelope::Vocabulary v = [] {
     auto r = envelope::Vocabulary::parse(read_file(source_dir() + "/config/vocabulary.yaml"));

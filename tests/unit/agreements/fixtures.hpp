@@ -12,11 +12,12 @@
 #include "accord/agreements/diagnostic.hpp"
 #include "accord/envelope/envelope.hpp"
 #include "accord/envelope/vocabulary.hpp"
+#include "accord/testing/golden.hpp"
 
 namespace accord::agreements::testing {
 
-std::string source_dir();
-std::string read_file(const std::string& path);
+using accord::testing::read_file;
+using accord::testing::source_dir;
 const envelope::Vocabulary& vocabulary();  // config/vocabulary.yaml
 const AgencyDirectory& directory();        // config/agencies.yaml
 Instant at(std::string_view text);         // parse_instant, aborts on bad test input

@@ -13,6 +13,7 @@
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/envelope/codec.hpp"
+#include "accord/spool/forwarding_spool.hpp"
 #include "delivery_fixture.hpp"
 
 namespace accord::delivery {
@@ -416,9 +417,9 @@ TEST_F(WorkerTest, ExpiresOnceTheClockPassesMaxAge) {
 
 // The spool as the worker sees it, except that the test decides when a lease's answer
 // arrives: the lease runs at once (its snapshot of the queue is taken), its answer waits.
-class HeldLeaseSpool final : public spool::Spool {
+class HeldLeaseSpool final : public spool::ForwardingSpool {
  public:
-  explicit HeldLeaseSpool(spool::Spool& inner) : inner_(inner) {}
+  explicit HeldLeaseSpool(spool::Spool& inner) : ForwardingSpool(inner) {}
   void hold_next_lease() {
     std::lock_guard lock(mu_);
     hold_ = true;
@@ -446,40 +447,8 @@ class HeldLeaseSpool final : public spool::Spool {
       held_.emplace(std::move(done), std::move(leased));
     });
   }
-  void append(spool::Submission s, AppendHandler done) override {
-    inner_.append(std::move(s), std::move(done));
-  }
-  Result<std::optional<spool::PriorSubmission>> find_submission(
-      const std::string& sender, const std::string& message_id) const override {
-    return inner_.find_submission(sender, message_id);
-  }
-  void ack(spool::AckRequest r, AckHandler done) override {
-    inner_.ack(std::move(r), std::move(done));
-  }
-  void release(spool::ReleaseRequest r, StatusHandler done) override {
-    inner_.release(std::move(r), std::move(done));
-  }
-  void dead_letter(spool::DeadLetterRequest r, StatusHandler done) override {
-    inner_.dead_letter(std::move(r), std::move(done));
-  }
-  void redrive(spool::RedriveRequest r, CountHandler done) override {
-    inner_.redrive(std::move(r), std::move(done));
-  }
-  void list_dead_letters(std::string recipient, std::size_t limit,
-                         DeadLettersHandler done) override {
-    inner_.list_dead_letters(std::move(recipient), limit, std::move(done));
-  }
-  void record(std::vector<audit::Event> events, StatusHandler done) override {
-    inner_.record(std::move(events), std::move(done));
-  }
-  void checkpoint(std::int64_t now_ms, StatusHandler done) override {
-    inner_.checkpoint(now_ms, std::move(done));
-  }
-  spool::SpoolStats stats() const override { return inner_.stats(); }
-  void shutdown() override { inner_.shutdown(); }
 
  private:
-  spool::Spool& inner_;
   std::mutex mu_;
   bool hold_ = false;
   std::optional<std::pair<LeaseHandler, Result<std::vector<spool::Delivery>>>> held_;

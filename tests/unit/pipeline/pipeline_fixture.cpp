@@ -12,26 +12,6 @@
 
 namespace accord::pipeline::testing {
 
-std::string source_dir() {
-  const char* dir = std::getenv("ACCORD_SOURCE_DIR");
-  if (!dir) {
-    ADD_FAILURE() << "ACCORD_SOURCE_DIR is not set (run the tests through ctest)";
-    std::abort();
-  }
-  return dir;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ADD_FAILURE() << "cannot read " << path;
-    std::abort();
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::string referral_body() {
   return read_file(source_dir() + "/tests/data/envelope/referral_created.json");
 }

@@ -17,6 +17,7 @@
 #include "accord/pipeline/agreement_policy.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/spool/sqlite_spool.hpp"
+#include "accord/testing/golden.hpp"
 #include "accord/testing/temp_dir.hpp"
 
 namespace accord::pipeline::testing {
@@ -25,8 +26,8 @@ inline constexpr std::int64_t kNow = 1'795'338'000'000;  // 2026-11-22T09:00:00Z
 inline constexpr const char* kSender = "police.met";
 inline constexpr const char* kLvws = "provider.lvws";
 
-std::string read_file(const std::string& path);
-std::string source_dir();
+using accord::testing::read_file;
+using accord::testing::source_dir;
 // tests/data/envelope/referral_created.json: for provider.lvws (safe-contact fields
 // encrypted) and refused for provider.survivors-uk (its offence condition).
 std::string referral_body();

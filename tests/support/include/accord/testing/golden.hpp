@@ -7,12 +7,36 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "accord/testing/temp_dir.hpp"
 
 namespace accord::testing {
+
+// $ACCORD_SOURCE_DIR (ctest sets it); aborts the test run when unset.
+inline std::string source_dir() {
+  const char* dir = std::getenv("ACCORD_SOURCE_DIR");
+  if (dir == nullptr) {
+    ADD_FAILURE() << "ACCORD_SOURCE_DIR is not set (run the tests through ctest)";
+    std::abort();
+  }
+  return dir;
+}
+
+// A whole file (sample agreements, envelopes, keys); aborts the test run when unreadable.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ADD_FAILURE() << "cannot read " << path;
+    std::abort();
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 // The path of tests/data/<relative> in the source tree.
 inline std::string data_file(std::string_view relative) {
