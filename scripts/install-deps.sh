@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev openssl libsodium-dev libzmq3-dev cppzmq-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 prometheus-cpp-dev libpq-dev libpqxx-dev
+  postgresql-15 postgresql-client-15   # the PostgreSQL spool; tests start their own servers
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-nacl python3-zmq python3-requests
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
