@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/api/admin_handler.hpp"
 #include "accord/spool/audit_reader.hpp"
 #include "accord/spool/pg_migrate.hpp"
 #include "accord/testing/pg_cluster.hpp"
@@ -548,6 +549,66 @@ TEST(AuditPgMigrate, UnreachableOrBadTargetsAndSourcesAreClearErrors) {
   auto no_log = AuditReader::open(bare);
   ASSERT_FALSE(no_log.ok());
   EXPECT_EQ(no_log.error().code, "schema_mismatch") << no_log.error().message;
+}
+
+// The admin API's audit routes read through AuditReader::open(hooks.audit_db_path): given a
+// PostgreSQL URI they answer exactly what they answer from the file, headers included.
+TEST(AuditPgRoutes, AnswerTheSameFromPostgreSQL) {
+  AuditLog log;
+  build_spool(log);
+  const std::string uri = fresh_database();
+  ASSERT_FALSE(uri.empty());
+  migrate(log, uri);
+  // A changed index column on both sides: the routes must name it in Accord-Index-Mismatch.
+  const std::string forged = "UPDATE audit_records SET case_urn = 'x' WHERE seq = 3";
+  sqlite_exec(log.path(), forged);
+  pg_rows(uri, forged);
+
+  server::Metrics metrics;
+  auto call = [&](const std::string& location, const std::string& target) {
+    api::AdminHooks hooks;
+    hooks.audit_db_path = location;
+    hooks.now_ms = [] { return kT0 + 50'000; };
+    api::AdminHandler handler(hooks, metrics);
+    server::Request request;
+    request.http = server::HttpRequest{server::http::verb::get, target, 11};
+    request.peer.role = server::PeerRole::auditor;
+    request.peer.id = "tester";
+    std::optional<server::HttpResponse> answer;
+    handler.handle(std::move(request), [&](server::HttpResponse r) { answer = std::move(r); });
+    EXPECT_TRUE(answer.has_value()) << target;
+    return answer ? *answer : server::HttpResponse{};
+  };
+  auto header = [](const server::HttpResponse& r, const char* name) {
+    auto it = r.find(name);
+    return it == r.end() ? std::string() : std::string(it->value());
+  };
+  for (const char* target :
+       {"/v1/admin/audit/records", "/v1/admin/audit/records?limit=3&after_seq=2",
+        "/v1/admin/audit/records?case_urn=urn%3Aaccord%3Acase%3Apolice%3A2",
+        "/v1/admin/audit/records?kind=delivery.&sender=police",
+        "/v1/admin/audit/extract?subject_ref=S-3", "/v1/admin/audit/extract?limit=4",
+        "/v1/admin/audit/extract?agreement=police-cps&after_seq=4", "/v1/admin/audit/checkpoints",
+        "/v1/admin/audit/head"}) {
+    SCOPED_TRACE(target);
+    const auto a = call(log.path(), target);
+    const auto b = call(uri, target);
+    EXPECT_EQ(a.result_int(), 200u) << a.body();
+    EXPECT_EQ(b.result_int(), a.result_int()) << b.body();
+    EXPECT_EQ(b.body(), a.body());
+    for (const char* name :
+         {"Accord-Next-After-Seq", "Accord-Extract-Complete", "Accord-Index-Mismatch"}) {
+      EXPECT_EQ(header(b, name), header(a, name)) << name;
+    }
+  }
+  EXPECT_EQ(header(call(uri, "/v1/admin/audit/records?case_urn=urn%3Aaccord%3Acase%3Apolice%3A2"),
+                   "Accord-Index-Mismatch"),
+            "3:case_urn");
+  // An unreachable database is the same storage failure as a missing file.
+  const auto down = call("postgresql://127.0.0.1:1/accord", "/v1/admin/audit/head");
+  EXPECT_EQ(down.result_int(),
+            call(log.dir().file("none.db"), "/v1/admin/audit/head").result_int());
+  EXPECT_EQ(down.result_int() / 100, 5u) << down.body();
 }
 
 }  // namespace
