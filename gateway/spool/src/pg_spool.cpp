@@ -224,7 +224,7 @@ void PgSpool::run() {
     }
     batch.clear();
     if (stop) return;
-    refresh_counts(/*force=*/false);
+    refresh_counts(/*force=*/false);  // idle: other gateways' changes
   }
 }
 
@@ -328,6 +328,8 @@ void PgSpool::commit_batch(std::vector<PgOp>& batch, bool seal) {
     audit_seq_ = std::max(audit_seq_, store_->audit_head().seq);
     sealed_seq_ = std::max(sealed_seq_, store_->audit_head().sealed_seq);
   }
+  // Before the handlers: a caller that waited for this batch sees counts at least this fresh.
+  refresh_counts(/*force=*/false);
   finish(batch, std::nullopt);
 }
 

@@ -112,7 +112,6 @@ class PgStore {
   PgStoreOptions options_;
   std::vector<PendingRecord> pending_;
   std::optional<std::int64_t> checkpoint_requested_at_;
-  bool needs_xid_ = false;  // a duplicate was answered: COMMIT must wait for the standby
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;
 };
