@@ -156,6 +156,41 @@ Status PgStore::begin() {
   return Status::Ok();
 }
 
+Status PgStore::lock_in_order(const PgLockKeys& keys) {
+  if (!keys.dedup_keys.empty()) {
+    // The (int4, int4) advisory key space, class 7405: apart from the schema lock's bigint.
+    // hashtext() is stable across servers of one major version; a collision only serialises.
+    std::string list = "{";
+    for (const auto& key : keys.dedup_keys) {
+      if (list.size() > 1) list += ',';
+      list += '"';
+      for (const char c : key) {
+        if (c == '"' || c == '\\') list += '\\';
+        list += c;
+      }
+      list += '"';
+    }
+    list += '}';
+    auto r =
+        run("SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM "
+            "unnest($1::text[]) AS k ORDER BY h) AS ordered",
+            {PgParam::text(list)}, "lock dedup keys");
+    if (!r.ok()) return r.error();
+  }
+  if (!keys.copy_ids.empty()) {
+    std::string list = "{";
+    for (const auto id : keys.copy_ids) {
+      if (list.size() > 1) list += ',';
+      list += std::to_string(id);
+    }
+    list += '}';
+    auto r = run("SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                 {PgParam::text(list)}, "lock copies");
+    if (!r.ok()) return r.error();
+  }
+  return Status::Ok();
+}
+
 Status PgStore::commit() {
   auto r =
       run_until("COMMIT", {}, "COMMIT", std::chrono::steady_clock::now() + options_.commit_timeout);

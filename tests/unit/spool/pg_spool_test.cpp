@@ -332,6 +332,48 @@ TEST(PgSpool, TwoGatewaysRacingOnOneKeyStoreItOnce) {
   EXPECT_EQ(rows_of(db.uri, "SELECT count(*) FROM copies")[0][0], std::to_string(kKeys));
 }
 
+// Whole batches racing in opposite key orders: the two transactions wait for each other's
+// uncommitted dedup rows, PostgreSQL breaks the deadlock, and the victim's batch runs again.
+TEST(PgSpool, BatchesRacingInOppositeOrdersStillStoreEachKeyOnce) {
+  const Database db = Database::on(shared_cluster());
+  PgSpoolOptions o;
+  o.uri = db.uri;
+  WriterHold hold_a, hold_b;
+  o.before_batch = hold_a.hook();
+  auto a = open_pg_or_die(o);
+  o.before_batch = hold_b.hook();
+  auto b = open_pg_or_die(o);
+  ASSERT_TRUE(a && b);
+  constexpr int kKeys = 200;
+  std::atomic<int> stored{0}, duplicate{0}, failed{0}, answered{0};
+  auto count = [&](Result<AppendResult> r) {
+    if (!r.ok()) {
+      ++failed;
+    } else if (r->outcome == AppendOutcome::stored) {
+      ++stored;
+    } else if (r->outcome == AppendOutcome::duplicate) {
+      ++duplicate;
+    }
+    ++answered;
+  };
+  {
+    // Each writer held while its whole load queues up: one batch each.
+    WriterGate gate_a(*a, hold_a);
+    WriterGate gate_b(*b, hold_b);
+    for (int i = 0; i < kKeys; ++i) {
+      a->append(make_submission("k" + std::to_string(i), {"courts"}), count);
+      b->append(make_submission("k" + std::to_string(kKeys - 1 - i), {"courts"}), count);
+    }
+  }
+  a->shutdown();
+  b->shutdown();
+  EXPECT_EQ(answered.load(), 2 * kKeys);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(stored.load(), kKeys);
+  EXPECT_EQ(duplicate.load(), kKeys);
+  EXPECT_EQ(rows_of(db.uri, "SELECT count(*) FROM copies")[0][0], std::to_string(kKeys));
+}
+
 Submission of_case(const std::string& id, const std::string& case_urn) {
   auto s = make_submission(id, {"courts"});
   s.case_urn = case_urn;
