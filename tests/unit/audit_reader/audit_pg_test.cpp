@@ -17,6 +17,7 @@
 #include "accord/api/admin_handler.hpp"
 #include "accord/spool/audit_reader.hpp"
 #include "accord/spool/pg_migrate.hpp"
+#include "accord/spool/pg_spool.hpp"
 #include "accord/testing/pg_cluster.hpp"
 #include "audit_log_fixture.hpp"
 
@@ -549,6 +550,55 @@ TEST(AuditPgMigrate, UnreachableOrBadTargetsAndSourcesAreClearErrors) {
   auto no_log = AuditReader::open(bare);
   ASSERT_FALSE(no_log.ok());
   EXPECT_EQ(no_log.error().code, "schema_mismatch") << no_log.error().message;
+}
+
+// After the move, the PostgreSQL spool carries on where the file stopped: its appends continue
+// the migrated chain (audit_head) and the delivery ids (the identity sequence), its checkpoint
+// seals both, and the reader verifies the whole log under the one key.
+TEST(AuditPgMigrate, APostgreSQLSpoolContinuesTheMigratedLogAndIds) {
+  AuditLog log;
+  build_spool(log);
+  const std::string uri = fresh_database();
+  ASSERT_FALSE(uri.empty());
+  const MigrateReport report = migrate(log, uri);
+
+  PgSpoolOptions o;
+  o.uri = uri;
+  o.gateway_kid = log.key().kid;
+  o.audit = log.audit_options();
+  auto opened = open_pg_spool(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().code << ": " << opened.error().message;
+  Spool& pg = **opened;
+  auto s = AuditLog::submission("police", "after-move", kC1, "S-1", 9000);
+  AuditLog::add_copy(s, "wcu", "police-wcu@1");
+  auto appended =
+      wait_for<Result<AppendResult>>([&](auto done) { pg.append(std::move(s), std::move(done)); });
+  ASSERT_TRUE(appended.ok()) << appended.error().message;
+  // A duplicate of a migrated submission is recognised: the dedup rows made the trip.
+  auto again = AuditLog::submission("police", "m1", kC1, "S-1", 1000);
+  AuditLog::add_copy(again, "cps", "police-cps@2");
+  auto duplicate = wait_for<Result<AppendResult>>(
+      [&](auto done) { pg.append(std::move(again), std::move(done)); });
+  ASSERT_TRUE(duplicate.ok()) << duplicate.error().message;
+  EXPECT_EQ(duplicate->outcome, AppendOutcome::duplicate);
+  auto leased = wait_for<Result<std::vector<Delivery>>>([&](auto done) {
+    pg.lease(LeaseRequest{"wcu", 10, 30'000, kT0 + 9500}, std::move(done));
+  });
+  ASSERT_TRUE(leased.ok()) << leased.error().message;
+  ASSERT_EQ(leased->size(), 2u);  // the migrated queued copy, then the new one
+  EXPECT_LT(leased->front().delivery_id, report.next_delivery_id);
+  EXPECT_EQ(leased->back().delivery_id, report.next_delivery_id);
+  AuditLog::checkpoint(pg, kT0 + 9600);
+  pg.shutdown();
+
+  const auto verified = verify(uri, log.key());
+  EXPECT_TRUE(verified.ok()) << verified.failure->code << ": " << verified.failure->message;
+  // New records after the migrated ones, sealed by the new checkpoint.
+  EXPECT_GT(verified.records, report.source.audit_records);
+  EXPECT_EQ(verified.first_seq, 1);
+  EXPECT_EQ(verified.last_seq, verified.records);
+  EXPECT_EQ(verified.sealed_seq, verified.last_seq);
+  EXPECT_EQ(verified.unsealed_tail, 0);
 }
 
 // The admin API's audit routes read through AuditReader::open(hooks.audit_db_path): given a
