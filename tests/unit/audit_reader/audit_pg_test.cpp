@@ -19,6 +19,7 @@
 #include "accord/spool/pg_migrate.hpp"
 #include "accord/spool/pg_spool.hpp"
 #include "accord/testing/pg_cluster.hpp"
+#include "accord/testing/wait_until.hpp"
 #include "audit_log_fixture.hpp"
 
 namespace accord::spool {
@@ -91,7 +92,8 @@ Rows pg_rows(const std::string& uri, const std::string& sql) {
 }
 
 // A fresh database on the shared cluster; the test fails (never skips) without a server.
-std::string fresh_database() {
+// `name` (optional) receives the database's name.
+std::string fresh_database(std::string* name_out = nullptr) {
   static std::atomic<int> counter{0};
   auto cluster = accord::testing::shared_pg_cluster();
   if (!cluster.ok()) {
@@ -100,6 +102,7 @@ std::string fresh_database() {
   }
   const std::string name =
       "audit_pg_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  if (name_out != nullptr) *name_out = name;
   auto uri = (*cluster)->create_database(name);
   if (!uri.ok()) ADD_FAILURE() << uri.error().message;
   return uri.ok() ? *uri : std::string();
@@ -302,7 +305,8 @@ audit::VerifyReport verify(const std::string& location, const crypto::GatewayPub
 TEST(AuditPgMigrate, TheTargetHoldsTheSourceRowsVerbatim) {
   AuditLog log;
   build_spool(log);
-  const std::string uri = fresh_database();
+  std::string name;
+  const std::string uri = fresh_database(&name);
   ASSERT_FALSE(uri.empty());
   const MigrateReport report = migrate(log, uri);
 
@@ -347,6 +351,20 @@ TEST(AuditPgMigrate, TheTargetHoldsTheSourceRowsVerbatim) {
   EXPECT_TRUE(verified.ok()) << verified.failure->code << ": " << verified.failure->message;
   EXPECT_EQ(verified.records, source->audit_records);
   EXPECT_EQ(verified.checkpoints, source->audit_checkpoints);
+
+  // The reader only SELECTs: the hot standby answers the same once it has replayed the commit
+  // (synchronous_commit = on waits for its flush, not its replay).
+  const std::string standby = (*accord::testing::shared_pg_cluster())->standby_uri(name);
+  ASSERT_TRUE(accord::testing::wait_until(
+      [&] {
+        auto counted = count_spool_rows(standby);
+        return counted.ok() && *counted == *source;
+      },
+      std::chrono::seconds(30)));
+  const auto on_standby = verify(standby, log.key());
+  EXPECT_TRUE(on_standby.ok());
+  EXPECT_EQ(on_standby.records, verified.records);
+  expect_readers_agree(log.path(), standby);
 }
 
 TEST(AuditPgMigrate, EveryReadAnswersTheSameOnBothBackends) {
