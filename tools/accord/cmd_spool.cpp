@@ -117,7 +117,11 @@ void run_migrate(const MigrateFlags& f) {
                   std::to_string(arrived->audit_records) + "/" +
                   std::to_string(source.audit_records) + ", checkpoints " +
                   std::to_string(arrived->audit_checkpoints) + "/" +
-                  std::to_string(source.audit_checkpoints) +
+                  std::to_string(source.audit_checkpoints) + ", audit_head seq " +
+                  std::to_string(arrived->head_seq) + "/" + std::to_string(source.head_seq) +
+                  ", sealed " + std::to_string(arrived->head_sealed_seq) + "/" +
+                  std::to_string(source.head_sealed_seq) + ", chain " +
+                  (arrived->head_chain_matches ? "matches" : "DIFFERS") +
                   " (target/source); do not start gateways on it");
   }
   const auto after = verify_log(f.to, key, "target " + target, kExitTargetFailed);
@@ -125,7 +129,8 @@ void run_migrate(const MigrateFlags& f) {
     fail_with(kExitVerify, "the migrated audit log does not verify (" + describe_failure(after) +
                                "); do not start gateways on it");
   }
-  std::cout << "verified on arrival: row counts equal the source's; audit chain intact ("
+  std::cout << "verified on arrival: row counts and audit head equal the source's; audit chain "
+               "intact ("
             << after.records << " records, " << after.checkpoints << " checkpoints, sealed up to "
             << after.sealed_seq << ", unsealed tail " << after.unsealed_tail << ")\n";
   std::cout.flush();

@@ -118,6 +118,8 @@ Result<SpoolCounts> count_sqlite(Connection& db) {
   if (!sealed.ok()) return sealed.error();
   c.last_audit_seq = *last;
   c.sealed_seq = *sealed;
+  c.head_seq = *last;
+  c.head_sealed_seq = *sealed;
   return c;
 }
 
@@ -126,11 +128,15 @@ Result<SpoolCounts> count_pg(PgConnection& db) {
       "SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM copies), "
       "(SELECT count(*) FROM audit_records), (SELECT count(*) FROM audit_checkpoints), "
       "(SELECT coalesce(max(seq), 0) FROM audit_records), "
-      "(SELECT coalesce(max(seq), 0) FROM audit_checkpoints)",
+      "(SELECT coalesce(max(seq), 0) FROM audit_checkpoints), "
+      "h.seq, h.sealed_seq, h.chain = coalesce((SELECT chain FROM audit_records ORDER BY seq DESC "
+      "LIMIT 1), decode(repeat('00', 32), 'hex')) FROM audit_head h",
       {}, "count rows");
   if (!r.ok()) return r.error();
+  if (r->rows() != 1) return make_error("corrupt", "audit_head does not hold exactly one row");
   return SpoolCounts{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2),
-                     r->int64(0, 3), r->int64(0, 4), r->int64(0, 5)};
+                     r->int64(0, 3), r->int64(0, 4), r->int64(0, 5),
+                     r->int64(0, 6), r->int64(0, 7), r->text(0, 8) == "t"};
 }
 
 Result<Connection> open_source(const std::string& path) {

@@ -326,6 +326,25 @@ TEST(AuditPgMigrate, TheTargetHoldsTheSourceRowsVerbatim) {
   auto target = count_spool_rows(uri);
   ASSERT_TRUE(source.ok() && target.ok());
   EXPECT_EQ(*source, *target);
+  EXPECT_TRUE(target->head_chain_matches);
+  EXPECT_EQ(target->head_seq, source->last_audit_seq);
+  // A wrong audit_head shows in the comparison (the next append would break the chain).
+  pg_rows(uri, "UPDATE audit_head SET chain = decode(repeat('11', 32), 'hex')");
+  auto wrong = count_spool_rows(uri);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->head_chain_matches);
+  EXPECT_NE(*wrong, *source);
+  pg_rows(uri,
+          "UPDATE audit_head SET chain = (SELECT chain FROM audit_records ORDER BY seq DESC "
+          "LIMIT 1), sealed_seq = sealed_seq - 1");
+  wrong = count_spool_rows(uri);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_TRUE(wrong->head_chain_matches);
+  EXPECT_NE(*wrong, *source);
+  pg_rows(uri, "UPDATE audit_head SET sealed_seq = sealed_seq + 1");
+  wrong = count_spool_rows(uri);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(*wrong, *source);
   EXPECT_EQ(report.source, *source);
   EXPECT_GT(source->audit_records, 11);
   const Rows head =

@@ -28,6 +28,12 @@ struct SpoolCounts {
   std::int64_t audit_checkpoints = 0;
   std::int64_t last_audit_seq = 0;
   std::int64_t sealed_seq = 0;
+  // Where the next append continues from, as stored: PostgreSQL's audit_head row, whose seq,
+  // sealed_seq and chain must be the last record's and checkpoint's (a SQLite spool keeps no
+  // such row: there these equal last_audit_seq, sealed_seq and true).
+  std::int64_t head_seq = 0;
+  std::int64_t head_sealed_seq = 0;
+  bool head_chain_matches = true;
   friend bool operator==(const SpoolCounts&, const SpoolCounts&) = default;
 };
 
