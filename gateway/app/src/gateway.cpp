@@ -8,12 +8,12 @@
 #include <mutex>
 
 #include "accord/app/fd_limit.hpp"
+#include "accord/app/storage_health.hpp"
 #include "accord/spool/pg_spool.hpp"
 #include "certificate_refusals.hpp"
 #include "gateway_metrics.hpp"
 #include "gateway_spool.hpp"
 #include "pipeline_submitter.hpp"
-#include "storage_health.hpp"
 
 namespace accord::app {
 

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "accord/app/gateway.hpp"
+#include "accord/app/storage_health.hpp"
 #include "gateway_spool.hpp"
-#include "storage_health.hpp"
 
 namespace accord::app {
 

@@ -1,4 +1,4 @@
-#include "storage_health.hpp"
+#include "accord/app/storage_health.hpp"
 
 namespace accord::app {
 
