@@ -86,7 +86,8 @@ Status judge_pg_spool(const PgSpoolState& state, const PgSpoolOptions& options) 
   }
   const bool synchronous =
       state.synchronous_commit == "on" || state.synchronous_commit == "remote_apply";
-  if (!options.allow_async && (!synchronous || state.synchronous_standby_names.empty())) {
+  if (!options.allow_async && (!synchronous || state.synchronous_standby_names.find_first_not_of(
+                                                   " \t") == std::string::npos)) {
     return make_error("not_durable",
                       "the postgresql server (" + where +
                           ") would acknowledge a commit held on one machine "
