@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <string>
+#include <thread>
 
 namespace accord::spool::detail {
 namespace {
@@ -37,12 +38,47 @@ bool wait_ready(PGconn* conn, PgDeadline deadline, bool& lost) {
   return true;
 }
 
+// Asks the server to cancel the statement (a COMMIT waiting for the standby stops waiting and
+// releases its locks; other gateways are waiting for them). On a thread of its own: PQcancel
+// opens a new connection with no timeout, and a primary cut off by the network would hold
+// the writer for minutes. The PGcancel copy needs nothing from the connection, which the
+// caller drops at once.
 void cancel(PGconn* conn) {
   PGcancel* c = PQgetCancel(conn);
   if (c == nullptr) return;
-  std::array<char, 256> error{};
-  (void)PQcancel(c, error.data(), static_cast<int>(error.size()));
-  PQfreeCancel(c);
+  std::thread([c] {
+    std::array<char, 256> error{};
+    (void)PQcancel(c, error.data(), static_cast<int>(error.size()));
+    PQfreeCancel(c);
+  }).detach();
+}
+
+// Collects the one statement's result: one result, then nullptr. Keeps the first result.
+PgCallResult await_result(PGconn* conn, PgDeadline deadline, const std::string& label) {
+  PgResult kept;
+  for (;;) {
+    bool lost = false;
+    if (!wait_ready(conn, deadline, lost)) {
+      if (lost) {
+        return {make_error("storage_unavailable", label + ": connection to postgresql lost: " +
+                                                      std::string(PQerrorMessage(conn))),
+                PgFault::connection};
+      }
+      cancel(conn);
+      return {make_error("storage_unavailable", label + ": no answer from postgresql in time"),
+              PgFault::timed_out};
+    }
+    PGresult* raw = PQgetResult(conn);
+    if (raw == nullptr) break;
+    PgResult r(raw);
+    if (kept.get() == nullptr) kept = std::move(r);
+  }
+  const auto status = kept.get() != nullptr ? PQresultStatus(kept.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return {std::move(kept), PgFault::none};
+  }
+  const std::string state = kept.sqlstate();
+  return {pg_error(conn, kept.get(), label), pg_fault_of(conn, state)};
 }
 
 }  // namespace
@@ -88,33 +124,23 @@ PgCallResult pg_call(PGconn* conn, std::string_view sql, const std::vector<PgPar
                                                   lengths.data(), formats.data(), 0)
                             : PQsendQueryParams(conn, text.c_str(), n, nullptr, values.data(),
                                                 lengths.data(), formats.data(), 0);
-  if (sent == 0) {
+  if (sent == 0) return {pg_error(conn, nullptr, label), pg_fault_of(conn, "")};
+  return await_result(conn, deadline, label);
+}
+
+PgCallResult pg_prepare(PGconn* conn, std::string_view name, std::string_view sql,
+                        PgDeadline deadline, std::string_view what) {
+  const std::string label(what);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    return {make_error("storage_unavailable", label + ": not connected to postgresql"),
+            PgFault::connection};
+  }
+  const std::string n(name);
+  const std::string text(sql);
+  if (PQsendPrepare(conn, n.c_str(), text.c_str(), 0, nullptr) == 0) {
     return {pg_error(conn, nullptr, label), pg_fault_of(conn, "")};
   }
-  // One statement: one result, then nullptr. Keep the first result (or the first error).
-  PgResult kept;
-  for (;;) {
-    bool lost = false;
-    if (!wait_ready(conn, deadline, lost)) {
-      if (lost) {
-        return {make_error("storage_unavailable", label + ": connection to postgresql lost: " +
-                                                      std::string(PQerrorMessage(conn))),
-                PgFault::connection};
-      }
-      cancel(conn);
-      return {make_error("storage_unavailable", label + ": no answer from postgresql in time"),
-              PgFault::timed_out};
-    }
-    PGresult* raw = PQgetResult(conn);
-    if (raw == nullptr) break;
-    PgResult r(raw);
-    if (kept.get() == nullptr) kept = std::move(r);
-  }
-  const auto status = kept.get() != nullptr ? PQresultStatus(kept.get()) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return {std::move(kept), PgFault::none};
-  const std::string state = kept.sqlstate();
-  return {pg_error(conn, kept.get(), label), pg_fault_of(conn, state)};
+  return await_result(conn, deadline, label);
 }
 
 }  // namespace accord::spool::detail
