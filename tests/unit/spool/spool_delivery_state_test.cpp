@@ -1,10 +1,11 @@
 // Delivery states beyond lease/ack: per-case order, release for a retry, dead letters and
-// their redrive — each checked against the real database file.
+// their redrive — each checked against a real store of each backend.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -26,10 +27,12 @@ std::vector<std::string> ids(const std::vector<Delivery>& deliveries) {
 
 using Ids = std::vector<std::string>;
 
-struct Fixture : ::testing::Test {
-  TempDir dir;
-  std::unique_ptr<Spool> spool = open_or_die(options_for(dir.file("spool.db")));
+struct SpoolDeliveryState : BackendTest {
+  std::unique_ptr<Spool> spool;
   void SetUp() override {
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    spool = open();
     ASSERT_NE(spool, nullptr);
     // a1, b1, a2, c1, a3: three cases interleaved.
     for (auto [id, c] :
@@ -46,14 +49,14 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, PullLeaseHandsOutCopiesInAppendOrder) {
+TEST_P(SpoolDeliveryState, PullLeaseHandsOutCopiesInAppendOrder) {
   EXPECT_EQ(ids(lease(1000, false, 1)), Ids{"a1"});
   EXPECT_EQ(ids(lease(1000, false)), (Ids{"b1", "a2", "c1", "a3"}));
   // Every lease expired: all come back, in order.
   EXPECT_EQ(ids(lease(1200, false)), (Ids{"a1", "b1", "a2", "c1", "a3"}));
 }
 
-TEST_F(Fixture, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
+TEST_P(SpoolDeliveryState, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
   EXPECT_EQ(ids(lease(1000, true)), (Ids{"a1", "b1", "c1"}));
   EXPECT_TRUE(lease(1000, true).empty());  // heads are out, the rest wait behind them
   auto first = lease(1200, true);          // leases expired: the same heads again
@@ -63,7 +66,7 @@ TEST_F(Fixture, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
   EXPECT_EQ(ids(lease(1201, true)), Ids{"a2"});  // a1 done: a2 is the head of case A now
 }
 
-TEST_F(Fixture, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
+TEST_P(SpoolDeliveryState, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(status_sync(*spool, &Spool::release,
@@ -74,7 +77,7 @@ TEST_F(Fixture, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
   EXPECT_EQ(ids(lease(5000, true)), Ids{"a1"});
 }
 
-TEST_F(Fixture, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
+TEST_P(SpoolDeliveryState, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
@@ -109,7 +112,7 @@ TEST_F(Fixture, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
 }
 
 // Negative rows: a copy that is not this recipient's, unknown, already acked or already dead.
-TEST_F(Fixture, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
+TEST_P(SpoolDeliveryState, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(ack_sync(*spool, {"cps", heads[1].delivery_id, 1001}).ok());
@@ -136,17 +139,19 @@ TEST_F(Fixture, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient
   }
 }
 
-TEST_F(Fixture, CountsSurviveAReopen) {
+TEST_P(SpoolDeliveryState, CountsSurviveAReopen) {
   auto heads = lease(1000, true);
   ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
                           DeadLetterRequest{"cps", heads[0].delivery_id, "max_attempts", "x", 1})
                   .ok());
   spool.reset();
-  spool = open_or_die(options_for(dir.file("spool.db")));
+  spool = open();
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().dead_by_recipient.at("cps"), 1);
   EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 4);
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolDeliveryState);
 
 }  // namespace
 }  // namespace accord::spool
