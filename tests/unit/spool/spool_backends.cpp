@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <utility>
 
 #include "accord/spool/pg_spool.hpp"
@@ -117,9 +118,9 @@ class PostgresqlBackend final : public SpoolBackend {
 
   std::vector<AuditRow> audit_rows() override {
     std::vector<AuditRow> out;
-    auto* res = run(
-        "SELECT r.seq, r.record, encode(r.chain, 'hex'), c.checkpoint FROM audit_records r "
-        "LEFT JOIN audit_checkpoints c ON c.seq = r.seq ORDER BY r.seq");
+    auto* res =
+        run("SELECT r.seq, r.record, encode(r.chain, 'hex'), c.checkpoint FROM audit_records r "
+            "LEFT JOIN audit_checkpoints c ON c.seq = r.seq ORDER BY r.seq");
     if (res == nullptr) return out;
     for (int i = 0; i < PQntuples(res); ++i) {
       AuditRow row;

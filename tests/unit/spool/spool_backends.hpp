@@ -74,9 +74,7 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
     backend = SpoolBackend::make(GetParam());
     ASSERT_NE(backend, nullptr);
   }
-  std::unique_ptr<Spool> open(const BackendOptions& options = {}) {
-    return backend->open(options);
-  }
+  std::unique_ptr<Spool> open(const BackendOptions& options = {}) { return backend->open(options); }
   bool on_postgresql() const { return GetParam() == kPostgresql; }
   std::unique_ptr<SpoolBackend> backend;
 };
@@ -84,6 +82,6 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
 }  // namespace accord::spool::testing
 
 // The instantiations of a BackendTest suite, one per backend, the backend first in the name.
-#define ACCORD_SPOOL_BACKENDS(Suite)                                           \
+#define ACCORD_SPOOL_BACKENDS(Suite)                                                 \
   INSTANTIATE_TEST_SUITE_P(sqlite, Suite, ::testing::Values(std::string("sqlite"))); \
   INSTANTIATE_TEST_SUITE_P(postgresql, Suite, ::testing::Values(std::string("postgresql")))

@@ -287,8 +287,9 @@ TEST_P(SpoolRows, AckKeepsTheCopyAndDropsItsPayload) {
   EXPECT_EQ(backend->inspect("SELECT recipient, state, attempts, acked_at_ms, "
                              "CASE WHEN payload IS NULL THEN 1 ELSE 0 END FROM copies ORDER BY id"),
             "cps|acked|1|1234|1\nwcu|queued|0|NULL|0");
-  EXPECT_EQ(backend->inspect("SELECT sender, message_id, content_hash, recipients FROM submissions"),
-            "police|m1|h1|[\"cps\",\"wcu\"]");
+  EXPECT_EQ(
+      backend->inspect("SELECT sender, message_id, content_hash, recipients FROM submissions"),
+      "police|m1|h1|[\"cps\",\"wcu\"]");
 }
 
 ACCORD_SPOOL_BACKENDS(SpoolRows);
