@@ -180,6 +180,21 @@ TEST_P(SpoolAudit, EveryDeliveryStateChangeIsRecordedInOrder) {
   EXPECT_TRUE(verify().ok());
 }
 
+TEST_P(SpoolAudit, AReturnedLeaseIsRecordedAsReturned) {
+  auto spool = open(options());
+  ASSERT_NE(spool, nullptr);
+  ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps"})).ok());
+  auto leased = lease_sync(*spool, LeaseRequest{"cps", 1, 100, 1000});
+  ASSERT_TRUE(leased.ok() && leased->size() == 1);
+  ReleaseRequest back{"cps", leased->front().delivery_id, 0, "stopping", 1001};
+  back.returned = true;
+  ASSERT_TRUE(status_sync(*spool, &Spool::release, back).ok());
+  spool.reset();
+  EXPECT_EQ(kinds(), (std::vector<std::string>{"decision.accepted", "delivery.leased",
+                                               "delivery.returned"}));
+  EXPECT_TRUE(verify().ok());
+}
+
 TEST_P(SpoolAudit, CheckpointsAtTheRecordCadenceAndOnShutdownVerify) {
   auto spool = open(options(/*every_records=*/3));
   ASSERT_NE(spool, nullptr);

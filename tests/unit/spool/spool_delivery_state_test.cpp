@@ -111,6 +111,73 @@ TEST_P(SpoolDeliveryState, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemp
   EXPECT_EQ(again.front().attempts, 1);
 }
 
+// A lease handed back unused at a clean stop: leasable at once, its case unblocked, and the
+// lease does not count as an attempt.
+TEST_P(SpoolDeliveryState, ReturnedLeaseIsLeasableAtOnceAndIsNoAttempt) {
+  auto heads = lease(1000, true);
+  ASSERT_EQ(ids(heads), (Ids{"a1", "b1", "c1"}));
+  ReleaseRequest back{"cps", heads[0].delivery_id, 999999, "stopping", 1001};
+  back.returned = true;
+  ASSERT_TRUE(status_sync(*spool, &Spool::release, back).ok());
+  auto again = lease(1001, true);  // b1 and c1 are still under lease until 1100
+  ASSERT_EQ(ids(again), Ids{"a1"});
+  EXPECT_EQ(again.front().attempts, 1);
+  EXPECT_EQ(again.front().delivery_id, heads[0].delivery_id);
+}
+
+// Redrive's scope: one copy by id, every dead letter of one recipient, or of all; the list
+// is oldest first, per recipient or for all, and bounded by its limit.
+TEST_P(SpoolDeliveryState, RedriveAndListTakeTheirScope) {
+  for (auto [id, to] : {std::pair{"w1", "wcu"}, {"w2", "wcu"}}) {
+    ASSERT_TRUE(append_sync(*spool, make_submission(id, {to})).ok());
+  }
+  auto kill_all = [&](const std::string& recipient, std::int64_t now) {
+    auto leased = lease_sync(*spool, LeaseRequest{recipient, 10, 100, now});
+    ASSERT_TRUE(leased.ok());
+    for (const auto& d : *leased) {
+      ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
+                              DeadLetterRequest{recipient, d.delivery_id, "expired", "", now})
+                      .ok());
+    }
+  };
+  kill_all("cps", 1000);
+  kill_all("wcu", 1001);
+  auto list = [&](const std::string& recipient, std::size_t limit) {
+    Completion<Result<std::vector<DeadLetter>>> c;
+    spool->list_dead_letters(recipient, limit, c.handler());
+    auto r = c.get();
+    EXPECT_TRUE(r.ok());
+    Ids out;
+    for (const auto& d : r.ok() ? *r : std::vector<DeadLetter>{}) out.push_back(d.message_id);
+    return out;
+  };
+  auto redrive = [&](RedriveRequest r) {
+    Completion<Result<std::int64_t>> c;
+    spool->redrive(std::move(r), c.handler());
+    auto n = c.get();
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  };
+  EXPECT_EQ(list("", 100), (Ids{"a1", "b1", "a2", "c1", "a3", "w1", "w2"}));
+  EXPECT_EQ(list("wcu", 100), (Ids{"w1", "w2"}));
+  EXPECT_EQ(list("", 2), (Ids{"a1", "b1"}));
+
+  auto dead_cps = lease(2000, false);  // nothing pending: all dead
+  EXPECT_TRUE(dead_cps.empty());
+  Completion<Result<std::vector<DeadLetter>>> c;
+  spool->list_dead_letters("cps", 1, c.handler());
+  auto first = c.get();
+  ASSERT_TRUE(first.ok() && first->size() == 1);
+  EXPECT_EQ(redrive({"cps", first->front().delivery_id, "admin", 2000}), 1);
+  EXPECT_EQ(ids(lease(2000, false)), Ids{"a1"});
+  EXPECT_EQ(redrive({"wcu", 0, "admin", 2001}), 2);
+  EXPECT_EQ(list("wcu", 100), Ids{});
+  EXPECT_EQ(redrive({"", 0, "admin", 2002}), 4);  // the rest of cps's
+  EXPECT_EQ(list("", 100), Ids{});
+  EXPECT_EQ(redrive({"", 0, "admin", 2003}), 0);
+  EXPECT_EQ(spool->stats().dead_by_recipient.size(), 0u);
+}
+
 // Negative rows: a copy that is not this recipient's, unknown, already acked or already dead.
 TEST_P(SpoolDeliveryState, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
   auto heads = lease(1000, true);
