@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <latch>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -56,6 +57,35 @@ TEST_P(SpoolConcurrency, ManyAppendersEveryHandlerOnceAndBatched) {
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().queued_by_recipient,
             (std::map<std::string, std::int64_t>{{"cps", kTotal}, {"wcu", kTotal}}));
+}
+
+// Handlers run in commit order, on the spool's own thread (never the caller's, for work that
+// needed the store): one caller's appends are answered in the order it made them.
+TEST_P(SpoolConcurrency, HandlersRunInCommitOrderOffTheCallersThread) {
+  constexpr int kAppends = 300;
+  auto spool = open();
+  ASSERT_NE(spool, nullptr);
+  std::mutex mu;
+  std::vector<int> order;  // guarded by mu
+  bool on_caller = false;  // guarded by mu
+  std::latch done(kAppends);
+  const auto caller = std::this_thread::get_id();
+  for (int i = 0; i < kAppends; ++i) {
+    spool->append(make_submission("m" + std::to_string(i), {"cps"}),
+                  [&, i](Result<AppendResult> r) {
+                    {
+                      std::lock_guard lock(mu);
+                      if (r.ok()) order.push_back(i);
+                      on_caller = on_caller || std::this_thread::get_id() == caller;
+                    }
+                    done.count_down();
+                  });
+  }
+  done.wait();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kAppends));
+  for (int i = 0; i < kAppends; ++i) ASSERT_EQ(order[i], i) << "handler " << i;
+  EXPECT_FALSE(on_caller);
 }
 
 TEST_P(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {
