@@ -63,10 +63,6 @@ class SpoolBackend {
   virtual bool probe_sees_commits() const = 0;
 };
 
-// The backends every contract suite runs on.
-inline const char* const kSqlite = "sqlite";
-inline const char* const kPostgresql = "postgresql";
-
 // A contract test's fixture: GetParam() is the backend name; `backend` is fresh per test.
 class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -75,13 +71,13 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
     ASSERT_NE(backend, nullptr);
   }
   std::unique_ptr<Spool> open(const BackendOptions& options = {}) { return backend->open(options); }
-  bool on_postgresql() const { return GetParam() == kPostgresql; }
   std::unique_ptr<SpoolBackend> backend;
 };
 
 }  // namespace accord::spool::testing
 
-// The instantiations of a BackendTest suite, one per backend, the backend first in the name.
+// The instantiations of a BackendTest suite, one per backend ("sqlite", "postgresql": the
+// names SpoolBackend::make() takes), the backend first in the test's name.
 #define ACCORD_SPOOL_BACKENDS(Suite)                                                 \
   INSTANTIATE_TEST_SUITE_P(sqlite, Suite, ::testing::Values(std::string("sqlite"))); \
   INSTANTIATE_TEST_SUITE_P(postgresql, Suite, ::testing::Values(std::string("postgresql")))
