@@ -25,9 +25,11 @@ endfunction()
 # accord_test(NAME SOURCES ... DEPS ... [LABELS ...])
 # DEPS: every library whose headers the test includes (nothing arrives through a library's
 # private dependencies). LABELS tsan: the test runs threads, so scripts/test.sh --tsan builds
-# it (target accord_tsan_tests) and runs it under ThreadSanitizer.
+# it (target accord_tsan_tests) and runs it under ThreadSanitizer. DISCOVER_FILTER: a gtest
+# filter; only the tests it selects become ctest entries (the rest get entries of their own,
+# e.g. one entry for every test that needs the PostgreSQL servers, tests/unit/spool).
 function(accord_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "DISCOVER_FILTER" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   if(NOT TARGET accord_tsan_tests)
     add_custom_target(accord_tsan_tests)
@@ -41,7 +43,11 @@ function(accord_test name)
   # survive gtest_discover_tests' argument forwarding. Nor does a list of LABELS, so they are
   # joined into one (unit_tsan); ctest -L takes a regex, so -L unit and -L tsan both match it.
   list(JOIN ARG_LABELS "_" label)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+  set(filter)
+  if(ARG_DISCOVER_FILTER)
+    set(filter TEST_FILTER "${ARG_DISCOVER_FILTER}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 ${filter}
                        PROPERTIES LABELS "${label}"
                        ENVIRONMENT "ACCORD_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
                        ENVIRONMENT_MODIFICATION "ACCORD_BINARY_DIR=set:${PROJECT_BINARY_DIR}")

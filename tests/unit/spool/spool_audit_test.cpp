@@ -1,5 +1,5 @@
-// The audit log inside the spool: which records each operation writes, in the same
-// transaction (a rolled-back batch leaves none and the chain continues unbroken), signed
+// The audit log inside the spool, on each backend: which records each operation writes, in
+// the same transaction (a rolled-back batch leaves none and the chain continues unbroken), signed
 // checkpoints at the cadence and on shutdown, and a chain that verifies across reopens.
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 
 #include "accord/audit/verifier.hpp"
 #include "accord/crypto/signature.hpp"
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -24,18 +25,20 @@ audit::Event event(std::string kind, std::int64_t at_ms) {
   return e;
 }
 
-struct AuditFixture : ::testing::Test {
-  TempDir dir;
+struct SpoolAudit : BackendTest {
+  TempDir dir;  // the signing key
   std::atomic<std::int64_t> clock{1'000'000};
   std::optional<crypto::GatewaySigner> signer;
 
   void SetUp() override {
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
     auto s = crypto::GatewaySigner::load_or_create(dir.file("signing.key"), 1);
     ASSERT_TRUE(s.ok()) << s.error().message;
     signer.emplace(std::move(s.value()));
   }
-  SqliteSpoolOptions options(std::int64_t every_records = 1000) {
-    auto o = options_for(dir.file("spool.db"));
+  BackendOptions options(std::int64_t every_records = 1000) {
+    BackendOptions o;
     o.audit.sign = [this](std::string_view bytes) { return signer->sign(bytes); };
     o.audit.now_ms = [this] { return clock.load(); };
     o.audit.checkpoint_every_records = every_records;
@@ -44,16 +47,8 @@ struct AuditFixture : ::testing::Test {
   }
   // Every record's JSON, in seq order.
   std::vector<nlohmann::json> records() {
-    RawDb db(dir.file("spool.db"));
     std::vector<nlohmann::json> out;
-    const auto text = db.query("SELECT record FROM audit_records ORDER BY seq");
-    std::size_t start = 0;
-    while (start < text.size()) {
-      auto end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      out.push_back(nlohmann::json::parse(text.substr(start, end - start)));
-      start = end + 1;
-    }
+    for (const auto& row : backend->audit_rows()) out.push_back(nlohmann::json::parse(row.record));
     return out;
   }
   std::vector<std::string> kinds() {
@@ -61,30 +56,17 @@ struct AuditFixture : ::testing::Test {
     for (const auto& r : records()) out.push_back(r["kind"]);
     return out;
   }
-  // Runs the offline verifier over the table, checkpoints interleaved.
+  // Runs the offline verifier over the records, checkpoints interleaved.
   audit::VerifyReport verify(audit::VerifyOptions vo = {}) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
     audit::Verifier v(signer->public_key(), vo);
-    sqlite3_stmt* rows = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT r.seq, r.record, r.chain, c.checkpoint FROM audit_records r "
-                       "LEFT JOIN audit_checkpoints c ON c.seq = r.seq ORDER BY r.seq",
-                       -1, &rows, nullptr);
-    while (sqlite3_step(rows) == SQLITE_ROW) {
-      std::string record(reinterpret_cast<const char*>(sqlite3_column_text(rows, 1)));
-      audit::Digest chain{};
-      std::memcpy(chain.data(), sqlite3_column_blob(rows, 2), chain.size());
-      v.add_record(record, &chain);
-      if (sqlite3_column_type(rows, 3) != SQLITE_NULL) {
-        auto cp =
-            audit::parse_checkpoint(reinterpret_cast<const char*>(sqlite3_column_text(rows, 3)));
+    for (const auto& row : backend->audit_rows()) {
+      v.add_record(row.record, &row.chain);
+      if (row.checkpoint) {
+        auto cp = audit::parse_checkpoint(*row.checkpoint);
         EXPECT_TRUE(cp.ok());
         if (cp.ok()) v.add_checkpoint(cp.value());
       }
     }
-    sqlite3_finalize(rows);
-    sqlite3_close(db);
     return v.finish();
   }
 };
@@ -124,8 +106,8 @@ Submission referral() {
   return s;
 }
 
-TEST_F(AuditFixture, AppendWritesTheGivenRecordsInOrderWithTheirCopiesDeliveryIds) {
-  auto spool = open_or_die(options());
+TEST_P(SpoolAudit, AppendWritesTheGivenRecordsInOrderWithTheirCopiesDeliveryIds) {
+  auto spool = open(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, referral()).ok());
   spool.reset();
@@ -146,14 +128,15 @@ TEST_F(AuditFixture, AppendWritesTheGivenRecordsInOrderWithTheirCopiesDeliveryId
   EXPECT_EQ(r[2]["recipient"], "probation");
   EXPECT_EQ(r[2]["code"], "not_permitted");
   EXPECT_FALSE(r[2].contains("delivery_id"));
-  RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("SELECT count(*) FROM audit_records WHERE record LIKE '%07700%'"), "0");
-  EXPECT_EQ(db.query("SELECT agreement FROM audit_records ORDER BY seq"), "isa-1@2\nisa-2@1\nNULL");
+  EXPECT_EQ(backend->inspect("SELECT count(*) FROM audit_records WHERE record LIKE '%07700%'"),
+            "0");
+  EXPECT_EQ(backend->inspect("SELECT agreement FROM audit_records ORDER BY seq"),
+            "isa-1@2\nisa-2@1\nNULL");
   EXPECT_TRUE(verify().ok());
 }
 
-TEST_F(AuditFixture, ADuplicateAppendWritesNoneOfItsRecords) {
-  auto spool = open_or_die(options());
+TEST_P(SpoolAudit, ADuplicateAppendWritesNoneOfItsRecords) {
+  auto spool = open(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, referral()).ok());
   const auto again = append_sync(*spool, referral());
@@ -163,8 +146,8 @@ TEST_F(AuditFixture, ADuplicateAppendWritesNoneOfItsRecords) {
   EXPECT_EQ(records().size(), 3u);
 }
 
-TEST_F(AuditFixture, EveryDeliveryStateChangeIsRecordedInOrder) {
-  auto spool = open_or_die(options());
+TEST_P(SpoolAudit, EveryDeliveryStateChangeIsRecordedInOrder) {
+  auto spool = open(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps"})).ok());
   auto first = lease_sync(*spool, LeaseRequest{"cps", 1, 100, 1000});
@@ -197,8 +180,23 @@ TEST_F(AuditFixture, EveryDeliveryStateChangeIsRecordedInOrder) {
   EXPECT_TRUE(verify().ok());
 }
 
-TEST_F(AuditFixture, CheckpointsAtTheRecordCadenceAndOnShutdownVerify) {
-  auto spool = open_or_die(options(/*every_records=*/3));
+TEST_P(SpoolAudit, AReturnedLeaseIsRecordedAsReturned) {
+  auto spool = open(options());
+  ASSERT_NE(spool, nullptr);
+  ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps"})).ok());
+  auto leased = lease_sync(*spool, LeaseRequest{"cps", 1, 100, 1000});
+  ASSERT_TRUE(leased.ok() && leased->size() == 1);
+  ReleaseRequest back{"cps", leased->front().delivery_id, 0, "stopping", 1001};
+  back.returned = true;
+  ASSERT_TRUE(status_sync(*spool, &Spool::release, back).ok());
+  spool.reset();
+  EXPECT_EQ(kinds(), (std::vector<std::string>{"decision.accepted", "delivery.leased",
+                                               "delivery.returned"}));
+  EXPECT_TRUE(verify().ok());
+}
+
+TEST_P(SpoolAudit, CheckpointsAtTheRecordCadenceAndOnShutdownVerify) {
+  auto spool = open(options(/*every_records=*/3));
   ASSERT_NE(spool, nullptr);
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(append_sync(*spool, make_submission("m" + std::to_string(i), {"cps"})).ok());
@@ -206,8 +204,7 @@ TEST_F(AuditFixture, CheckpointsAtTheRecordCadenceAndOnShutdownVerify) {
   EXPECT_EQ(spool->stats().audit_seq, 4);
   EXPECT_EQ(spool->stats().audit_sealed_seq, 3);
   spool.reset();  // clean shutdown seals the tail
-  RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("SELECT seq FROM audit_checkpoints ORDER BY seq"), "3\n4");
+  EXPECT_EQ(backend->inspect("SELECT seq FROM audit_checkpoints ORDER BY seq"), "3\n4");
   audit::VerifyOptions sealed;
   sealed.require_sealed = true;
   const auto report = verify(sealed);
@@ -216,8 +213,8 @@ TEST_F(AuditFixture, CheckpointsAtTheRecordCadenceAndOnShutdownVerify) {
   EXPECT_EQ(report.sealed_seq, 4);
 }
 
-TEST_F(AuditFixture, CheckpointOnDemandAndByTime) {
-  auto spool = open_or_die(options());
+TEST_P(SpoolAudit, CheckpointOnDemandAndByTime) {
+  auto spool = open(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(record_sync(*spool, {event("admin.gateway_started", 5)}).ok());
   Completion<Status> forced;
@@ -238,32 +235,29 @@ TEST_F(AuditFixture, CheckpointOnDemandAndByTime) {
   EXPECT_EQ(spool->stats().audit_sealed_seq, 2);
 }
 
-TEST_F(AuditFixture, RolledBackBatchLeavesNoRecordsAndTheChainContinues) {
-  auto o = options();
-  auto spool = open_or_die(o);
+TEST_P(SpoolAudit, RolledBackBatchLeavesNoRecordsAndTheChainContinues) {
+  auto spool = open(options());
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, make_submission("m0", {"cps"})).ok());
-  RawDb probe(dir.file("spool.db"));
-  const auto pages = std::stoll(probe.query("PRAGMA page_count"));
-  ASSERT_TRUE(set_max_page_count(*spool, pages).ok());
-  // Big payloads cannot fit: the batch rolls back, and its records with it.
+  backend->refuse_payloads_over(*spool, 1024);
+  // A big payload cannot be stored: the batch rolls back, and its records with it.
   auto big = make_submission("m1", {"cps"});
   big.copies[0].payload.assign(64 * 1024, 'x');
   auto refused = append_sync(*spool, big);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "storage_unavailable");
   EXPECT_EQ(spool->stats().audit_seq, 1);
-  ASSERT_TRUE(set_max_page_count(*spool, 1'000'000).ok());
+  backend->refuse_payloads_over(*spool, std::nullopt);
   ASSERT_TRUE(append_sync(*spool, make_submission("m2", {"cps"})).ok());
   spool.reset();
-  EXPECT_EQ(probe.query("SELECT group_concat(seq) FROM audit_records"), "1,2");
-  EXPECT_EQ(probe.query("SELECT message_id FROM audit_records WHERE seq = 2"), "m2");
+  EXPECT_EQ(backend->inspect("SELECT seq, message_id FROM audit_records ORDER BY seq"),
+            "1|m0\n2|m2");
   EXPECT_TRUE(verify().ok());
 }
 
-TEST_F(AuditFixture, ReopenContinuesTheChain) {
+TEST_P(SpoolAudit, ReopenContinuesTheChain) {
   for (int round = 0; round < 3; ++round) {
-    auto spool = open_or_die(options());
+    auto spool = open(options());
     ASSERT_NE(spool, nullptr);
     ASSERT_TRUE(append_sync(*spool, make_submission("m" + std::to_string(round), {"cps"})).ok());
   }
@@ -273,16 +267,18 @@ TEST_F(AuditFixture, ReopenContinuesTheChain) {
   EXPECT_EQ(report.last_seq, 3);
 }
 
-TEST_F(AuditFixture, DisabledAuditWritesNothing) {
+TEST_P(SpoolAudit, DisabledAuditWritesNothing) {
   auto o = options();
   o.audit.enabled = false;
-  auto spool = open_or_die(o);
+  auto spool = open(o);
   ASSERT_NE(spool, nullptr);
   ASSERT_TRUE(append_sync(*spool, referral()).ok());
   ASSERT_TRUE(record_sync(*spool, {event("admin.gateway_started", 1)}).ok());
   spool.reset();
   EXPECT_TRUE(records().empty());
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolAudit);
 
 }  // namespace
 }  // namespace accord::spool

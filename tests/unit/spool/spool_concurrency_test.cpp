@@ -1,12 +1,14 @@
 // The writer thread: group commit under concurrent appenders, dedup inside one batch,
-// back-pressure (overloaded) and shutdown.
+// back-pressure (overloaded) and shutdown, on each backend.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <latch>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -14,13 +16,13 @@ namespace {
 
 using namespace accord::spool::testing;
 
-TEST(SpoolConcurrency, ManyAppendersEveryHandlerOnceAndBatched) {
+using SpoolConcurrency = BackendTest;
+
+TEST_P(SpoolConcurrency, ManyAppendersEveryHandlerOnceAndBatched) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 1500;
   constexpr int kTotal = kThreads * kPerThread;
-  TempDir dir;
-  const auto opts = options_for(dir.file("spool.db"));
-  auto spool = open_or_die(opts);
+  auto spool = open();
   ASSERT_NE(spool, nullptr);
 
   std::vector<std::atomic<int>> calls(kTotal);
@@ -51,18 +53,46 @@ TEST(SpoolConcurrency, ManyAppendersEveryHandlerOnceAndBatched) {
             (std::map<std::string, std::int64_t>{{"cps", kTotal}, {"wcu", kTotal}}));
 
   spool.reset();
-  spool = open_or_die(opts);
+  spool = open();
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().queued_by_recipient,
             (std::map<std::string, std::int64_t>{{"cps", kTotal}, {"wcu", kTotal}}));
 }
 
-TEST(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {
-  TempDir dir;
+// Handlers run in commit order, on the spool's own thread (never the caller's, for work that
+// needed the store): one caller's appends are answered in the order it made them.
+TEST_P(SpoolConcurrency, HandlersRunInCommitOrderOffTheCallersThread) {
+  constexpr int kAppends = 300;
+  auto spool = open();
+  ASSERT_NE(spool, nullptr);
+  std::mutex mu;
+  std::vector<int> order;  // guarded by mu
+  bool on_caller = false;  // guarded by mu
+  std::latch done(kAppends);
+  const auto caller = std::this_thread::get_id();
+  for (int i = 0; i < kAppends; ++i) {
+    spool->append(make_submission("m" + std::to_string(i), {"cps"}),
+                  [&, i](Result<AppendResult> r) {
+                    {
+                      std::lock_guard lock(mu);
+                      if (r.ok()) order.push_back(i);
+                      on_caller = on_caller || std::this_thread::get_id() == caller;
+                    }
+                    done.count_down();
+                  });
+  }
+  done.wait();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kAppends));
+  for (int i = 0; i < kAppends; ++i) ASSERT_EQ(order[i], i) << "handler " << i;
+  EXPECT_FALSE(on_caller);
+}
+
+TEST_P(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {
   WriterHold hold;
-  auto opts = options_for(dir.file("spool.db"));
+  BackendOptions opts;
   opts.before_batch = hold.hook();
-  auto spool = open_or_die(opts);
+  auto spool = open(opts);
   ASSERT_NE(spool, nullptr);
   Completion<Result<AppendResult>> first, second, third;
   std::int64_t commits_before = 0;
@@ -84,12 +114,11 @@ TEST(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {
   EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 1);
 }
 
-TEST(SpoolConcurrency, TwoLeasesInOneBatchNeverShareACopy) {
-  TempDir dir;
+TEST_P(SpoolConcurrency, TwoLeasesInOneBatchNeverShareACopy) {
   WriterHold hold;
-  auto opts = options_for(dir.file("spool.db"));
+  BackendOptions opts;
   opts.before_batch = hold.hook();
-  auto spool = open_or_die(opts);
+  auto spool = open(opts);
   ASSERT_NE(spool, nullptr);
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(append_sync(*spool, make_submission("m" + std::to_string(i), {"cps"})).ok());
@@ -108,13 +137,12 @@ TEST(SpoolConcurrency, TwoLeasesInOneBatchNeverShareACopy) {
   EXPECT_EQ(ids, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
 }
 
-TEST(SpoolConcurrency, OverloadedBeyondMaxPendingAnsweredAtOnce) {
-  TempDir dir;
-  auto opts = options_for(dir.file("spool.db"));
+TEST_P(SpoolConcurrency, OverloadedBeyondMaxPendingAnsweredAtOnce) {
+  BackendOptions opts;
   opts.max_pending = 8;
   WriterHold hold;
   opts.before_batch = hold.hook();
-  auto spool = open_or_die(opts);
+  auto spool = open(opts);
   ASSERT_NE(spool, nullptr);
   std::atomic<int> stored{0};
   std::latch queued_done(8);
@@ -143,11 +171,9 @@ TEST(SpoolConcurrency, OverloadedBeyondMaxPendingAnsweredAtOnce) {
   EXPECT_EQ(retry->outcome, AppendOutcome::stored);
 }
 
-TEST(SpoolConcurrency, ShutdownDrainsQueuedWorkThenRefuses) {
+TEST_P(SpoolConcurrency, ShutdownDrainsQueuedWorkThenRefuses) {
   constexpr int kQueued = 500;
-  TempDir dir;
-  const auto opts = options_for(dir.file("spool.db"));
-  auto spool = open_or_die(opts);
+  auto spool = open();
   ASSERT_NE(spool, nullptr);
   std::atomic<int> stored{0};
   for (int i = 0; i < kQueued; ++i) {
@@ -170,7 +196,7 @@ TEST(SpoolConcurrency, ShutdownDrainsQueuedWorkThenRefuses) {
   spool->shutdown();  // idempotent
   spool.reset();      // the destructor's shutdown() is a no-op now
 
-  spool = open_or_die(opts);
+  spool = open();
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), kQueued);
   auto late = append_sync(*spool, make_submission("late", {"cps"}));
@@ -178,12 +204,10 @@ TEST(SpoolConcurrency, ShutdownDrainsQueuedWorkThenRefuses) {
   EXPECT_EQ(late->outcome, AppendOutcome::stored) << "a refused append stored nothing";
 }
 
-TEST(SpoolConcurrency, DestructorDrainsLikeShutdown) {
-  TempDir dir;
-  const auto opts = options_for(dir.file("spool.db"));
+TEST_P(SpoolConcurrency, DestructorDrainsLikeShutdown) {
   std::atomic<int> stored{0};
   {
-    auto spool = open_or_die(opts);
+    auto spool = open();
     ASSERT_NE(spool, nullptr);
     for (int i = 0; i < 100; ++i) {
       spool->append(make_submission("m" + std::to_string(i), {"cps"}),
@@ -192,6 +216,8 @@ TEST(SpoolConcurrency, DestructorDrainsLikeShutdown) {
   }
   EXPECT_EQ(stored.load(), 100);
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolConcurrency);
 
 }  // namespace
 }  // namespace accord::spool

@@ -4,13 +4,13 @@
 // A child process opens the spool and appends from several threads as fast as it can;
 // each handler that reports success writes the message id to a pipe (after the commit,
 // exactly when the gateway would answer 202). The parent SIGKILLs it at a random moment,
-// then reopens the file and checks. The parent holds no spool while a child runs, and the
-// child forks before it creates any thread.
+// then reopens the store and checks. The parent holds no spool while a child runs, and the
+// child forks before it creates any thread. On each backend: a SQLite file, or a PostgreSQL
+// database on a primary with a synchronous standby (a gateway process killed mid-commit).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <semaphore>
 #include <set>
@@ -25,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -34,10 +36,9 @@ using namespace accord::spool::testing;
 
 const std::vector<std::string> kRecipients = {"cps", "wcu", "court"};
 
-[[noreturn]] void child_main(const std::string& path, int fd, int iteration) {
-  auto opened = open_sqlite_spool(options_for(path));
-  if (!opened.ok()) _exit(3);
-  auto spool = std::move(opened).value();
+[[noreturn]] void child_main(SpoolBackend& backend, int fd, int iteration) {
+  auto spool = backend.open();
+  if (spool == nullptr) _exit(3);
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&spool, fd, iteration, t] {
@@ -68,32 +69,46 @@ struct DbContents {
   std::map<std::string, std::set<std::string>> copies;     // message id -> recipients
 };
 
-DbContents read_contents(const std::string& path) {
-  DbContents out;
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  auto each_row = [&](const char* sql, auto fn) {
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    while (sqlite3_step(st) == SQLITE_ROW) fn(st);
-    sqlite3_finalize(st);
-  };
-  auto text = [](sqlite3_stmt* st, int i) {
-    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
-  };
-  each_row(
-      "SELECT message_id, json_array_length(recipients) FROM submissions",
-      [&](sqlite3_stmt* st) { out.recipients_claimed[text(st, 0)] = sqlite3_column_int64(st, 1); });
-  each_row("SELECT message_id, recipient FROM copies",
-           [&](sqlite3_stmt* st) { out.copies[text(st, 0)].insert(text(st, 1)); });
-  sqlite3_close(db);
+// Rows of SpoolBackend::inspect(), each split at '|'.
+std::vector<std::vector<std::string>> rows_of(const std::string& text) {
+  std::vector<std::vector<std::string>> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::vector<std::string> row;
+    for (std::size_t from = start;;) {
+      const auto bar = text.find('|', from);
+      if (bar == std::string::npos || bar >= end) {
+        row.push_back(text.substr(from, end - from));
+        break;
+      }
+      row.push_back(text.substr(from, bar - from));
+      from = bar + 1;
+    }
+    out.push_back(std::move(row));
+    start = end + 1;
+  }
   return out;
 }
 
-TEST(SpoolCrash, KillNineNeverLosesAnAcknowledgedAppend) {
+DbContents read_contents(SpoolBackend& backend) {
+  DbContents out;
+  for (const auto& row :
+       rows_of(backend.inspect("SELECT message_id, recipients FROM submissions"))) {
+    out.recipients_claimed[row.at(0)] =
+        static_cast<std::int64_t>(nlohmann::json::parse(row.at(1)).size());
+  }
+  for (const auto& row : rows_of(backend.inspect("SELECT message_id, recipient FROM copies"))) {
+    out.copies[row.at(0)].insert(row.at(1));
+  }
+  return out;
+}
+
+using SpoolCrash = BackendTest;
+
+TEST_P(SpoolCrash, KillNineNeverLosesAnAcknowledgedAppend) {
   constexpr int kIterations = 24;
-  TempDir dir;
-  const std::string path = dir.file("spool.db");
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rng(seed);
@@ -108,7 +123,7 @@ TEST(SpoolCrash, KillNineNeverLosesAnAcknowledgedAppend) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       close(fds[0]);
-      child_main(path, fds[1], it);
+      child_main(*backend, fds[1], it);
     }
     close(fds[1]);
 
@@ -156,10 +171,10 @@ TEST(SpoolCrash, KillNineNeverLosesAnAcknowledgedAppend) {
 
     // Recovery: the spool opens (integrity check included) and sees the same counts.
     {
-      auto reopened = open_or_die(options_for(path));
+      auto reopened = open();
       ASSERT_NE(reopened, nullptr);
     }
-    const DbContents db = read_contents(path);
+    const DbContents db = read_contents(*backend);
     for (const auto& id : acknowledged) {
       auto it_sub = db.recipients_claimed.find(id);
       ASSERT_NE(it_sub, db.recipients_claimed.end()) << "acknowledged " << id << " lost";
@@ -183,6 +198,8 @@ TEST(SpoolCrash, KillNineNeverLosesAnAcknowledgedAppend) {
   std::printf("%zu acknowledged submissions survived %d kill -9s\n", acknowledged.size(),
               kIterations);
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolCrash);
 
 }  // namespace
 }  // namespace accord::spool

@@ -1,10 +1,11 @@
 // Delivery states beyond lease/ack: per-case order, release for a retry, dead letters and
-// their redrive — each checked against the real database file.
+// their redrive — each checked against a real store of each backend.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -26,10 +27,12 @@ std::vector<std::string> ids(const std::vector<Delivery>& deliveries) {
 
 using Ids = std::vector<std::string>;
 
-struct Fixture : ::testing::Test {
-  TempDir dir;
-  std::unique_ptr<Spool> spool = open_or_die(options_for(dir.file("spool.db")));
+struct SpoolDeliveryState : BackendTest {
+  std::unique_ptr<Spool> spool;
   void SetUp() override {
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    spool = open();
     ASSERT_NE(spool, nullptr);
     // a1, b1, a2, c1, a3: three cases interleaved.
     for (auto [id, c] :
@@ -46,14 +49,14 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, PullLeaseHandsOutCopiesInAppendOrder) {
+TEST_P(SpoolDeliveryState, PullLeaseHandsOutCopiesInAppendOrder) {
   EXPECT_EQ(ids(lease(1000, false, 1)), Ids{"a1"});
   EXPECT_EQ(ids(lease(1000, false)), (Ids{"b1", "a2", "c1", "a3"}));
   // Every lease expired: all come back, in order.
   EXPECT_EQ(ids(lease(1200, false)), (Ids{"a1", "b1", "a2", "c1", "a3"}));
 }
 
-TEST_F(Fixture, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
+TEST_P(SpoolDeliveryState, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
   EXPECT_EQ(ids(lease(1000, true)), (Ids{"a1", "b1", "c1"}));
   EXPECT_TRUE(lease(1000, true).empty());  // heads are out, the rest wait behind them
   auto first = lease(1200, true);          // leases expired: the same heads again
@@ -63,7 +66,7 @@ TEST_F(Fixture, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCase) {
   EXPECT_EQ(ids(lease(1201, true)), Ids{"a2"});  // a1 done: a2 is the head of case A now
 }
 
-TEST_F(Fixture, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
+TEST_P(SpoolDeliveryState, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(status_sync(*spool, &Spool::release,
@@ -74,7 +77,7 @@ TEST_F(Fixture, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
   EXPECT_EQ(ids(lease(5000, true)), Ids{"a1"});
 }
 
-TEST_F(Fixture, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
+TEST_P(SpoolDeliveryState, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
@@ -108,8 +111,75 @@ TEST_F(Fixture, DeadLetterUnblocksTheCaseAndRedriveRequeuesWithAttemptsReset) {
   EXPECT_EQ(again.front().attempts, 1);
 }
 
+// A lease handed back unused at a clean stop: leasable at once, its case unblocked, and the
+// lease does not count as an attempt.
+TEST_P(SpoolDeliveryState, ReturnedLeaseIsLeasableAtOnceAndIsNoAttempt) {
+  auto heads = lease(1000, true);
+  ASSERT_EQ(ids(heads), (Ids{"a1", "b1", "c1"}));
+  ReleaseRequest back{"cps", heads[0].delivery_id, 999999, "stopping", 1001};
+  back.returned = true;
+  ASSERT_TRUE(status_sync(*spool, &Spool::release, back).ok());
+  auto again = lease(1001, true);  // b1 and c1 are still under lease until 1100
+  ASSERT_EQ(ids(again), Ids{"a1"});
+  EXPECT_EQ(again.front().attempts, 1);
+  EXPECT_EQ(again.front().delivery_id, heads[0].delivery_id);
+}
+
+// Redrive's scope: one copy by id, every dead letter of one recipient, or of all; the list
+// is oldest first, per recipient or for all, and bounded by its limit.
+TEST_P(SpoolDeliveryState, RedriveAndListTakeTheirScope) {
+  for (auto [id, to] : {std::pair{"w1", "wcu"}, {"w2", "wcu"}}) {
+    ASSERT_TRUE(append_sync(*spool, make_submission(id, {to})).ok());
+  }
+  auto kill_all = [&](const std::string& recipient, std::int64_t now) {
+    auto leased = lease_sync(*spool, LeaseRequest{recipient, 10, 100, now});
+    ASSERT_TRUE(leased.ok());
+    for (const auto& d : *leased) {
+      ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
+                              DeadLetterRequest{recipient, d.delivery_id, "expired", "", now})
+                      .ok());
+    }
+  };
+  kill_all("cps", 1000);
+  kill_all("wcu", 1001);
+  auto list = [&](const std::string& recipient, std::size_t limit) {
+    Completion<Result<std::vector<DeadLetter>>> c;
+    spool->list_dead_letters(recipient, limit, c.handler());
+    auto r = c.get();
+    EXPECT_TRUE(r.ok());
+    Ids out;
+    for (const auto& d : r.ok() ? *r : std::vector<DeadLetter>{}) out.push_back(d.message_id);
+    return out;
+  };
+  auto redrive = [&](RedriveRequest r) {
+    Completion<Result<std::int64_t>> c;
+    spool->redrive(std::move(r), c.handler());
+    auto n = c.get();
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  };
+  EXPECT_EQ(list("", 100), (Ids{"a1", "b1", "a2", "c1", "a3", "w1", "w2"}));
+  EXPECT_EQ(list("wcu", 100), (Ids{"w1", "w2"}));
+  EXPECT_EQ(list("", 2), (Ids{"a1", "b1"}));
+
+  auto dead_cps = lease(2000, false);  // nothing pending: all dead
+  EXPECT_TRUE(dead_cps.empty());
+  Completion<Result<std::vector<DeadLetter>>> c;
+  spool->list_dead_letters("cps", 1, c.handler());
+  auto first = c.get();
+  ASSERT_TRUE(first.ok() && first->size() == 1);
+  EXPECT_EQ(redrive({"cps", first->front().delivery_id, "admin", 2000}), 1);
+  EXPECT_EQ(ids(lease(2000, false)), Ids{"a1"});
+  EXPECT_EQ(redrive({"wcu", 0, "admin", 2001}), 2);
+  EXPECT_EQ(list("wcu", 100), Ids{});
+  EXPECT_EQ(redrive({"", 0, "admin", 2002}), 4);  // the rest of cps's
+  EXPECT_EQ(list("", 100), Ids{});
+  EXPECT_EQ(redrive({"", 0, "admin", 2003}), 0);
+  EXPECT_EQ(spool->stats().dead_by_recipient.size(), 0u);
+}
+
 // Negative rows: a copy that is not this recipient's, unknown, already acked or already dead.
-TEST_F(Fixture, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
+TEST_P(SpoolDeliveryState, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);
   ASSERT_TRUE(ack_sync(*spool, {"cps", heads[1].delivery_id, 1001}).ok());
@@ -136,17 +206,19 @@ TEST_F(Fixture, ReleaseAndDeadLetterRefuseCopiesThatAreNotPendingForTheRecipient
   }
 }
 
-TEST_F(Fixture, CountsSurviveAReopen) {
+TEST_P(SpoolDeliveryState, CountsSurviveAReopen) {
   auto heads = lease(1000, true);
   ASSERT_TRUE(status_sync(*spool, &Spool::dead_letter,
                           DeadLetterRequest{"cps", heads[0].delivery_id, "max_attempts", "x", 1})
                   .ok());
   spool.reset();
-  spool = open_or_die(options_for(dir.file("spool.db")));
+  spool = open();
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().dead_by_recipient.at("cps"), 1);
   EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 4);
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolDeliveryState);
 
 }  // namespace
 }  // namespace accord::spool

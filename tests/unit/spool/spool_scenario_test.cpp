@@ -1,12 +1,14 @@
-// Table-driven behaviour of the embedded spool: each row is a script of operations against
-// a fresh database file, with the expected answer of every step.
+// Table-driven behaviour of the spool contract (spool.hpp): each row is a script of operations
+// against a fresh store of each backend, with the expected answer of every step.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "spool_backends.hpp"
 #include "spool_test_support.hpp"
 
 namespace accord::spool {
@@ -162,15 +164,16 @@ std::vector<Scenario> scenarios() {
   };
 }
 
-class SpoolScenario : public ::testing::TestWithParam<Scenario> {};
+// (backend, scenario)
+class SpoolScenario : public ::testing::TestWithParam<std::tuple<std::string, Scenario>> {};
 
 TEST_P(SpoolScenario, Runs) {
-  TempDir dir;
-  const auto opts = options_for(dir.file("spool.db"));
-  auto spool = open_or_die(opts);
+  auto backend = SpoolBackend::make(std::get<0>(GetParam()));
+  ASSERT_NE(backend, nullptr);
+  auto spool = backend->open();
   ASSERT_NE(spool, nullptr);
   std::map<std::pair<std::string, std::string>, std::int64_t> delivery_ids;  // (to, id)
-  const auto& steps = GetParam().steps;
+  const auto& steps = std::get<1>(GetParam()).steps;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const Step& st = steps[i];
     SCOPED_TRACE("step " + std::to_string(i));
@@ -230,19 +233,29 @@ TEST_P(SpoolScenario, Runs) {
         break;
       case Step::kReopen:
         spool.reset();
-        spool = open_or_die(opts);
+        spool = backend->open();
         ASSERT_NE(spool, nullptr);
         break;
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, SpoolScenario, ::testing::ValuesIn(scenarios()),
-                         [](const auto& info) { return info.param.name; });
+std::string scenario_name(const ::testing::TestParamInfo<SpoolScenario::ParamType>& info) {
+  return std::get<1>(info.param).name;
+}
+INSTANTIATE_TEST_SUITE_P(sqlite, SpoolScenario,
+                         ::testing::Combine(::testing::Values(std::string("sqlite")),
+                                            ::testing::ValuesIn(scenarios())),
+                         scenario_name);
+INSTANTIATE_TEST_SUITE_P(postgresql, SpoolScenario,
+                         ::testing::Combine(::testing::Values(std::string("postgresql")),
+                                            ::testing::ValuesIn(scenarios())),
+                         scenario_name);
 
-TEST(SpoolStats, CountsAppendsCommitsAndQueued) {
-  TempDir dir;
-  auto spool = open_or_die(options_for(dir.file("spool.db")));
+using SpoolStats = BackendTest;
+
+TEST_P(SpoolStats, CountsAppendsCommitsAndQueued) {
+  auto spool = open();
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(spool->stats().appended, 0);
   EXPECT_EQ(spool->stats().commits, 0);
@@ -254,6 +267,32 @@ TEST(SpoolStats, CountsAppendsCommitsAndQueued) {
   EXPECT_EQ(s.commits, 3);   // one transaction per waited-for call
   EXPECT_EQ(s.queued_by_recipient, (std::map<std::string, std::int64_t>{{"cps", 2}, {"wcu", 1}}));
 }
+
+ACCORD_SPOOL_BACKENDS(SpoolStats);
+
+// The rows behind the contract, read back with the same SQL on each backend (the tables
+// mirror each other, docs/storage.md): an ack keeps the copy and drops its payload.
+using SpoolRows = BackendTest;
+
+TEST_P(SpoolRows, AckKeepsTheCopyAndDropsItsPayload) {
+  {
+    auto spool = open();
+    ASSERT_NE(spool, nullptr);
+    ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps", "wcu"})).ok());
+    auto l = lease_sync(*spool, LeaseRequest{"cps", 10, 100, 1000});
+    ASSERT_TRUE(l.ok());
+    ASSERT_EQ(l->size(), 1u);
+    ASSERT_TRUE(ack_sync(*spool, AckRequest{"cps", l->front().delivery_id, 1234}).ok());
+  }
+  EXPECT_EQ(backend->inspect("SELECT recipient, state, attempts, acked_at_ms, "
+                             "CASE WHEN payload IS NULL THEN 1 ELSE 0 END FROM copies ORDER BY id"),
+            "cps|acked|1|1234|1\nwcu|queued|0|NULL|0");
+  EXPECT_EQ(
+      backend->inspect("SELECT sender, message_id, content_hash, recipients FROM submissions"),
+      "police|m1|h1|[\"cps\",\"wcu\"]");
+}
+
+ACCORD_SPOOL_BACKENDS(SpoolRows);
 
 }  // namespace
 }  // namespace accord::spool
