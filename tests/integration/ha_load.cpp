@@ -14,35 +14,6 @@ namespace {
 using boost::beast::http::verb;
 using nlohmann::json;
 
-// The config of one gateway of the pair: its own directory (ready file), the shared keys and
-// the database. Everything else as write_config() (the sample London agencies).
-std::string write_pg_config(const TempDir& dir, const TempDir& shared, const std::string& uri,
-                            int commit_timeout_seconds) {
-  const auto& pki = Pki::get();
-  const std::string config = source_dir() + "/config";
-  std::ofstream out(dir.file("gateway.yaml"));
-  out << "listen: {address: 127.0.0.1, port: 0}\n"
-      << "admin_listen: {address: 127.0.0.1, port: 0}\n"
-      << "threads: 2\n"
-      << "tls:\n"
-      << "  ca: " << pki.file("ca.pem") << "\n"
-      << "  crl: " << pki.file("crl.pem") << "\n"
-      << "  cert: " << pki.file("server.pem") << "\n"
-      << "  key: " << pki.file("server.key") << "\n"
-      << "storage:\n"
-      << "  backend: postgresql\n"
-      << "  postgresql:\n"
-      << "    uri: \"" << uri << "\"\n"
-      << "    commit_timeout_seconds: " << commit_timeout_seconds << "\n"
-      << "vocabulary: " << config << "/vocabulary.yaml\n"
-      << "agencies: " << config << "/agencies.yaml\n"
-      << "agreements: " << config << "/agreements\n"
-      << "pseudonym_key: " << shared.file("pseudonym.key") << "\n"
-      << "signing_key: " << shared.file("gateway-signing.key") << "\n"
-      << "log: {level: warn}\n";
-  return dir.file("gateway.yaml");
-}
-
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   std::istringstream in(text);
@@ -72,8 +43,9 @@ std::string key(const std::string& a, const std::string& b) {
 
 GatewayPair::GatewayPair(const std::string& uri, int commit_timeout_seconds) : uri_(uri) {
   for (int i = 0; i < 2; ++i) {
-    processes_[i] = std::make_unique<GatewayProcess>(
-        write_pg_config(dirs_[i], shared_, uri, commit_timeout_seconds));
+    processes_[i] = std::make_unique<GatewayProcess>(write_pg_config(
+        dirs_[i], uri, shared_.path(), {},
+        "    commit_timeout_seconds: " + std::to_string(commit_timeout_seconds) + "\n"));
   }
 }
 
