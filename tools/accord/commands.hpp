@@ -15,5 +15,6 @@ void add_bench_commands(CLI::App& app);      // bench                      (cmd_
 void add_audit_commands(CLI::App& app);      // audit verify|query|export|report
                                              //                            (cmd_audit.cpp)
 void add_dlq_commands(CLI::App& app);        // dlq list|retry             (cmd_dlq.cpp)
+void add_spool_commands(CLI::App& app);      // spool migrate              (cmd_spool.cpp)
 
 }  // namespace accord::cli

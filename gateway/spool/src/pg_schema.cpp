@@ -11,7 +11,7 @@ constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7405110001)";
 
 // Column meanings as in schema.cpp. Differences: BIGINT/BYTEA types; copies.id is an
 // identity (BY DEFAULT so `accord spool migrate` can keep the SQLite ids, then moves the
-// sequence past them); audit_head is new.
+// sequence past them); audit_head and accord_record_json() are new.
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE IF NOT EXISTS accord_meta(
   key   TEXT PRIMARY KEY,
@@ -80,6 +80,16 @@ CREATE TABLE IF NOT EXISTS audit_head(
 );
 INSERT INTO audit_head(one, seq, chain, sealed_seq, sealed_at_ms)
   VALUES(TRUE, 0, decode(repeat('00', 32), 'hex'), 0, 0) ON CONFLICT DO NOTHING;
+-- A record as JSONB, NULL when it is not JSON (a plain cast would fail the whole statement):
+-- the audit reader matches filters against what a record says, not only its index columns.
+-- Created only when missing: CREATE OR REPLACE would need the owner's role on every start.
+DO $$ BEGIN
+  IF to_regprocedure('accord_record_json(text)') IS NULL THEN
+    CREATE FUNCTION accord_record_json(record TEXT) RETURNS JSONB
+      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+      AS $f$ BEGIN RETURN record::jsonb; EXCEPTION WHEN data_exception THEN RETURN NULL; END $f$;
+  END IF;
+END $$;
 )sql";
 
 }  // namespace

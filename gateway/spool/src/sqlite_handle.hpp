@@ -35,6 +35,7 @@ class Statement {
   std::int64_t column_int64(int index);
   std::string column_text(int index);
   std::string column_blob(int index);
+  bool column_is_null(int index) { return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL; }
   sqlite3* db() const { return sqlite3_db_handle(stmt_.get()); }
 
  private:

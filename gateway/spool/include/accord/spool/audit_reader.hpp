@@ -1,17 +1,22 @@
-// The read side of the audit log kept in the embedded spool (docs/audit-format.md): queries
-// for auditors, verifiable extracts and the offline check of a whole database.
+// The read side of the audit log kept in a spool (docs/audit-format.md): queries for
+// auditors, verifiable extracts and the offline check of a whole database, on either backend:
 //
-// The reader opens the spool file READ-ONLY (SQLITE_OPEN_READONLY): it can never change the
-// log it reads, and in WAL mode it reads a consistent snapshot per statement while the
-// gateway's writer keeps committing. It lives next to the writer because the spool owns the
-// schema (src/schema.cpp).
+// - the embedded spool file, opened READ-ONLY (SQLITE_OPEN_READONLY): the reader can never
+//   change the log it reads, and in WAL mode it reads a consistent snapshot while the
+//   gateway's writer keeps committing;
+// - a PostgreSQL spool (a libpq URI, is_postgresql_uri()): the same tables read with SELECTs
+//   only, head/extract/verify each in one REPEATABLE READ READ ONLY transaction.
 //
-// Ownership and threads: one AuditReader is one SQLite connection; use it from one thread at
-// a time (open one per thread or per request: opening costs well under a millisecond).
-// Nothing throws; errors are values:
-//   storage_unavailable  the file cannot be opened or read (missing, locked past the timeout)
+// It lives next to the writers because the spool owns the schemas (src/schema.cpp,
+// src/pg_schema.cpp).
+//
+// Ownership and threads: one AuditReader is one database connection; use it from one thread
+// at a time (open one per thread or per request: opening a file costs well under a
+// millisecond, a PostgreSQL connection a few). Nothing throws; errors are values:
+//   storage_unavailable  cannot be opened or read (missing, locked past the timeout, server
+//                        unreachable)
 //   corrupt              not a SQLite database, or an audit row with a malformed chain value
-//   schema_mismatch      the file has no audit tables, or a newer schema than this build
+//   schema_mismatch      no audit tables, or a newer schema than this build
 //   invalid_argument     a filter value that cannot match anything meaningful (validate())
 #pragma once
 
@@ -127,7 +132,9 @@ struct ExtractPage {
 
 class AuditReader {
  public:
-  static Result<std::unique_ptr<AuditReader>> open(const std::string& path);
+  // A location for which is_postgresql_uri() holds opens that PostgreSQL database; anything
+  // else is the path of a SQLite spool file.
+  static Result<std::unique_ptr<AuditReader>> open(const std::string& location);
   ~AuditReader();
   AuditReader(const AuditReader&) = delete;
   AuditReader& operator=(const AuditReader&) = delete;
