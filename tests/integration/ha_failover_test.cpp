@@ -33,6 +33,7 @@ std::size_t ack_count(const Load& load) {
 TEST(HaFailoverTest, Kill9OfOneGatewayLosesNothingAndTheRestartedOneRejoins) {
   auto cluster = testing::shared_pg_cluster();
   ASSERT_TRUE(cluster.ok()) << "PostgreSQL did not start: " << cluster.error().message;
+  Counts total;
   for (int k = 1; k <= repetitions(); ++k) {
     SCOPED_TRACE("repetition " + std::to_string(k));
     const std::string database = "ha_gateway_kill_" + std::to_string(k);
@@ -58,11 +59,15 @@ TEST(HaFailoverTest, Kill9OfOneGatewayLosesNothingAndTheRestartedOneRejoins) {
         << "the restarted gateway did not rejoin";
     load.stop();
 
-    print_counts("gateway kill -9", k, check_after_failover(**cluster, database, pair, load));
+    const auto counts = check_after_failover(**cluster, database, pair, load);
+    print_counts("gateway kill -9", k, counts);
+    total += counts;
   }
+  print_counts("gateway kill -9", 0, total);
 }
 
 TEST(HaFailoverTest, Kill9OfThePrimaryAndPromotionLosesNothing) {
+  Counts total;
   for (int k = 1; k <= repetitions(); ++k) {
     SCOPED_TRACE("repetition " + std::to_string(k));
     // Its own cluster each time: after a promotion there is no standby left to fail over to.
@@ -105,14 +110,17 @@ TEST(HaFailoverTest, Kill9OfThePrimaryAndPromotionLosesNothing) {
       EXPECT_TRUE(a.retry_after) << a.id << ": 503 without Retry-After";
     }
     EXPECT_GT(unavailable, 0u) << "no gateway answered while there was no primary";
-    print_counts("primary kill -9 + promote", k,
-                 check_after_failover(*cluster.value(), database, pair, load));
+    const auto counts = check_after_failover(*cluster.value(), database, pair, load);
+    print_counts("primary kill -9 + promote", k, counts);
+    total += counts;
   }
+  print_counts("primary kill -9 + promote", 0, total);
 }
 
 TEST(HaFailoverTest, NothingIsAcknowledgedWhileTheSynchronousStandbyIsDown) {
   auto cluster = testing::shared_pg_cluster();
   ASSERT_TRUE(cluster.ok()) << "PostgreSQL did not start: " << cluster.error().message;
+  Counts total;
   for (int k = 1; k <= repetitions(); ++k) {
     SCOPED_TRACE("repetition " + std::to_string(k));
     const std::string database = "ha_standby_stop_" + std::to_string(k);
@@ -153,8 +161,11 @@ TEST(HaFailoverTest, NothingIsAcknowledgedWhileTheSynchronousStandbyIsDown) {
       EXPECT_TRUE(a.retry_after) << a.id << ": 503 without Retry-After";
     }
     EXPECT_GT(refused, 0u) << "nothing was answered while the standby was down";
-    print_counts("standby stopped", k, check_after_failover(**cluster, database, pair, load));
+    const auto counts = check_after_failover(**cluster, database, pair, load);
+    print_counts("standby stopped", k, counts);
+    total += counts;
   }
+  print_counts("standby stopped", 0, total);
 }
 
 }  // namespace

@@ -314,11 +314,26 @@ Counts check_after_failover(testing::PgCluster& cluster, const std::string& data
   return counts;
 }
 
+Counts& Counts::operator+=(const Counts& other) {
+  acked += other.acked;
+  resubmitted += other.resubmitted;
+  lost += other.lost;
+  stored_unacked += other.stored_unacked;
+  undelivered += other.undelivered;
+  delivered_unacked += other.delivered_unacked;
+  duplicates_delivered += other.duplicates_delivered;
+  audit_records += other.audit_records;
+  return *this;
+}
+
 void print_counts(const std::string& scenario, int repetition, const Counts& counts) {
+  const std::string which = repetition > 0
+                                ? "repetition " + std::to_string(repetition)
+                                : "all " + std::to_string(repetitions()) + " repetitions";
   std::printf(
-      "%s repetition %d: acked=%zu (resubmitted=%zu), lost=%zu, stored unacked=%zu, "
+      "%s %s: acked=%zu (resubmitted=%zu), lost=%zu, stored unacked=%zu, "
       "undelivered=%zu, delivered unacked=%zu, duplicates delivered=%zu, audit records=%zu\n",
-      scenario.c_str(), repetition, counts.acked, counts.resubmitted, counts.lost,
+      scenario.c_str(), which.c_str(), counts.acked, counts.resubmitted, counts.lost,
       counts.stored_unacked, counts.undelivered, counts.delivered_unacked,
       counts.duplicates_delivered, counts.audit_records);
   std::fflush(stdout);

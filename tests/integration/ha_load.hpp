@@ -123,6 +123,7 @@ struct Counts {
   std::size_t delivered_unacked = 0;     // copies delivered whose submission was never acked
   std::size_t duplicates_delivered = 0;  // copies handed out more than once
   std::size_t audit_records = 0;
+  Counts& operator+=(const Counts& other);
 };
 
 // Checks the database (on the current primary) and drains every recipient's mailbox through
@@ -131,7 +132,8 @@ struct Counts {
 Counts check_after_failover(testing::PgCluster& cluster, const std::string& database,
                             GatewayPair& pair, const Load& load);
 
-// "repetition k: acked=…, lost=…, duplicates delivered=…" on stdout.
+// "<scenario> repetition k: acked=…, lost=…, duplicates delivered=…" on stdout; repetition 0
+// prints the totals of a scenario's repetitions ("<scenario> all N repetitions: ...").
 void print_counts(const std::string& scenario, int repetition, const Counts& counts);
 
 // ACCORD_HA_REPETITIONS, 2 when unset (the ha_failover_campaign target sets more).
