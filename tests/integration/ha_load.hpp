@@ -126,9 +126,9 @@ struct Counts {
   Counts& operator+=(const Counts& other);
 };
 
-// Checks the database (on the current primary) and drains every recipient's mailbox through
-// both gateways, acknowledging each batch on the other gateway than the one that leased it.
-// Adds gtest failures for what is wrong and returns the counts.
+// Checks the database (on the current primary) and drains every recipient's mailbox with two
+// concurrent readers, one leasing on each gateway and acknowledging on the other; nothing may
+// be handed out twice. Adds gtest failures for what is wrong and returns the counts.
 Counts check_after_failover(testing::PgCluster& cluster, const std::string& database,
                             GatewayPair& pair, const Load& load);
 
