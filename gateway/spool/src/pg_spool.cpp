@@ -92,7 +92,7 @@ PgSpool::~PgSpool() {
   shutdown();
 }
 
-void PgSpool::enqueue(PgOp op, bool bounded) {
+void PgSpool::enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys) {
   std::unique_lock lock(queue_mu_);
   if (stopping_) {
     lock.unlock();
@@ -105,16 +105,20 @@ void PgSpool::enqueue(PgOp op, bool bounded) {
                                            " operations waiting for the database"));
     return;
   }
-  queue_.push_back(std::move(op));
+  queue_.push_back(PgOp{std::move(op), std::move(keys)});
   lock.unlock();
   queue_cv_.notify_one();
 }
 
 void PgSpool::append(Submission submission, AppendHandler done) {
+  PgLockKeys keys;
+  // Length-prefixed: no two (sender, message id) pairs give the same key.
+  keys.dedup_keys.push_back(std::to_string(submission.sender.size()) + ":" + submission.sender +
+                            submission.message_id);
   // Prepared here, on the caller's thread (backend_common.hpp, PreparedAppend).
   enqueue(append_op<PgStore>(prepare_append(std::move(submission), options_.audit.enabled),
                              std::move(done)),
-          /*bounded=*/true);
+          /*bounded=*/true, std::move(keys));
 }
 
 Result<std::optional<PriorSubmission>> PgSpool::find_submission(const std::string&,
@@ -127,15 +131,18 @@ void PgSpool::lease(LeaseRequest request, LeaseHandler done) {
 }
 
 void PgSpool::ack(AckRequest request, AckHandler done) {
-  enqueue(ack_op<PgStore>(std::move(request), std::move(done)), false);
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(ack_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
 void PgSpool::release(ReleaseRequest request, StatusHandler done) {
-  enqueue(release_op<PgStore>(std::move(request), std::move(done)), false);
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(release_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
 void PgSpool::dead_letter(DeadLetterRequest request, StatusHandler done) {
-  enqueue(dead_letter_op<PgStore>(std::move(request), std::move(done)), false);
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(dead_letter_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
 void PgSpool::redrive(RedriveRequest request, CountHandler done) {
@@ -224,7 +231,7 @@ void PgSpool::run() {
     }
     batch.clear();
     if (stop) return;
-    refresh_counts(/*force=*/false);
+    refresh_counts(/*force=*/false);  // idle: other gateways' changes
   }
 }
 
@@ -250,7 +257,7 @@ bool PgSpool::connected() {
       last_connect_error_.clear();
       spdlog::info("spool: connected to postgresql ({})", redact_conninfo(options_.uri));
       refresh_counts(/*force=*/true);
-      return true;
+      return store_.has_value();  // the refresh drops a connection that failed at once
     }
     last_connect_error_ = store.error().message;
   } else {
@@ -263,8 +270,16 @@ bool PgSpool::connected() {
 
 std::optional<Error> PgSpool::try_batch(std::vector<PgOp>& batch, BatchDelta& delta, bool seal) {
   if (auto s = store_->begin(); !s.ok()) return s.error();
-  for (auto& op : batch) {
-    if (auto failure = op.execute(*store_, delta)) return failure;
+  PgLockKeys keys;
+  for (const auto& queued : batch) {
+    keys.dedup_keys.insert(keys.dedup_keys.end(), queued.keys.dedup_keys.begin(),
+                           queued.keys.dedup_keys.end());
+    keys.copy_ids.insert(keys.copy_ids.end(), queued.keys.copy_ids.begin(),
+                         queued.keys.copy_ids.end());
+  }
+  if (auto s = store_->lock_in_order(keys); !s.ok()) return s.error();
+  for (auto& queued : batch) {
+    if (auto failure = queued.op.execute(*store_, delta)) return failure;
   }
   CheckpointPolicy policy;
   policy.sign = &options_.audit.sign;
@@ -328,6 +343,8 @@ void PgSpool::commit_batch(std::vector<PgOp>& batch, bool seal) {
     audit_seq_ = std::max(audit_seq_, store_->audit_head().seq);
     sealed_seq_ = std::max(sealed_seq_, store_->audit_head().sealed_seq);
   }
+  // Before the handlers: a caller that waited for this batch sees counts at least this fresh.
+  refresh_counts(/*force=*/false);
   finish(batch, std::nullopt);
 }
 
@@ -354,7 +371,7 @@ void PgSpool::refresh_counts(bool force) {
 
 void PgSpool::finish(std::vector<PgOp>& batch, std::optional<Error> failure) {
   completions_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
-    for (auto& op : ops) op.finish(failure);
+    for (auto& queued : ops) queued.op.finish(failure);
   });
   batch.clear();
 }

@@ -23,7 +23,12 @@
 
 namespace accord::spool::detail {
 
-using PgOp = BasicOp<PgStore>;
+// An operation and the rows it will wait for: the writer takes those locks first, in one
+// global order, so two gateways' batches cannot deadlock on them (pg_store.hpp, lock_in_order).
+struct PgOp {
+  BasicOp<PgStore> op;
+  PgLockKeys keys;
+};
 
 class PgSpool final : public Spool {
  public:
@@ -47,7 +52,7 @@ class PgSpool final : public Spool {
   void shutdown() override;
 
  private:
-  void enqueue(PgOp op, bool bounded);
+  void enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys = {});
   void run();  // the writer thread
   void commit_batch(std::vector<PgOp>& batch, bool seal);
   // One attempt at the batch's transaction; the failure, if any.

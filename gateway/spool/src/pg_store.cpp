@@ -35,9 +35,14 @@ constexpr Prepared kPrepared[] = {
     {kInsertSubmission,
      "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
      "VALUES($1, $2, $3, $4, $5) ON CONFLICT (sender, message_id) DO NOTHING RETURNING 1"},
+    // The first submission's facts for a duplicate or conflict. An UPDATE, not a SELECT: the
+    // row may have been committed on the primary alone (a COMMIT cancelled when the standby
+    // was away), and only a transaction that writes WAL waits for the standby at COMMIT (a
+    // transaction id alone writes none). Rewriting the row makes this transaction's COMMIT
+    // wait, and the standby then holds everything committed before it, that row included.
     {kFindSubmission,
-     "SELECT content_hash, received_at_ms, recipients FROM submissions "
-     "WHERE sender = $1 AND message_id = $2"},
+     "UPDATE submissions SET content_hash = content_hash WHERE sender = $1 AND message_id = $2 "
+     "RETURNING content_hash, received_at_ms, recipients"},
     // Pull (mailbox): the recipient's leasable copies in id order (partial index
     // copies_pending).
     {kLease,
@@ -145,21 +150,48 @@ Result<PgResult> PgStore::run(std::string_view sql, const std::vector<PgParam>& 
 Status PgStore::begin() {
   pending_.clear();
   checkpoint_requested_at_.reset();
-  needs_xid_ = false;
   fault_ = PgFault::none;
   auto r = run("BEGIN", {}, "BEGIN");
   if (!r.ok()) return r.error();
   return Status::Ok();
 }
 
-Status PgStore::commit() {
-  if (needs_xid_) {
-    // A duplicate is answered from a row that may have committed on the primary alone (its
-    // COMMIT was cancelled): taking a transaction id makes this COMMIT wait for the standby,
-    // which has then received everything committed before it.
-    auto r = run("SELECT txid_current()", {}, "take a transaction id");
+Status PgStore::lock_in_order(const PgLockKeys& keys) {
+  if (!keys.dedup_keys.empty()) {
+    // The (int4, int4) advisory key space, class 7405: apart from the schema lock's bigint.
+    // hashtext() is stable across servers of one major version; a collision only serialises.
+    std::string list = "{";
+    for (const auto& key : keys.dedup_keys) {
+      if (list.size() > 1) list += ',';
+      list += '"';
+      for (const char c : key) {
+        if (c == '"' || c == '\\') list += '\\';
+        list += c;
+      }
+      list += '"';
+    }
+    list += '}';
+    auto r =
+        run("SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM "
+            "unnest($1::text[]) AS k ORDER BY h) AS ordered",
+            {PgParam::text(list)}, "lock dedup keys");
     if (!r.ok()) return r.error();
   }
+  if (!keys.copy_ids.empty()) {
+    std::string list = "{";
+    for (const auto id : keys.copy_ids) {
+      if (list.size() > 1) list += ',';
+      list += std::to_string(id);
+    }
+    list += '}';
+    auto r = run("SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                 {PgParam::text(list)}, "lock copies");
+    if (!r.ok()) return r.error();
+  }
+  return Status::Ok();
+}
+
+Status PgStore::commit() {
   auto r =
       run_until("COMMIT", {}, "COMMIT", std::chrono::steady_clock::now() + options_.commit_timeout);
   if (!r.ok()) {
@@ -324,7 +356,6 @@ Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta&
       return make_error("storage_unavailable", "submission " + sub.sender + "/" + sub.message_id +
                                                    " conflicted but cannot be read");
     }
-    needs_xid_ = true;
     AppendResult first;
     first.outcome =
         found->text(0, 0) == sub.content_hash ? AppendOutcome::duplicate : AppendOutcome::conflict;

@@ -53,12 +53,23 @@ struct PgAuditHead {
   std::int64_t sealed_at_ms = 0;
 };
 
+// What a batch's operations will lock: dedup keys (an append's sender and message id) and
+// copy rows (ack, release, dead letter).
+struct PgLockKeys {
+  std::vector<std::string> dedup_keys;
+  std::vector<std::int64_t> copy_ids;
+};
+
 class PgStore {
  public:
   // Prepares the statements on `db` (a connected, schema-checked connection).
   static Result<PgStore> prepare(PgConnection db, const PgStoreOptions& options);
 
   Status begin();
+  // Takes the batch's locks up front in one order (advisory locks on the dedup keys' hashes,
+  // ascending; copy rows FOR UPDATE by ascending id): gateways racing on the same keys then
+  // wait for each other instead of deadlocking.
+  Status lock_in_order(const PgLockKeys& keys);
   // Locks audit_head and writes the transaction's records (and a checkpoint when due);
   // a no-op when there is nothing to write and no checkpoint can be due.
   Status finish_audit(const CheckpointPolicy& policy);
@@ -112,7 +123,6 @@ class PgStore {
   PgStoreOptions options_;
   std::vector<PendingRecord> pending_;
   std::optional<std::int64_t> checkpoint_requested_at_;
-  bool needs_xid_ = false;  // a duplicate was answered: COMMIT must wait for the standby
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;
 };
