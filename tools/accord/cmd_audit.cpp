@@ -1,7 +1,8 @@
 // accord audit verify | query | export | report: the auditor's tools (docs/audit-format.md).
 // Online commands talk to the admin listener with an auditor certificate; --db reads a spool
-// database file (or a copy of one) directly, read-only. The checks live in accord_audit and
-// the reading in accord_spool's AuditReader (both tested there); this file does I/O.
+// database directly, read-only: a SQLite file (or a copy of one) or a PostgreSQL spool's URI. The
+// checks live in accord_audit and the reading in accord_spool's AuditReader (both tested there);
+// this file does I/O.
 //
 // Exit codes: verify 0 intact, 1 tampered (the first failure is printed), 2 usage or I/O;
 // query/export/report 0 ok, 1 local problem, 2 refused by the gateway (4xx), 3 gateway error,
@@ -443,7 +444,7 @@ audit::Checkpoint load_anchor(const std::string& path, const crypto::GatewayPubl
 
 void run_verify(const VerifyFlags& f) {
   if (f.file.empty() == f.db.empty()) {
-    fail_with(kVerifyUsage, "give either an export FILE or --db SPOOL.db");
+    fail_with(kVerifyUsage, "give either an export FILE or --db SPOOL.db|postgresql://...");
   }
   const auto key = load_key(f.gateway_key);
   audit::VerifyOptions options;
@@ -618,7 +619,8 @@ void add_audit_commands(CLI::App& app) {
   CLI::App* verify = group->add_subcommand(
       "verify", "Check an export (FILE) or a spool database (--db) against the gateway's key");
   verify->add_option("FILE", vf->file, "export (accord-audit-export-1 JSON lines)");
-  verify->add_option("--db", vf->db, "spool database file (read-only)");
+  verify->add_option("--db", vf->db,
+                     "spool database: a SQLite file or a postgresql:// URI (read-only)");
   verify
       ->add_option("--gateway-key", vf->gateway_key,
                    "the gateway's public key: the GET /v1/gateway-key document (file or "
@@ -642,7 +644,8 @@ void add_audit_commands(CLI::App& app) {
       ->capture_default_str();
   query->add_option("--limit", qf->limit, "at most this many records (0: all)")
       ->capture_default_str();
-  query->add_option("--db", qf->db, "read this spool database file instead of the gateway");
+  query->add_option("--db", qf->db,
+                    "read this spool database (file or postgresql:// URI) instead of the gateway");
   add_admin_connection_options(query, qf->connection, "auditor");
   query->callback([qf] { run_query(*qf); });
 
@@ -656,7 +659,8 @@ void add_audit_commands(CLI::App& app) {
                   "jsonl (the extract) or csv (records as CSV, the extract in FILE.proof.jsonl)")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
-  exp->add_option("--db", ef->db, "read this spool database file instead of the gateway");
+  exp->add_option("--db", ef->db,
+                  "read this spool database (file or postgresql:// URI) instead of the gateway");
   add_admin_connection_options(exp, ef->connection, "auditor");
   exp->footer(
       "Online, a checkpoint is forced first when records are unsealed, so the extract ends\n"
@@ -677,7 +681,8 @@ void add_audit_commands(CLI::App& app) {
   report->add_option("--format", rf->report_format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  report->add_option("--db", rf->db, "read this spool database file instead of the gateway");
+  report->add_option("--db", rf->db,
+                     "read this spool database (file or postgresql:// URI) instead of the gateway");
   add_admin_connection_options(report, rf->connection, "auditor");
   report->callback([rf] { run_report(*rf); });
 }

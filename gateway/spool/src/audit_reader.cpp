@@ -187,8 +187,7 @@ Result<ExtractPage> AuditReader::extract_page(const AuditFilter& filter, std::in
         page.mismatches.push_back({seq, std::move(bad)});
       }
     } else {
-      page.lines.push_back(
-          audit::export_stub_line(seq, audit::record_digest(row.record), *chain));
+      page.lines.push_back(audit::export_stub_line(seq, audit::record_digest(row.record), *chain));
     }
     page.last_seq = seq;
     flush_checkpoints(seq);

@@ -50,8 +50,8 @@ class AuditStore {
   virtual Result<std::optional<std::int64_t>> match_seq(const AuditFilter& filter,
                                                         std::int64_t through_seq, bool last) = 0;
   // Every row with first <= seq <= last, ascending, `selected` set by the filter.
-  virtual Result<std::vector<StoredRow>> rows_between(const AuditFilter& filter,
-                                                      std::int64_t first, std::int64_t last) = 0;
+  virtual Result<std::vector<StoredRow>> rows_between(const AuditFilter& filter, std::int64_t first,
+                                                      std::int64_t last) = 0;
 
   // Checkpoints with after_seq < seq <= through_seq, ascending, at most `limit`.
   virtual Result<std::vector<StoredCheckpoint>> checkpoints(std::int64_t after_seq,

@@ -6,12 +6,11 @@
 #include <utility>
 #include <variant>
 
+#include "accord/spool/pg_spool.hpp"
 #include "audit_store.hpp"
 #include "audit_where.hpp"
 #include "pg_handle.hpp"
 #include "pg_schema.hpp"
-
-#include "accord/spool/pg_spool.hpp"
 
 namespace accord::spool::detail {
 namespace {
@@ -83,8 +82,8 @@ class PgCursor final : public Cursor<T> {
   Result<std::optional<T>> next() override {
     if (at_ == batch_.rows()) {
       if (done_) return std::optional<T>();
-      auto r = db_.exec_params("FETCH FORWARD " + std::to_string(kFetchRows) + " FROM " + name_,
-                               {}, "read audit log");
+      auto r = db_.exec_params("FETCH FORWARD " + std::to_string(kFetchRows) + " FROM " + name_, {},
+                               "read audit log");
       if (!r.ok()) return r.error();
       batch_ = std::move(r).value();
       at_ = 0;
@@ -161,8 +160,8 @@ class PgAuditStore final : public AuditStore {
                 p, false, "query");
   }
 
-  Result<std::optional<std::int64_t>> match_seq(const AuditFilter& filter,
-                                                std::int64_t through_seq, bool last) override {
+  Result<std::optional<std::int64_t>> match_seq(const AuditFilter& filter, std::int64_t through_seq,
+                                                bool last) override {
     const Where w = build_where(filter, SqlDialect::postgresql, 1);
     const std::string bound = through_seq > 0 ? " AND seq <= " + std::to_string(through_seq) : "";
     Params p;
@@ -214,9 +213,8 @@ class PgAuditStore final : public AuditStore {
 
   Result<std::optional<std::int64_t>> checkpoint_at_or_after(std::int64_t seq) override {
     const std::string value = std::to_string(seq);
-    return db_.query_int64(
-        "SELECT seq FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT 1",
-        {PgParam::text(value)});
+    return db_.query_int64("SELECT seq FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                           {PgParam::text(value)});
   }
 
   Result<std::optional<std::string>> chain_at(std::int64_t seq) override {

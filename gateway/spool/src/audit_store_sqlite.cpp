@@ -104,8 +104,7 @@ class SqliteAuditStore final : public AuditStore {
     auto version = first_int("PRAGMA user_version", {});
     if (!version.ok()) return version.error();
     if (version->value_or(0) > kSchemaVersion) {
-      return make_error("schema_mismatch", path + " has spool schema " +
-                                               std::to_string(**version) +
+      return make_error("schema_mismatch", path + " has spool schema " + std::to_string(**version) +
                                                ", newer than this build's " +
                                                std::to_string(kSchemaVersion));
     }
@@ -142,8 +141,8 @@ class SqliteAuditStore final : public AuditStore {
     return rows(*s, false, "query");
   }
 
-  Result<std::optional<std::int64_t>> match_seq(const AuditFilter& filter,
-                                                std::int64_t through_seq, bool last) override {
+  Result<std::optional<std::int64_t>> match_seq(const AuditFilter& filter, std::int64_t through_seq,
+                                                bool last) override {
     const Where w = build_where(filter, SqlDialect::sqlite);
     const std::string bound = through_seq > 0 ? " AND seq <= " + std::to_string(through_seq) : "";
     auto s = prepare("SELECT seq FROM audit_records WHERE " + w.sql + bound + " ORDER BY seq " +
@@ -185,8 +184,8 @@ class SqliteAuditStore final : public AuditStore {
   }
 
   Result<std::optional<StoredCheckpoint>> latest_checkpoint() override {
-    auto s = prepare(
-        "SELECT seq, at_ms, checkpoint FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
+    auto s =
+        prepare("SELECT seq, at_ms, checkpoint FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
     if (!s.ok()) return s.error();
     const int rc = s->step();
     if (rc == SQLITE_ROW) {
