@@ -23,7 +23,8 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
-// Rows of `select` (one text column, aggregated here with string_agg) from the primary.
+// The values of `expression` (text) over the rows of table `from`, read on the current primary
+// in one string_agg (ids and agency ids hold no comma).
 std::vector<std::string> query_rows(testing::PgCluster& cluster, const std::string& expression,
                                     const std::string& from, const std::string& database) {
   auto text = cluster.query("SELECT coalesce(string_agg(" + expression + ", ','), '') FROM " + from,
