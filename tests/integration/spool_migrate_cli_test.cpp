@@ -98,6 +98,13 @@ TEST_F(SpoolMigrateCliTest, MigratedLogVerifiesAndAnswersLikeTheFile) {
   const auto verified = run_command(cli() + "audit verify --db '" + uri_ + "'" + key());
   ASSERT_EQ(verified.status, 0) << verified.output;
   EXPECT_EQ(verified.output.rfind("OK " + uri_ + ": ", 0), 0u) << verified.output;
+  // A password in the URI (trust authentication ignores it here) is never printed.
+  std::string with_password = uri_;
+  with_password.replace(with_password.find("@"), 1, ":hunter2@");
+  const auto redacted = run_command(cli() + "audit verify --db '" + with_password + "'" + key());
+  EXPECT_EQ(redacted.status, 0) << redacted.output;
+  EXPECT_EQ(redacted.output.find("hunter2"), std::string::npos) << redacted.output;
+  EXPECT_NE(redacted.output.find(":***@"), std::string::npos) << redacted.output;
   const auto file_verified = run_command(cli() + "audit verify --db " + spool() + key());
   ASSERT_EQ(file_verified.status, 0) << file_verified.output;
   // The same counts after the location: "OK <where>: N records, ...".

@@ -26,6 +26,7 @@
 #include "accord/client/https_client.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/spool/audit_reader.hpp"
+#include "accord/spool/pg_spool.hpp"
 #include "admin_connection.hpp"
 #include "audit_output.hpp"
 #include "commands.hpp"
@@ -467,7 +468,8 @@ void run_verify(const VerifyFlags& f) {
     report = audit::verify_export(in, key, options, progress);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const std::string what = f.db.empty() ? f.file : f.db;
+  // A URI may carry a password: never printed.
+  const std::string what = f.db.empty() ? f.file : spool::redact_conninfo(f.db);
   if (!report.ok()) {
     const auto& failure = *report.failure;
     std::cout << "FAILED " << what << ": " << failure.code << " at seq " << failure.seq;

@@ -83,10 +83,11 @@ INSERT INTO audit_head(one, seq, chain, sealed_seq, sealed_at_ms)
 -- A record as JSONB, NULL when it is not JSON (a plain cast would fail the whole statement):
 -- the audit reader matches filters against what a record says, not only its index columns.
 -- Created only when missing: CREATE OR REPLACE would need the owner's role on every start.
+-- PARALLEL UNSAFE: its EXCEPTION block opens a subtransaction, which a parallel plan refuses.
 DO $$ BEGIN
   IF to_regprocedure('accord_record_json(text)') IS NULL THEN
     CREATE FUNCTION accord_record_json(record TEXT) RETURNS JSONB
-      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE
       AS $f$ BEGIN RETURN record::jsonb; EXCEPTION WHEN data_exception THEN RETURN NULL; END $f$;
   END IF;
 END $$;

@@ -57,14 +57,21 @@ class AuditLog {
   const crypto::GatewayPublicKey& key() const { return signer_->public_key(); }
   const accord::testing::TempDir& dir() const { return dir_; }
 
+  // Signed by this log's key; checkpoints only when a test asks (the cadence never fires on
+  // this frozen clock).
+  AuditOptions audit_options() const {
+    AuditOptions a;
+    a.sign = [s = signer_](std::string_view bytes) { return s->sign(bytes); };
+    a.checkpoint_every_records = 1'000'000;
+    a.checkpoint_every_ms = 3'600'000;
+    a.now_ms = [] { return kT0 + 100'000; };
+    return a;
+  }
+
   std::unique_ptr<Spool> open() {
     SqliteSpoolOptions o;
     o.path = path();
-    o.audit.sign = [s = signer_](std::string_view bytes) { return s->sign(bytes); };
-    // Checkpoints only when a test asks: the cadence never fires on this frozen clock.
-    o.audit.checkpoint_every_records = 1'000'000;
-    o.audit.checkpoint_every_ms = 3'600'000;
-    o.audit.now_ms = [] { return kT0 + 100'000; };
+    o.audit = audit_options();
     auto spool = open_sqlite_spool(o);
     if (!spool.ok()) ADD_FAILURE() << spool.error().message;
     return spool.ok() ? std::move(spool).value() : nullptr;

@@ -17,7 +17,9 @@
 #include "accord/api/admin_handler.hpp"
 #include "accord/spool/audit_reader.hpp"
 #include "accord/spool/pg_migrate.hpp"
+#include "accord/spool/pg_spool.hpp"
 #include "accord/testing/pg_cluster.hpp"
+#include "accord/testing/wait_until.hpp"
 #include "audit_log_fixture.hpp"
 
 namespace accord::spool {
@@ -90,7 +92,8 @@ Rows pg_rows(const std::string& uri, const std::string& sql) {
 }
 
 // A fresh database on the shared cluster; the test fails (never skips) without a server.
-std::string fresh_database() {
+// `name` (optional) receives the database's name.
+std::string fresh_database(std::string* name_out = nullptr) {
   static std::atomic<int> counter{0};
   auto cluster = accord::testing::shared_pg_cluster();
   if (!cluster.ok()) {
@@ -99,6 +102,7 @@ std::string fresh_database() {
   }
   const std::string name =
       "audit_pg_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  if (name_out != nullptr) *name_out = name;
   auto uri = (*cluster)->create_database(name);
   if (!uri.ok()) ADD_FAILURE() << uri.error().message;
   return uri.ok() ? *uri : std::string();
@@ -301,7 +305,8 @@ audit::VerifyReport verify(const std::string& location, const crypto::GatewayPub
 TEST(AuditPgMigrate, TheTargetHoldsTheSourceRowsVerbatim) {
   AuditLog log;
   build_spool(log);
-  const std::string uri = fresh_database();
+  std::string name;
+  const std::string uri = fresh_database(&name);
   ASSERT_FALSE(uri.empty());
   const MigrateReport report = migrate(log, uri);
 
@@ -346,14 +351,37 @@ TEST(AuditPgMigrate, TheTargetHoldsTheSourceRowsVerbatim) {
   EXPECT_TRUE(verified.ok()) << verified.failure->code << ": " << verified.failure->message;
   EXPECT_EQ(verified.records, source->audit_records);
   EXPECT_EQ(verified.checkpoints, source->audit_checkpoints);
+
+  // The reader only SELECTs: the hot standby answers the same once it has replayed the commit
+  // (synchronous_commit = on waits for its flush, not its replay).
+  const std::string standby = (*accord::testing::shared_pg_cluster())->standby_uri(name);
+  ASSERT_TRUE(accord::testing::wait_until(
+      [&] {
+        auto counted = count_spool_rows(standby);
+        return counted.ok() && *counted == *source;
+      },
+      std::chrono::seconds(30)));
+  const auto on_standby = verify(standby, log.key());
+  EXPECT_TRUE(on_standby.ok());
+  EXPECT_EQ(on_standby.records, verified.records);
+  expect_readers_agree(log.path(), standby);
 }
 
 TEST(AuditPgMigrate, EveryReadAnswersTheSameOnBothBackends) {
   AuditLog log;
   build_spool(log);
-  const std::string uri = fresh_database();
+  std::string name;
+  const std::string uri = fresh_database(&name);
   ASSERT_FALSE(uri.empty());
   migrate(log, uri, 1000);
+  expect_readers_agree(log.path(), uri);
+  // Again with every scan planned in parallel, as a large log is: the filters' functions must
+  // be fit for parallel plans (a PARALLEL SAFE function that opens a subtransaction fails).
+  pg_rows(uri, "ALTER DATABASE \"" + name + "\" SET force_parallel_mode = on; ALTER DATABASE \"" +
+                   name + "\" SET parallel_setup_cost = 0; ALTER DATABASE \"" + name +
+                   "\" SET parallel_tuple_cost = 0; ALTER DATABASE \"" + name +
+                   "\" SET min_parallel_table_scan_size = 0");
+  ASSERT_EQ(pg_rows(uri, "SHOW force_parallel_mode")[0][0], "on");
   expect_readers_agree(log.path(), uri);
 }
 
@@ -549,6 +577,55 @@ TEST(AuditPgMigrate, UnreachableOrBadTargetsAndSourcesAreClearErrors) {
   auto no_log = AuditReader::open(bare);
   ASSERT_FALSE(no_log.ok());
   EXPECT_EQ(no_log.error().code, "schema_mismatch") << no_log.error().message;
+}
+
+// After the move, the PostgreSQL spool carries on where the file stopped: its appends continue
+// the migrated chain (audit_head) and the delivery ids (the identity sequence), its checkpoint
+// seals both, and the reader verifies the whole log under the one key.
+TEST(AuditPgMigrate, APostgreSQLSpoolContinuesTheMigratedLogAndIds) {
+  AuditLog log;
+  build_spool(log);
+  const std::string uri = fresh_database();
+  ASSERT_FALSE(uri.empty());
+  const MigrateReport report = migrate(log, uri);
+
+  PgSpoolOptions o;
+  o.uri = uri;
+  o.gateway_kid = log.key().kid;
+  o.audit = log.audit_options();
+  auto opened = open_pg_spool(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().code << ": " << opened.error().message;
+  Spool& pg = **opened;
+  auto s = AuditLog::submission("police", "after-move", kC1, "S-1", 9000);
+  AuditLog::add_copy(s, "wcu", "police-wcu@1");
+  auto appended =
+      wait_for<Result<AppendResult>>([&](auto done) { pg.append(std::move(s), std::move(done)); });
+  ASSERT_TRUE(appended.ok()) << appended.error().message;
+  // A duplicate of a migrated submission is recognised: the dedup rows made the trip.
+  auto again = AuditLog::submission("police", "m1", kC1, "S-1", 1000);
+  AuditLog::add_copy(again, "cps", "police-cps@2");
+  auto duplicate = wait_for<Result<AppendResult>>(
+      [&](auto done) { pg.append(std::move(again), std::move(done)); });
+  ASSERT_TRUE(duplicate.ok()) << duplicate.error().message;
+  EXPECT_EQ(duplicate->outcome, AppendOutcome::duplicate);
+  auto leased = wait_for<Result<std::vector<Delivery>>>([&](auto done) {
+    pg.lease(LeaseRequest{"wcu", 10, 30'000, kT0 + 9500}, std::move(done));
+  });
+  ASSERT_TRUE(leased.ok()) << leased.error().message;
+  ASSERT_EQ(leased->size(), 2u);  // the migrated queued copy, then the new one
+  EXPECT_LT(leased->front().delivery_id, report.next_delivery_id);
+  EXPECT_EQ(leased->back().delivery_id, report.next_delivery_id);
+  AuditLog::checkpoint(pg, kT0 + 9600);
+  pg.shutdown();
+
+  const auto verified = verify(uri, log.key());
+  EXPECT_TRUE(verified.ok()) << verified.failure->code << ": " << verified.failure->message;
+  // New records after the migrated ones, sealed by the new checkpoint.
+  EXPECT_GT(verified.records, report.source.audit_records);
+  EXPECT_EQ(verified.first_seq, 1);
+  EXPECT_EQ(verified.last_seq, verified.records);
+  EXPECT_EQ(verified.sealed_seq, verified.last_seq);
+  EXPECT_EQ(verified.unsealed_tail, 0);
 }
 
 // The admin API's audit routes read through AuditReader::open(hooks.audit_db_path): given a
