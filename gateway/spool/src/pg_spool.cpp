@@ -1,10 +1,408 @@
-// SCAFFOLD (session 6): replaced by the PostgreSQL backend before this lands.
 #include "accord/spool/pg_spool.hpp"
 
-namespace accord::spool {
+#include <spdlog/spdlog.h>
 
-Result<std::unique_ptr<Spool>> open_pg_spool(const PgSpoolOptions&) {
-  return make_error("storage_unavailable", "the postgresql backend is not built yet");
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "pg_schema.hpp"
+#include "pg_spool_impl.hpp"
+
+namespace accord::spool {
+namespace detail {
+namespace {
+
+// How often the deployment's per-recipient counts are read again (stats()).
+constexpr std::int64_t kCountsRefreshMs = 1000;
+// Runs of one batch when another gateway's transaction deadlocks with it.
+constexpr int kDeadlockAttempts = 3;
+
+// Why this server would acknowledge a commit held on one machine only; nullopt when it would
+// not (synchronous_commit on or remote_apply, and a synchronous standby named).
+Result<std::optional<std::string>> durability_problem(PgConnection& db) {
+  auto commit = db.exec_params("SHOW synchronous_commit", {}, "show synchronous_commit");
+  if (!commit.ok()) return commit.error();
+  const std::string level = commit->text(0, 0);
+  if (level != "on" && level != "remote_apply") {
+    return std::optional<std::string>("synchronous_commit is '" + level +
+                                      "' (needs 'on' or 'remote_apply')");
+  }
+  auto names =
+      db.exec_params("SHOW synchronous_standby_names", {}, "show synchronous_standby_names");
+  if (!names.ok()) return names.error();
+  if (names->text(0, 0).find_first_not_of(" \t") == std::string::npos) {
+    return std::optional<std::string>(
+        "synchronous_standby_names is empty (no synchronous "
+        "standby: a commit would be on the primary alone)");
+  }
+  return std::optional<std::string>();
+}
+
+// The first gateway to open records its key id; every later one must have the same key, so
+// the deployment's checkpoints verify with one public key (docs/audit-format.md).
+Status check_gateway_kid(PgConnection& db, const std::string& kid) {
+  auto put = db.exec_params(
+      "INSERT INTO accord_meta(key, value) VALUES($1, $2) ON CONFLICT (key) DO NOTHING",
+      {PgParam::text(kMetaGatewayKid), PgParam::text(kid)}, "record gateway key");
+  if (!put.ok()) return put.error();
+  auto stored = db.exec_params("SELECT value FROM accord_meta WHERE key = $1",
+                               {PgParam::text(kMetaGatewayKid)}, "read gateway key");
+  if (!stored.ok()) return stored.error();
+  const std::string recorded = stored->text(0, 0);
+  if (recorded != kid) {
+    return make_error("key_mismatch",
+                      "this deployment's audit checkpoints are signed with gateway key '" +
+                          recorded + "' but this gateway's key is '" + kid +
+                          "': every gateway sharing a database must use the same gateway key");
+  }
+  return Status::Ok();
+}
+
+PgStoreOptions store_options_of(const PgSpoolOptions& o) {
+  PgStoreOptions s;
+  s.audit_enabled = o.audit.enabled;
+  s.commit_timeout = std::chrono::milliseconds(std::max<std::int64_t>(o.commit_timeout_ms, 1));
+  // A statement may wait for a row lock held by another gateway whose COMMIT is waiting for
+  // the standby: give it that COMMIT's deadline and then some.
+  s.statement_timeout = 2 * s.commit_timeout + std::chrono::milliseconds(1000);
+  return s;
+}
+
+bool drops_connection(PgFault fault) {
+  return fault == PgFault::connection || fault == PgFault::timed_out;
+}
+
+}  // namespace
+
+PgSpool::PgSpool(PgStore store, const PgSpoolOptions& options)
+    : options_(options),
+      store_options_(store_options_of(options)),
+      max_batch_(std::max<std::size_t>(options.max_batch, 1)),
+      env_(options.env != nullptr ? *options.env : env::system_env()),
+      store_(std::move(store)) {
+  if (options_.audit.now_ms) opened_at_ms_ = options_.audit.now_ms();
+  refresh_counts(/*force=*/true);
+  writer_ = std::thread([this] { run(); });
+}
+
+PgSpool::~PgSpool() {
+  shutdown();
+}
+
+void PgSpool::enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys) {
+  std::unique_lock lock(queue_mu_);
+  if (stopping_) {
+    lock.unlock();
+    op.finish(shutting_down_error());
+    return;
+  }
+  if (bounded && queue_.size() >= options_.max_pending) {
+    lock.unlock();
+    op.finish(make_error("overloaded", "the spool has " + std::to_string(options_.max_pending) +
+                                           " operations waiting for the database"));
+    return;
+  }
+  queue_.push_back(PgOp{std::move(op), std::move(keys)});
+  lock.unlock();
+  queue_cv_.notify_one();
+}
+
+void PgSpool::append(Submission submission, AppendHandler done) {
+  PgLockKeys keys;
+  // Length-prefixed: no two (sender, message id) pairs give the same key.
+  keys.dedup_keys.push_back(std::to_string(submission.sender.size()) + ":" + submission.sender +
+                            submission.message_id);
+  // Prepared here, on the caller's thread (backend_common.hpp, PreparedAppend).
+  enqueue(append_op<PgStore>(prepare_append(std::move(submission), options_.audit.enabled),
+                             std::move(done)),
+          /*bounded=*/true, std::move(keys));
+}
+
+Result<std::optional<PriorSubmission>> PgSpool::find_submission(const std::string&,
+                                                                const std::string&) const {
+  return std::optional<PriorSubmission>();
+}
+
+void PgSpool::lease(LeaseRequest request, LeaseHandler done) {
+  enqueue(lease_op<PgStore>(std::move(request), std::move(done)), false);
+}
+
+void PgSpool::ack(AckRequest request, AckHandler done) {
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(ack_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
+}
+
+void PgSpool::release(ReleaseRequest request, StatusHandler done) {
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(release_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
+}
+
+void PgSpool::dead_letter(DeadLetterRequest request, StatusHandler done) {
+  PgLockKeys keys{{}, {request.delivery_id}};
+  enqueue(dead_letter_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
+}
+
+void PgSpool::redrive(RedriveRequest request, CountHandler done) {
+  enqueue(redrive_op<PgStore>(std::move(request), std::move(done)), false);
+}
+
+void PgSpool::list_dead_letters(std::string recipient, std::size_t limit, DeadLettersHandler done) {
+  enqueue(list_dead_letters_op<PgStore>(std::move(recipient), limit, std::move(done)), false);
+}
+
+void PgSpool::record(std::vector<audit::Event> events, StatusHandler done) {
+  enqueue(record_op<PgStore>(std::move(events), std::move(done)), /*bounded=*/true);
+}
+
+void PgSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
+  // Sealed at the end of the transaction, covering its records too (pg_store.hpp).
+  enqueue(make_op<PgStore, bool>(status_adapter(std::move(done)),
+                                 [now_ms](PgStore& store, BatchDelta&) -> Result<Result<bool>> {
+                                   store.request_checkpoint(now_ms);
+                                   return Result<bool>(true);
+                                 }),
+          false);
+}
+
+SpoolStats PgSpool::stats() const {
+  SpoolStats s;
+  {
+    std::lock_guard lock(queue_mu_);
+    s.pending_operations = static_cast<std::int64_t>(queue_.size());
+  }
+  std::lock_guard lock(stats_mu_);
+  s.queued_by_recipient = queued_;
+  s.dead_by_recipient = dead_;
+  s.commits = commits_;
+  s.appended = appended_;
+  s.audit_seq = audit_seq_;
+  s.audit_sealed_seq = sealed_seq_;
+  return s;
+}
+
+void PgSpool::shutdown() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (std::this_thread::get_id() == writer_.get_id() || completions_.on_this_thread()) return;
+  std::lock_guard lock(join_mu_);
+  if (writer_.joinable()) writer_.join();
+  completions_.stop();  // the last batches' handlers run before shutdown() returns
+}
+
+bool PgSpool::idle_checkpoint_due(std::int64_t now) const {
+  if (!options_.audit.enabled || !options_.audit.sign || !store_) return false;
+  const PgAuditHead& head = store_->audit_head();
+  return head.seq > head.sealed_seq &&
+         now - std::max(head.sealed_at_ms, opened_at_ms_) >= options_.audit.checkpoint_every_ms;
+}
+
+void PgSpool::run() {
+  std::vector<PgOp> batch;
+  batch.reserve(max_batch_);
+  const bool timed = options_.audit.enabled && options_.audit.sign && options_.audit.now_ms;
+  for (;;) {
+    bool stop = false;
+    {
+      std::unique_lock lock(queue_mu_);
+      // Wakes at least once a second: the counts of other gateways' changes, and the
+      // deployment's checkpoint interval.
+      std::int64_t wait_ms = kCountsRefreshMs;
+      if (timed)
+        wait_ms = std::min(wait_ms, std::max<std::int64_t>(options_.audit.checkpoint_every_ms, 1));
+      queue_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                         [this] { return !queue_.empty() || stopping_; });
+      stop = queue_.empty() && stopping_;
+      const std::size_t n = std::min(max_batch_, queue_.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    // Stopping: seal what is unsealed so a clean shutdown leaves no unsigned tail.
+    const bool seal = stop && timed;
+    if (!batch.empty() || seal || (timed && idle_checkpoint_due(options_.audit.now_ms()))) {
+      commit_batch(batch, seal);
+    }
+    batch.clear();
+    if (stop) return;
+    refresh_counts(/*force=*/false);  // idle: other gateways' changes
+  }
+}
+
+bool PgSpool::connected() {
+  if (store_) return true;
+  const std::int64_t now = env_.steady_ms();
+  if (!last_connect_error_.empty() &&
+      now - last_connect_attempt_ < options_.reconnect_interval_ms) {
+    return false;
+  }
+  last_connect_attempt_ = now;
+  auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);
+  if (conn.ok()) {
+    auto problem = durability_problem(*conn);
+    if (problem.ok() && problem->has_value()) {
+      // The operator promoted a standby that has none of its own (docs/operations.md): go on,
+      // loudly. open_pg_spool() refuses such a server; a failover is the operator's choice.
+      spdlog::warn("spool: reconnected to a postgresql server without durability: {}", **problem);
+    }
+    auto store = PgStore::prepare(std::move(conn).value(), store_options_);
+    if (store.ok()) {
+      store_.emplace(std::move(store).value());
+      last_connect_error_.clear();
+      spdlog::info("spool: connected to postgresql ({})", redact_conninfo(options_.uri));
+      refresh_counts(/*force=*/true);
+      return true;
+    }
+    last_connect_error_ = store.error().message;
+  } else {
+    last_connect_error_ = conn.error().message;
+  }
+  spdlog::warn("spool: postgresql unreachable, retrying in {} ms: {}",
+               options_.reconnect_interval_ms, last_connect_error_);
+  return false;
+}
+
+std::optional<Error> PgSpool::try_batch(std::vector<PgOp>& batch, BatchDelta& delta, bool seal) {
+  if (auto s = store_->begin(); !s.ok()) return s.error();
+  PgLockKeys keys;
+  for (const auto& queued : batch) {
+    keys.dedup_keys.insert(keys.dedup_keys.end(), queued.keys.dedup_keys.begin(),
+                           queued.keys.dedup_keys.end());
+    keys.copy_ids.insert(keys.copy_ids.end(), queued.keys.copy_ids.begin(),
+                         queued.keys.copy_ids.end());
+  }
+  if (auto s = store_->lock_in_order(keys); !s.ok()) return s.error();
+  for (auto& queued : batch) {
+    if (auto failure = queued.op.execute(*store_, delta)) return failure;
+  }
+  CheckpointPolicy policy;
+  policy.sign = &options_.audit.sign;
+  policy.now_ms = options_.audit.now_ms ? options_.audit.now_ms() : 0;
+  policy.every_records = options_.audit.checkpoint_every_records;
+  policy.every_ms = options_.audit.checkpoint_every_ms;
+  policy.not_before_ms = opened_at_ms_;
+  policy.force = seal;
+  if (auto s = store_->finish_audit(policy); !s.ok()) return s.error();
+  if (auto s = store_->commit(); !s.ok()) return s.error();
+  return std::nullopt;
+}
+
+void PgSpool::commit_batch(std::vector<PgOp>& batch, bool seal) {
+  if (options_.before_batch) options_.before_batch();
+  if (!connected()) {
+    finish(batch,
+           make_error("storage_unavailable", "not connected to postgresql (retrying every " +
+                                                 std::to_string(options_.reconnect_interval_ms) +
+                                                 " ms): " + last_connect_error_));
+    return;
+  }
+  BatchDelta delta;
+  std::optional<Error> failure;
+  for (int attempt = 1;; ++attempt) {
+    delta = BatchDelta{};
+    failure = try_batch(batch, delta, seal);
+    if (!failure || store_->fault() != PgFault::retry || attempt == kDeadlockAttempts) break;
+    // Another gateway's transaction deadlocked with this one and PostgreSQL chose this one:
+    // nothing of it happened, so it runs again.
+    spdlog::info("spool: transaction of {} operations rerun: {}", batch.size(), failure->message);
+    store_->rollback();
+  }
+  if (failure) {
+    store_->rollback();  // nothing to do after a connection fault
+    if (drops_connection(store_->fault())) {
+      // COMMIT's outcome may be unknown: the batch fails (never a success that might not be
+      // durable) and the next batch starts on a new connection.
+      spdlog::warn("spool: postgresql connection dropped: {}", failure->message);
+      store_.reset();
+    }
+    const Error e = make_error("storage_unavailable", failure->message);
+    spdlog::warn("spool: transaction of {} operations failed: {}", batch.size(), e.message);
+    finish(batch, e);
+    return;
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    ++commits_;
+    appended_ += delta.appended;
+    auto apply = [](std::map<std::string, std::int64_t>& counts,
+                    const std::map<std::string, std::int64_t>& changes) {
+      for (const auto& [recipient, change] : changes) {
+        auto& count = counts[recipient];
+        count += change;
+        if (count <= 0) counts.erase(recipient);
+      }
+    };
+    apply(queued_, delta.queued_by_recipient);
+    apply(dead_, delta.dead_by_recipient);
+    audit_seq_ = std::max(audit_seq_, store_->audit_head().seq);
+    sealed_seq_ = std::max(sealed_seq_, store_->audit_head().sealed_seq);
+  }
+  // Before the handlers: a caller that waited for this batch sees counts at least this fresh.
+  refresh_counts(/*force=*/false);
+  finish(batch, std::nullopt);
+}
+
+void PgSpool::refresh_counts(bool force) {
+  if (!store_) return;
+  const std::int64_t now = env_.steady_ms();
+  if (!force && now - last_refresh_ < kCountsRefreshMs) return;
+  auto queued = store_->count_queued();
+  auto dead = queued.ok() ? store_->count_dead()
+                          : Result<std::map<std::string, std::int64_t>>(queued.error());
+  auto head = dead.ok() ? store_->read_audit_head() : Result<PgAuditHead>(dead.error());
+  if (!head.ok()) {
+    spdlog::warn("spool: counts not refreshed: {}", head.error().message);
+    if (drops_connection(store_->fault())) store_.reset();
+    return;
+  }
+  last_refresh_ = now;
+  std::lock_guard lock(stats_mu_);
+  queued_ = std::move(queued).value();
+  dead_ = std::move(dead).value();
+  audit_seq_ = head->seq;
+  sealed_seq_ = head->sealed_seq;
+}
+
+void PgSpool::finish(std::vector<PgOp>& batch, std::optional<Error> failure) {
+  completions_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
+    for (auto& queued : ops) queued.op.finish(failure);
+  });
+  batch.clear();
+}
+
+}  // namespace detail
+
+Result<std::unique_ptr<Spool>> open_pg_spool(const PgSpoolOptions& options) {
+  if (options.uri.empty()) return make_error("invalid_argument", "storage: no postgresql uri");
+  if (options.audit.sign && !options.audit.now_ms) {
+    return make_error("invalid_argument", "audit.sign needs audit.now_ms (the checkpoint clock)");
+  }
+  auto conn = detail::PgConnection::open(options.uri, options.connect_timeout_s);
+  if (!conn.ok()) return conn.error();
+  if (auto s = detail::ensure_pg_schema(*conn); !s.ok()) return s.error();
+  if (!options.allow_async) {
+    auto problem = detail::durability_problem(*conn);
+    if (!problem.ok()) return problem.error();
+    if (problem->has_value()) {
+      return make_error("not_durable",
+                        "postgresql " + redact_conninfo(options.uri) +
+                            " would acknowledge a commit held on one machine: " + **problem +
+                            ". Configure a synchronous standby (docs/operations.md)");
+    }
+  }
+  if (!options.gateway_kid.empty()) {
+    if (auto s = detail::check_gateway_kid(*conn, options.gateway_kid); !s.ok()) return s.error();
+  }
+  auto store = detail::PgStore::prepare(std::move(conn).value(), detail::store_options_of(options));
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<Spool>(
+      std::make_unique<detail::PgSpool>(std::move(store).value(), options));
 }
 
 }  // namespace accord::spool

@@ -16,70 +16,6 @@
 
 namespace accord::spool {
 namespace detail {
-namespace {
-
-Error shutting_down() {
-  return make_error("shutting_down", "the spool is shutting down");
-}
-
-// Handlers must not throw; if one does, the writer must still finish the batch.
-template <typename Handler, typename Value>
-void deliver(Handler& handler, Value&& value) {
-  try {
-    handler(std::forward<Value>(value));
-  } catch (const std::exception& e) {
-    spdlog::error("spool: a completion handler threw: {}", e.what());
-  } catch (...) {
-    spdlog::error("spool: a completion handler threw a non-standard exception");
-  }
-}
-
-// Builds an Op from a handler taking Result<T> and a body returning Result<Result<T>>: the
-// outer Error is a storage failure (rolls the batch back), the inner one the caller's answer
-// (not_found, ...). Results are held back until COMMIT has returned: a handler never sees a
-// change that is not yet fsync'd, nor one that will be rolled back.
-template <typename T, typename Body>
-Op make_op(std::function<void(Result<T>)> done, Body body) {
-  struct State {
-    std::function<void(Result<T>)> done;
-    std::optional<Result<T>> answer;
-  };
-  auto state = std::make_shared<State>(State{std::move(done), std::nullopt});
-  Op op;
-  op.execute = [state, body = std::move(body)](Store& store,
-                                               BatchDelta& delta) mutable -> std::optional<Error> {
-    Result<Result<T>> r = body(store, delta);
-    if (!r.ok()) return r.error();
-    state->answer.emplace(std::move(r).value());
-    return std::nullopt;
-  };
-  op.finish = [state](const std::optional<Error>& failure) {
-    if (failure) {
-      deliver(state->done, Result<T>(*failure));
-    } else {
-      deliver(state->done, std::move(*state->answer));
-    }
-  };
-  return op;
-}
-
-// Status handlers ride on Result<bool>.
-std::function<void(Result<bool>)> status_adapter(Spool::StatusHandler done) {
-  return [done = std::move(done)](Result<bool> r) mutable {
-    if (!r.ok()) {
-      deliver(done, Status(r.error()));
-    } else {
-      deliver(done, Status::Ok());
-    }
-  };
-}
-
-Error not_found(const std::string& recipient, std::int64_t id) {
-  return make_error("not_found", "no pending delivery " + std::to_string(id) + " for " + recipient);
-}
-
-}  // namespace
-
 SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued,
                          std::map<std::string, std::int64_t> dead, Opened opened,
                          const SqliteSpoolOptions& options)
@@ -114,7 +50,7 @@ void SqliteSpool::enqueue(Op op, bool bounded) {
   std::unique_lock lock(queue_mu_);
   if (stopping_) {
     lock.unlock();
-    op.finish(shutting_down());
+    op.finish(shutting_down_error());
     return;
   }
   // Refuse at once rather than grow without bound: the caller answers 503.
@@ -130,16 +66,9 @@ void SqliteSpool::enqueue(Op op, bool bounded) {
 }
 
 void SqliteSpool::append(Submission submission, AppendHandler done) {
-  // Built here, on the caller's thread (store.hpp, PreparedAppend).
-  enqueue(
-      make_op<AppendResult>(std::move(done),
-                            [prepared = prepare_append(std::move(submission), audit_.enabled)](
-                                Store& store, BatchDelta& delta) -> Result<Result<AppendResult>> {
-                              auto r = store.append(prepared, delta);
-                              if (!r.ok()) return r.error();
-                              return Result<AppendResult>(std::move(r).value());
-                            }),
-      /*bounded=*/true);
+  // Prepared here, on the caller's thread (backend_common.hpp, PreparedAppend).
+  enqueue(append_op<Store>(prepare_append(std::move(submission), audit_.enabled), std::move(done)),
+          /*bounded=*/true);
 }
 
 Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
@@ -148,110 +77,45 @@ Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
 }
 
 void SqliteSpool::lease(LeaseRequest request, LeaseHandler done) {
-  enqueue(make_op<std::vector<Delivery>>(
-              std::move(done),
-              [request = std::move(request)](Store& store,
-                                             BatchDelta&) -> Result<Result<std::vector<Delivery>>> {
-                auto r = store.lease(request);
-                if (!r.ok()) return r.error();
-                return Result<std::vector<Delivery>>(std::move(r).value());
-              }),
-          false);
+  enqueue(lease_op<Store>(std::move(request), std::move(done)), false);
 }
 
 void SqliteSpool::ack(AckRequest request, AckHandler done) {
-  enqueue(make_op<AckOutcome>(
-              std::move(done),
-              [request = std::move(request)](Store& store,
-                                             BatchDelta& delta) -> Result<Result<AckOutcome>> {
-                auto r = store.ack(request, delta);
-                if (!r.ok()) return r.error();
-                if (*r == AckState::not_found) {
-                  return Result<AckOutcome>(
-                      make_error("not_found", "no delivery " + std::to_string(request.delivery_id) +
-                                                  " for " + request.recipient));
-                }
-                return Result<AckOutcome>(*r == AckState::acked ? AckOutcome::acked
-                                                                : AckOutcome::already_acked);
-              }),
-          false);
+  enqueue(ack_op<Store>(std::move(request), std::move(done)), false);
 }
 
 void SqliteSpool::release(ReleaseRequest request, StatusHandler done) {
-  enqueue(make_op<bool>(
-              status_adapter(std::move(done)),
-              [request = std::move(request)](Store& store, BatchDelta&) -> Result<Result<bool>> {
-                auto r = store.release(request);
-                if (!r.ok()) return r.error();
-                if (!*r) {
-                  return Result<bool>(not_found(request.recipient, request.delivery_id));
-                }
-                return Result<bool>(true);
-              }),
-          false);
+  enqueue(release_op<Store>(std::move(request), std::move(done)), false);
 }
 
 void SqliteSpool::dead_letter(DeadLetterRequest request, StatusHandler done) {
-  enqueue(make_op<bool>(status_adapter(std::move(done)),
-                        [request = std::move(request)](Store& store,
-                                                       BatchDelta& delta) -> Result<Result<bool>> {
-                          auto r = store.dead_letter(request, delta);
-                          if (!r.ok()) return r.error();
-                          if (!*r) {
-                            return Result<bool>(not_found(request.recipient, request.delivery_id));
-                          }
-                          return Result<bool>(true);
-                        }),
-          false);
+  enqueue(dead_letter_op<Store>(std::move(request), std::move(done)), false);
 }
 
 void SqliteSpool::redrive(RedriveRequest request, CountHandler done) {
-  enqueue(
-      make_op<std::int64_t>(std::move(done),
-                            [request = std::move(request)](
-                                Store& store, BatchDelta& delta) -> Result<Result<std::int64_t>> {
-                              auto r = store.redrive(request, delta);
-                              if (!r.ok()) return r.error();
-                              return Result<std::int64_t>(*r);
-                            }),
-      false);
+  enqueue(redrive_op<Store>(std::move(request), std::move(done)), false);
 }
 
 void SqliteSpool::list_dead_letters(std::string recipient, std::size_t limit,
                                     DeadLettersHandler done) {
-  enqueue(make_op<std::vector<DeadLetter>>(
-              std::move(done),
-              [recipient = std::move(recipient), limit](
-                  Store& store, BatchDelta&) -> Result<Result<std::vector<DeadLetter>>> {
-                auto r = store.dead_letters(recipient, limit);
-                if (!r.ok()) return r.error();
-                return Result<std::vector<DeadLetter>>(std::move(r).value());
-              }),
-          false);
+  enqueue(list_dead_letters_op<Store>(std::move(recipient), limit, std::move(done)), false);
 }
 
 void SqliteSpool::record(std::vector<audit::Event> events, StatusHandler done) {
-  enqueue(make_op<bool>(
-              status_adapter(std::move(done)),
-              [events = std::move(events)](Store& store, BatchDelta&) -> Result<Result<bool>> {
-                for (const auto& event : events) {
-                  if (auto s = store.record(event); !s.ok()) return s.error();
-                }
-                return Result<bool>(true);
-              }),
-          /*bounded=*/true);
+  enqueue(record_op<Store>(std::move(events), std::move(done)), /*bounded=*/true);
 }
 
 void SqliteSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
-  enqueue(make_op<bool>(status_adapter(std::move(done)),
-                        [this, now_ms](Store& store, BatchDelta&) -> Result<Result<bool>> {
-                          if (auto s = store.write_checkpoint(now_ms, audit_.sign); !s.ok()) {
-                            return s.error();
-                          }
-                          last_checkpoint_at_ms_ = now_ms;
-                          manifest_due_ = true;
-                          return Result<bool>(true);
-                        }),
+  enqueue(make_op<Store, bool>(status_adapter(std::move(done)),
+                               [this, now_ms](Store& store, BatchDelta&) -> Result<Result<bool>> {
+                                 if (auto s = store.write_checkpoint(now_ms, audit_.sign);
+                                     !s.ok()) {
+                                   return s.error();
+                                 }
+                                 last_checkpoint_at_ms_ = now_ms;
+                                 manifest_due_ = true;
+                                 return Result<bool>(true);
+                               }),
           false);
 }
 

@@ -17,18 +17,13 @@
 #include "accord/spool/sqlite_spool.hpp"
 #include "completion_thread.hpp"
 #include "manifest.hpp"
+#include "spool_op.hpp"
 #include "store.hpp"
 #include "submission_reader.hpp"
 
 namespace accord::spool::detail {
 
-// One queued operation, type-erased. execute() runs inside the batch's transaction and
-// returns a storage failure (the whole batch rolls back) or nothing; finish() then runs
-// after COMMIT (failure empty) or after the rollback (failure set) and calls the handler.
-struct Op {
-  std::function<std::optional<Error>(Store&, BatchDelta&)> execute;
-  std::function<void(const std::optional<Error>& failure)> finish;
-};
+using Op = BasicOp<Store>;
 
 // What open_sqlite_spool() found besides the store, handed to the spool it builds.
 struct Opened {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "accord/core/time_format.hpp"
@@ -33,42 +32,13 @@ const std::string kSelectLeasablePerCase =
     "WHERE e.recipient = ?1 AND e.case_urn = c.case_urn AND e.state IN ('queued', 'leased') "
     "AND e.id < c.id) ORDER BY id LIMIT ?3";
 
-std::string encode_recipients(const std::vector<Copy>& copies) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : copies) list.push_back(c.recipient);
-  return list.dump();
-}
-
 Status step_done(Statement& s, std::string_view what) {
   const int rc = s.step();
   if (rc != SQLITE_DONE) return sqlite_error(s.db(), rc, what);
   return Status::Ok();
 }
 
-bool pending(const std::string& state) {
-  return state == "queued" || state == "leased";
-}
-
 }  // namespace
-
-std::vector<std::string> decode_recipients(const std::string& text) {
-  std::vector<std::string> out;
-  const auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!list.is_array()) return out;
-  for (const auto& r : list) {
-    if (r.is_string()) out.push_back(r.get<std::string>());
-  }
-  return out;
-}
-
-PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
-  PreparedAppend out;
-  out.submission = std::move(submission);
-  if (!audit_enabled) return out;
-  out.records.reserve(out.submission.records.size());
-  for (const auto& r : out.submission.records) out.records.push_back(audit::make_template(r.event));
-  return out;
-}
 
 Result<Store> Store::prepare(Connection db, bool audit_enabled) {
   Store st;
@@ -313,20 +283,7 @@ Result<std::vector<Delivery>> Store::lease(const LeaseRequest& req) {
       if (auto s = step_done(mark_leased_, "mark leased"); !s.ok()) return s.error();
     }
     if (audit_enabled_) {
-      audit::Event event;
-      event.kind =
-          d.attempts > 1 ? audit::kind::kDeliveryRedelivered : audit::kind::kDeliveryLeased;
-      event.at_ms = req.now_ms;
-      event.message_id = d.message_id;
-      event.sender = d.sender;
-      event.recipient = req.recipient;
-      event.event_type = d.event_type;
-      event.case_urn = d.case_urn;
-      event.subject_ref = d.subject_ref;
-      event.delivery_id = d.delivery_id;
-      event.attempt = d.attempts;
-      event.details = {{"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
-      if (auto s = record(event); !s.ok()) return s.error();
+      if (auto s = record(lease_event(d, req.recipient, req.now_ms)); !s.ok()) return s.error();
     }
   }
   return out;
@@ -349,26 +306,6 @@ Result<bool> Store::find_copy(std::int64_t id, CopyFacts& out) {
   out.attempts = static_cast<int>(find_copy_.column_int64(8));
   return true;
 }
-
-namespace {
-
-audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
-                        const std::string& recipient, const auto& facts) {
-  audit::Event event;
-  event.kind = kind;
-  event.at_ms = at_ms;
-  event.message_id = facts.message_id;
-  event.sender = facts.sender;
-  event.recipient = recipient;
-  event.event_type = facts.event_type;
-  event.case_urn = facts.case_urn;
-  event.subject_ref = facts.subject_ref;
-  event.delivery_id = id;
-  event.attempt = facts.attempts;
-  return event;
-}
-
-}  // namespace
 
 Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
   CopyFacts facts;
@@ -395,7 +332,7 @@ Result<bool> Store::release(const ReleaseRequest& req) {
   CopyFacts facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
-  if (!*found || facts.recipient != req.recipient || !pending(facts.state)) return false;
+  if (!*found || facts.recipient != req.recipient || !is_pending_state(facts.state)) return false;
   if (req.returned) {
     // Handed back unused at a clean stop: leasable at once, and the lease was no attempt.
     auto update = Statement::prepare(db_.get(),
@@ -428,7 +365,7 @@ Result<bool> Store::dead_letter(const DeadLetterRequest& req, BatchDelta& delta)
   CopyFacts facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
-  if (!*found || facts.recipient != req.recipient || !pending(facts.state)) return false;
+  if (!*found || facts.recipient != req.recipient || !is_pending_state(facts.state)) return false;
   {
     ResetOnExit r(mark_dead_);
     mark_dead_.bind(1, req.delivery_id);

@@ -13,29 +13,10 @@
 #include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 #include "accord/spool/spool.hpp"
+#include "backend_common.hpp"
 #include "sqlite_handle.hpp"
 
 namespace accord::spool::detail {
-
-// What a transaction changes in the in-memory counters; applied only after COMMIT.
-struct BatchDelta {
-  std::map<std::string, std::int64_t> queued_by_recipient;
-  std::map<std::string, std::int64_t> dead_by_recipient;
-  std::int64_t appended = 0;
-};
-
-enum class AckState { acked, already_acked, not_found };
-
-// An append with its audit records JSON-encoded by the submitting thread: the writer's time
-// is what every commit waits for, so it only splices in the record's seq and the copy's
-// delivery id (audit::render).
-struct PreparedAppend {
-  Submission submission;
-  // The template of each of submission.records, at the same index; empty when the audit log
-  // is off.
-  std::vector<audit::RecordTemplate> records;
-};
-PreparedAppend prepare_append(Submission submission, bool audit_enabled);
 
 // Not thread-safe: owned and used by one thread at a time (the writer).
 class Store {
@@ -73,11 +54,6 @@ class Store {
   std::int64_t sealed_seq() const { return sealed_seq_; }
 
  private:
-  struct CopyFacts {
-    std::string recipient, state, sender, message_id, event_type, case_urn, subject_ref;
-    std::int64_t received_at_ms = 0;
-    int attempts = 0;
-  };
   Result<bool> find_copy(std::int64_t id, CopyFacts& out);
   // Appends `record` (the bytes for seq audit_seq_ + 1) with `event`'s index columns.
   Status insert_record(const audit::Event& event, const std::string& record);
@@ -110,9 +86,6 @@ class Store {
   audit::Digest saved_head_{};
   std::int64_t saved_sealed_ = 0;
 };
-
-// The recipients column of `submissions` (a JSON array of agency ids) back to a list.
-std::vector<std::string> decode_recipients(const std::string& text);
 
 // The SELECT behind the dedup check: (content_hash, received_at_ms, recipients) of ?1 sender,
 // ?2 message_id.

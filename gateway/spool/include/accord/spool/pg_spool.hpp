@@ -18,8 +18,9 @@
 // - A commit that does not return within commit_timeout_ms (the standby is gone) is
 //   cancelled and every operation of its batch fails with storage_unavailable (HTTP 503):
 //   it may have committed on the primary alone and is never acknowledged. Such rows are
-//   answered later only through a transaction that itself waits for the standby (a
-//   duplicate found by append() forces a transaction id, so its commit waits too).
+//   answered later only through a transaction that itself waits for the standby: a
+//   duplicate found by append() rewrites its dedup row (a no-op UPDATE), so its COMMIT
+//   writes WAL and waits too (a transaction id alone writes no WAL and would not wait).
 // - The connection is re-opened on its own after a failure (libpq multi-host URIs with
 //   target_session_attrs=read-write follow a promoted standby); until it succeeds every
 //   operation fails fast with storage_unavailable.

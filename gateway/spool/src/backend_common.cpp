@@ -1,0 +1,67 @@
+#include "backend_common.hpp"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "accord/core/time_format.hpp"
+
+namespace accord::spool::detail {
+
+PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
+  PreparedAppend out;
+  out.submission = std::move(submission);
+  if (!audit_enabled) return out;
+  out.records.reserve(out.submission.records.size());
+  for (const auto& r : out.submission.records) out.records.push_back(audit::make_template(r.event));
+  return out;
+}
+
+std::string encode_recipients(const std::vector<Copy>& copies) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : copies) list.push_back(c.recipient);
+  return list.dump();
+}
+
+std::vector<std::string> decode_recipients(const std::string& text) {
+  std::vector<std::string> out;
+  const auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!list.is_array()) return out;
+  for (const auto& r : list) {
+    if (r.is_string()) out.push_back(r.get<std::string>());
+  }
+  return out;
+}
+
+audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
+                        const std::string& recipient, const CopyFacts& facts) {
+  audit::Event event;
+  event.kind = kind;
+  event.at_ms = at_ms;
+  event.message_id = facts.message_id;
+  event.sender = facts.sender;
+  event.recipient = recipient;
+  event.event_type = facts.event_type;
+  event.case_urn = facts.case_urn;
+  event.subject_ref = facts.subject_ref;
+  event.delivery_id = id;
+  event.attempt = facts.attempts;
+  return event;
+}
+
+audit::Event lease_event(const Delivery& d, const std::string& recipient, std::int64_t now_ms) {
+  audit::Event event;
+  event.kind = d.attempts > 1 ? audit::kind::kDeliveryRedelivered : audit::kind::kDeliveryLeased;
+  event.at_ms = now_ms;
+  event.message_id = d.message_id;
+  event.sender = d.sender;
+  event.recipient = recipient;
+  event.event_type = d.event_type;
+  event.case_urn = d.case_urn;
+  event.subject_ref = d.subject_ref;
+  event.delivery_id = d.delivery_id;
+  event.attempt = d.attempts;
+  event.details = {{"lease_expires_at", format_time_ms(d.lease_expires_at_ms)}};
+  return event;
+}
+
+}  // namespace accord::spool::detail

@@ -1,0 +1,59 @@
+// What both spool backends (SQLite: store.cpp, PostgreSQL: pg_store.cpp) share besides SQL:
+// the per-batch counter changes, the append prepared on the caller's thread, the recipients
+// column's encoding, and the audit records the spool composes for delivery states.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accord/audit/event.hpp"
+#include "accord/spool/spool.hpp"
+
+namespace accord::spool::detail {
+
+// What a transaction changes in the in-memory counters; applied only after COMMIT.
+struct BatchDelta {
+  std::map<std::string, std::int64_t> queued_by_recipient;
+  std::map<std::string, std::int64_t> dead_by_recipient;
+  std::int64_t appended = 0;
+};
+
+enum class AckState { acked, already_acked, not_found };
+
+// An append with its audit records JSON-encoded by the submitting thread: the writer's time
+// is what every commit waits for, so it only splices in the record's seq and the copy's
+// delivery id (audit::render).
+struct PreparedAppend {
+  Submission submission;
+  // The template of each of submission.records, at the same index; empty when the audit log
+  // is off.
+  std::vector<audit::RecordTemplate> records;
+};
+PreparedAppend prepare_append(Submission submission, bool audit_enabled);
+
+// The recipients column of `submissions`: a JSON array of agency ids, in copy order.
+std::string encode_recipients(const std::vector<Copy>& copies);
+std::vector<std::string> decode_recipients(const std::string& text);
+
+// The facts of one copy that its delivery records carry.
+struct CopyFacts {
+  std::string recipient, state, sender, message_id, event_type, case_urn, subject_ref;
+  std::int64_t received_at_ms = 0;
+  int attempts = 0;
+};
+
+// The record of a change to copy `id` (acked, retry_scheduled, returned, dead_lettered,
+// expired, redriven); the caller adds code, reason and details.
+audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
+                        const std::string& recipient, const CopyFacts& facts);
+// delivery.leased, or delivery.redelivered from the second attempt on.
+audit::Event lease_event(const Delivery& d, const std::string& recipient, std::int64_t now_ms);
+
+inline bool is_pending_state(const std::string& state) {
+  return state == "queued" || state == "leased";
+}
+
+}  // namespace accord::spool::detail

@@ -1,0 +1,95 @@
+// The PostgreSQL spool: a queue of operations in front of ONE writer thread that owns the
+// connection and group-commits, as the SQLite spool does (sqlite_spool_impl.hpp). What it
+// adds: the connection may go away (reconnect, fail fast in between), COMMIT has a deadline,
+// a deadlock with another gateway reruns the batch, and the per-recipient counts are the
+// deployment's, refreshed from SQL.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "accord/spool/pg_spool.hpp"
+#include "completion_thread.hpp"
+#include "pg_store.hpp"
+#include "spool_op.hpp"
+
+namespace accord::spool::detail {
+
+// An operation and the rows it will wait for: the writer takes those locks first, in one
+// global order, so two gateways' batches cannot deadlock on them (pg_store.hpp, lock_in_order).
+struct PgOp {
+  BasicOp<PgStore> op;
+  PgLockKeys keys;
+};
+
+class PgSpool final : public Spool {
+ public:
+  PgSpool(PgStore store, const PgSpoolOptions& options);
+  ~PgSpool() override;
+
+  void append(Submission submission, AppendHandler done) override;
+  // Always nullopt (pg_spool.hpp): dedup is decided inside append()'s transaction.
+  Result<std::optional<PriorSubmission>> find_submission(
+      const std::string& sender, const std::string& message_id) const override;
+  void lease(LeaseRequest request, LeaseHandler done) override;
+  void ack(AckRequest request, AckHandler done) override;
+  void release(ReleaseRequest request, StatusHandler done) override;
+  void dead_letter(DeadLetterRequest request, StatusHandler done) override;
+  void redrive(RedriveRequest request, CountHandler done) override;
+  void list_dead_letters(std::string recipient, std::size_t limit,
+                         DeadLettersHandler done) override;
+  void record(std::vector<audit::Event> events, StatusHandler done) override;
+  void checkpoint(std::int64_t now_ms, StatusHandler done) override;
+  SpoolStats stats() const override;
+  void shutdown() override;
+
+ private:
+  void enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys = {});
+  void run();  // the writer thread
+  void commit_batch(std::vector<PgOp>& batch, bool seal);
+  // One attempt at the batch's transaction; the failure, if any.
+  std::optional<Error> try_batch(std::vector<PgOp>& batch, BatchDelta& delta, bool seal);
+  bool connected();                 // reconnects when due; false: fail the batch fast
+  void refresh_counts(bool force);  // writer thread; at most once a second unless forced
+  void finish(std::vector<PgOp>& batch, std::optional<Error> failure);
+  bool idle_checkpoint_due(std::int64_t now) const;  // writer thread only
+
+  const PgSpoolOptions options_;
+  const PgStoreOptions store_options_;
+  const std::size_t max_batch_;
+  env::Env& env_;  // clocks: the reconnect interval and the counts' refresh
+
+  std::optional<PgStore> store_;           // writer thread only; empty: disconnected
+  std::int64_t last_connect_attempt_ = 0;  // writer thread only (steady ms)
+  std::string last_connect_error_;         // writer thread only
+  std::int64_t last_refresh_ = 0;          // writer thread only (steady ms)
+  bool refreshed_once_ = false;            // writer thread only
+  std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
+
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PgOp> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;   // guarded by queue_mu_
+
+  mutable std::mutex stats_mu_;
+  std::map<std::string, std::int64_t> queued_;  // guarded by stats_mu_
+  std::map<std::string, std::int64_t> dead_;    // guarded by stats_mu_
+  std::int64_t commits_ = 0;                    // guarded by stats_mu_
+  std::int64_t appended_ = 0;                   // guarded by stats_mu_
+  std::int64_t audit_seq_ = 0;                  // guarded by stats_mu_
+  std::int64_t sealed_seq_ = 0;                 // guarded by stats_mu_
+
+  CompletionThread completions_;
+  std::mutex join_mu_;
+  std::thread writer_;  // started last in the constructor
+};
+
+}  // namespace accord::spool::detail

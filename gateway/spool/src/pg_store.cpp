@@ -1,0 +1,631 @@
+#include "pg_store.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <utility>
+
+#include "accord/core/time_format.hpp"
+
+namespace accord::spool::detail {
+namespace {
+
+// Statements prepared once per connection, by name.
+struct Prepared {
+  const char* name;
+  const char* sql;
+};
+
+constexpr const char* kInsertSubmission = "accord_insert_submission";
+constexpr const char* kFindSubmission = "accord_find_submission";
+constexpr const char* kLease = "accord_lease";
+constexpr const char* kLeasePerCase = "accord_lease_per_case";
+constexpr const char* kLockHead = "accord_lock_head";
+constexpr const char* kUpdateHead = "accord_update_head";
+constexpr const char* kInsertCheckpoint = "accord_insert_checkpoint";
+
+// Leases mark the picked rows in the statement that picks them. FOR UPDATE SKIP LOCKED: rows
+// another gateway's transaction holds are passed over, never waited for, so gateways serving
+// one recipient take disjoint sets. The returned attempts already count this lease.
+#define ACCORD_LEASE_RETURNING                                                         \
+  " RETURNING c.id, c.sender, c.message_id, c.event_type, c.case_urn, c.subject_ref, " \
+  "c.received_at_ms, c.attempts, c.payload"
+
+constexpr Prepared kPrepared[] = {
+    {kInsertSubmission,
+     "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
+     "VALUES($1, $2, $3, $4, $5) ON CONFLICT (sender, message_id) DO NOTHING RETURNING 1"},
+    // The first submission's facts for a duplicate or conflict. An UPDATE, not a SELECT: the
+    // row may have been committed on the primary alone (a COMMIT cancelled when the standby
+    // was away), and only a transaction that writes WAL waits for the standby at COMMIT (a
+    // transaction id alone writes none). Rewriting the row makes this transaction's COMMIT
+    // wait, and the standby then holds everything committed before it, that row included.
+    {kFindSubmission,
+     "UPDATE submissions SET content_hash = content_hash WHERE sender = $1 AND message_id = $2 "
+     "RETURNING content_hash, received_at_ms, recipients"},
+    // Pull (mailbox): the recipient's leasable copies in id order (partial index
+    // copies_pending).
+    {kLease,
+     "WITH picked AS (SELECT id FROM copies WHERE recipient = $1 "
+     "AND state IN ('queued', 'leased') AND lease_expires_at_ms <= $2 ORDER BY id LIMIT $3 "
+     "FOR UPDATE SKIP LOCKED) "
+     "UPDATE copies c SET state = 'leased', attempts = c.attempts + 1, "
+     "lease_expires_at_ms = $4 FROM picked WHERE c.id = picked.id" ACCORD_LEASE_RETURNING},
+    // Push: only the oldest pending copy of each case, and only if leasable. The NOT EXISTS
+    // reads the snapshot, where a copy another gateway is leasing right now is still pending:
+    // the later copy waits (a later update never overtakes an earlier one).
+    {kLeasePerCase,
+     "WITH picked AS (SELECT p.id FROM copies p WHERE p.recipient = $1 "
+     "AND p.state IN ('queued', 'leased') AND p.lease_expires_at_ms <= $2 "
+     "AND NOT EXISTS (SELECT 1 FROM copies e WHERE e.recipient = $1 "
+     "AND e.case_urn = p.case_urn AND e.state IN ('queued', 'leased') AND e.id < p.id) "
+     "ORDER BY p.id LIMIT $3 FOR UPDATE OF p SKIP LOCKED) "
+     "UPDATE copies c SET state = 'leased', attempts = c.attempts + 1, "
+     "lease_expires_at_ms = $4 FROM picked WHERE c.id = picked.id" ACCORD_LEASE_RETURNING},
+    // Taken last in every transaction that writes audit records (see pg_store.hpp).
+    {kLockHead, "SELECT seq, chain, sealed_seq, sealed_at_ms FROM audit_head FOR UPDATE"},
+    {kUpdateHead, "UPDATE audit_head SET seq = $1, chain = $2, sealed_seq = $3, sealed_at_ms = $4"},
+    {kInsertCheckpoint, "INSERT INTO audit_checkpoints(seq, at_ms, checkpoint) VALUES($1, $2, $3)"},
+};
+
+#undef ACCORD_LEASE_RETURNING
+
+// Rows per multi-row INSERT: PostgreSQL takes at most 65535 parameters per statement.
+constexpr std::size_t kAuditRowsPerInsert = 500;  // 11 parameters each
+constexpr std::size_t kCopiesPerInsert = 1000;    // 2 parameters each, plus 6 shared
+
+constexpr const char* kCopyFactsColumns =
+    "recipient, state, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, "
+    "attempts";
+
+CopyFacts copy_facts(const PgResult& r, int row) {
+  CopyFacts f;
+  f.recipient = r.text(row, 0);
+  f.state = r.text(row, 1);
+  f.sender = r.text(row, 2);
+  f.message_id = r.text(row, 3);
+  f.event_type = r.text(row, 4);
+  f.case_urn = r.text(row, 5);
+  f.subject_ref = r.text(row, 6);
+  f.received_at_ms = r.int64(row, 7);
+  f.attempts = static_cast<int>(r.int64(row, 8));
+  return f;
+}
+
+// Owns the text of numeric parameters for as long as the PgParam views are used.
+class ParamText {
+ public:
+  PgParam number(std::int64_t v) {
+    texts_.push_back(std::to_string(v));
+    return PgParam::text(texts_.back());
+  }
+
+ private:
+  std::deque<std::string> texts_;  // a deque: growing never moves what views point into
+};
+
+std::string_view digest_view(const audit::Digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+}  // namespace
+
+Result<PgStore> PgStore::prepare(PgConnection db, const PgStoreOptions& options) {
+  PgStore st;
+  st.db_ = std::move(db);
+  st.options_ = options;
+  for (const auto& p : kPrepared) {
+    PgResult r(PQprepare(st.db_.get(), p.name, p.sql, 0, nullptr));
+    const auto status = r.get() != nullptr ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK) {
+      return pg_error(st.db_.get(), r.get(), std::string("prepare ") + p.name);
+    }
+  }
+  return st;
+}
+
+Result<PgResult> PgStore::run_until(std::string_view sql, const std::vector<PgParam>& params,
+                                    std::string_view what, PgDeadline deadline) {
+  auto call = pg_call(db_.get(), sql, params, deadline, what, /*prepared=*/false);
+  if (call.fault != PgFault::none && fault_ != PgFault::connection &&
+      fault_ != PgFault::timed_out) {
+    fault_ = call.fault;
+  }
+  return std::move(call.result);
+}
+
+Result<PgResult> PgStore::run(std::string_view sql, const std::vector<PgParam>& params,
+                              std::string_view what, bool prepared) {
+  auto call =
+      pg_call(db_.get(), sql, params, std::chrono::steady_clock::now() + options_.statement_timeout,
+              what, prepared);
+  // The worst fault of the transaction decides what happens to the connection.
+  if (call.fault != PgFault::none && fault_ != PgFault::connection &&
+      fault_ != PgFault::timed_out) {
+    fault_ = call.fault;
+  }
+  return std::move(call.result);
+}
+
+Status PgStore::begin() {
+  pending_.clear();
+  checkpoint_requested_at_.reset();
+  fault_ = PgFault::none;
+  auto r = run("BEGIN", {}, "BEGIN");
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+Status PgStore::lock_in_order(const PgLockKeys& keys) {
+  if (!keys.dedup_keys.empty()) {
+    // The (int4, int4) advisory key space, class 7405: apart from the schema lock's bigint.
+    // hashtext() is stable across servers of one major version; a collision only serialises.
+    std::string list = "{";
+    for (const auto& key : keys.dedup_keys) {
+      if (list.size() > 1) list += ',';
+      list += '"';
+      for (const char c : key) {
+        if (c == '"' || c == '\\') list += '\\';
+        list += c;
+      }
+      list += '"';
+    }
+    list += '}';
+    auto r =
+        run("SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM "
+            "unnest($1::text[]) AS k ORDER BY h) AS ordered",
+            {PgParam::text(list)}, "lock dedup keys");
+    if (!r.ok()) return r.error();
+  }
+  if (!keys.copy_ids.empty()) {
+    std::string list = "{";
+    for (const auto id : keys.copy_ids) {
+      if (list.size() > 1) list += ',';
+      list += std::to_string(id);
+    }
+    list += '}';
+    auto r = run("SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                 {PgParam::text(list)}, "lock copies");
+    if (!r.ok()) return r.error();
+  }
+  return Status::Ok();
+}
+
+Status PgStore::commit() {
+  auto r =
+      run_until("COMMIT", {}, "COMMIT", std::chrono::steady_clock::now() + options_.commit_timeout);
+  if (!r.ok()) {
+    if (fault_ == PgFault::timed_out) {
+      return make_error("storage_unavailable",
+                        "commit not confirmed by the synchronous standby within " +
+                            std::to_string(options_.commit_timeout.count()) + " ms");
+    }
+    // COMMIT's outcome is unknown when the connection broke: never a success.
+    if (fault_ == PgFault::none || fault_ == PgFault::statement) fault_ = PgFault::statement;
+    return r.error();
+  }
+  return Status::Ok();
+}
+
+void PgStore::rollback() {
+  pending_.clear();
+  checkpoint_requested_at_.reset();
+  if (fault_ == PgFault::connection || fault_ == PgFault::timed_out) return;
+  const PgFault before = fault_;
+  auto r = run("ROLLBACK", {}, "ROLLBACK");
+  if (!r.ok()) {
+    fault_ = PgFault::connection;  // a connection that cannot roll back is not reused
+    return;
+  }
+  fault_ = before;
+}
+
+void PgStore::queue_record(const audit::Event& event, audit::RecordTemplate record,
+                           std::int64_t delivery_id) {
+  PendingRecord p;
+  p.index.kind = event.kind;
+  p.index.at_ms = event.at_ms;
+  p.index.sender = event.sender;
+  p.index.recipient = event.recipient;
+  p.index.agreement = event.agreement;
+  p.index.case_urn = event.case_urn;
+  p.index.subject_ref = event.subject_ref;
+  p.index.message_id = event.message_id;
+  p.record = std::move(record);
+  p.delivery_id = delivery_id;
+  pending_.push_back(std::move(p));
+}
+
+Status PgStore::record(const audit::Event& event) {
+  if (!options_.audit_enabled) return Status::Ok();
+  // render(make_template(e), seq, e.delivery_id) == encode_record(seq, e) (event.hpp).
+  queue_record(event, audit::make_template(event), event.delivery_id);
+  return Status::Ok();
+}
+
+Status PgStore::finish_audit(const CheckpointPolicy& policy) {
+  if (!options_.audit_enabled) return Status::Ok();
+  const bool can_sign = policy.sign != nullptr && static_cast<bool>(*policy.sign);
+  // Without records, lock the head only when a checkpoint may be due by what we last saw.
+  const bool maybe_due =
+      can_sign &&
+      (checkpoint_requested_at_ || policy.force ||
+       (head_.seq > head_.sealed_seq &&
+        policy.now_ms - std::max(head_.sealed_at_ms, policy.not_before_ms) >= policy.every_ms));
+  if (pending_.empty() && !maybe_due) return Status::Ok();
+
+  auto locked = run(kLockHead, {}, "lock audit_head", /*prepared=*/true);
+  if (!locked.ok()) return locked.error();
+  if (locked->rows() != 1) return make_error("corrupt", "audit_head does not hold one row");
+  std::int64_t seq = locked->int64(0, 0);
+  const std::string chain_bytes = locked->bytes(0, 1);
+  audit::Digest chain{};
+  if (chain_bytes.size() != chain.size()) {
+    return make_error("corrupt", "audit_head holds a chain value of the wrong size");
+  }
+  std::copy(chain_bytes.begin(), chain_bytes.end(), chain.begin());
+  std::int64_t sealed_seq = locked->int64(0, 2);
+  std::int64_t sealed_at_ms = locked->int64(0, 3);
+
+  // The records, numbered from the head, in one multi-row INSERT per chunk.
+  for (std::size_t first = 0; first < pending_.size(); first += kAuditRowsPerInsert) {
+    const std::size_t last = std::min(pending_.size(), first + kAuditRowsPerInsert);
+    std::string sql =
+        "INSERT INTO audit_records(seq, at_ms, kind, sender, recipient, agreement, case_urn, "
+        "subject_ref, message_id, record, chain) VALUES";
+    ParamText numbers;
+    std::vector<std::string> records;
+    std::vector<audit::Digest> chains;
+    records.reserve(last - first);
+    chains.reserve(last - first);
+    std::vector<PgParam> params;
+    params.reserve((last - first) * 11);
+    for (std::size_t i = first; i < last; ++i) {
+      const PendingRecord& p = pending_[i];
+      ++seq;
+      records.push_back(audit::render(p.record, seq, p.delivery_id));
+      chain = audit::chain_next(chain, audit::record_digest(records.back()));
+      chains.push_back(chain);
+      const std::size_t base = params.size();
+      sql += (i == first ? "(" : ",(");
+      for (std::size_t k = 1; k <= 11; ++k) {
+        sql += "$" + std::to_string(base + k) + (k == 11 ? ")" : ",");
+      }
+      params.push_back(numbers.number(seq));
+      params.push_back(numbers.number(p.index.at_ms));
+      params.push_back(PgParam::text(p.index.kind));
+      params.push_back(PgParam::text_or_null(p.index.sender));
+      params.push_back(PgParam::text_or_null(p.index.recipient));
+      params.push_back(PgParam::text_or_null(p.index.agreement));
+      params.push_back(PgParam::text_or_null(p.index.case_urn));
+      params.push_back(PgParam::text_or_null(p.index.subject_ref));
+      params.push_back(PgParam::text_or_null(p.index.message_id));
+      params.push_back(PgParam::text(records.back()));
+      params.push_back(PgParam::bytes(digest_view(chains.back())));
+    }
+    auto inserted = run(sql, params, "insert audit records");
+    if (!inserted.ok()) return inserted.error();
+  }
+  pending_.clear();
+
+  // The deployment's checkpoint cadence: judged on audit_head, whichever gateway sealed last.
+  const std::int64_t unsealed = seq - sealed_seq;
+  const std::int64_t since = policy.now_ms - std::max(sealed_at_ms, policy.not_before_ms);
+  const bool due = can_sign && unsealed > 0 &&
+                   (policy.force || checkpoint_requested_at_.has_value() ||
+                    unsealed >= policy.every_records || since >= policy.every_ms);
+  ParamText numbers;
+  if (due) {
+    const std::int64_t at = checkpoint_requested_at_.value_or(policy.now_ms);
+    const std::string text =
+        audit::encode_checkpoint(audit::make_checkpoint(seq, chain, at, *policy.sign));
+    auto written =
+        run(kInsertCheckpoint, {numbers.number(seq), numbers.number(at), PgParam::text(text)},
+            "insert audit checkpoint", /*prepared=*/true);
+    if (!written.ok()) return written.error();
+    sealed_seq = seq;
+    sealed_at_ms = at;
+  }
+  checkpoint_requested_at_.reset();
+  auto updated = run(kUpdateHead,
+                     {numbers.number(seq), PgParam::bytes(digest_view(chain)),
+                      numbers.number(sealed_seq), numbers.number(sealed_at_ms)},
+                     "update audit_head", /*prepared=*/true);
+  if (!updated.ok()) return updated.error();
+  head_ = PgAuditHead{seq, sealed_seq, sealed_at_ms};
+  return Status::Ok();
+}
+
+Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta& delta) {
+  const Submission& sub = prepared.submission;
+  ParamText numbers;
+  const std::string recipients = encode_recipients(sub.copies);
+  // The dedup decision, across gateways: the first INSERT of a key wins; a racing one waits
+  // for it to commit or roll back, then stores nothing.
+  auto inserted = run(
+      kInsertSubmission,
+      {PgParam::text(sub.sender), PgParam::text(sub.message_id), PgParam::text(sub.content_hash),
+       numbers.number(sub.received_at_ms), PgParam::text(recipients)},
+      "insert submission", /*prepared=*/true);
+  if (!inserted.ok()) return inserted.error();
+  if (inserted->rows() == 0) {
+    auto found = run(kFindSubmission, {PgParam::text(sub.sender), PgParam::text(sub.message_id)},
+                     "find submission", /*prepared=*/true);
+    if (!found.ok()) return found.error();
+    if (found->rows() != 1) {
+      return make_error("storage_unavailable", "submission " + sub.sender + "/" + sub.message_id +
+                                                   " conflicted but cannot be read");
+    }
+    AppendResult first;
+    first.outcome =
+        found->text(0, 0) == sub.content_hash ? AppendOutcome::duplicate : AppendOutcome::conflict;
+    first.received_at_ms = found->int64(0, 1);
+    first.recipients = decode_recipients(found->text(0, 2));
+    return first;
+  }
+
+  std::vector<std::int64_t> delivery_ids;
+  delivery_ids.reserve(sub.copies.size());
+  for (std::size_t first = 0; first < sub.copies.size(); first += kCopiesPerInsert) {
+    const std::size_t last = std::min(sub.copies.size(), first + kCopiesPerInsert);
+    std::string sql =
+        "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
+        "received_at_ms, state, attempts, lease_expires_at_ms, payload) VALUES";
+    std::vector<PgParam> params = {
+        PgParam::text(sub.sender),      PgParam::text(sub.message_id),
+        PgParam::text(sub.event_type),  PgParam::text(sub.case_urn),
+        PgParam::text(sub.subject_ref), numbers.number(sub.received_at_ms)};
+    for (std::size_t i = first; i < last; ++i) {
+      const std::size_t r = params.size() + 1;
+      sql += (i == first ? "" : ",");
+      sql += "($" + std::to_string(r) + ",$1,$2,$3,$4,$5,$6,'queued',0,0,$" +
+             std::to_string(r + 1) + ")";
+      params.push_back(PgParam::text(sub.copies[i].recipient));
+      params.push_back(PgParam::bytes(sub.copies[i].payload));
+    }
+    sql += " RETURNING id";
+    auto ids = run(sql, params, "insert copies");
+    if (!ids.ok()) return ids.error();
+    // The identity values are drawn row by row in VALUES order: ascending ids are the copies
+    // in order.
+    std::vector<std::int64_t> chunk;
+    for (int row = 0; row < ids->rows(); ++row) chunk.push_back(ids->int64(row, 0));
+    std::sort(chunk.begin(), chunk.end());
+    if (chunk.size() != last - first) {
+      return make_error("storage_unavailable", "insert copies returned the wrong number of ids");
+    }
+    delivery_ids.insert(delivery_ids.end(), chunk.begin(), chunk.end());
+  }
+  for (const Copy& copy : sub.copies) ++delta.queued_by_recipient[copy.recipient];
+  for (std::size_t i = 0; options_.audit_enabled && i < sub.records.size(); ++i) {
+    const auto& of_copy = sub.records[i].delivery_id_of_copy;
+    const std::int64_t delivery_id =
+        of_copy && *of_copy < delivery_ids.size() ? delivery_ids[*of_copy] : 0;
+    queue_record(sub.records[i].event, prepared.records[i], delivery_id);
+  }
+  ++delta.appended;
+  AppendResult stored;
+  stored.outcome = AppendOutcome::stored;
+  stored.received_at_ms = sub.received_at_ms;
+  stored.recipients.reserve(sub.copies.size());
+  for (const auto& c : sub.copies) stored.recipients.push_back(c.recipient);
+  return stored;
+}
+
+Result<std::vector<Delivery>> PgStore::lease(const LeaseRequest& req) {
+  const auto limit = static_cast<std::int64_t>(
+      std::min<std::size_t>(req.max_items, std::numeric_limits<std::int32_t>::max()));
+  const std::int64_t expires = req.now_ms + req.lease_ms;
+  ParamText numbers;
+  auto r = run(req.one_per_case ? kLeasePerCase : kLease,
+               {PgParam::text(req.recipient), numbers.number(req.now_ms), numbers.number(limit),
+                numbers.number(expires)},
+               "lease", /*prepared=*/true);
+  if (!r.ok()) return r.error();
+  std::vector<Delivery> out;
+  out.reserve(static_cast<std::size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) {
+    Delivery d;
+    d.delivery_id = r->int64(row, 0);
+    d.sender = r->text(row, 1);
+    d.message_id = r->text(row, 2);
+    d.event_type = r->text(row, 3);
+    d.case_urn = r->text(row, 4);
+    d.subject_ref = r->text(row, 5);
+    d.received_at_ms = r->int64(row, 6);
+    d.attempts = static_cast<int>(r->int64(row, 7));
+    d.lease_expires_at_ms = expires;
+    d.payload = r->bytes(row, 8);
+    out.push_back(std::move(d));
+  }
+  // UPDATE ... RETURNING has no order: append order is id order.
+  std::sort(out.begin(), out.end(),
+            [](const Delivery& a, const Delivery& b) { return a.delivery_id < b.delivery_id; });
+  for (const auto& d : out) {
+    if (auto s = record(lease_event(d, req.recipient, req.now_ms)); !s.ok()) return s.error();
+  }
+  return out;
+}
+
+Result<std::optional<CopyFacts>> PgStore::change_copy(std::int64_t id, const std::string& recipient,
+                                                      const std::string& set,
+                                                      const std::string& condition,
+                                                      std::vector<PgParam> extra,
+                                                      std::string_view what) {
+  // One round trip: lock the row, change it if `condition` held for the row as it was, and
+  // return the row as it was (the record's facts, already_acked vs not_found).
+  const std::string sql = std::string("WITH old AS (SELECT id, ") + kCopyFactsColumns +
+                          " FROM copies WHERE id = $1 FOR UPDATE), changed AS (UPDATE copies c "
+                          "SET " +
+                          set + " FROM old WHERE c.id = old.id AND old.recipient = $2 AND " +
+                          condition + " RETURNING c.id) SELECT " + kCopyFactsColumns + " FROM old";
+  ParamText numbers;
+  std::vector<PgParam> params = {numbers.number(id), PgParam::text(recipient)};
+  for (auto& p : extra) params.push_back(p);
+  auto r = run(sql, params, what);
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return std::optional<CopyFacts>();
+  return std::optional<CopyFacts>(copy_facts(*r, 0));
+}
+
+Result<AckState> PgStore::ack(const AckRequest& req, BatchDelta& delta) {
+  ParamText numbers;
+  // Metadata stays (already_acked vs not_found, audit questions); the payload goes.
+  auto facts = change_copy(req.delivery_id, req.recipient,
+                           "state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
+                           "acked_at_ms = $3",
+                           "old.state <> 'acked'", {numbers.number(req.now_ms)}, "ack");
+  if (!facts.ok()) return facts.error();
+  // Another recipient's copy answers exactly like a missing one: ids leak nothing.
+  if (!*facts || (*facts)->recipient != req.recipient) return AckState::not_found;
+  const CopyFacts& f = **facts;
+  if (f.state == "acked") return AckState::already_acked;
+  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered.
+  --(f.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  if (auto s = record(
+          copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, f));
+      !s.ok()) {
+    return s.error();
+  }
+  return AckState::acked;
+}
+
+Result<bool> PgStore::release(const ReleaseRequest& req) {
+  ParamText numbers;
+  const char* pending = "old.state IN ('queued', 'leased')";
+  // Handed back unused at a clean stop: leasable at once, and the lease was no attempt.
+  auto facts = req.returned ? change_copy(req.delivery_id, req.recipient,
+                                          "state = 'queued', lease_expires_at_ms = 0, "
+                                          "attempts = greatest(c.attempts - 1, 0)",
+                                          pending, {}, "return copy")
+                            : change_copy(req.delivery_id, req.recipient,
+                                          "state = 'queued', lease_expires_at_ms = $3", pending,
+                                          {numbers.number(req.retry_at_ms)}, "release copy");
+  if (!facts.ok()) return facts.error();
+  if (!*facts || (*facts)->recipient != req.recipient || !is_pending_state((*facts)->state)) {
+    return false;
+  }
+  auto event = copy_event(
+      req.returned ? audit::kind::kDeliveryReturned : audit::kind::kDeliveryRetryScheduled,
+      req.now_ms, req.delivery_id, req.recipient, **facts);
+  event.reason = req.detail;
+  if (!req.returned) event.details = {{"next_attempt_at", format_time_ms(req.retry_at_ms)}};
+  if (auto s = record(event); !s.ok()) return s.error();
+  return true;
+}
+
+Result<bool> PgStore::dead_letter(const DeadLetterRequest& req, BatchDelta& delta) {
+  ParamText numbers;
+  auto facts =
+      change_copy(req.delivery_id, req.recipient,
+                  "state = 'dead', lease_expires_at_ms = 0, dead_at_ms = $3, "
+                  "dead_code = $4, dead_detail = $5",
+                  "old.state IN ('queued', 'leased')",
+                  {numbers.number(req.now_ms), PgParam::text(req.code), PgParam::text(req.detail)},
+                  "dead-letter copy");
+  if (!facts.ok()) return facts.error();
+  if (!*facts || (*facts)->recipient != req.recipient || !is_pending_state((*facts)->state)) {
+    return false;
+  }
+  --delta.queued_by_recipient[req.recipient];
+  ++delta.dead_by_recipient[req.recipient];
+  auto event = copy_event(
+      req.code == "expired" ? audit::kind::kDeliveryExpired : audit::kind::kDeliveryDeadLettered,
+      req.now_ms, req.delivery_id, req.recipient, **facts);
+  event.code = req.code;
+  event.reason = req.detail;
+  if (auto s = record(event); !s.ok()) return s.error();
+  return true;
+}
+
+Result<std::vector<DeadLetter>> PgStore::dead_letters(const std::string& recipient,
+                                                      std::size_t limit) {
+  ParamText numbers;
+  auto r =
+      run("SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, "
+          "attempts, coalesce(dead_at_ms, 0), coalesce(dead_code, ''), coalesce(dead_detail, '') "
+          "FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) ORDER BY id LIMIT $2",
+          {PgParam::text(recipient), numbers.number(static_cast<std::int64_t>(std::min<std::size_t>(
+                                         limit, std::numeric_limits<std::int32_t>::max())))},
+          "list dead letters");
+  if (!r.ok()) return r.error();
+  std::vector<DeadLetter> out;
+  for (int row = 0; row < r->rows(); ++row) {
+    DeadLetter d;
+    d.delivery_id = r->int64(row, 0);
+    d.recipient = r->text(row, 1);
+    d.sender = r->text(row, 2);
+    d.message_id = r->text(row, 3);
+    d.event_type = r->text(row, 4);
+    d.case_urn = r->text(row, 5);
+    d.received_at_ms = r->int64(row, 6);
+    d.attempts = static_cast<int>(r->int64(row, 7));
+    d.dead_at_ms = r->int64(row, 8);
+    d.code = r->text(row, 9);
+    d.detail = r->text(row, 10);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::int64_t> PgStore::redrive(const RedriveRequest& req, BatchDelta& delta) {
+  ParamText numbers;
+  // The dead letters as they were (their attempts go into the records), locked, then reset.
+  auto r = run(std::string("WITH old AS (SELECT id, ") + kCopyFactsColumns +
+                   " FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) "
+                   "AND ($2::bigint = 0 OR id = $2::bigint) FOR UPDATE), "
+                   "changed AS (UPDATE copies c SET state = 'queued', attempts = 0, "
+                   "lease_expires_at_ms = 0, dead_at_ms = NULL, dead_code = NULL, "
+                   "dead_detail = NULL FROM old WHERE c.id = old.id RETURNING c.id) "
+                   "SELECT id, " +
+                   kCopyFactsColumns + " FROM old ORDER BY id",
+               {PgParam::text(req.recipient), numbers.number(req.delivery_id)}, "redrive");
+  if (!r.ok()) return r.error();
+  for (int row = 0; row < r->rows(); ++row) {
+    const std::int64_t id = r->int64(row, 0);
+    CopyFacts f;
+    f.recipient = r->text(row, 1);
+    f.state = r->text(row, 2);
+    f.sender = r->text(row, 3);
+    f.message_id = r->text(row, 4);
+    f.event_type = r->text(row, 5);
+    f.case_urn = r->text(row, 6);
+    f.subject_ref = r->text(row, 7);
+    f.received_at_ms = r->int64(row, 8);
+    f.attempts = static_cast<int>(r->int64(row, 9));
+    ++delta.queued_by_recipient[f.recipient];
+    --delta.dead_by_recipient[f.recipient];
+    auto event = copy_event(audit::kind::kDeliveryRedriven, req.now_ms, id, f.recipient, f);
+    if (!req.actor.empty()) event.details = {{"actor", req.actor}};
+    if (auto s = record(event); !s.ok()) return s.error();
+  }
+  return static_cast<std::int64_t>(r->rows());
+}
+
+Result<std::map<std::string, std::int64_t>> PgStore::count_by_recipient(const char* state_term) {
+  auto r = run(std::string("SELECT recipient, count(*) FROM copies WHERE ") + state_term +
+                   " GROUP BY recipient",
+               {}, "count copies");
+  if (!r.ok()) return r.error();
+  std::map<std::string, std::int64_t> counts;
+  for (int row = 0; row < r->rows(); ++row) counts[r->text(row, 0)] = r->int64(row, 1);
+  return counts;
+}
+
+Result<std::map<std::string, std::int64_t>> PgStore::count_queued() {
+  return count_by_recipient("state IN ('queued', 'leased')");
+}
+
+Result<std::map<std::string, std::int64_t>> PgStore::count_dead() {
+  return count_by_recipient("state = 'dead'");
+}
+
+Result<PgAuditHead> PgStore::read_audit_head() {
+  auto r = run("SELECT seq, sealed_seq, sealed_at_ms FROM audit_head", {}, "read audit_head");
+  if (!r.ok()) return r.error();
+  if (r->rows() != 1) return make_error("corrupt", "audit_head does not hold one row");
+  head_ = PgAuditHead{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2)};
+  return head_;
+}
+
+}  // namespace accord::spool::detail

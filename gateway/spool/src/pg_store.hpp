@@ -1,0 +1,130 @@
+// The PostgreSQL spool's SQL over ONE connection (docs/storage.md, "PostgreSQL backend").
+// Same operations, with the same signatures, as the SQLite Store (store.hpp), so the queued
+// operations (spool_op.hpp) run on either. What differs is the audit log's order: gateways
+// write concurrently, so an operation only queues its records; finish_audit() then locks the
+// single audit_head row as the LAST step of the transaction, numbers the records from it,
+// inserts them and moves the head. The lock is held until COMMIT returns: the chain order is
+// the commit order.
+//
+// Every statement runs with a deadline (pg_call.hpp). A failure leaves fault() set: `retry`
+// (deadlock: run the batch again), `connection` / `timed_out` (drop this store, reconnect).
+// Not thread-safe: owned and used by the writer thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "accord/audit/chain.hpp"
+#include "accord/audit/event.hpp"
+#include "accord/core/result.hpp"
+#include "accord/spool/spool.hpp"
+#include "backend_common.hpp"
+#include "pg_call.hpp"
+#include "pg_handle.hpp"
+
+namespace accord::spool::detail {
+
+struct PgStoreOptions {
+  bool audit_enabled = true;
+  std::chrono::milliseconds statement_timeout{10'000};  // every statement's deadline
+  std::chrono::milliseconds commit_timeout{10'000};     // COMMIT's (the standby's) deadline
+};
+
+// When finish_audit() writes a checkpoint (the deployment's cadence, from audit_head).
+struct CheckpointPolicy {
+  const audit::Sign* sign = nullptr;  // nullptr or empty: never
+  std::int64_t now_ms = 0;
+  std::int64_t every_records = 10'000;
+  std::int64_t every_ms = 60'000;
+  // The time the interval counts from when the deployment's last checkpoint is older (this
+  // gateway's open): a gateway that starts does not seal at once, as with SQLite.
+  std::int64_t not_before_ms = 0;
+  bool force = false;  // seal whatever is unsealed (a clean shutdown)
+};
+
+// audit_head as last read.
+struct PgAuditHead {
+  std::int64_t seq = 0;
+  std::int64_t sealed_seq = 0;
+  std::int64_t sealed_at_ms = 0;
+};
+
+// What a batch's operations will lock: dedup keys (an append's sender and message id) and
+// copy rows (ack, release, dead letter).
+struct PgLockKeys {
+  std::vector<std::string> dedup_keys;
+  std::vector<std::int64_t> copy_ids;
+};
+
+class PgStore {
+ public:
+  // Prepares the statements on `db` (a connected, schema-checked connection).
+  static Result<PgStore> prepare(PgConnection db, const PgStoreOptions& options);
+
+  Status begin();
+  // Takes the batch's locks up front in one order (advisory locks on the dedup keys' hashes,
+  // ascending; copy rows FOR UPDATE by ascending id): gateways racing on the same keys then
+  // wait for each other instead of deadlocking.
+  Status lock_in_order(const PgLockKeys& keys);
+  // Locks audit_head and writes the transaction's records (and a checkpoint when due);
+  // a no-op when there is nothing to write and no checkpoint can be due.
+  Status finish_audit(const CheckpointPolicy& policy);
+  // COMMIT within commit_timeout; timed out: cancelled, fault() = timed_out.
+  Status commit();
+  void rollback();  // best effort; sets fault() = connection when the connection is unusable
+
+  Result<AppendResult> append(const PreparedAppend& prepared, BatchDelta& delta);
+  Result<std::vector<Delivery>> lease(const LeaseRequest& request);
+  Result<AckState> ack(const AckRequest& request, BatchDelta& delta);
+  Result<bool> release(const ReleaseRequest& request);
+  Result<bool> dead_letter(const DeadLetterRequest& request, BatchDelta& delta);
+  Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
+  Status record(const audit::Event& event);
+  // The checkpoint() call: seal at the end of this transaction, dated now_ms.
+  void request_checkpoint(std::int64_t now_ms) { checkpoint_requested_at_ = now_ms; }
+
+  // Outside a transaction: the deployment's counts and audit head (stats()).
+  Result<std::map<std::string, std::int64_t>> count_queued();
+  Result<std::map<std::string, std::int64_t>> count_dead();
+  Result<PgAuditHead> read_audit_head();
+
+  // audit_head as of the last finish_audit() that locked it (or read_audit_head()).
+  const PgAuditHead& audit_head() const { return head_; }
+  PgFault fault() const { return fault_; }
+  PGconn* connection() const { return db_.get(); }
+
+ private:
+  PgStore() = default;
+  // A record waiting for its seq: rendered in finish_audit().
+  struct PendingRecord {
+    audit::Event index;  // the index columns (kind, at_ms, sender, ...)
+    audit::RecordTemplate record;
+    std::int64_t delivery_id = 0;
+  };
+  Result<PgResult> run(std::string_view sql, const std::vector<PgParam>& params,
+                       std::string_view what, bool prepared = false);
+  Result<PgResult> run_until(std::string_view sql, const std::vector<PgParam>& params,
+                             std::string_view what, PgDeadline deadline);
+  void queue_record(const audit::Event& event, audit::RecordTemplate record,
+                    std::int64_t delivery_id);
+  // A copy changed under its row lock (ack, release, dead letter): `set` is the SET clause,
+  // applied only when `condition` holds for the row as it was; returns the row as it was.
+  Result<std::optional<CopyFacts>> change_copy(std::int64_t id, const std::string& recipient,
+                                               const std::string& set, const std::string& condition,
+                                               std::vector<PgParam> extra, std::string_view what);
+  Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
+
+  PgConnection db_;
+  PgStoreOptions options_;
+  std::vector<PendingRecord> pending_;
+  std::optional<std::int64_t> checkpoint_requested_at_;
+  PgAuditHead head_;
+  PgFault fault_ = PgFault::none;
+};
+
+}  // namespace accord::spool::detail
