@@ -56,8 +56,11 @@ const Pki& Pki::get() {
   return pki;
 }
 
-std::string write_config(const TempDir& dir, const std::string& extra_yaml,
-                         const std::string& agreements_dir) {
+namespace {
+
+// Everything but the storage block and the key files, which differ by backend.
+std::string write_config_with(const TempDir& dir, const std::string& storage_and_keys,
+                              const std::string& extra_yaml, const std::string& agreements_dir) {
   const auto& pki = Pki::get();
   const std::string config = source_dir() + "/config";
   std::ofstream out(dir.file("gateway.yaml"));
@@ -69,15 +72,37 @@ std::string write_config(const TempDir& dir, const std::string& extra_yaml,
       << "  crl: " << pki.file("crl.pem") << "\n"
       << "  cert: " << pki.file("server.pem") << "\n"
       << "  key: " << pki.file("server.key") << "\n"
-      << "storage: {backend: sqlite, path: " << dir.file("spool.db") << "}\n"
-      << "vocabulary: " << config << "/vocabulary.yaml\n"
+      << storage_and_keys << "vocabulary: " << config << "/vocabulary.yaml\n"
       << "agencies: " << config << "/agencies.yaml\n"
       << "agreements: " << (agreements_dir.empty() ? config + "/agreements" : agreements_dir)
       << "\n"
-      << "pseudonym_key: " << dir.file("pseudonym.key") << "\n"
       << "log: {level: warn}\n"
       << extra_yaml;
   return dir.file("gateway.yaml");
+}
+
+}  // namespace
+
+std::string write_config(const TempDir& dir, const std::string& extra_yaml,
+                         const std::string& agreements_dir) {
+  return write_config_with(dir,
+                           "storage: {backend: sqlite, path: " + dir.file("spool.db") +
+                               "}\npseudonym_key: " + dir.file("pseudonym.key") + "\n",
+                           extra_yaml, agreements_dir);
+}
+
+std::string write_pg_config(const TempDir& dir, const std::string& uri,
+                            const std::string& shared_dir, const std::string& extra_yaml,
+                            const std::string& extra_storage_yaml) {
+  const std::string timeout = extra_storage_yaml.find("commit_timeout_seconds") == std::string::npos
+                                  ? "    commit_timeout_seconds: 2\n"
+                                  : "";
+  return write_config_with(dir,
+                           "storage:\n  backend: postgresql\n  postgresql:\n    uri: \"" + uri +
+                               "\"\n" + timeout + extra_storage_yaml +
+                               "signing_key: " + shared_dir + "/gateway-signing.key\n" +
+                               "pseudonym_key: " + shared_dir + "/pseudonym.key\n",
+                           extra_yaml, {});
 }
 
 client::ClientOptions client_options(const std::string& who, std::uint16_t port) {

@@ -44,6 +44,14 @@ class Pki {
 std::string write_config(const TempDir& dir, const std::string& extra_yaml = {},
                          const std::string& agreements_dir = {});
 
+// The same config on storage.backend postgresql at `uri` (commit_timeout_seconds 2 unless
+// `extra_storage_yaml` says otherwise, e.g. "    commit_timeout_seconds: 1\n"). The signing key
+// and the pseudonym secret are `shared_dir`/gateway-signing.key and /pseudonym.key: give the
+// gateways of one deployment the same directory, as they must share both files.
+std::string write_pg_config(const TempDir& dir, const std::string& uri,
+                            const std::string& shared_dir, const std::string& extra_yaml = {},
+                            const std::string& extra_storage_yaml = {});
+
 // Client options for an agency (or "admin"/"auditor") against a local port.
 client::ClientOptions client_options(const std::string& who, std::uint16_t port);
 std::unique_ptr<client::HttpsClient> make_client(const std::string& who, std::uint16_t port);

@@ -163,6 +163,14 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     });
   } else if (path == "/healthz") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
+    if (hooks_.storage_unavailable) {
+      if (auto error = hooks_.storage_unavailable()) {
+        auto body = error_json(*error);
+        body["status"] = "unavailable";
+        respond(refusal(*error, body));
+        return;
+      }
+    }
     respond(make_response(200, R"({"status":"ok"})"));
   } else if (path == "/metrics") {
     if (method != http::verb::get) return wrong_method(http::verb::get);

@@ -186,6 +186,15 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
   } else if (path == "/healthz") {
     if (require_method(http::verb::get)) {
       const auto stats = spool_.stats();
+      if (options_.storage_unavailable) {
+        if (auto error = options_.storage_unavailable()) {
+          json body = error_json(*error);
+          body["status"] = "unavailable";
+          body["pending_writes"] = stats.pending_operations;
+          respond(refusal(*error, body));
+          return;
+        }
+      }
       respond(make_response(
           200, json{{"status", "ok"}, {"pending_writes", stats.pending_operations}}.dump()));
     }

@@ -42,6 +42,46 @@ class Reader {
   std::string base_dir_;
 };
 
+// The rules that tie storage keys to the backend, judged after the whole file is read.
+Status check_storage(const GatewayConfig& config, const YAML::Node& root, const YAML::Node& storage,
+                     const YAML::Node* postgresql) {
+  if (config.storage_backend == StorageBackend::sqlite) {
+    if (postgresql != nullptr) {
+      return yaml::error_at(*postgresql,
+                            "storage.postgresql is set but storage.backend is sqlite (the "
+                            "default); set storage.backend: postgresql or remove "
+                            "storage.postgresql");
+    }
+    if (config.storage.path.empty()) {
+      return yaml::error_at(storage, "missing required key 'path' in storage");
+    }
+    return Status::Ok();
+  }
+  if (postgresql == nullptr) {
+    return yaml::error_at(storage,
+                          "missing required key 'postgresql' in storage: storage.backend "
+                          "postgresql needs storage.postgresql.uri");
+  }
+  if (storage["path"]) {
+    return yaml::error_at(storage["path"],
+                          "storage.path names the SQLite spool file, unused with storage.backend "
+                          "postgresql; remove it (signing_key and pseudonym_key name the "
+                          "gateway's own files)");
+  }
+  // Every gateway of a deployment must hold the same two files: no default location.
+  for (const auto& [key, value] :
+       {std::pair<std::string, std::string>{"signing_key", config.signing_key_path},
+        {"pseudonym_key", config.pseudonym_key_path}}) {
+    if (value.empty()) {
+      return yaml::error_at(root, "missing required key '" + key +
+                                      "' in the configuration: with storage.backend postgresql "
+                                      "every gateway of the deployment uses the same " +
+                                      key + " file; name it");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> read_file(const std::string& path) {
@@ -112,18 +152,61 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          config.server.crl_warn_before = std::chrono::hours(hours);
          return Status::Ok();
        }}};
+  // storage: which backend is checked once the whole mapping is read (backend may come after
+  // the keys it decides about).
+  std::string backend = "sqlite";
+  YAML::Node storage_node;
+  YAML::Node postgresql_node;
+  bool has_postgresql = false;  // a default YAML::Node is "defined": a flag says it was given
+  yaml::Handlers postgresql = {
+      {"uri",
+       [&](auto& n) {
+         auto& uri = config.postgresql.uri;
+         if (auto s = yaml::read_text(n, "storage.postgresql.uri", uri); !s.ok()) return s;
+         if (!spool::is_postgresql_uri(uri)) {
+           return Status(
+               yaml::error_at(n,
+                              "storage.postgresql.uri must be a libpq URI (postgresql://... or "
+                              "postgres://...), got '" +
+                                  spool::redact_conninfo(uri) + "'"));
+         }
+         return Status::Ok();
+       }},
+      {"commit_timeout_seconds",
+       [&](auto& n) {
+         std::int64_t seconds = 0;
+         if (auto s = yaml::read_positive(n, "storage.postgresql.commit_timeout_seconds", seconds);
+             !s.ok())
+           return s;
+         config.postgresql.commit_timeout_ms = seconds * 1000;
+         return Status::Ok();
+       }},
+      {"connect_timeout_seconds", [&](auto& n) {
+         return yaml::read_positive(n, "storage.postgresql.connect_timeout_seconds",
+                                    config.postgresql.connect_timeout_s);
+       }}};
   yaml::Handlers storage = {
       {"backend",
        [&](auto& n) {
-         std::string backend;
          if (auto s = yaml::read_scalar(n, "storage.backend", backend); !s.ok()) return s;
-         if (backend != "sqlite") {
-           return Status(yaml::error_at(
-               n, "storage.backend '" + backend + "' is not available (supported: sqlite)"));
+         if (backend == "sqlite") {
+           config.storage_backend = StorageBackend::sqlite;
+         } else if (backend == "postgresql") {
+           config.storage_backend = StorageBackend::postgresql;
+         } else {
+           return Status(yaml::error_at(n, "storage.backend '" + backend +
+                                               "' is not available (supported: sqlite, "
+                                               "postgresql)"));
          }
          return Status::Ok();
        }},
       {"path", [&](auto& n) { return r.path(n, "storage.path", config.storage.path); }},
+      {"postgresql",
+       [&](auto& n) {
+         postgresql_node = n;
+         has_postgresql = true;
+         return yaml::read_mapping(n, "storage.postgresql", postgresql, {"uri"});
+       }},
       {"max_batch",
        [&](auto& n) {
          return yaml::read_positive(n, "storage.max_batch", config.storage.max_batch);
@@ -280,7 +363,11 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          tls_node = n;
          return yaml::read_mapping(n, "tls", tls, {"ca", "cert", "key"});
        }},
-      {"storage", [&](auto& n) { return yaml::read_mapping(n, "storage", storage, {"path"}); }},
+      {"storage",
+       [&](auto& n) {
+         storage_node = n;
+         return yaml::read_mapping(n, "storage", storage);
+       }},
       {"vocabulary", [&](auto& n) { return r.path(n, "vocabulary", config.vocabulary_path); }},
       {"agencies", [&](auto& n) { return r.path(n, "agencies", config.agencies_path); }},
       {"agreements", [&](auto& n) { return r.path(n, "agreements", config.agreements_path); }},
@@ -360,13 +447,21 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
     return in_file(yaml::error_at(
         tls_node["crl"], "tls.crl is set but tls.revocation is none; remove one of the two"));
   }
-  config.base_dir = base_dir;
-  const auto data_dir = fs::path(config.storage.path).parent_path();
-  if (config.pseudonym_key_path.empty()) {
-    config.pseudonym_key_path = (data_dir / "pseudonym.key").string();
+  if (auto s =
+          check_storage(config, root, storage_node, has_postgresql ? &postgresql_node : nullptr);
+      !s.ok()) {
+    return in_file(s.error());
   }
-  if (config.signing_key_path.empty()) {
-    config.signing_key_path = (data_dir / "gateway-signing.key").string();
+  config.base_dir = base_dir;
+  if (config.storage_backend == StorageBackend::sqlite) {
+    // The spool's directory is the gateway's data directory.
+    const auto data_dir = fs::path(config.storage.path).parent_path();
+    if (config.pseudonym_key_path.empty()) {
+      config.pseudonym_key_path = (data_dir / "pseudonym.key").string();
+    }
+    if (config.signing_key_path.empty()) {
+      config.signing_key_path = (data_dir / "gateway-signing.key").string();
+    }
   }
   return config;
 }

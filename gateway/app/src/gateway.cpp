@@ -8,9 +8,11 @@
 #include <mutex>
 
 #include "accord/app/fd_limit.hpp"
-#include "accord/spool/sqlite_spool.hpp"
+#include "accord/app/storage_health.hpp"
+#include "accord/spool/pg_spool.hpp"
 #include "certificate_refusals.hpp"
 #include "gateway_metrics.hpp"
+#include "gateway_spool.hpp"
 #include "pipeline_submitter.hpp"
 
 namespace accord::app {
@@ -25,12 +27,6 @@ Gateway::~Gateway() {
   stop();
 }
 
-bool Gateway::first_start(const GatewayConfig& config) {
-  std::error_code ec;
-  return !std::filesystem::exists(config.storage.path, ec) &&
-         !std::filesystem::exists(spool::spool_manifest_path(config.storage.path), ec);
-}
-
 Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only) {
   const auto& cfg = config_;
   // Before anything is opened: too few descriptors is a reason not to start at all.
@@ -40,8 +36,11 @@ Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only
   vocabulary_ = std::move(vocabulary.value());
   // The pseudonym secret is made only on a gateway's first start (no spool, no manifest): if
   // it goes missing later, a new one would silently change every recipient's pseudonyms.
+  // With PostgreSQL, "first" is the deployment's: nothing has run on the database yet.
+  auto first_start = first_start_of_storage(cfg);
+  if (!first_start.ok()) return first_start.error();
   SecretMode mode = SecretMode::must_exist;
-  if (first_start(cfg)) {
+  if (first_start.value()) {
     mode = check_only ? SecretMode::ephemeral_if_missing : SecretMode::create_if_missing;
   }
   return load_policy(cfg, vocabulary_, clock_(), mode);
@@ -54,12 +53,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   const auto& cfg = self->config_;
   auto policy = self->load_inputs(/*check_only=*/false);
   if (!policy.ok()) return policy.error();
+  // The data directory: the spool's (sqlite), which holds the keys by default; with
+  // postgresql the signing key's.
+  const std::string local_file =
+      cfg.storage_backend == StorageBackend::sqlite ? cfg.storage.path : cfg.signing_key_path;
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cfg.storage.path).parent_path(), ec);
+  std::filesystem::create_directories(std::filesystem::path(local_file).parent_path(), ec);
   if (ec) {
-    return make_error(
-        "io", "cannot create the data directory for " + cfg.storage.path + ": " + ec.message(),
-        cfg.storage.path);
+    return make_error("io",
+                      "cannot create the data directory for " + local_file + ": " + ec.message(),
+                      local_file);
   }
   auto signer =
       crypto::GatewaySigner::load_or_create(cfg.signing_key_path, self->clock_(), self->env_);
@@ -74,17 +77,17 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
 
   // The audit log lives in the spool's transactions; checkpoints are signed with the key that
   // signs every delivered copy, so one published key verifies both.
-  spool::SqliteSpoolOptions storage = cfg.storage;
-  const crypto::GatewaySigner* signer_ptr = &*self->signer_;
-  storage.audit.sign = [signer_ptr](std::string_view bytes) { return signer_ptr->sign(bytes); };
-  storage.audit.now_ms = self->clock_;
-  storage.env = &self->env_;
-  auto spool = spool::open_sqlite_spool(storage);
+  auto spool = open_gateway_spool(cfg, {&*self->signer_, self->clock_, &self->env_});
   if (!spool.ok()) return spool.error();
   self->spool_ = std::move(spool.value());
-  self->delivery_ =
-      std::make_unique<delivery::Manager>(self->io_, *self->spool_, self->env_, cfg.delivery);
-  self->waking_spool_ = std::make_unique<delivery::WakingSpool>(*self->spool_, *self->delivery_);
+  spdlog::info("spool: {} ({})", backend_name(cfg.storage_backend), storage_location_for_log(cfg));
+  self->storage_health_ = std::make_unique<StorageHealth>();
+  self->health_spool_ =
+      std::make_unique<HealthReportingSpool>(*self->spool_, *self->storage_health_, self->clock_);
+  self->delivery_ = std::make_unique<delivery::Manager>(self->io_, *self->health_spool_, self->env_,
+                                                        cfg.delivery);
+  self->waking_spool_ =
+      std::make_unique<delivery::WakingSpool>(*self->health_spool_, *self->delivery_);
   self->admin_pool_.emplace(2);
 
   self->pipeline_ = std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode,
@@ -99,6 +102,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   api_options.known_agency = [self](std::string_view agency) {
     std::lock_guard lock(self->agencies_mutex_);
     return self->agencies_ && self->agencies_->contains(agency);
+  };
+  api_options.storage_unavailable = [self] {
+    return self->storage_health_->unavailable(self->clock_());
   };
   self->api_ = std::make_unique<api::ApiHandler>(*self->pipeline_, *self->waking_spool_,
                                                  self->metrics_, self->clock_, api_options);
@@ -129,6 +135,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   });
   self->metrics_.add_collector([self] { return delivery_families(self->delivery_->stats()); });
   self->metrics_.add_collector([self] {
+    const bool ready = !self->storage_health_->unavailable(self->clock_()).has_value();
+    return storage_families(backend_name(self->config_.storage_backend), ready,
+                            self->storage_health_->unavailable_answers());
+  });
+  self->metrics_.add_collector([self] {
     std::vector<adapters::PortMetric> values;
     for (const auto& port : self->ports_) {
       auto more = port->metrics();
@@ -144,7 +155,7 @@ void Gateway::offload(std::function<void()> work) {
 }
 
 void Gateway::record(std::vector<audit::Event> events) {
-  spool_->record(std::move(events), [](Status s) {
+  health_spool_->record(std::move(events), [](Status s) {
     if (!s.ok()) spdlog::error("audit record not written: {}", s.error().message);
   });
 }

@@ -4,12 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include "accord/app/gateway.hpp"
+#include "accord/app/storage_health.hpp"
+#include "gateway_spool.hpp"
 
 namespace accord::app {
 
 api::AdminHooks Gateway::admin_hooks() {
   api::AdminHooks hooks;
-  hooks.audit_db_path = config_.storage.path;
+  // The SQLite file, or the PostgreSQL URI: AuditReader::open takes either.
+  hooks.audit_db_path = audit_location(config_);
+  hooks.storage_unavailable = [this] { return storage_health_->unavailable(clock_()); };
   hooks.audit_checkpoint = [this](std::function<void(Status)> done) {
     // The answer reads the new checkpoint from the database: not on the spool's thread.
     waking_spool_->checkpoint(clock_(), [this, done = std::move(done)](Status s) mutable {

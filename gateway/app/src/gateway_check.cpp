@@ -3,7 +3,7 @@
 
 #include "accord/app/gateway.hpp"
 #include "accord/core/error_codes.hpp"
-#include "accord/spool/sqlite_spool.hpp"
+#include "gateway_spool.hpp"
 
 namespace accord::app {
 
@@ -29,6 +29,7 @@ Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
   auto policy = gateway->load_inputs(/*check_only=*/true);
   if (!policy.ok()) return policy.error();
   std::error_code ec;
+  std::string gateway_kid;  // "" while the key does not exist yet (a first start makes it)
   if (std::filesystem::exists(cfg.signing_key_path, ec)) {
     // Loads only: the file exists, so nothing is created.
     auto signer = crypto::GatewaySigner::load_or_create(cfg.signing_key_path, gateway->clock_(),
@@ -38,8 +39,9 @@ Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
       error.message = "gateway signing key: " + error.message;
       return error;
     }
+    gateway_kid = signer->public_key().kid;
   }
-  if (auto s = spool::check_sqlite_spool(cfg.storage); !s.ok()) return s;
+  if (auto s = check_gateway_spool(cfg, gateway_kid); !s.ok()) return s;
   gateway->submitter_ = std::make_unique<RefusingSubmitter>();
   if (auto s = gateway->build_adapters(std::move(registry), /*check_only=*/true); !s.ok()) {
     return s;

@@ -85,6 +85,32 @@ std::vector<prometheus::MetricFamily> delivery_families(
   return out;
 }
 
+std::vector<prometheus::MetricFamily> storage_families(const std::string& backend, bool ready,
+                                                       std::int64_t unavailable_answers) {
+  auto info = family("accord_spool_backend",
+                     "The spool backend this gateway runs on (the label; the value is always 1)",
+                     prometheus::MetricType::Gauge);
+  prometheus::ClientMetric b;
+  b.label = {{"backend", backend}};
+  b.gauge.value = 1;
+  info.metric.push_back(std::move(b));
+  auto ready_family = family("accord_storage_ready",
+                             "1 when the spool can store, 0 while it answers storage_unavailable "
+                             "(GET /healthz then answers 503)",
+                             prometheus::MetricType::Gauge);
+  prometheus::ClientMetric r;
+  r.gauge.value = ready ? 1.0 : 0.0;
+  ready_family.metric.push_back(std::move(r));
+  auto failures = family("accord_storage_unavailable_total",
+                         "Spool operations answered storage_unavailable (no PostgreSQL primary, "
+                         "the standby not confirming, a full disk)",
+                         prometheus::MetricType::Counter);
+  prometheus::ClientMetric f;
+  f.counter.value = static_cast<double>(unavailable_answers);
+  failures.metric.push_back(std::move(f));
+  return {std::move(info), std::move(ready_family), std::move(failures)};
+}
+
 std::vector<prometheus::MetricFamily> port_families(
     const std::vector<adapters::PortMetric>& values) {
   std::vector<prometheus::MetricFamily> out;

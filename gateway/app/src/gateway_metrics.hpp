@@ -25,6 +25,12 @@ std::vector<prometheus::MetricFamily> agreement_families(const std::vector<Agree
 std::vector<prometheus::MetricFamily> delivery_families(
     const std::map<std::string, delivery::WorkerStats>& workers);
 
+// accord_spool_backend{backend} (1: which backend this gateway runs on), accord_storage_ready
+// (1 ready, 0 while the spool answers storage_unavailable: /healthz's verdict) and
+// accord_storage_unavailable_total (storage_unavailable answers from the spool).
+std::vector<prometheus::MetricFamily> storage_families(const std::string& backend, bool ready,
+                                                       std::int64_t unavailable_answers);
+
 // One family per value an adapter port reports (accord_zmq_*).
 std::vector<prometheus::MetricFamily> port_families(
     const std::vector<adapters::PortMetric>& values);

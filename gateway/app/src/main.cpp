@@ -72,6 +72,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  if (accept_spool_gap && config->storage_backend == accord::app::StorageBackend::postgresql) {
+    // PostgreSQL keeps no manifest: its own WAL and the synchronous standby guard the data.
+    spdlog::error(
+        "--accept-spool-gap applies to the embedded SQLite spool only; storage.backend is "
+        "postgresql");
+    return kExitUsage;
+  }
   config->storage.accept_gap = accept_spool_gap;
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
@@ -121,8 +128,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& cfg = gateway.value()->config();
-  spdlog::info("accord-gateway listening on https://{}:{} (mTLS), spool {}", cfg.server.address,
-               gateway.value()->port(), cfg.storage.path);
+  spdlog::info("accord-gateway listening on https://{}:{} (mTLS)", cfg.server.address,
+               gateway.value()->port());
   if (const auto admin = gateway.value()->admin_port(); admin != 0) {
     spdlog::info("admin listener on https://{}:{} (admin and auditor certificates only)",
                  cfg.admin_address, admin);

@@ -145,9 +145,10 @@ INSTANTIATE_TEST_SUITE_P(
         KeyRow{"tls", "crl_warn_before_hours", "48",
                [](auto& c) { return c.server.crl_warn_before == std::chrono::hours(48); }, "0",
                "tls.crl_warn_before_hours must be greater than 0"},
-        // sqlite is the only backend: no field records it, so the good row only has to parse.
-        KeyRow{"storage", "backend", "sqlite", [](auto&) { return true; }, "postgres",
-               "storage.backend 'postgres' is not available (supported: sqlite)"},
+        // postgresql needs more keys than one row can give: ConfigStorageRows below.
+        KeyRow{"storage", "backend", "sqlite",
+               [](auto& c) { return c.storage_backend == StorageBackend::sqlite; }, "postgres",
+               "storage.backend 'postgres' is not available (supported: sqlite, postgresql)"},
         KeyRow{"storage", "path", "/data/s.db",
                [](auto& c) {
                  return c.storage.path == "/data/s.db" &&
@@ -338,6 +339,154 @@ INSTANTIATE_TEST_SUITE_P(
                   "YAML syntax"},
         StrictRow{"two_documents", kBase + "---\nthreads: 2\n", "gateway.yaml:7:1",
                   "several YAML documents"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// storage.backend and the keys that go with it, as whole files: a good file and where it
+// lands, or a bad one with the file:line:col and message of the refusal.
+struct StorageRow {
+  const char* name;
+  std::string text;
+  std::function<bool(const GatewayConfig&)> landed;  // empty: the text must be refused
+  const char* path = "";
+  const char* message = "";
+  const char* never_in_message = "";  // e.g. a password
+};
+
+class ConfigStorageRows : public ::testing::TestWithParam<StorageRow> {};
+
+TEST_P(ConfigStorageRows, Row) {
+  const StorageRow& row = GetParam();
+  const auto config = parse_config(row.text, "/etc/accord", "gateway.yaml");
+  if (row.landed) {
+    ASSERT_TRUE(config.ok()) << config.error().message << " at " << config.error().path << "\n"
+                             << row.text;
+    EXPECT_TRUE(row.landed(*config)) << row.text;
+    return;
+  }
+  ASSERT_FALSE(config.ok()) << row.text;
+  EXPECT_EQ(config.error().code, "invalid_config");
+  EXPECT_EQ(config.error().path, row.path) << config.error().message;
+  EXPECT_NE(config.error().message.find(row.message), std::string::npos) << config.error().message;
+  if (*row.never_in_message != '\0') {
+    EXPECT_EQ(config.error().message.find(row.never_in_message), std::string::npos)
+        << config.error().message;
+  }
+}
+
+// Line 1 tls, line 2 storage (the row's), then the files; signing_key and pseudonym_key on
+// lines 6 and 7 unless `keys` is false.
+std::string storage_text(const std::string& storage, bool signing_key = true,
+                         bool pseudonym_key = true) {
+  return "tls: {ca: ca.pem, cert: server.pem, key: server.key, crl: crl.pem}\n" + storage +
+         "\nvocabulary: vocabulary.yaml\nagencies: agencies.yaml\nagreements: agreements\n" +
+         (signing_key ? "signing_key: /srv/shared/gateway-signing.key\n" : "") +
+         (pseudonym_key ? "pseudonym_key: /srv/shared/pseudonym.key\n" : "");
+}
+
+const std::string kUri =
+    "postgresql://accord@db1:5432,db2:5432/accord?target_session_attrs=read-write";
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, ConfigStorageRows,
+    ::testing::Values(
+        StorageRow{
+            "postgresql_defaults",
+            storage_text("storage: {backend: postgresql, postgresql: {uri: \"" + kUri + "\"}}"),
+            [](const GatewayConfig& c) {
+              return c.storage_backend == StorageBackend::postgresql && c.postgresql.uri == kUri &&
+                     c.postgresql.commit_timeout_ms == 10'000 &&
+                     c.postgresql.connect_timeout_s == 5 && c.storage.path.empty() &&
+                     c.signing_key_path == "/srv/shared/gateway-signing.key" &&
+                     c.pseudonym_key_path == "/srv/shared/pseudonym.key";
+            }},
+        StorageRow{"postgresql_timeouts_and_shared_limits",
+                   storage_text("storage:\n  backend: postgresql\n  max_batch: 64\n"
+                                "  max_pending: 500\n  postgresql:\n"
+                                "    uri: postgres://db1/accord\n"
+                                "    commit_timeout_seconds: 3\n"
+                                "    connect_timeout_seconds: 2"),
+                   [](const GatewayConfig& c) {
+                     return c.postgresql.uri == "postgres://db1/accord" &&
+                            c.postgresql.commit_timeout_ms == 3000 &&
+                            c.postgresql.connect_timeout_s == 2 && c.storage.max_batch == 64u &&
+                            c.storage.max_pending == 500u;
+                   }},
+        StorageRow{"sqlite_explicit_keeps_derived_keys",
+                   storage_text("storage: {backend: sqlite, path: /data/s.db}", false, false),
+                   [](const GatewayConfig& c) {
+                     return c.storage_backend == StorageBackend::sqlite &&
+                            c.signing_key_path == "/data/gateway-signing.key" &&
+                            c.pseudonym_key_path == "/data/pseudonym.key";
+                   }},
+        StorageRow{"unknown_backend",
+                   storage_text("storage: {backend: mysql, path: s.db}"),
+                   {},
+                   "gateway.yaml:2:20",
+                   "storage.backend 'mysql' is not available (supported: sqlite, postgresql)"},
+        StorageRow{"uri_not_a_uri",
+                   storage_text("storage: {backend: postgresql, postgresql: {uri: \"host=db1 "
+                                "password=s3cret\"}}"),
+                   {},
+                   "gateway.yaml:2:50",
+                   "storage.postgresql.uri must be a libpq URI (postgresql://... or "
+                   "postgres://...)",
+                   "s3cret"},
+        StorageRow{"uri_missing",
+                   storage_text("storage: {backend: postgresql, postgresql: {"
+                                "commit_timeout_seconds: 2}}"),
+                   {},
+                   "gateway.yaml:2:44",
+                   "missing required key 'uri' in storage.postgresql"},
+        StorageRow{"commit_timeout_not_positive",
+                   storage_text("storage: {backend: postgresql, postgresql: {uri: "
+                                "postgresql://db1/a, commit_timeout_seconds: 0}}"),
+                   {},
+                   "gateway.yaml:2:94",
+                   "storage.postgresql.commit_timeout_seconds must be greater than 0"},
+        StorageRow{"connect_timeout_wrong_type",
+                   storage_text("storage: {backend: postgresql, postgresql: {uri: "
+                                "postgresql://db1/a, connect_timeout_seconds: soon}}"),
+                   {},
+                   "gateway.yaml:2:95",
+                   "storage.postgresql.connect_timeout_seconds has the wrong type"},
+        StorageRow{"unknown_postgresql_key_suggested",
+                   storage_text("storage: {backend: postgresql, postgresql: {url: "
+                                "postgresql://db1/a}}"),
+                   {},
+                   "gateway.yaml:2:45",
+                   "unknown key 'url' in storage.postgresql; did you mean 'uri'?"},
+        StorageRow{"postgresql_block_with_sqlite_backend",
+                   storage_text("storage: {path: s.db, postgresql: {uri: postgresql://db1/a}}"),
+                   {},
+                   "gateway.yaml:2:35",
+                   "storage.postgresql is set but storage.backend is sqlite"},
+        StorageRow{"postgresql_backend_without_block",
+                   storage_text("storage: {backend: postgresql}"),
+                   {},
+                   "gateway.yaml:2:10",
+                   "missing required key 'postgresql' in storage"},
+        StorageRow{"postgresql_backend_with_path",
+                   storage_text("storage: {backend: postgresql, path: s.db, postgresql: {uri: "
+                                "postgresql://db1/a}}"),
+                   {},
+                   "gateway.yaml:2:38",
+                   "storage.path names the SQLite spool file, unused with storage.backend "
+                   "postgresql"},
+        StorageRow{"postgresql_without_signing_key",
+                   storage_text("storage: {backend: postgresql, postgresql: {uri: "
+                                "postgresql://db1/a}}",
+                                false, true),
+                   {},
+                   "gateway.yaml:1:1",
+                   "missing required key 'signing_key' in the configuration: with "
+                   "storage.backend postgresql every gateway"},
+        StorageRow{"postgresql_without_pseudonym_key",
+                   storage_text("storage: {backend: postgresql, postgresql: {uri: "
+                                "postgresql://db1/a}}",
+                                true, false),
+                   {},
+                   "gateway.yaml:1:1",
+                   "missing required key 'pseudonym_key'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,9 @@ struct AdminHooks {
   // database) on threads of its own, never on the listeners' io threads, which also serve
   // the agency listener. Empty: the work runs on the calling thread (tests of the routes).
   std::function<void(std::function<void()>)> offload;
+  // Readiness, as ApiOptions::storage_unavailable: /healthz answers 503 with it. Empty:
+  // always ready.
+  std::function<std::optional<Error>()> storage_unavailable;
 };
 
 // An event of `kind` at `at_ms` naming the actor: details actor (the id from the

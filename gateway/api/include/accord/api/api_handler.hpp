@@ -8,7 +8,7 @@
 //   POST /v1/inbox/ack  {"delivery_ids":[..]}  agency   acknowledge up to inbox_max_batch
 //                                                      at once, one result per id  200 / 400 / 413
 //   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
-//   GET  /healthz                  any verified peer                  200
+//   GET  /healthz                  any verified peer                  200 / 503 not ready
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
 // An agency certificate whose id ApiOptions::known_agency does not know gets 403
 // unknown_agency on every endpoint, before routing.
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "accord/api/rate_limiter.hpp"
 #include "accord/core/time_format.hpp"
@@ -43,6 +44,10 @@ struct ApiOptions {
   // An agency certificate whose id it does not know gets 403 unknown_agency on every
   // endpoint. Empty: every agency is known (tests of the routes alone). Called on io threads.
   std::function<bool(std::string_view agency)> known_agency;
+  // Readiness: the storage_unavailable error while the spool cannot store (no PostgreSQL
+  // primary reachable, the standby not confirming, a full disk), else nullopt. /healthz then
+  // answers 503 with it and Retry-After. Empty: always ready. Called on io threads.
+  std::function<std::optional<Error>()> storage_unavailable;
 };
 
 class ApiHandler : public server::RequestHandler {

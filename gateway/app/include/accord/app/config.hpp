@@ -15,9 +15,14 @@
 #include "accord/env/env.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/server/http_server.hpp"
+#include "accord/spool/pg_spool.hpp"
 #include "accord/spool/sqlite_spool.hpp"
 
 namespace accord::app {
+
+// Where the spool lives (storage.backend): the embedded SQLite file, or a replicated
+// PostgreSQL database shared by several gateways (docs/storage.md).
+enum class StorageBackend { sqlite, postgresql };
 
 struct GatewayConfig {
   std::string source;  // the file it came from
@@ -27,13 +32,21 @@ struct GatewayConfig {
   std::string admin_address = "127.0.0.1";
   std::uint16_t admin_port = 0;
   int threads = 2;
+  StorageBackend storage_backend = StorageBackend::sqlite;
+  // storage.path, storage.max_batch/max_pending and audit.*; for sqlite, the whole spool's
+  // options. With postgresql only max_batch, max_pending and audit apply (path is refused).
   spool::SqliteSpoolOptions storage;
+  // storage.postgresql: uri, commit_timeout_ms, connect_timeout_s (backend postgresql only).
+  // The other fields are filled when the spool is opened (gateway_pg_spool_options).
+  spool::PgSpoolOptions postgresql;
   std::string vocabulary_path;
   std::string agencies_path;
-  std::string agreements_path;     // a directory of *.yaml agreements
-  std::string pseudonym_key_path;  // 32-byte secret for pseudonymise; created if absent
-  std::string keys_path;           // directory of agencies' *.pub.json; empty = none registered
-  std::string signing_key_path;    // the gateway's Ed25519 key; created (0600) if absent
+  std::string agreements_path;  // a directory of *.yaml agreements
+  // 32-byte secret for pseudonymise; created if absent on a first start. With postgresql
+  // required (every gateway of a deployment must use the same file), as is signing_key.
+  std::string pseudonym_key_path;
+  std::string keys_path;         // directory of agencies' *.pub.json; empty = none registered
+  std::string signing_key_path;  // the gateway's Ed25519 key; created (0600) if absent
   api::ApiOptions api;
   envelope::DecodeLimits decode;
   std::string log_level = "info";

@@ -35,6 +35,7 @@
 namespace accord::app {
 
 struct LoadedPolicy;
+class StorageHealth;
 
 class Gateway {
  public:
@@ -50,8 +51,6 @@ class Gateway {
   // adapter settings, inbound adapter directories), without side effects: nothing is
   // created, migrated or locked, and the spool is opened read-only.
   static Status check(GatewayConfig config, adapters::Registry registry = {});
-  // No spool database and no manifest: the gateway has never run with this storage path.
-  static bool first_start(const GatewayConfig& config);
 
   // Binds the listeners, starts the io threads, the adapter ports, the inbound adapters and
   // the delivery workers.
@@ -106,6 +105,10 @@ class Gateway {
   server::Metrics metrics_;
   std::optional<crypto::GatewaySigner> signer_;
   std::unique_ptr<spool::Spool> spool_;
+  // Readiness from the spool's answers (/healthz, accord_storage_*): every caller goes
+  // through health_spool_, which reports each answer of spool_ to storage_health_.
+  std::unique_ptr<StorageHealth> storage_health_;
+  std::unique_ptr<spool::Spool> health_spool_;
   std::unique_ptr<delivery::Manager> delivery_;
   // What the pipeline and the admin hooks write through: wakes delivery on every store.
   std::unique_ptr<delivery::WakingSpool> waking_spool_;
