@@ -146,7 +146,7 @@ YAML
 }
 sqlite_storage() { echo "storage: {backend: sqlite, path: $tmp/$1/spool.db}"; }
 pg_storage() {
-  echo "storage: {backend: postgresql, path: $tmp/$1/spool.db, postgresql: {uri: '$(pg_uri "$2")'}}"
+  echo "storage: {backend: postgresql, postgresql: {uri: '$(pg_uri "$2")'}}"
 }
 
 # start_one NAME: starts the gateway of $tmp/NAME.yaml, appends its pid to $pids and its
