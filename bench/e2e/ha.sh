@@ -10,11 +10,13 @@
 # (b) one gateway on PostgreSQL; (c) two gateways on PostgreSQL, the connections split
 # between them round robin (`--gateway A,B`). Prints msgs/s, p50/p99 and CPU per message
 # (gateways, PostgreSQL servers, client), checks the copies stored and the audit chain,
-# and removes everything on exit. $ROUNDS (default 1) repeats a, b, c; BENCH_OUT keeps the
-# JSON reports and logs; PG_BINDIR overrides /usr/lib/postgresql/15/bin.
+# and removes everything on exit. Then, unless DIAGNOSE=0, (d) and (e): (b) and (c) with
+# `audit: {enabled: false}`, i.e. without the audit_head lock. $ROUNDS (default 1) repeats
+# them all; BENCH_OUT keeps the JSON reports and logs; PG_BINDIR overrides
+# /usr/lib/postgresql/15/bin. Before the runs, pgbench times one synchronous commit.
 set -euo pipefail
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 build="$(cd "$1" && pwd)"
@@ -98,6 +100,11 @@ done
   { echo "$0: the standby is not streaming as sync" >&2; tail -n 20 "$pgdir/standby.log" >&2; exit 1; }
 echo "PostgreSQL $(psql_primary -c 'show server_version') primary :$primary_port, sync standby :$standby_port" >&2
 
+# Transactions committed in database $1 so far (backends report them at exit at the latest).
+db_commits() {
+  psql_primary -c "select xact_commit from pg_stat_database where datname = '$1'"
+}
+
 pg_uri() {
   echo "postgresql://postgres@127.0.0.1:$primary_port,127.0.0.1:$standby_port/$1?target_session_attrs=read-write"
 }
@@ -125,7 +132,7 @@ print(total / os.sysconf("SC_CLK_TCK"))
 PY
 }
 
-# write_gateway_config NAME STORAGE_YAML: one gateway's config. Every gateway of the run signs
+# write_gateway_config NAME STORAGE_YAML [EXTRA_YAML]: one gateway's config. Every gateway of the run signs
 # with the one key and pseudonymises with the one secret in $tmp/keys, as a deployment must.
 mkdir -p "$tmp/keys"
 write_gateway_config() {
@@ -142,6 +149,7 @@ pseudonym_key: $tmp/keys/pseudonym.key
 signing_key: $tmp/keys/gateway-signing.key
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
+${3:-}
 YAML
 }
 sqlite_storage() { echo "storage: {backend: sqlite, path: $tmp/$1/spool.db}"; }
@@ -154,7 +162,7 @@ pg_storage() {
 ports=()
 start_one() {
   rm -f "$tmp/$1.ready"
-  "$gateway_bin" --config "$tmp/$1.yaml" --ready-file "$tmp/$1.ready" 2>>"$tmp/$1.gateway.log" &
+  "$gateway_bin" --config "$tmp/$1.yaml" --ready-file "$tmp/$1.ready" 2>>"$tmp/gateway-$1.log" &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 300); do
@@ -162,7 +170,7 @@ start_one() {
       ports+=("$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/$1.ready")")
       return 0
     fi
-    kill -0 "$pid" 2>/dev/null || { echo "$0: gateway $1 exited" >&2; cat "$tmp/$1.gateway.log" >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "$0: gateway $1 exited" >&2; cat "$tmp/gateway-$1.log" >&2; exit 1; }
     sleep 0.1
   done
   echo "$0: gateway $1 did not become ready" >&2
@@ -179,13 +187,24 @@ stop_all() {
 
 make_pki
 
-# run NAME BACKEND GATEWAYS: one row of the table.
+# The floor under every PostgreSQL row: one small transaction's commit round trip (primary
+# WAL flush + the standby's flush), one client, no batching.
+psql_primary -c "create database accord_rtt"
+psql_primary -d accord_rtt -c "create table t(x int)"
+echo "insert into t values (1);" >"$tmp/rtt.sql"
+"$pg_bin/pgbench" -n -h 127.0.0.1 -p "$primary_port" -U postgres -c 1 -T 5 -f "$tmp/rtt.sql" \
+  accord_rtt >"$tmp/pgbench-rtt.txt" 2>&1
+rtt="$(awk '/latency average/ {print $4}' "$tmp/pgbench-rtt.txt")"
+psql_primary -c "drop database accord_rtt"
+echo "one synchronous commit (pgbench, 1 client, 5 s): ${rtt} ms average" >&2
+
+# run NAME BACKEND GATEWAYS [EXTRA_YAML]: one row of the table.
 run() {
-  local name="$1" backend="$2" count="$3" db="" i storage
+  local name="$1" backend="$2" count="$3" extra="${4:-}" db="" i storage
   [[ "$backend" == postgresql ]] && { db="accord_${name//-/_}"; psql_primary -c "create database $db"; }
   for i in $(seq 1 "$count"); do
     if [[ "$backend" == postgresql ]]; then storage="$(pg_storage "$name-gw$i" "$db")"; else storage="$(sqlite_storage "$name-gw$i")"; fi
-    write_gateway_config "$name-gw$i" "$storage"
+    write_gateway_config "$name-gw$i" "$storage" "$extra"
     start_one "$name-gw$i"  # one after the other: the first makes the shared keys
   done
   local gateways
@@ -195,6 +214,8 @@ run() {
   load="$(cut -d' ' -f1 /proc/loadavg)"
   gw0=0; for p in "${pids[@]}"; do gw0="$(python3 -c "print($gw0 + $(proc_cpu "$p"))")"; done
   pg0=("$(pg_cpu primary)" "$(pg_cpu standby)")
+  local commits0=0
+  [[ "$backend" == postgresql ]] && commits0="$(db_commits "$db")"
   echo "== $name: accord bench --gateway $gateways --connections $connections" >&2
   client="$( { TIMEFORMAT='%U %S'; time "$accord_bin" bench --gateway "$gateways" \
     --as police.met --pki-dir "$tmp/pki" --warmup "$warmup" --duration "$seconds" \
@@ -208,6 +229,8 @@ run() {
     --key "$tmp/pki/agency-police.met.key" "https://127.0.0.1:${ports[0]}/v1/gateway-key" \
     >"$tmp/gateway-key.json"
   stop_all
+  local commits=-
+  [[ "$backend" == postgresql ]] && commits="$(( $(db_commits "$db") - commits0 ))"
   local copies records location
   if [[ "$backend" == postgresql ]]; then
     copies="$(psql_primary -d "$db" -c 'select count(*) from copies')"
@@ -221,7 +244,7 @@ run() {
   local verify="ok"
   "$accord_bin" audit verify --db "$location" --gateway-key "$tmp/gateway-key.json" \
     >"$tmp/$name.verify.txt" 2>&1 || verify="FAILED (BENCH_OUT keeps $name.verify.txt)"
-  echo "$name $backend $count $load $gw0 $gw1 ${pg0[*]} ${pg1[*]} $client $copies $records $verify" \
+  echo "$name $backend $count $load $gw0 $gw1 ${pg0[*]} ${pg1[*]} $client $copies $records $commits $verify" \
     >"$tmp/$name.row.txt"
   echo "   $(tail -n 1 "$tmp/$name.log")" >&2
   [[ "$backend" == postgresql ]] && psql_primary -c "drop database $db"
@@ -234,10 +257,17 @@ for r in $(seq 1 "$rounds"); do
   run "r$r-b-pg-1gw" postgresql 1
   run "r$r-c-pg-2gw" postgresql 2
   names+=("r$r-a-sqlite" "r$r-b-pg-1gw" "r$r-c-pg-2gw")
+  if [[ "${DIAGNOSE:-1}" == 1 ]]; then
+    # Without the audit log no transaction takes the audit_head lock: what it costs.
+    run "r$r-d-pg-1gw-noaudit" postgresql 1 "audit: {enabled: false}"
+    run "r$r-e-pg-2gw-noaudit" postgresql 2 "audit: {enabled: false}"
+    names+=("r$r-d-pg-1gw-noaudit" "r$r-e-pg-2gw-noaudit")
+  fi
 done
 
 echo
 echo "accord-gateway HA: durable ${seconds}s closed-loop runs at $connections connections, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "one synchronous commit to the standby (pgbench, 1 client, single-row INSERT): ${rtt} ms average"
 python3 - "$tmp" "${names[@]}" <<'PY' | tee "$tmp/table.txt"
 import json, sys
 tmp, names = sys.argv[1], sys.argv[2:]
@@ -245,7 +275,7 @@ tmp, names = sys.argv[1], sys.argv[2:]
 # microseconds. "pg" is both servers (primary + standby); they share the two cores with
 # the gateways and the client.
 head = ("run", "backend", "gws", "msgs/s", "p50 ms", "p99 ms", "errors", "gw us/msg",
-        "pg us/msg", "client us/msg", "copies", "audit", "verify", "load1")
+        "pg us/msg", "client us/msg", "msgs/commit", "copies", "audit", "verify", "load1")
 rows = []
 for n in names:
     r = json.load(open(f"{tmp}/{n}.json"))
@@ -253,13 +283,15 @@ for n in names:
     f = open(f"{tmp}/{n}.row.txt").read().split()
     name, backend, count, load = f[0:4]
     gw0, gw1, p0a, p0b, p1a, p1b, cu, cs = (float(x) for x in f[4:12])
-    copies, records, verify = f[12], f[13], " ".join(f[14:])
+    copies, records, commits, verify = f[12], f[13], f[14], " ".join(f[15:])
     sent = max(1, r["accepted"] + r["warmup_messages"] + r["errors_total"])
     pg = (p1a - p0a) + (p1b - p0b)
     rows.append((name, backend, count, f'{r["throughput"]:.0f}', f'{l["p50"] / 1000:.2f}',
                  f'{l["p99"] / 1000:.2f}', str(r["errors_total"]), f'{(gw1 - gw0) / sent * 1e6:.0f}',
                  f'{pg / sent * 1e6:.0f}' if backend == "postgresql" else "-",
-                 f'{(cu + cs) / sent * 1e6:.0f}', copies, records, verify, load))
+                 f'{(cu + cs) / sent * 1e6:.0f}',
+                 f'{sent / int(commits):.1f}' if commits not in ("-", "0") else "-",
+                 copies, records, verify, load))
 width = [max(len(x) for x in col) for col in zip(head, *rows)]
 for row in (head, *rows):
     print("  ".join(x.rjust(w) for x, w in zip(row, width)))
