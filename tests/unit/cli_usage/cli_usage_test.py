@@ -26,6 +26,9 @@ ROWS = [
     (accord, ["dlq", "list", "--limit", "many"], 1, ""),
     (accord, ["audit", "query", "--no-such-flag"], 1, "no-such-flag"),
     (accord, ["keys", "gen"], 1, ""),
+    # several gateways, comma-separated: every entry must be HOST:PORT (checked before any load)
+    (accord, ["bench", "--gateway", "127.0.0.1:1,", "-n", "1"], 1, "gateway"),
+    (accord, ["bench", "--gateway", "127.0.0.1:1,nope", "-n", "1"], 1, "gateway"),
     (accord, ["agreements", "validate", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
     (accord, ["agreements", "explain", "--no-such-flag"], 2, "required"),
     (accord, ["agreements", "no-such-command"], 2, ""),
