@@ -300,3 +300,8 @@ for n in names:
     for kind, e in r["errors"].items():
         print(f'{n}: {e["count"]} x {kind} (first: {e["first"]})')
 PY
+# A run whose chain does not verify is not a result: say so in the exit status too.
+if grep -q FAILED "$tmp"/*.row.txt; then
+  echo "$0: an audit chain did not verify (BENCH_OUT keeps *.verify.txt)" >&2
+  exit 1
+fi
