@@ -45,6 +45,34 @@ void cancel(PGconn* conn) {
   PQfreeCancel(c);
 }
 
+// Collects the one statement's result: one result, then nullptr. Keeps the first result.
+PgCallResult await_result(PGconn* conn, PgDeadline deadline, const std::string& label) {
+  PgResult kept;
+  for (;;) {
+    bool lost = false;
+    if (!wait_ready(conn, deadline, lost)) {
+      if (lost) {
+        return {make_error("storage_unavailable", label + ": connection to postgresql lost: " +
+                                                      std::string(PQerrorMessage(conn))),
+                PgFault::connection};
+      }
+      cancel(conn);
+      return {make_error("storage_unavailable", label + ": no answer from postgresql in time"),
+              PgFault::timed_out};
+    }
+    PGresult* raw = PQgetResult(conn);
+    if (raw == nullptr) break;
+    PgResult r(raw);
+    if (kept.get() == nullptr) kept = std::move(r);
+  }
+  const auto status = kept.get() != nullptr ? PQresultStatus(kept.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return {std::move(kept), PgFault::none};
+  }
+  const std::string state = kept.sqlstate();
+  return {pg_error(conn, kept.get(), label), pg_fault_of(conn, state)};
+}
+
 }  // namespace
 
 PgFault pg_fault_of(PGconn* conn, std::string_view sqlstate) {
@@ -88,33 +116,23 @@ PgCallResult pg_call(PGconn* conn, std::string_view sql, const std::vector<PgPar
                                                   lengths.data(), formats.data(), 0)
                             : PQsendQueryParams(conn, text.c_str(), n, nullptr, values.data(),
                                                 lengths.data(), formats.data(), 0);
-  if (sent == 0) {
+  if (sent == 0) return {pg_error(conn, nullptr, label), pg_fault_of(conn, "")};
+  return await_result(conn, deadline, label);
+}
+
+PgCallResult pg_prepare(PGconn* conn, std::string_view name, std::string_view sql,
+                        PgDeadline deadline, std::string_view what) {
+  const std::string label(what);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    return {make_error("storage_unavailable", label + ": not connected to postgresql"),
+            PgFault::connection};
+  }
+  const std::string n(name);
+  const std::string text(sql);
+  if (PQsendPrepare(conn, n.c_str(), text.c_str(), 0, nullptr) == 0) {
     return {pg_error(conn, nullptr, label), pg_fault_of(conn, "")};
   }
-  // One statement: one result, then nullptr. Keep the first result (or the first error).
-  PgResult kept;
-  for (;;) {
-    bool lost = false;
-    if (!wait_ready(conn, deadline, lost)) {
-      if (lost) {
-        return {make_error("storage_unavailable", label + ": connection to postgresql lost: " +
-                                                      std::string(PQerrorMessage(conn))),
-                PgFault::connection};
-      }
-      cancel(conn);
-      return {make_error("storage_unavailable", label + ": no answer from postgresql in time"),
-              PgFault::timed_out};
-    }
-    PGresult* raw = PQgetResult(conn);
-    if (raw == nullptr) break;
-    PgResult r(raw);
-    if (kept.get() == nullptr) kept = std::move(r);
-  }
-  const auto status = kept.get() != nullptr ? PQresultStatus(kept.get()) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return {std::move(kept), PgFault::none};
-  const std::string state = kept.sqlstate();
-  return {pg_error(conn, kept.get(), label), pg_fault_of(conn, state)};
+  return await_result(conn, deadline, label);
 }
 
 }  // namespace accord::spool::detail

@@ -35,6 +35,10 @@ struct PgCallResult {
 PgCallResult pg_call(PGconn* conn, std::string_view sql, const std::vector<PgParam>& params,
                      PgDeadline deadline, std::string_view what, bool prepared = false);
 
+// Prepares `sql` as statement `name` on this connection (parameter types inferred).
+PgCallResult pg_prepare(PGconn* conn, std::string_view name, std::string_view sql,
+                        PgDeadline deadline, std::string_view what);
+
 // The fault class of a server error (SQLSTATE) or of the connection's state.
 PgFault pg_fault_of(PGconn* conn, std::string_view sqlstate);
 

@@ -257,7 +257,7 @@ bool PgSpool::connected() {
       last_connect_error_.clear();
       spdlog::info("spool: connected to postgresql ({})", redact_conninfo(options_.uri));
       refresh_counts(/*force=*/true);
-      return true;
+      return store_.has_value();  // the refresh drops a connection that failed at once
     }
     last_connect_error_ = store.error().message;
   } else {

@@ -16,7 +16,6 @@ struct Prepared {
   const char* sql;
 };
 
-constexpr const char* kInsertSubmission = "accord_insert_submission";
 constexpr const char* kFindSubmission = "accord_find_submission";
 constexpr const char* kLease = "accord_lease";
 constexpr const char* kLeasePerCase = "accord_lease_per_case";
@@ -32,9 +31,6 @@ constexpr const char* kInsertCheckpoint = "accord_insert_checkpoint";
   "c.received_at_ms, c.attempts, c.payload"
 
 constexpr Prepared kPrepared[] = {
-    {kInsertSubmission,
-     "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
-     "VALUES($1, $2, $3, $4, $5) ON CONFLICT (sender, message_id) DO NOTHING RETURNING 1"},
     // The first submission's facts for a duplicate or conflict. An UPDATE, not a SELECT: the
     // row may have been committed on the primary alone (a COMMIT cancelled when the standby
     // was away), and only a transaction that writes WAL waits for the standby at COMMIT (a
@@ -70,9 +66,10 @@ constexpr Prepared kPrepared[] = {
 
 #undef ACCORD_LEASE_RETURNING
 
-// Rows per multi-row INSERT: PostgreSQL takes at most 65535 parameters per statement.
-constexpr std::size_t kAuditRowsPerInsert = 500;  // 11 parameters each
-constexpr std::size_t kCopiesPerInsert = 1000;    // 2 parameters each, plus 6 shared
+// Copy counts whose append statement is prepared (one statement per count, per connection).
+constexpr std::size_t kPreparedCopyCounts = 32;
+// Copies per multi-row INSERT: PostgreSQL takes at most 65535 parameters per statement.
+constexpr std::size_t kCopiesPerInsert = 1000;  // 2 parameters each, plus 8 shared
 
 constexpr const char* kCopyFactsColumns =
     "recipient, state, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, "
@@ -107,6 +104,41 @@ class ParamText {
 std::string_view digest_view(const audit::Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
+
+// A PostgreSQL array literal ("{...}") built element by element, for unnest() and ANY().
+class ArrayText {
+ public:
+  void number(std::int64_t v) { next() += std::to_string(v); }
+  void text(std::string_view v) {
+    std::string& out = next();
+    out += '"';
+    for (const char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  void text_or_null(std::string_view v) {
+    if (v.empty()) {
+      next() += "NULL";
+    } else {
+      text(v);
+    }
+  }
+  // bytea's hex input form, "\\x<hex>", its backslash escaped inside the quoted element.
+  void bytea(const audit::Digest& d) { next() += "\"\\\\x" + audit::to_hex(d) + '"'; }
+  const std::string& done() {
+    out_ += '}';
+    return out_;
+  }
+
+ private:
+  std::string& next() {
+    out_ += out_.size() > 1 ? "," : "";
+    return out_;
+  }
+  std::string out_ = "{";
+};
 
 }  // namespace
 
@@ -147,6 +179,21 @@ Result<PgResult> PgStore::run(std::string_view sql, const std::vector<PgParam>& 
   return std::move(call.result);
 }
 
+Result<PgResult> PgStore::run_named(const std::string& name, std::string_view sql,
+                                    const std::vector<PgParam>& params, std::string_view what) {
+  if (!prepared_.contains(name)) {
+    auto made = pg_prepare(db_.get(), name, sql,
+                           std::chrono::steady_clock::now() + options_.statement_timeout, what);
+    if (made.fault != PgFault::none && fault_ != PgFault::connection &&
+        fault_ != PgFault::timed_out) {
+      fault_ = made.fault;
+    }
+    if (!made.result.ok()) return made.result.error();
+    prepared_.insert(name);  // a session's prepared statements outlive its transactions
+  }
+  return run(name, params, what, /*prepared=*/true);
+}
+
 Status PgStore::begin() {
   pending_.clear();
   checkpoint_requested_at_.reset();
@@ -160,32 +207,20 @@ Status PgStore::lock_in_order(const PgLockKeys& keys) {
   if (!keys.dedup_keys.empty()) {
     // The (int4, int4) advisory key space, class 7405: apart from the schema lock's bigint.
     // hashtext() is stable across servers of one major version; a collision only serialises.
-    std::string list = "{";
-    for (const auto& key : keys.dedup_keys) {
-      if (list.size() > 1) list += ',';
-      list += '"';
-      for (const char c : key) {
-        if (c == '"' || c == '\\') list += '\\';
-        list += c;
-      }
-      list += '"';
-    }
-    list += '}';
-    auto r =
-        run("SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM "
-            "unnest($1::text[]) AS k ORDER BY h) AS ordered",
-            {PgParam::text(list)}, "lock dedup keys");
+    ArrayText list;
+    for (const auto& key : keys.dedup_keys) list.text(key);
+    auto r = run_named("accord_lock_keys",
+                       "SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) "
+                       "AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered",
+                       {PgParam::text(list.done())}, "lock dedup keys");
     if (!r.ok()) return r.error();
   }
   if (!keys.copy_ids.empty()) {
-    std::string list = "{";
-    for (const auto id : keys.copy_ids) {
-      if (list.size() > 1) list += ',';
-      list += std::to_string(id);
-    }
-    list += '}';
-    auto r = run("SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
-                 {PgParam::text(list)}, "lock copies");
+    ArrayText list;
+    for (const auto id : keys.copy_ids) list.number(id);
+    auto r = run_named("accord_lock_copies",
+                       "SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                       {PgParam::text(list.done())}, "lock copies");
     if (!r.ok()) return r.error();
   }
   return Status::Ok();
@@ -267,45 +302,39 @@ Status PgStore::finish_audit(const CheckpointPolicy& policy) {
   std::int64_t sealed_seq = locked->int64(0, 2);
   std::int64_t sealed_at_ms = locked->int64(0, 3);
 
-  // The records, numbered from the head, in one multi-row INSERT per chunk.
-  for (std::size_t first = 0; first < pending_.size(); first += kAuditRowsPerInsert) {
-    const std::size_t last = std::min(pending_.size(), first + kAuditRowsPerInsert);
-    std::string sql =
-        "INSERT INTO audit_records(seq, at_ms, kind, sender, recipient, agreement, case_urn, "
-        "subject_ref, message_id, record, chain) VALUES";
-    ParamText numbers;
-    std::vector<std::string> records;
-    std::vector<audit::Digest> chains;
-    records.reserve(last - first);
-    chains.reserve(last - first);
-    std::vector<PgParam> params;
-    params.reserve((last - first) * 11);
-    for (std::size_t i = first; i < last; ++i) {
-      const PendingRecord& p = pending_[i];
-      ++seq;
-      records.push_back(audit::render(p.record, seq, p.delivery_id));
-      chain = audit::chain_next(chain, audit::record_digest(records.back()));
-      chains.push_back(chain);
-      const std::size_t base = params.size();
-      sql += (i == first ? "(" : ",(");
-      for (std::size_t k = 1; k <= 11; ++k) {
-        sql += "$" + std::to_string(base + k) + (k == 11 ? ")" : ",");
-      }
-      params.push_back(numbers.number(seq));
-      params.push_back(numbers.number(p.index.at_ms));
-      params.push_back(PgParam::text(p.index.kind));
-      params.push_back(PgParam::text_or_null(p.index.sender));
-      params.push_back(PgParam::text_or_null(p.index.recipient));
-      params.push_back(PgParam::text_or_null(p.index.agreement));
-      params.push_back(PgParam::text_or_null(p.index.case_urn));
-      params.push_back(PgParam::text_or_null(p.index.subject_ref));
-      params.push_back(PgParam::text_or_null(p.index.message_id));
-      params.push_back(PgParam::text(records.back()));
-      params.push_back(PgParam::bytes(digest_view(chains.back())));
-    }
-    auto inserted = run(sql, params, "insert audit records");
-    if (!inserted.ok()) return inserted.error();
+  // The records, numbered from the head, in one prepared INSERT ... SELECT FROM unnest(one
+  // array per column): one statement however many records.
+  ArrayText seqs, ats, kinds, senders, recipients, agreements, cases, subjects, messages, records,
+      chains;
+  for (const PendingRecord& p : pending_) {
+    ++seq;
+    const std::string record = audit::render(p.record, seq, p.delivery_id);
+    chain = audit::chain_next(chain, audit::record_digest(record));
+    seqs.number(seq);
+    ats.number(p.index.at_ms);
+    kinds.text(p.index.kind);
+    senders.text_or_null(p.index.sender);
+    recipients.text_or_null(p.index.recipient);
+    agreements.text_or_null(p.index.agreement);
+    cases.text_or_null(p.index.case_urn);
+    subjects.text_or_null(p.index.subject_ref);
+    messages.text_or_null(p.index.message_id);
+    records.text(record);
+    chains.bytea(chain);
   }
+  auto inserted = run_named(
+      "accord_insert_audit",
+      "INSERT INTO audit_records(seq, at_ms, kind, sender, recipient, agreement, case_urn, "
+      "subject_ref, message_id, record, chain) SELECT * FROM unnest($1::bigint[], "
+      "$2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      "$9::text[], $10::text[], $11::bytea[])",
+      {PgParam::text(seqs.done()), PgParam::text(ats.done()), PgParam::text(kinds.done()),
+       PgParam::text(senders.done()), PgParam::text(recipients.done()),
+       PgParam::text(agreements.done()), PgParam::text(cases.done()),
+       PgParam::text(subjects.done()), PgParam::text(messages.done()),
+       PgParam::text(records.done()), PgParam::text(chains.done())},
+      "insert audit records");
+  if (!inserted.ok()) return inserted.error();
   pending_.clear();
 
   // The deployment's checkpoint cadence: judged on audit_head, whichever gateway sealed last.
@@ -336,19 +365,79 @@ Status PgStore::finish_audit(const CheckpointPolicy& policy) {
   return Status::Ok();
 }
 
+namespace {
+
+// The copies [first, last) as the rows of a VALUES list after the six shared parameters
+// ($1 sender, $2 message_id, $3 event_type, $4 case_urn, $5 subject_ref, $6 received_at_ms).
+std::string copy_rows(const Submission& sub, std::size_t first, std::size_t last,
+                      std::vector<PgParam>& params) {
+  std::string rows;
+  for (std::size_t i = first; i < last; ++i) {
+    const std::size_t r = params.size() + 1;
+    rows += (i == first ? "(" : ",(");
+    rows += "$" + std::to_string(r) + "::text,$" + std::to_string(r + 1) + "::bytea)";
+    params.push_back(PgParam::text(sub.copies[i].recipient));
+    params.push_back(PgParam::bytes(sub.copies[i].payload));
+  }
+  return rows;
+}
+
+constexpr const char* kInsertCopiesFrom =
+    "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
+    "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
+    "SELECT v.r, $1, $2, $3, $4, $5, $6::bigint, 'queued', 0, 0, v.p FROM (VALUES ";
+
+// "{3,4,5}" (array_agg's text form) to numbers.
+std::vector<std::int64_t> parse_ids(const std::string& text) {
+  std::vector<std::int64_t> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto start = text.find_first_of("0123456789", at);
+    if (start == std::string::npos) break;
+    const auto end = text.find_first_not_of("0123456789", start);
+    out.push_back(std::stoll(text.substr(start, end - start)));
+    at = end == std::string::npos ? text.size() : end;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta& delta) {
   const Submission& sub = prepared.submission;
   ParamText numbers;
   const std::string recipients = encode_recipients(sub.copies);
-  // The dedup decision, across gateways: the first INSERT of a key wins; a racing one waits
-  // for it to commit or roll back, then stores nothing.
-  auto inserted = run(
-      kInsertSubmission,
-      {PgParam::text(sub.sender), PgParam::text(sub.message_id), PgParam::text(sub.content_hash),
-       numbers.number(sub.received_at_ms), PgParam::text(recipients)},
-      "insert submission", /*prepared=*/true);
+  // One round trip: the dedup row and the first (usually only) chunk of copies, inserted
+  // only when the dedup row was. The first INSERT of a key wins, across gateways; a racing
+  // one waits for it to commit or roll back, then stores nothing.
+  std::vector<PgParam> params = {
+      PgParam::text(sub.sender),       PgParam::text(sub.message_id),
+      PgParam::text(sub.event_type),   PgParam::text(sub.case_urn),
+      PgParam::text(sub.subject_ref),  numbers.number(sub.received_at_ms),
+      PgParam::text(sub.content_hash), PgParam::text(recipients)};
+  std::string sql =
+      "WITH s AS (INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, "
+      "recipients) VALUES($1, $2, $7, $6::bigint, $8) ON CONFLICT (sender, message_id) DO "
+      "NOTHING RETURNING 1)";
+  const std::size_t first_chunk = std::min(sub.copies.size(), kCopiesPerInsert);
+  if (first_chunk > 0) {
+    sql += ", c AS (" + std::string(kInsertCopiesFrom) + copy_rows(sub, 0, first_chunk, params) +
+           ") AS v(r, p) WHERE EXISTS (SELECT 1 FROM s) RETURNING id) "
+           "SELECT (SELECT count(*) FROM s), (SELECT array_agg(id ORDER BY id) FROM c)";
+  } else {
+    // $3..$5 (the copies' columns) are unused here but must have a type to prepare.
+    sql += " SELECT (SELECT count(*) FROM s), NULL FROM (SELECT $3::text, $4::text, $5::text) AS u";
+  }
+  // Prepared per copy count (up to kPreparedCopyCounts), once per connection.
+  auto inserted = first_chunk <= kPreparedCopyCounts
+                      ? run_named("accord_append_" + std::to_string(first_chunk), sql, params,
+                                  "insert submission")
+                      : run(sql, params, "insert submission");
   if (!inserted.ok()) return inserted.error();
-  if (inserted->rows() == 0) {
+  if (inserted->rows() != 1) {
+    return make_error("storage_unavailable", "insert submission returned no row");
+  }
+  if (inserted->int64(0, 0) == 0) {
     auto found = run(kFindSubmission, {PgParam::text(sub.sender), PgParam::text(sub.message_id)},
                      "find submission", /*prepared=*/true);
     if (!found.ok()) return found.error();
@@ -363,38 +452,23 @@ Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta&
     first.recipients = decode_recipients(found->text(0, 2));
     return first;
   }
-
-  std::vector<std::int64_t> delivery_ids;
-  delivery_ids.reserve(sub.copies.size());
-  for (std::size_t first = 0; first < sub.copies.size(); first += kCopiesPerInsert) {
+  // The identity values are drawn row by row in VALUES order: ascending ids are the copies in
+  // order.
+  std::vector<std::int64_t> delivery_ids = parse_ids(inserted->text(0, 1));
+  for (std::size_t first = first_chunk; first < sub.copies.size(); first += kCopiesPerInsert) {
     const std::size_t last = std::min(sub.copies.size(), first + kCopiesPerInsert);
-    std::string sql =
-        "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
-        "received_at_ms, state, attempts, lease_expires_at_ms, payload) VALUES";
-    std::vector<PgParam> params = {
-        PgParam::text(sub.sender),      PgParam::text(sub.message_id),
-        PgParam::text(sub.event_type),  PgParam::text(sub.case_urn),
-        PgParam::text(sub.subject_ref), numbers.number(sub.received_at_ms)};
-    for (std::size_t i = first; i < last; ++i) {
-      const std::size_t r = params.size() + 1;
-      sql += (i == first ? "" : ",");
-      sql += "($" + std::to_string(r) + ",$1,$2,$3,$4,$5,$6,'queued',0,0,$" +
-             std::to_string(r + 1) + ")";
-      params.push_back(PgParam::text(sub.copies[i].recipient));
-      params.push_back(PgParam::bytes(sub.copies[i].payload));
-    }
-    sql += " RETURNING id";
-    auto ids = run(sql, params, "insert copies");
+    std::vector<PgParam> more(params.begin(), params.begin() + 6);
+    const std::string rows = copy_rows(sub, first, last, more);
+    auto ids = run(std::string(kInsertCopiesFrom) + rows + ") AS v(r, p) RETURNING id", more,
+                   "insert copies");
     if (!ids.ok()) return ids.error();
-    // The identity values are drawn row by row in VALUES order: ascending ids are the copies
-    // in order.
     std::vector<std::int64_t> chunk;
     for (int row = 0; row < ids->rows(); ++row) chunk.push_back(ids->int64(row, 0));
     std::sort(chunk.begin(), chunk.end());
-    if (chunk.size() != last - first) {
-      return make_error("storage_unavailable", "insert copies returned the wrong number of ids");
-    }
     delivery_ids.insert(delivery_ids.end(), chunk.begin(), chunk.end());
+  }
+  if (delivery_ids.size() != sub.copies.size()) {
+    return make_error("storage_unavailable", "insert copies returned the wrong number of ids");
   }
   for (const Copy& copy : sub.copies) ++delta.queued_by_recipient[copy.recipient];
   for (std::size_t i = 0; options_.audit_enabled && i < sub.records.size(); ++i) {
@@ -462,7 +536,7 @@ Result<std::optional<CopyFacts>> PgStore::change_copy(std::int64_t id, const std
   ParamText numbers;
   std::vector<PgParam> params = {numbers.number(id), PgParam::text(recipient)};
   for (auto& p : extra) params.push_back(p);
-  auto r = run(sql, params, what);
+  auto r = run_named("accord_" + std::string(what), sql, params, what);
   if (!r.ok()) return r.error();
   if (r->rows() == 0) return std::optional<CopyFacts>();
   return std::optional<CopyFacts>(copy_facts(*r, 0));
@@ -497,10 +571,10 @@ Result<bool> PgStore::release(const ReleaseRequest& req) {
   auto facts = req.returned ? change_copy(req.delivery_id, req.recipient,
                                           "state = 'queued', lease_expires_at_ms = 0, "
                                           "attempts = greatest(c.attempts - 1, 0)",
-                                          pending, {}, "return copy")
+                                          pending, {}, "return_copy")
                             : change_copy(req.delivery_id, req.recipient,
                                           "state = 'queued', lease_expires_at_ms = $3", pending,
-                                          {numbers.number(req.retry_at_ms)}, "release copy");
+                                          {numbers.number(req.retry_at_ms)}, "release_copy");
   if (!facts.ok()) return facts.error();
   if (!*facts || (*facts)->recipient != req.recipient || !is_pending_state((*facts)->state)) {
     return false;
@@ -522,7 +596,7 @@ Result<bool> PgStore::dead_letter(const DeadLetterRequest& req, BatchDelta& delt
                   "dead_code = $4, dead_detail = $5",
                   "old.state IN ('queued', 'leased')",
                   {numbers.number(req.now_ms), PgParam::text(req.code), PgParam::text(req.detail)},
-                  "dead-letter copy");
+                  "dead_letter");
   if (!facts.ok()) return facts.error();
   if (!*facts || (*facts)->recipient != req.recipient || !is_pending_state((*facts)->state)) {
     return false;
@@ -541,13 +615,14 @@ Result<bool> PgStore::dead_letter(const DeadLetterRequest& req, BatchDelta& delt
 Result<std::vector<DeadLetter>> PgStore::dead_letters(const std::string& recipient,
                                                       std::size_t limit) {
   ParamText numbers;
-  auto r =
-      run("SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, "
-          "attempts, coalesce(dead_at_ms, 0), coalesce(dead_code, ''), coalesce(dead_detail, '') "
-          "FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) ORDER BY id LIMIT $2",
-          {PgParam::text(recipient), numbers.number(static_cast<std::int64_t>(std::min<std::size_t>(
-                                         limit, std::numeric_limits<std::int32_t>::max())))},
-          "list dead letters");
+  auto r = run_named(
+      "accord_dead_letters",
+      "SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, "
+      "attempts, coalesce(dead_at_ms, 0), coalesce(dead_code, ''), coalesce(dead_detail, '') "
+      "FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) ORDER BY id LIMIT $2",
+      {PgParam::text(recipient), numbers.number(static_cast<std::int64_t>(std::min<std::size_t>(
+                                     limit, std::numeric_limits<std::int32_t>::max())))},
+      "list dead letters");
   if (!r.ok()) return r.error();
   std::vector<DeadLetter> out;
   for (int row = 0; row < r->rows(); ++row) {
@@ -571,15 +646,16 @@ Result<std::vector<DeadLetter>> PgStore::dead_letters(const std::string& recipie
 Result<std::int64_t> PgStore::redrive(const RedriveRequest& req, BatchDelta& delta) {
   ParamText numbers;
   // The dead letters as they were (their attempts go into the records), locked, then reset.
-  auto r = run(std::string("WITH old AS (SELECT id, ") + kCopyFactsColumns +
-                   " FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) "
-                   "AND ($2::bigint = 0 OR id = $2::bigint) FOR UPDATE), "
-                   "changed AS (UPDATE copies c SET state = 'queued', attempts = 0, "
-                   "lease_expires_at_ms = 0, dead_at_ms = NULL, dead_code = NULL, "
-                   "dead_detail = NULL FROM old WHERE c.id = old.id RETURNING c.id) "
-                   "SELECT id, " +
-                   kCopyFactsColumns + " FROM old ORDER BY id",
-               {PgParam::text(req.recipient), numbers.number(req.delivery_id)}, "redrive");
+  auto r = run_named("accord_redrive",
+                     std::string("WITH old AS (SELECT id, ") + kCopyFactsColumns +
+                         " FROM copies WHERE state = 'dead' AND ($1 = '' OR recipient = $1) "
+                         "AND ($2::bigint = 0 OR id = $2::bigint) FOR UPDATE), "
+                         "changed AS (UPDATE copies c SET state = 'queued', attempts = 0, "
+                         "lease_expires_at_ms = 0, dead_at_ms = NULL, dead_code = NULL, "
+                         "dead_detail = NULL FROM old WHERE c.id = old.id RETURNING c.id) "
+                         "SELECT id, " +
+                         kCopyFactsColumns + " FROM old ORDER BY id",
+                     {PgParam::text(req.recipient), numbers.number(req.delivery_id)}, "redrive");
   if (!r.ok()) return r.error();
   for (int row = 0; row < r->rows(); ++row) {
     const std::int64_t id = r->int64(row, 0);

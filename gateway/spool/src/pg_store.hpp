@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,10 @@ class PgStore {
   };
   Result<PgResult> run(std::string_view sql, const std::vector<PgParam>& params,
                        std::string_view what, bool prepared = false);
+  // `sql` prepared once per connection as `name`, then executed by name: the server parses
+  // and plans it once, not once per call.
+  Result<PgResult> run_named(const std::string& name, std::string_view sql,
+                             const std::vector<PgParam>& params, std::string_view what);
   Result<PgResult> run_until(std::string_view sql, const std::vector<PgParam>& params,
                              std::string_view what, PgDeadline deadline);
   void queue_record(const audit::Event& event, audit::RecordTemplate record,
@@ -123,6 +128,7 @@ class PgStore {
   PgStoreOptions options_;
   std::vector<PendingRecord> pending_;
   std::optional<std::int64_t> checkpoint_requested_at_;
+  std::set<std::string> prepared_;  // statements prepared on this connection by run_named()
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;
 };

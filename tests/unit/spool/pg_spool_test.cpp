@@ -194,7 +194,12 @@ std::vector<std::string> run_script(Spool& spool) {
   refused.sender = "police";
   refused.message_id = "m9";
   refused.code = "not_permitted";
+  refused.reason = "field \"victim.dob\" \\ not shared, é";  // quotes, backslash, UTF-8
   note("record", code_of(record_sync(spool, {refused})));
+  // Array literals and JSON escaping in keys and records.
+  note("append quoted id", appended(append_sync(spool, make_submission("m\"4\\{x,y}", {"cps"}))));
+  note("append quoted id again",
+       appended(append_sync(spool, make_submission("m\"4\\{x,y}", {"cps"}))));
   note("lease courts one per case",
        leased(lease_sync(spool, LeaseRequest{"courts", 10, 100, 9400, true})));
   const auto s = spool.stats();
