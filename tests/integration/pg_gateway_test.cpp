@@ -10,6 +10,7 @@
 
 #include "accord/crypto/signature.hpp"
 #include "accord/testing/pg_cluster.hpp"
+#include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
 
 namespace accord::test {
@@ -256,6 +257,43 @@ TEST(PgGateway, NotReadyWhileTheStandbyIsDownThenServesAgain) {
       call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-down-1"));
   EXPECT_TRUE(resent.status == 202u || resent.status == 200u) << resent.body;
   EXPECT_EQ(call(gateway.port(), "police.met", verb::get, "/healthz").status, 200u);
+}
+
+// The primary dies: 503 and not ready, nothing acknowledged; the standby is promoted: the
+// gateway finds it through the multi-host URI by itself (no restart) and serves again, with
+// every copy acknowledged before the kill there.
+TEST(PgGateway, FollowsThePromotedStandbyWithoutARestart) {
+  const auto db = fresh_database("gateway_failover");
+  ASSERT_NE(db.cluster, nullptr);
+  TempDir dir;
+  InProcessGateway gateway(write_pg_config(dir, db.uri, dir.path()));
+  const auto before =
+      call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-before"));
+  ASSERT_EQ(before.status, 202u) << before.body;
+
+  ASSERT_TRUE(db.cluster->kill_primary().ok());
+  const auto refused =
+      call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-after"));
+  EXPECT_EQ(refused.status, 503u) << refused.body;
+  EXPECT_EQ(body_of(refused)["error"]["code"], "storage_unavailable") << refused.body;
+  EXPECT_EQ(call(gateway.port(), "police.met", verb::get, "/healthz").status, 503u);
+
+  ASSERT_TRUE(db.cluster->promote_standby().ok());
+  // The sender resends until acknowledged, as a client told Retry-After would.
+  unsigned status = 0;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        status =
+            call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-after"))
+                .status;
+        return status == 202u || status == 200u;
+      },
+      std::chrono::seconds(60)))
+      << "last answer " << status;
+  EXPECT_EQ(call(gateway.port(), "police.met", verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM submissions WHERE message_id = 'pg-before'"), "1");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM copies WHERE message_id = 'pg-before'"),
+            std::to_string(body_of(before)["recipients"].size()));
 }
 
 // --accept-spool-gap is about the SQLite manifest: refused as a usage error on postgresql.
