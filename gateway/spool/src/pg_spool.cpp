@@ -111,14 +111,12 @@ void PgSpool::enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys) {
 }
 
 void PgSpool::append(Submission submission, AppendHandler done) {
-  PgLockKeys keys;
-  // Length-prefixed: no two (sender, message id) pairs give the same key.
-  keys.dedup_keys.push_back(std::to_string(submission.sender.size()) + ":" + submission.sender +
-                            submission.message_id);
   // Prepared here, on the caller's thread (backend_common.hpp, PreparedAppend).
-  enqueue(append_op<PgStore>(prepare_append(std::move(submission), options_.audit.enabled),
-                             std::move(done)),
-          /*bounded=*/true, std::move(keys));
+  PgLockKeys keys;
+  keys.append = std::make_shared<const PreparedAppend>(
+      prepare_append(std::move(submission), options_.audit.enabled));
+  auto op = append_op<PgStore>(keys.append, std::move(done));
+  enqueue(std::move(op), /*bounded=*/true, std::move(keys));
 }
 
 Result<std::optional<PriorSubmission>> PgSpool::find_submission(const std::string&,
@@ -131,17 +129,17 @@ void PgSpool::lease(LeaseRequest request, LeaseHandler done) {
 }
 
 void PgSpool::ack(AckRequest request, AckHandler done) {
-  PgLockKeys keys{{}, {request.delivery_id}};
+  PgLockKeys keys{nullptr, {request.delivery_id}};
   enqueue(ack_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
 void PgSpool::release(ReleaseRequest request, StatusHandler done) {
-  PgLockKeys keys{{}, {request.delivery_id}};
+  PgLockKeys keys{nullptr, {request.delivery_id}};
   enqueue(release_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
 void PgSpool::dead_letter(DeadLetterRequest request, StatusHandler done) {
-  PgLockKeys keys{{}, {request.delivery_id}};
+  PgLockKeys keys{nullptr, {request.delivery_id}};
   enqueue(dead_letter_op<PgStore>(std::move(request), std::move(done)), false, std::move(keys));
 }
 
@@ -270,14 +268,13 @@ bool PgSpool::connected() {
 
 std::optional<Error> PgSpool::try_batch(std::vector<PgOp>& batch, BatchDelta& delta, bool seal) {
   if (auto s = store_->begin(); !s.ok()) return s.error();
-  PgLockKeys keys;
+  std::vector<const PreparedAppend*> appends;
+  std::vector<std::int64_t> copy_ids;
   for (const auto& queued : batch) {
-    keys.dedup_keys.insert(keys.dedup_keys.end(), queued.keys.dedup_keys.begin(),
-                           queued.keys.dedup_keys.end());
-    keys.copy_ids.insert(keys.copy_ids.end(), queued.keys.copy_ids.begin(),
-                         queued.keys.copy_ids.end());
+    if (queued.keys.append) appends.push_back(queued.keys.append.get());
+    copy_ids.insert(copy_ids.end(), queued.keys.copy_ids.begin(), queued.keys.copy_ids.end());
   }
-  if (auto s = store_->lock_in_order(keys); !s.ok()) return s.error();
+  if (auto s = store_->take_batch_locks(appends, copy_ids); !s.ok()) return s.error();
   for (auto& queued : batch) {
     if (auto failure = queued.op.execute(*store_, delta)) return failure;
   }

@@ -66,10 +66,10 @@ constexpr Prepared kPrepared[] = {
 
 #undef ACCORD_LEASE_RETURNING
 
-// Copy counts whose append statement is prepared (one statement per count, per connection).
+// Copy counts whose INSERT INTO copies is prepared (one statement per count, per connection).
 constexpr std::size_t kPreparedCopyCounts = 32;
 // Copies per multi-row INSERT: PostgreSQL takes at most 65535 parameters per statement.
-constexpr std::size_t kCopiesPerInsert = 1000;  // 2 parameters each, plus 8 shared
+constexpr std::size_t kCopiesPerInsert = 1000;  // 2 parameters each, plus 6 shared
 
 constexpr const char* kCopyFactsColumns =
     "recipient, state, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, "
@@ -196,6 +196,8 @@ Result<PgResult> PgStore::run_named(const std::string& name, std::string_view sq
 
 Status PgStore::begin() {
   pending_.clear();
+  inserted_up_front_.clear();
+  stores_key_.clear();
   checkpoint_requested_at_.reset();
   fault_ = PgFault::none;
   auto r = run("BEGIN", {}, "BEGIN");
@@ -203,25 +205,53 @@ Status PgStore::begin() {
   return Status::Ok();
 }
 
-Status PgStore::lock_in_order(const PgLockKeys& keys) {
-  if (!keys.dedup_keys.empty()) {
-    // The (int4, int4) advisory key space, class 7405: apart from the schema lock's bigint.
-    // hashtext() is stable across servers of one major version; a collision only serialises.
-    ArrayText list;
-    for (const auto& key : keys.dedup_keys) list.text(key);
-    auto r = run_named("accord_lock_keys",
-                       "SELECT pg_advisory_xact_lock(7405, h) FROM (SELECT DISTINCT hashtext(k) "
-                       "AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered",
-                       {PgParam::text(list.done())}, "lock dedup keys");
-    if (!r.ok()) return r.error();
+Status PgStore::take_batch_locks(const std::vector<const PreparedAppend*>& appends,
+                                 const std::vector<std::int64_t>& copy_ids) {
+  if (!appends.empty()) {
+    if (auto s = insert_submissions(appends); !s.ok()) return s;
   }
-  if (!keys.copy_ids.empty()) {
+  if (!copy_ids.empty()) {
     ArrayText list;
-    for (const auto id : keys.copy_ids) list.number(id);
+    for (const auto id : copy_ids) list.number(id);
     auto r = run_named("accord_lock_copies",
                        "SELECT id FROM copies WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
                        {PgParam::text(list.done())}, "lock copies");
     if (!r.ok()) return r.error();
+  }
+  return Status::Ok();
+}
+
+Status PgStore::insert_submissions(const std::vector<const PreparedAppend*>& appends) {
+  ArrayText senders, message_ids, hashes, received, recipients;
+  for (const PreparedAppend* p : appends) {
+    const Submission& sub = p->submission;
+    senders.text(sub.sender);
+    message_ids.text(sub.message_id);
+    hashes.text(sub.content_hash);
+    received.number(sub.received_at_ms);
+    recipients.text(encode_recipients(sub.copies));
+    inserted_up_front_.insert(p);
+  }
+  // The first INSERT of a key wins, across gateways; a racing one waits for it to commit or
+  // roll back, then stores nothing. Rows go in (sender, message_id) order, so two gateways
+  // wait for each other's keys in the same order: no deadlock. The same key twice in the
+  // batch: the first in queue order (ord) is inserted, the second does nothing.
+  auto r = run_named(
+      "accord_insert_submissions",
+      "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
+      "SELECT s, m, h, r, rc FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
+      "$5::text[]) WITH ORDINALITY AS u(s, m, h, r, rc, ord) ORDER BY s, m, ord "
+      "ON CONFLICT (sender, message_id) DO NOTHING RETURNING sender, message_id",
+      {PgParam::text(senders.done()), PgParam::text(message_ids.done()),
+       PgParam::text(hashes.done()), PgParam::text(received.done()),
+       PgParam::text(recipients.done())},
+      "insert submissions");
+  if (!r.ok()) return r.error();
+  std::set<std::pair<std::string, std::string>> inserted;
+  for (int row = 0; row < r->rows(); ++row) inserted.emplace(r->text(row, 0), r->text(row, 1));
+  for (const PreparedAppend* p : appends) {
+    auto key = std::make_pair(p->submission.sender, p->submission.message_id);
+    if (inserted.contains(key)) stores_key_.emplace(std::move(key), p);  // keeps the first
   }
   return Status::Ok();
 }
@@ -244,6 +274,8 @@ Status PgStore::commit() {
 
 void PgStore::rollback() {
   pending_.clear();
+  inserted_up_front_.clear();
+  stores_key_.clear();
   checkpoint_requested_at_.reset();
   if (fault_ == PgFault::connection || fault_ == PgFault::timed_out) return;
   const PgFault before = fault_;
@@ -387,57 +419,47 @@ constexpr const char* kInsertCopiesFrom =
     "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
     "SELECT v.r, $1, $2, $3, $4, $5, $6::bigint, 'queued', 0, 0, v.p FROM (VALUES ";
 
-// "{3,4,5}" (array_agg's text form) to numbers.
-std::vector<std::int64_t> parse_ids(const std::string& text) {
-  std::vector<std::int64_t> out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto start = text.find_first_of("0123456789", at);
-    if (start == std::string::npos) break;
-    const auto end = text.find_first_not_of("0123456789", start);
-    out.push_back(std::stoll(text.substr(start, end - start)));
-    at = end == std::string::npos ? text.size() : end;
-  }
-  return out;
-}
-
 }  // namespace
+
+Result<std::vector<std::int64_t>> PgStore::insert_copies(const Submission& sub) {
+  ParamText numbers;
+  std::vector<std::int64_t> delivery_ids;
+  delivery_ids.reserve(sub.copies.size());
+  for (std::size_t first = 0; first < sub.copies.size(); first += kCopiesPerInsert) {
+    const std::size_t last = std::min(sub.copies.size(), first + kCopiesPerInsert);
+    std::vector<PgParam> params = {
+        PgParam::text(sub.sender),      PgParam::text(sub.message_id),
+        PgParam::text(sub.event_type),  PgParam::text(sub.case_urn),
+        PgParam::text(sub.subject_ref), numbers.number(sub.received_at_ms)};
+    const std::string sql = std::string(kInsertCopiesFrom) + copy_rows(sub, first, last, params) +
+                            ") AS v(r, p) RETURNING id";
+    // Prepared per copy count (up to kPreparedCopyCounts), once per connection.
+    const std::size_t n = last - first;
+    auto ids = n <= kPreparedCopyCounts ? run_named("accord_insert_copies_" + std::to_string(n),
+                                                    sql, params, "insert copies")
+                                        : run(sql, params, "insert copies");
+    if (!ids.ok()) return ids.error();
+    // The identity values are drawn row by row in VALUES order: ascending ids are the copies
+    // in order.
+    std::vector<std::int64_t> chunk;
+    for (int row = 0; row < ids->rows(); ++row) chunk.push_back(ids->int64(row, 0));
+    std::sort(chunk.begin(), chunk.end());
+    delivery_ids.insert(delivery_ids.end(), chunk.begin(), chunk.end());
+  }
+  if (delivery_ids.size() != sub.copies.size()) {
+    return make_error("storage_unavailable", "insert copies returned the wrong number of ids");
+  }
+  return delivery_ids;
+}
 
 Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta& delta) {
   const Submission& sub = prepared.submission;
-  ParamText numbers;
-  const std::string recipients = encode_recipients(sub.copies);
-  // One round trip: the dedup row and the first (usually only) chunk of copies, inserted
-  // only when the dedup row was. The first INSERT of a key wins, across gateways; a racing
-  // one waits for it to commit or roll back, then stores nothing.
-  std::vector<PgParam> params = {
-      PgParam::text(sub.sender),       PgParam::text(sub.message_id),
-      PgParam::text(sub.event_type),   PgParam::text(sub.case_urn),
-      PgParam::text(sub.subject_ref),  numbers.number(sub.received_at_ms),
-      PgParam::text(sub.content_hash), PgParam::text(recipients)};
-  std::string sql =
-      "WITH s AS (INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, "
-      "recipients) VALUES($1, $2, $7, $6::bigint, $8) ON CONFLICT (sender, message_id) DO "
-      "NOTHING RETURNING 1)";
-  const std::size_t first_chunk = std::min(sub.copies.size(), kCopiesPerInsert);
-  if (first_chunk > 0) {
-    sql += ", c AS (" + std::string(kInsertCopiesFrom) + copy_rows(sub, 0, first_chunk, params) +
-           ") AS v(r, p) WHERE EXISTS (SELECT 1 FROM s) RETURNING id) "
-           "SELECT (SELECT count(*) FROM s), (SELECT array_agg(id ORDER BY id) FROM c)";
-  } else {
-    // $3..$5 (the copies' columns) are unused here but must have a type to prepare.
-    sql += " SELECT (SELECT count(*) FROM s), NULL FROM (SELECT $3::text, $4::text, $5::text) AS u";
+  // Normally done for the whole batch by take_batch_locks(); alone here otherwise.
+  if (!inserted_up_front_.contains(&prepared)) {
+    if (auto s = insert_submissions({&prepared}); !s.ok()) return s.error();
   }
-  // Prepared per copy count (up to kPreparedCopyCounts), once per connection.
-  auto inserted = first_chunk <= kPreparedCopyCounts
-                      ? run_named("accord_append_" + std::to_string(first_chunk), sql, params,
-                                  "insert submission")
-                      : run(sql, params, "insert submission");
-  if (!inserted.ok()) return inserted.error();
-  if (inserted->rows() != 1) {
-    return make_error("storage_unavailable", "insert submission returned no row");
-  }
-  if (inserted->int64(0, 0) == 0) {
+  const auto stores = stores_key_.find(std::make_pair(sub.sender, sub.message_id));
+  if (stores == stores_key_.end() || stores->second != &prepared) {
     auto found = run(kFindSubmission, {PgParam::text(sub.sender), PgParam::text(sub.message_id)},
                      "find submission", /*prepared=*/true);
     if (!found.ok()) return found.error();
@@ -452,24 +474,9 @@ Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta&
     first.recipients = decode_recipients(found->text(0, 2));
     return first;
   }
-  // The identity values are drawn row by row in VALUES order: ascending ids are the copies in
-  // order.
-  std::vector<std::int64_t> delivery_ids = parse_ids(inserted->text(0, 1));
-  for (std::size_t first = first_chunk; first < sub.copies.size(); first += kCopiesPerInsert) {
-    const std::size_t last = std::min(sub.copies.size(), first + kCopiesPerInsert);
-    std::vector<PgParam> more(params.begin(), params.begin() + 6);
-    const std::string rows = copy_rows(sub, first, last, more);
-    auto ids = run(std::string(kInsertCopiesFrom) + rows + ") AS v(r, p) RETURNING id", more,
-                   "insert copies");
-    if (!ids.ok()) return ids.error();
-    std::vector<std::int64_t> chunk;
-    for (int row = 0; row < ids->rows(); ++row) chunk.push_back(ids->int64(row, 0));
-    std::sort(chunk.begin(), chunk.end());
-    delivery_ids.insert(delivery_ids.end(), chunk.begin(), chunk.end());
-  }
-  if (delivery_ids.size() != sub.copies.size()) {
-    return make_error("storage_unavailable", "insert copies returned the wrong number of ids");
-  }
+  auto inserted_ids = insert_copies(sub);
+  if (!inserted_ids.ok()) return inserted_ids.error();
+  const std::vector<std::int64_t>& delivery_ids = *inserted_ids;
   for (const Copy& copy : sub.copies) ++delta.queued_by_recipient[copy.recipient];
   for (std::size_t i = 0; options_.audit_enabled && i < sub.records.size(); ++i) {
     const auto& of_copy = sub.records[i].delivery_id_of_copy;

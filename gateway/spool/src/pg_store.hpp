@@ -14,9 +14,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "accord/audit/chain.hpp"
@@ -54,10 +56,10 @@ struct PgAuditHead {
   std::int64_t sealed_at_ms = 0;
 };
 
-// What a batch's operations will lock: dedup keys (an append's sender and message id) and
-// copy rows (ack, release, dead letter).
+// What a batch's operations will wait for, taken up front by take_batch_locks(): the dedup
+// rows of its appends and the copy rows it acks, releases or dead-letters.
 struct PgLockKeys {
-  std::vector<std::string> dedup_keys;
+  std::shared_ptr<const PreparedAppend> append;
   std::vector<std::int64_t> copy_ids;
 };
 
@@ -67,10 +69,12 @@ class PgStore {
   static Result<PgStore> prepare(PgConnection db, const PgStoreOptions& options);
 
   Status begin();
-  // Takes the batch's locks up front in one order (advisory locks on the dedup keys' hashes,
-  // ascending; copy rows FOR UPDATE by ascending id): gateways racing on the same keys then
-  // wait for each other instead of deadlocking.
-  Status lock_in_order(const PgLockKeys& keys);
+  // The batch's waits, up front and in one global order, so two gateways' batches wait for
+  // each other instead of deadlocking: every append's dedup row in one INSERT sorted by
+  // (sender, message_id) (the first of a key in queue order is the one stored), then the
+  // copy rows FOR UPDATE by ascending id. `appends` in queue order.
+  Status take_batch_locks(const std::vector<const PreparedAppend*>& appends,
+                          const std::vector<std::int64_t>& copy_ids);
   // Locks audit_head and writes the transaction's records (and a checkpoint when due);
   // a no-op when there is nothing to write and no checkpoint can be due.
   Status finish_audit(const CheckpointPolicy& policy);
@@ -123,11 +127,18 @@ class PgStore {
                                                const std::string& set, const std::string& condition,
                                                std::vector<PgParam> extra, std::string_view what);
   Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
+  // INSERT ... ON CONFLICT DO NOTHING of the appends' dedup rows (see take_batch_locks).
+  Status insert_submissions(const std::vector<const PreparedAppend*>& appends);
+  Result<std::vector<std::int64_t>> insert_copies(const Submission& sub);
 
   PgConnection db_;
   PgStoreOptions options_;
   std::vector<PendingRecord> pending_;
   std::optional<std::int64_t> checkpoint_requested_at_;
+  // This transaction's dedup decisions: which appends had their row inserted up front, and
+  // for each key inserted, the append (first in queue order) that stores it.
+  std::set<const PreparedAppend*> inserted_up_front_;
+  std::map<std::pair<std::string, std::string>, const PreparedAppend*> stores_key_;
   std::set<std::string> prepared_;  // statements prepared on this connection by run_named()
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;

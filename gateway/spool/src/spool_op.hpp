@@ -93,13 +93,15 @@ inline Error no_pending_delivery(const std::string& recipient, std::int64_t id) 
 
 // The operations every Store offers with the same signature (store.hpp, pg_store.hpp).
 
+// Shared: the PostgreSQL writer also reads it before the batch's operations run.
 template <typename StoreT>
-BasicOp<StoreT> append_op(PreparedAppend prepared, Spool::AppendHandler done) {
+BasicOp<StoreT> append_op(std::shared_ptr<const PreparedAppend> prepared,
+                          Spool::AppendHandler done) {
   return make_op<StoreT, AppendResult>(
       std::move(done),
       [prepared = std::move(prepared)](StoreT& store,
                                        BatchDelta& delta) -> Result<Result<AppendResult>> {
-        auto r = store.append(prepared, delta);
+        auto r = store.append(*prepared, delta);
         if (!r.ok()) return r.error();
         return Result<AppendResult>(std::move(r).value());
       });

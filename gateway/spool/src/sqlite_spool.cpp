@@ -67,7 +67,9 @@ void SqliteSpool::enqueue(Op op, bool bounded) {
 
 void SqliteSpool::append(Submission submission, AppendHandler done) {
   // Prepared here, on the caller's thread (backend_common.hpp, PreparedAppend).
-  enqueue(append_op<Store>(prepare_append(std::move(submission), audit_.enabled), std::move(done)),
+  enqueue(append_op<Store>(std::make_shared<const PreparedAppend>(
+                               prepare_append(std::move(submission), audit_.enabled)),
+                           std::move(done)),
           /*bounded=*/true);
 }
 
