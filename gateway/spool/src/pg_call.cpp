@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <string>
+#include <thread>
 
 namespace accord::spool::detail {
 namespace {
@@ -37,12 +38,19 @@ bool wait_ready(PGconn* conn, PgDeadline deadline, bool& lost) {
   return true;
 }
 
+// Asks the server to cancel the statement (a COMMIT waiting for the standby stops waiting and
+// releases its locks; other gateways are waiting for them). On a thread of its own: PQcancel
+// opens a new connection with no timeout, and a primary cut off by the network would hold
+// the writer for minutes. The PGcancel copy needs nothing from the connection, which the
+// caller drops at once.
 void cancel(PGconn* conn) {
   PGcancel* c = PQgetCancel(conn);
   if (c == nullptr) return;
-  std::array<char, 256> error{};
-  (void)PQcancel(c, error.data(), static_cast<int>(error.size()));
-  PQfreeCancel(c);
+  std::thread([c] {
+    std::array<char, 256> error{};
+    (void)PQcancel(c, error.data(), static_cast<int>(error.size()));
+    PQfreeCancel(c);
+  }).detach();
 }
 
 // Collects the one statement's result: one result, then nullptr. Keeps the first result.

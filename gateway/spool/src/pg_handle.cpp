@@ -58,9 +58,9 @@ Result<PgConnection> PgConnection::open(const std::string& conninfo, int connect
   c.conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (!c.conn_) return make_error("storage_unavailable", "postgresql: out of memory");
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
-    return make_error("storage_unavailable",
-                      "cannot connect to postgresql (" + redact_conninfo(conninfo) +
-                          "): " + trimmed(PQerrorMessage(c.conn_.get())));
+    return make_error("storage_unavailable", "cannot connect to postgresql (" +
+                                                 redact_conninfo(conninfo) +
+                                                 "): " + trimmed(PQerrorMessage(c.conn_.get())));
   }
   return c;
 }
@@ -72,8 +72,7 @@ Status PgConnection::exec(std::string_view sql, std::string_view what) {
   return pg_error(conn_.get(), r.get(), what.empty() ? sql.substr(0, 40) : what);
 }
 
-Result<PgResult> PgConnection::exec_params(std::string_view sql,
-                                           const std::vector<PgParam>& params,
+Result<PgResult> PgConnection::exec_params(std::string_view sql, const std::vector<PgParam>& params,
                                            std::string_view what, bool binary_result) {
   std::vector<const char*> values(params.size());
   std::vector<int> lengths(params.size());

@@ -24,7 +24,7 @@ class PgResult {
   PGresult* get() const { return result_.get(); }
   int rows() const { return result_ ? PQntuples(result_.get()) : 0; }
   bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
-  std::string text(int row, int column) const;  // NULL reads as ""
+  std::string text(int row, int column) const;    // NULL reads as ""
   std::int64_t int64(int row, int column) const;  // NULL reads as 0
   // A bytea column in binary result format (exec_params(..., binary_result = true)), or a
   // text-format bytea decoded from its hex form.

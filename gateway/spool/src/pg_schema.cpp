@@ -96,16 +96,15 @@ Status ensure_pg_schema(PgConnection& db) {
                                 {PgParam::text(kMetaSchemaVersion)}, "read schema version");
   if (!version.ok()) return fail(version.error());
   if (version->rows() == 0) {
-    auto set = db.exec_params("INSERT INTO accord_meta(key, value) VALUES($1, $2)",
-                              {PgParam::text(kMetaSchemaVersion),
-                               PgParam::text(std::to_string(kPgSchemaVersion))},
-                              "write schema version");
+    auto set = db.exec_params(
+        "INSERT INTO accord_meta(key, value) VALUES($1, $2)",
+        {PgParam::text(kMetaSchemaVersion), PgParam::text(std::to_string(kPgSchemaVersion))},
+        "write schema version");
     if (!set.ok()) return fail(set.error());
   } else if (std::strtoll(version->text(0, 0).c_str(), nullptr, 10) > kPgSchemaVersion) {
-    return fail(make_error("schema_mismatch", "postgresql spool schema version " +
-                                                  version->text(0, 0) +
-                                                  " is newer than this build's " +
-                                                  std::to_string(kPgSchemaVersion)));
+    return fail(make_error("schema_mismatch",
+                           "postgresql spool schema version " + version->text(0, 0) +
+                               " is newer than this build's " + std::to_string(kPgSchemaVersion)));
   }
   return db.exec("COMMIT", "commit schema");
 }

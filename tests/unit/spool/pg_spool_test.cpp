@@ -379,6 +379,32 @@ TEST(PgSpool, BatchesRacingInOppositeOrdersStillStoreEachKeyOnce) {
   EXPECT_EQ(rows_of(db.uri, "SELECT count(*) FROM copies")[0][0], std::to_string(kKeys));
 }
 
+// A gateway that stops (or dies) with copies under lease: they come back when the lease
+// expires, to whichever gateway leases next, as a redelivery.
+TEST(PgSpool, LeasesOfAGoneGatewayExpireAndAreTakenOver) {
+  const Database db = Database::on(shared_cluster());
+  PgSpoolOptions o;
+  o.uri = db.uri;
+  auto a = open_pg_or_die(o);
+  auto b = open_pg_or_die(o);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(append_sync(*a, make_submission("m1", {"courts"})).ok());
+  auto held = lease_sync(*a, LeaseRequest{"courts", 10, 30'000, 1000});
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 1u);
+  a.reset();  // gone, lease held
+  auto early = lease_sync(*b, LeaseRequest{"courts", 10, 30'000, 30'999});
+  ASSERT_TRUE(early.ok());
+  EXPECT_TRUE(early->empty());
+  auto taken = lease_sync(*b, LeaseRequest{"courts", 10, 30'000, 31'000});
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ((*taken)[0].delivery_id, (*held)[0].delivery_id);
+  EXPECT_EQ((*taken)[0].attempts, 2);
+  EXPECT_EQ(rows_of(db.uri, "SELECT kind FROM audit_records ORDER BY seq DESC LIMIT 1")[0][0],
+            "delivery.redelivered");
+}
+
 Submission of_case(const std::string& id, const std::string& case_urn) {
   auto s = make_submission(id, {"courts"});
   s.case_urn = case_urn;
@@ -700,6 +726,15 @@ TEST(PgSpool, FollowsAPromotedStandbyWithoutReopening) {
   auto lost = append_sync(*spool, make_submission("while-down", {"courts"}));
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.error().code, "storage_unavailable");
+  // The next batch tries to reconnect at once and fails (no read-write server yet); batches
+  // within reconnect_interval_ms of that attempt fail at once without trying.
+  auto retried = append_sync(*spool, make_submission("while-down", {"courts"}));
+  ASSERT_FALSE(retried.ok());
+  auto fast = append_sync(*spool, make_submission("while-down", {"courts"}));
+  ASSERT_FALSE(fast.ok());
+  EXPECT_EQ(fast.error().code, "storage_unavailable");
+  EXPECT_NE(fast.error().message.find("retrying every 500 ms"), std::string::npos)
+      << fast.error().message;
   ASSERT_TRUE(c.promote_standby().ok());
   // Reconnects on its own (no more often than reconnect_interval_ms on its clock).
   Result<AppendResult> back = make_error("storage_unavailable", "not tried");
