@@ -50,7 +50,8 @@ cleanup() {
     wait "$p" 2>/dev/null || true
   done
   for d in standby primary; do
-    [[ -f "$pgdir/$d/postmaster.pid" ]] && pg pg_ctl -D "$pgdir/$d" -m immediate stop >/dev/null 2>&1
+    # || true: a server that died already must not stop the cleanup (set -e).
+    [[ -f "$pgdir/$d/postmaster.pid" ]] && { pg pg_ctl -D "$pgdir/$d" -m immediate stop >/dev/null 2>&1 || true; }
   done
   if [[ -n "${BENCH_OUT:-}" ]]; then
     mkdir -p "$BENCH_OUT"
