@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accord/bench/runner.hpp"
@@ -62,12 +63,29 @@ std::chrono::nanoseconds seconds(double s) {
   return std::chrono::nanoseconds(static_cast<long long>(s * 1e9));
 }
 
+// "HOST:PORT[,HOST:PORT...]": the gateways of one deployment, load split between them.
+std::vector<client::GatewayAddress> parse_gateways(const std::string& text) {
+  std::vector<client::GatewayAddress> out;
+  std::string_view rest = text;
+  for (;;) {
+    const auto comma = rest.find(',');
+    auto address = client::parse_gateway(rest.substr(0, comma));
+    if (!address) fail_local(address.error().message);
+    out.push_back(*address);
+    if (comma == std::string_view::npos) return out;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
 void run_bench(const BenchFlags& f, bool messages_given) {
-  auto address = client::parse_gateway(f.gateway);
-  if (!address) fail_local(address.error().message);
+  const auto addresses = parse_gateways(f.gateway);
+  const auto address = addresses.begin();
 
   bench::RunOptions o;
   o.sender = client_options(f, *address, f.credentials);
+  for (auto more = addresses.begin() + 1; more != addresses.end(); ++more) {
+    o.more_gateways.push_back(client_options(f, *more, f.credentials));
+  }
   o.sender_agency = f.credentials.as_agency.empty() ? f.credentials.cert : f.credentials.as_agency;
   o.gateway = f.gateway;
   o.connections = f.connections;
@@ -120,7 +138,9 @@ void add_bench_commands(CLI::App& app) {
   auto f = std::make_shared<BenchFlags>();
   CLI::App* cmd = app.add_subcommand(
       "bench", "load-test a gateway: concurrent mTLS submissions of generated case updates");
-  cmd->add_option("--gateway", f->gateway, "gateway address HOST:PORT")
+  cmd->add_option("--gateway", f->gateway,
+                  "gateway address HOST:PORT; several, comma-separated, split the connections "
+                  "between them round robin (--consume uses the first)")
       ->envname("ACCORD_GATEWAY")
       ->capture_default_str()
       ->group("Connection");

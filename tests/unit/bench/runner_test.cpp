@@ -83,6 +83,28 @@ TEST_F(BenchRunner, OpenLoopWithConsumers) {
   EXPECT_EQ(report->delivered + left, 35u) << format_text(*report);
 }
 
+// Copies of wcu.met a gateway holds (leased here, so counted once).
+std::uint64_t lease_all(std::uint16_t port) {
+  auto wcu = test::make_client("wcu.met", port);
+  auto r = wcu->request(boost::beast::http::verb::get, "/v1/inbox?max=100");
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? nlohmann::json::parse(r->body)["messages"].size() : 0;
+}
+
+TEST_F(BenchRunner, SplitsConnectionsAcrossSeveralGateways) {
+  test::TempDir other_dir;
+  test::InProcessGateway other{test::write_config(other_dir)};
+  RunOptions o = options(gateway_.port(), "runner-two", 40);
+  o.more_gateways.push_back(test::client_options("police.met", other.port()));
+  auto report = run(o);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->ok, 40u);
+  EXPECT_EQ(report->error_total(), 0u) << format_text(*report);
+  // Every message went to exactly one of the two (separate spools): wcu.met's 35 copies
+  // (OpenLoopWithConsumers) are found between them.
+  EXPECT_EQ(lease_all(gateway_.port()) + lease_all(other.port()), 35u);
+}
+
 TEST_F(BenchRunner, RefusesBeforeSendingOnBadSetup) {
   struct Row {
     const char* name;
@@ -98,6 +120,8 @@ TEST_F(BenchRunner, RefusesBeforeSendingOnBadSetup) {
   // A port nothing listens on: the gateway's own port after it is stopped is not reliably
   // free, so use port 1 (privileged, never bound by the tests).
   rows.push_back({"closed port", options(1, "r", 1), "connect_failed"});
+  rows.push_back({"second gateway closed", options(gateway_.port(), "r", 1), "connect_failed"});
+  rows.back().options.more_gateways.push_back(test::client_options("police.met", 1));
   for (const auto& row : rows) {
     const auto report = run(row.options);
     ASSERT_FALSE(report.ok()) << row.name;

@@ -23,6 +23,9 @@ ROWS = [
     (accord, ["no-such-command"], 1, ""),
     (accord, ["send", "--no-such-flag", "x.json"], 1, "no-such-flag"),
     (accord, ["inbox", "--as"], 1, ""),
+    # several gateways, comma-separated: every entry must be HOST:PORT (checked before any load)
+    (accord, ["bench", "--gateway", "127.0.0.1:1,", "-n", "1"], 1, "gateway"),
+    (accord, ["bench", "--gateway", "127.0.0.1:1,nope", "-n", "1"], 1, "gateway"),
     (accord, ["dlq", "list", "--limit", "many"], 1, ""),
     (accord, ["audit", "query", "--no-such-flag"], 1, "no-such-flag"),
     (accord, ["keys", "gen"], 1, ""),

@@ -39,11 +39,12 @@ struct Live {
   std::condition_variable wake;
 };
 
-Result<std::vector<std::unique_ptr<HttpsClient>>> open_clients(const client::ClientOptions& o,
-                                                               int count) {
+// Connection i goes to targets[i mod targets.size()].
+Result<std::vector<std::unique_ptr<HttpsClient>>> open_clients(
+    const std::vector<client::ClientOptions>& targets, int count) {
   std::vector<std::unique_ptr<HttpsClient>> clients;
   for (int i = 0; i < count; ++i) {
-    auto c = HttpsClient::create(o);
+    auto c = HttpsClient::create(targets[static_cast<std::size_t>(i) % targets.size()]);
     if (!c) return c.error();
     if (auto s = c.value()->connect(); !s) return s.error();
     clients.push_back(std::move(c.value()));
@@ -182,11 +183,13 @@ Result<Report> run(const RunOptions& options) {
   auto generator = EnvelopeGenerator::create(options.generator);
   if (!generator) return generator.error();
 
-  auto producers = open_clients(options.sender, options.connections);
+  std::vector<client::ClientOptions> gateways{options.sender};
+  gateways.insert(gateways.end(), options.more_gateways.begin(), options.more_gateways.end());
+  auto producers = open_clients(gateways, options.connections);
   if (!producers) return producers.error();
   std::vector<std::unique_ptr<HttpsClient>> consumers;
   for (const Consumer& c : options.consumers) {
-    auto opened = open_clients(c.client, options.connections_per_consumer);
+    auto opened = open_clients({c.client}, options.connections_per_consumer);
     if (!opened) return opened.error();
     for (auto& client : opened.value()) consumers.push_back(std::move(client));
   }

@@ -40,8 +40,12 @@ struct Consumer {
 
 struct RunOptions {
   client::ClientOptions sender;  // the submitting agency's connection settings
-  std::string sender_agency;     // for the report
-  std::string gateway;           // "host:port", for the report
+  // Further gateways of one deployment (the sender's settings with another host/port):
+  // producer connection i goes to gateway i mod (1 + size()), sender's first, spreading the
+  // load evenly as a round-robin load balancer would. Consumers use their own settings.
+  std::vector<client::ClientOptions> more_gateways;
+  std::string sender_agency;  // for the report
+  std::string gateway;        // "host:port" (comma-separated when several), for the report
   int connections = 32;
   Plan plan;
   GeneratorOptions generator;
