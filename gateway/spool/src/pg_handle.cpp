@@ -1,5 +1,7 @@
 #include "pg_handle.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <utility>
 
@@ -12,6 +14,18 @@ std::string trimmed(const char* message) {
   std::string m = message != nullptr ? message : "";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   return m;
+}
+
+// libpq prints server notices on stderr by default. NOTICEs (CREATE ... IF NOT EXISTS on
+// every start) are noise for operators; WARNINGs (a cancelled synchronous-replication wait)
+// are not: they go to the gateway's log.
+void log_notice(void*, const char* message) {
+  const std::string text = trimmed(message);
+  if (text.starts_with("WARNING")) {
+    spdlog::warn("postgresql: {}", text);
+  } else {
+    spdlog::debug("postgresql: {}", text);
+  }
 }
 
 }  // namespace
@@ -49,12 +63,13 @@ std::string PgResult::sqlstate() const {
 
 Result<PgConnection> PgConnection::open(const std::string& conninfo, int connect_timeout_s) {
   // connect_timeout from the caller unless the conninfo sets its own.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const std::string timeout = std::to_string(connect_timeout_s);
-  const char* values[] = {conninfo.c_str(), timeout.c_str(), "accord", nullptr};
+  const char* values[] = {timeout.c_str(), "accord", conninfo.c_str(), nullptr};
   PgConnection c;
-  // expand_dbname = 1: the first "dbname" is a whole conninfo or URI; later keys only fill
-  // what it leaves unset.
+  // expand_dbname = 1: "dbname" is a whole conninfo or URI. libpq processes the keys in
+  // order, the last value of a key winning: dbname comes last so the URI's own settings
+  // override these defaults.
   c.conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (!c.conn_) return make_error("storage_unavailable", "postgresql: out of memory");
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
@@ -62,6 +77,7 @@ Result<PgConnection> PgConnection::open(const std::string& conninfo, int connect
                                                  redact_conninfo(conninfo) +
                                                  "): " + trimmed(PQerrorMessage(c.conn_.get())));
   }
+  PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
   return c;
 }
 
