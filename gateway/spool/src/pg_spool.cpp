@@ -82,10 +82,11 @@ PgSpool::PgSpool(PgStore store, const PgSpoolOptions& options)
       store_options_(store_options_of(options)),
       max_batch_(std::max<std::size_t>(options.max_batch, 1)),
       env_(options.env != nullptr ? *options.env : env::system_env()),
-      store_(std::move(store)) {
+      store_(std::move(store)),
+      queue_(options.max_pending, "the database") {
   if (options_.audit.now_ms) opened_at_ms_ = options_.audit.now_ms();
   refresh_counts(/*force=*/true);
-  writer_ = std::thread([this] { run(); });
+  queue_.start([this] { run(); });
 }
 
 PgSpool::~PgSpool() {
@@ -93,21 +94,8 @@ PgSpool::~PgSpool() {
 }
 
 void PgSpool::enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys) {
-  std::unique_lock lock(queue_mu_);
-  if (stopping_) {
-    lock.unlock();
-    op.finish(shutting_down_error());
-    return;
-  }
-  if (bounded && queue_.size() >= options_.max_pending) {
-    lock.unlock();
-    op.finish(make_error("overloaded", "the spool has " + std::to_string(options_.max_pending) +
-                                           " operations waiting for the database"));
-    return;
-  }
-  queue_.push_back(PgOp{std::move(op), std::move(keys)});
-  lock.unlock();
-  queue_cv_.notify_one();
+  PgOp queued{std::move(op), std::move(keys)};
+  if (auto refusal = queue_.push(queued, bounded)) queued.op.finish(refusal);
 }
 
 void PgSpool::append(Submission submission, AppendHandler done) {
@@ -166,31 +154,11 @@ void PgSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
 }
 
 SpoolStats PgSpool::stats() const {
-  SpoolStats s;
-  {
-    std::lock_guard lock(queue_mu_);
-    s.pending_operations = static_cast<std::int64_t>(queue_.size());
-  }
-  std::lock_guard lock(stats_mu_);
-  s.queued_by_recipient = queued_;
-  s.dead_by_recipient = dead_;
-  s.commits = commits_;
-  s.appended = appended_;
-  s.audit_seq = audit_seq_;
-  s.audit_sealed_seq = sealed_seq_;
-  return s;
+  return queue_.stats();
 }
 
 void PgSpool::shutdown() {
-  {
-    std::lock_guard lock(queue_mu_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  if (std::this_thread::get_id() == writer_.get_id() || completions_.on_this_thread()) return;
-  std::lock_guard lock(join_mu_);
-  if (writer_.joinable()) writer_.join();
-  completions_.stop();  // the last batches' handlers run before shutdown() returns
+  queue_.shutdown();
 }
 
 bool PgSpool::idle_checkpoint_due(std::int64_t now) const {
@@ -205,23 +173,12 @@ void PgSpool::run() {
   batch.reserve(max_batch_);
   const bool timed = options_.audit.enabled && options_.audit.sign && options_.audit.now_ms;
   for (;;) {
-    bool stop = false;
-    {
-      std::unique_lock lock(queue_mu_);
-      // Wakes at least once a second: the counts of other gateways' changes, and the
-      // deployment's checkpoint interval.
-      std::int64_t wait_ms = kCountsRefreshMs;
-      if (timed)
-        wait_ms = std::min(wait_ms, std::max<std::int64_t>(options_.audit.checkpoint_every_ms, 1));
-      queue_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
-                         [this] { return !queue_.empty() || stopping_; });
-      stop = queue_.empty() && stopping_;
-      const std::size_t n = std::min(max_batch_, queue_.size());
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+    // Wakes at least once a second: the counts of other gateways' changes, and the
+    // deployment's checkpoint interval.
+    std::int64_t wait_ms = kCountsRefreshMs;
+    if (timed)
+      wait_ms = std::min(wait_ms, std::max<std::int64_t>(options_.audit.checkpoint_every_ms, 1));
+    const bool stop = queue_.take(batch, max_batch_, std::chrono::milliseconds(wait_ms));
     // Stopping: seal what is unsealed so a clean shutdown leaves no unsigned tail.
     const bool seal = stop && timed;
     if (!batch.empty() || seal || (timed && idle_checkpoint_due(options_.audit.now_ms()))) {
@@ -323,23 +280,7 @@ void PgSpool::commit_batch(std::vector<PgOp>& batch, bool seal) {
     finish(batch, e);
     return;
   }
-  {
-    std::lock_guard lock(stats_mu_);
-    ++commits_;
-    appended_ += delta.appended;
-    auto apply = [](std::map<std::string, std::int64_t>& counts,
-                    const std::map<std::string, std::int64_t>& changes) {
-      for (const auto& [recipient, change] : changes) {
-        auto& count = counts[recipient];
-        count += change;
-        if (count <= 0) counts.erase(recipient);
-      }
-    };
-    apply(queued_, delta.queued_by_recipient);
-    apply(dead_, delta.dead_by_recipient);
-    audit_seq_ = std::max(audit_seq_, store_->audit_head().seq);
-    sealed_seq_ = std::max(sealed_seq_, store_->audit_head().sealed_seq);
-  }
+  queue_.counters.add_commit(delta, store_->audit_head().seq, store_->audit_head().sealed_seq);
   // Before the handlers: a caller that waited for this batch sees counts at least this fresh.
   refresh_counts(/*force=*/false);
   finish(batch, std::nullopt);
@@ -359,15 +300,12 @@ void PgSpool::refresh_counts(bool force) {
     return;
   }
   last_refresh_ = now;
-  std::lock_guard lock(stats_mu_);
-  queued_ = std::move(queued).value();
-  dead_ = std::move(dead).value();
-  audit_seq_ = head->seq;
-  sealed_seq_ = head->sealed_seq;
+  queue_.counters.reset(std::move(queued).value(), std::move(dead).value(), head->seq,
+                        head->sealed_seq);
 }
 
 void PgSpool::finish(std::vector<PgOp>& batch, std::optional<Error> failure) {
-  completions_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
+  queue_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
     for (auto& queued : ops) queued.op.finish(failure);
   });
   batch.clear();

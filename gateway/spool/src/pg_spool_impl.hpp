@@ -5,21 +5,17 @@
 // deployment's, refreshed from SQL.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "accord/spool/pg_spool.hpp"
-#include "completion_thread.hpp"
 #include "pg_store.hpp"
 #include "spool_op.hpp"
+#include "writer_queue.hpp"
 
 namespace accord::spool::detail {
 
@@ -74,22 +70,7 @@ class PgSpool final : public Spool {
   bool refreshed_once_ = false;            // writer thread only
   std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
 
-  mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<PgOp> queue_;  // guarded by queue_mu_
-  bool stopping_ = false;   // guarded by queue_mu_
-
-  mutable std::mutex stats_mu_;
-  std::map<std::string, std::int64_t> queued_;  // guarded by stats_mu_
-  std::map<std::string, std::int64_t> dead_;    // guarded by stats_mu_
-  std::int64_t commits_ = 0;                    // guarded by stats_mu_
-  std::int64_t appended_ = 0;                   // guarded by stats_mu_
-  std::int64_t audit_seq_ = 0;                  // guarded by stats_mu_
-  std::int64_t sealed_seq_ = 0;                 // guarded by stats_mu_
-
-  CompletionThread completions_;
-  std::mutex join_mu_;
-  std::thread writer_;  // started last in the constructor
+  WriterQueue<PgOp> queue_;  // last: its writer thread starts in the constructor's last line
 };
 
 }  // namespace accord::spool::detail

@@ -75,17 +75,18 @@ constexpr const char* kCopyFactsColumns =
     "recipient, state, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, "
     "attempts";
 
-CopyFacts copy_facts(const PgResult& r, int row) {
+// The kCopyFactsColumns of `row`, starting at column `first`.
+CopyFacts copy_facts(const PgResult& r, int row, int first = 0) {
   CopyFacts f;
-  f.recipient = r.text(row, 0);
-  f.state = r.text(row, 1);
-  f.sender = r.text(row, 2);
-  f.message_id = r.text(row, 3);
-  f.event_type = r.text(row, 4);
-  f.case_urn = r.text(row, 5);
-  f.subject_ref = r.text(row, 6);
-  f.received_at_ms = r.int64(row, 7);
-  f.attempts = static_cast<int>(r.int64(row, 8));
+  f.recipient = r.text(row, first);
+  f.state = r.text(row, first + 1);
+  f.sender = r.text(row, first + 2);
+  f.message_id = r.text(row, first + 3);
+  f.event_type = r.text(row, first + 4);
+  f.case_urn = r.text(row, first + 5);
+  f.subject_ref = r.text(row, first + 6);
+  f.received_at_ms = r.int64(row, first + 7);
+  f.attempts = static_cast<int>(r.int64(row, first + 8));
   return f;
 }
 
@@ -156,13 +157,18 @@ Result<PgStore> PgStore::prepare(PgConnection db, const PgStoreOptions& options)
   return st;
 }
 
+void PgStore::note_fault(PgFault fault) {
+  // The worst fault of the transaction decides what happens to the connection: a lost or
+  // timed-out connection stays the verdict whatever fails after it.
+  if (fault != PgFault::none && fault_ != PgFault::connection && fault_ != PgFault::timed_out) {
+    fault_ = fault;
+  }
+}
+
 Result<PgResult> PgStore::run_until(std::string_view sql, const std::vector<PgParam>& params,
                                     std::string_view what, PgDeadline deadline) {
   auto call = pg_call(db_.get(), sql, params, deadline, what, /*prepared=*/false);
-  if (call.fault != PgFault::none && fault_ != PgFault::connection &&
-      fault_ != PgFault::timed_out) {
-    fault_ = call.fault;
-  }
+  note_fault(call.fault);
   return std::move(call.result);
 }
 
@@ -171,11 +177,7 @@ Result<PgResult> PgStore::run(std::string_view sql, const std::vector<PgParam>& 
   auto call =
       pg_call(db_.get(), sql, params, std::chrono::steady_clock::now() + options_.statement_timeout,
               what, prepared);
-  // The worst fault of the transaction decides what happens to the connection.
-  if (call.fault != PgFault::none && fault_ != PgFault::connection &&
-      fault_ != PgFault::timed_out) {
-    fault_ = call.fault;
-  }
+  note_fault(call.fault);
   return std::move(call.result);
 }
 
@@ -184,10 +186,7 @@ Result<PgResult> PgStore::run_named(const std::string& name, std::string_view sq
   if (!prepared_.contains(name)) {
     auto made = pg_prepare(db_.get(), name, sql,
                            std::chrono::steady_clock::now() + options_.statement_timeout, what);
-    if (made.fault != PgFault::none && fault_ != PgFault::connection &&
-        fault_ != PgFault::timed_out) {
-      fault_ = made.fault;
-    }
+    note_fault(made.fault);
     if (!made.result.ok()) return made.result.error();
     prepared_.insert(name);  // a session's prepared statements outlive its transactions
   }
@@ -666,16 +665,7 @@ Result<std::int64_t> PgStore::redrive(const RedriveRequest& req, BatchDelta& del
   if (!r.ok()) return r.error();
   for (int row = 0; row < r->rows(); ++row) {
     const std::int64_t id = r->int64(row, 0);
-    CopyFacts f;
-    f.recipient = r->text(row, 1);
-    f.state = r->text(row, 2);
-    f.sender = r->text(row, 3);
-    f.message_id = r->text(row, 4);
-    f.event_type = r->text(row, 5);
-    f.case_urn = r->text(row, 6);
-    f.subject_ref = r->text(row, 7);
-    f.received_at_ms = r->int64(row, 8);
-    f.attempts = static_cast<int>(r->int64(row, 9));
+    const CopyFacts f = copy_facts(*r, row, /*first=*/1);
     ++delta.queued_by_recipient[f.recipient];
     --delta.dead_by_recipient[f.recipient];
     auto event = copy_event(audit::kind::kDeliveryRedriven, req.now_ms, id, f.recipient, f);

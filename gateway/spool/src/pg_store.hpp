@@ -119,6 +119,7 @@ class PgStore {
                              const std::vector<PgParam>& params, std::string_view what);
   Result<PgResult> run_until(std::string_view sql, const std::vector<PgParam>& params,
                              std::string_view what, PgDeadline deadline);
+  void note_fault(PgFault fault);  // keeps fault_ at the worst of the transaction
   void queue_record(const audit::Event& event, audit::RecordTemplate record,
                     std::int64_t delivery_id);
   // A copy changed under its row lock (ack, release, dead letter): `set` is the SET clause,

@@ -20,7 +20,6 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
                          std::map<std::string, std::int64_t> dead, Opened opened,
                          const SqliteSpoolOptions& options)
     : max_batch_(std::max<std::size_t>(options.max_batch, 1)),
-      max_pending_(options.max_pending),
       audit_(options.audit),
       before_batch_(options.before_batch),
       env_(options.env != nullptr ? *options.env : env::system_env()),
@@ -31,15 +30,14 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
       reader_(options.path),
       page_limit_(options.max_page_count),
       applied_page_limit_(options.max_page_count),
-      queued_(std::move(queued)),
-      dead_(std::move(dead)) {
-  audit_seq_ = store_.audit_seq();
-  sealed_seq_ = store_.sealed_seq();
+      queue_(options.max_pending, "the disk") {
+  queue_.counters.reset(std::move(queued), std::move(dead), store_.audit_seq(),
+                        store_.sealed_seq());
   if (audit_.now_ms) last_checkpoint_at_ms_ = audit_.now_ms();
   // Level with the database as opened: adopts a spool from before manifests, and after an
   // accepted gap makes the recorded state the new baseline.
   write_manifest(/*clean_shutdown=*/false);
-  writer_ = std::thread([this] { run(); });
+  queue_.start([this] { run(); });
 }
 
 SqliteSpool::~SqliteSpool() {
@@ -47,22 +45,7 @@ SqliteSpool::~SqliteSpool() {
 }
 
 void SqliteSpool::enqueue(Op op, bool bounded) {
-  std::unique_lock lock(queue_mu_);
-  if (stopping_) {
-    lock.unlock();
-    op.finish(shutting_down_error());
-    return;
-  }
-  // Refuse at once rather than grow without bound: the caller answers 503.
-  if (bounded && queue_.size() >= max_pending_) {
-    lock.unlock();
-    op.finish(make_error("overloaded", "the spool has " + std::to_string(max_pending_) +
-                                           " operations waiting for the disk"));
-    return;
-  }
-  queue_.push_back(std::move(op));
-  lock.unlock();
-  queue_cv_.notify_one();
+  if (auto refusal = queue_.push(op, bounded)) op.finish(refusal);
 }
 
 void SqliteSpool::append(Submission submission, AppendHandler done) {
@@ -122,33 +105,11 @@ void SqliteSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
 }
 
 SpoolStats SqliteSpool::stats() const {
-  SpoolStats s;
-  {
-    std::lock_guard lock(queue_mu_);
-    s.pending_operations = static_cast<std::int64_t>(queue_.size());
-  }
-  std::lock_guard lock(stats_mu_);
-  s.queued_by_recipient = queued_;
-  s.dead_by_recipient = dead_;
-  s.commits = commits_;
-  s.appended = appended_;
-  s.audit_seq = audit_seq_;
-  s.audit_sealed_seq = sealed_seq_;
-  return s;
+  return queue_.stats();
 }
 
 void SqliteSpool::shutdown() {
-  {
-    std::lock_guard lock(queue_mu_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  // Called from a handler: the writer stops after this batch; the destructor, on another
-  // thread, joins it.
-  if (std::this_thread::get_id() == writer_.get_id() || completions_.on_this_thread()) return;
-  std::lock_guard lock(join_mu_);
-  if (writer_.joinable()) writer_.join();
-  completions_.stop();  // the last batches' handlers run before shutdown() returns
+  queue_.shutdown();
 }
 
 bool SqliteSpool::checkpoint_due(std::int64_t now) const {
@@ -164,23 +125,12 @@ void SqliteSpool::run() {
   batch.reserve(max_batch_);
   const bool timed = audit_.enabled && audit_.sign && audit_.now_ms;
   for (;;) {
-    bool stop = false;
-    {
-      std::unique_lock lock(queue_mu_);
-      auto ready = [this] { return !queue_.empty() || stopping_; };
-      if (timed && store_.audit_seq() > store_.sealed_seq()) {
-        // Unsealed records: wake when the checkpoint interval is up even if nothing arrives.
-        queue_cv_.wait_for(lock, std::chrono::milliseconds(audit_.checkpoint_every_ms), ready);
-      } else {
-        queue_cv_.wait(lock, ready);
-      }
-      stop = queue_.empty() && stopping_;
-      const std::size_t n = std::min(max_batch_, queue_.size());
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+    // Unsealed records: wake when the checkpoint interval is up even if nothing arrives.
+    std::optional<std::chrono::milliseconds> wait;
+    if (timed && store_.audit_seq() > store_.sealed_seq()) {
+      wait = std::chrono::milliseconds(audit_.checkpoint_every_ms);
     }
+    const bool stop = queue_.take(batch, max_batch_, wait);
     // Stopping: seal what is unsealed so a clean shutdown leaves no unsigned tail.
     seal_now_ = stop;
     if (!batch.empty() || (timed && checkpoint_due(audit_.now_ms()))) commit_batch(batch);
@@ -236,23 +186,7 @@ void SqliteSpool::commit_batch(std::vector<Op>& batch) {
   if (checkpoint_at >= 0 || manifest_due_) write_manifest(/*clean_shutdown=*/false);
   manifest_due_ = false;
 
-  {
-    std::lock_guard lock(stats_mu_);
-    ++commits_;
-    appended_ += delta.appended;
-    auto apply = [](std::map<std::string, std::int64_t>& counts,
-                    const std::map<std::string, std::int64_t>& changes) {
-      for (const auto& [recipient, change] : changes) {
-        auto& count = counts[recipient];
-        count += change;
-        if (count == 0) counts.erase(recipient);
-      }
-    };
-    apply(queued_, delta.queued_by_recipient);
-    apply(dead_, delta.dead_by_recipient);
-    audit_seq_ = store_.audit_seq();
-    sealed_seq_ = store_.sealed_seq();
-  }
+  queue_.counters.add_commit(delta, store_.audit_seq(), store_.sealed_seq());
   finish(batch, std::nullopt);
 }
 
@@ -278,7 +212,7 @@ void SqliteSpool::write_manifest(bool clean_shutdown) {
 }
 
 void SqliteSpool::finish(std::vector<Op>& batch, std::optional<Error> failure) {
-  completions_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
+  queue_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
     for (auto& op : ops) op.finish(failure);
   });
   batch.clear();  // moved from: make it a valid empty vector for the writer's next batch

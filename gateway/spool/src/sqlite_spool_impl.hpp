@@ -3,23 +3,19 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "accord/spool/sqlite_spool.hpp"
-#include "completion_thread.hpp"
 #include "manifest.hpp"
 #include "spool_op.hpp"
 #include "store.hpp"
 #include "submission_reader.hpp"
+#include "writer_queue.hpp"
 
 namespace accord::spool::detail {
 
@@ -62,13 +58,12 @@ class SqliteSpool final : public Spool {
   void enqueue(Op op, bool bounded);
   void run();  // the writer thread
   void commit_batch(std::vector<Op>& batch);
-  // Hands the batch's handlers to completions_ (failure set: the batch rolled back).
+  // Hands the batch's handlers to the completion thread (failure set: the batch rolled back).
   void finish(std::vector<Op>& batch, std::optional<Error> failure);
   bool checkpoint_due(std::int64_t now) const;  // writer thread only
   void write_manifest(bool clean_shutdown);     // writer thread only; logs a failure
 
   const std::size_t max_batch_;
-  const std::size_t max_pending_;
   const AuditOptions audit_;
   const std::function<void()> before_batch_;
   env::Env& env_;  // the manifest's file access
@@ -86,22 +81,7 @@ class SqliteSpool final : public Spool {
   std::int64_t last_checkpoint_at_ms_ = 0;   // writer thread only
   bool seal_now_ = false;                    // writer thread only: the final batch
 
-  mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Op> queue_;   // guarded by queue_mu_
-  bool stopping_ = false;  // guarded by queue_mu_
-
-  mutable std::mutex stats_mu_;
-  std::map<std::string, std::int64_t> queued_;  // guarded by stats_mu_
-  std::map<std::string, std::int64_t> dead_;    // guarded by stats_mu_
-  std::int64_t commits_ = 0;                    // guarded by stats_mu_
-  std::int64_t appended_ = 0;                   // guarded by stats_mu_
-  std::int64_t audit_seq_ = 0;                  // guarded by stats_mu_
-  std::int64_t sealed_seq_ = 0;                 // guarded by stats_mu_
-
-  CompletionThread completions_;  // handlers run here, after their batch commits
-  std::mutex join_mu_;            // serialises shutdown() callers around join()
-  std::thread writer_;            // started last in the constructor
+  WriterQueue<Op> queue_;  // last: its writer thread starts in the constructor's last line
 };
 
 }  // namespace accord::spool::detail

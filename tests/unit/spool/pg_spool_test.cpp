@@ -303,6 +303,31 @@ TEST(PgSpool, TwoGatewaysLeaseDisjointSetsAndLoseNothing) {
   EXPECT_EQ(other->outcome, AppendOutcome::conflict);
 }
 
+// The answers of appends racing on the same keys, from any thread.
+struct AppendTally {
+  std::atomic<int> stored{0}, duplicate{0}, failed{0}, answered{0};
+
+  void operator()(const Result<AppendResult>& r) {
+    if (!r.ok()) {
+      ++failed;
+    } else if (r->outcome == AppendOutcome::stored) {
+      ++stored;
+    } else if (r->outcome == AppendOutcome::duplicate) {
+      ++duplicate;
+    }
+    ++answered;
+  }
+
+  // Each of `keys` keys appended once by each of two gateways: stored once, a duplicate once.
+  void expect_each_key_stored_once(const std::string& uri, int keys) const {
+    EXPECT_EQ(answered.load(), 2 * keys);
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(stored.load(), keys);
+    EXPECT_EQ(duplicate.load(), keys);
+    EXPECT_EQ(rows_of(uri, "SELECT count(*) FROM copies")[0][0], std::to_string(keys));
+  }
+};
+
 TEST(PgSpool, TwoGatewaysRacingOnOneKeyStoreItOnce) {
   const Database db = Database::on(shared_cluster());
   PgSpoolOptions o;
@@ -311,30 +336,16 @@ TEST(PgSpool, TwoGatewaysRacingOnOneKeyStoreItOnce) {
   auto b = open_pg_or_die(o);
   ASSERT_TRUE(a && b);
   constexpr int kKeys = 100;
-  std::atomic<int> stored{0}, duplicate{0}, failed{0};
-  auto count = [&](Result<AppendResult> r) {
-    if (!r.ok()) {
-      ++failed;
-    } else if (r->outcome == AppendOutcome::stored) {
-      ++stored;
-    } else if (r->outcome == AppendOutcome::duplicate) {
-      ++duplicate;
-    }
+  AppendTally tally;
+  auto append_all = [&](Spool& spool) {
+    for (int i = 0; i < kKeys; ++i)
+      tally(append_sync(spool, make_submission("k" + std::to_string(i), {"courts"})));
   };
-  std::thread ta([&] {
-    for (int i = 0; i < kKeys; ++i)
-      count(append_sync(*a, make_submission("k" + std::to_string(i), {"courts"})));
-  });
-  std::thread tb([&] {
-    for (int i = 0; i < kKeys; ++i)
-      count(append_sync(*b, make_submission("k" + std::to_string(i), {"courts"})));
-  });
+  std::thread ta([&] { append_all(*a); });
+  std::thread tb([&] { append_all(*b); });
   ta.join();
   tb.join();
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(stored.load(), kKeys);
-  EXPECT_EQ(duplicate.load(), kKeys);
-  EXPECT_EQ(rows_of(db.uri, "SELECT count(*) FROM copies")[0][0], std::to_string(kKeys));
+  tally.expect_each_key_stored_once(db.uri, kKeys);
 }
 
 // Whole batches racing in opposite key orders: the two transactions wait for each other's
@@ -350,17 +361,8 @@ TEST(PgSpool, BatchesRacingInOppositeOrdersStillStoreEachKeyOnce) {
   auto b = open_pg_or_die(o);
   ASSERT_TRUE(a && b);
   constexpr int kKeys = 200;
-  std::atomic<int> stored{0}, duplicate{0}, failed{0}, answered{0};
-  auto count = [&](Result<AppendResult> r) {
-    if (!r.ok()) {
-      ++failed;
-    } else if (r->outcome == AppendOutcome::stored) {
-      ++stored;
-    } else if (r->outcome == AppendOutcome::duplicate) {
-      ++duplicate;
-    }
-    ++answered;
-  };
+  AppendTally tally;
+  auto count = [&tally](Result<AppendResult> r) { tally(r); };
   {
     // Each writer held while its whole load queues up: one batch each.
     WriterGate gate_a(*a, hold_a);
@@ -372,11 +374,7 @@ TEST(PgSpool, BatchesRacingInOppositeOrdersStillStoreEachKeyOnce) {
   }
   a->shutdown();
   b->shutdown();
-  EXPECT_EQ(answered.load(), 2 * kKeys);
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(stored.load(), kKeys);
-  EXPECT_EQ(duplicate.load(), kKeys);
-  EXPECT_EQ(rows_of(db.uri, "SELECT count(*) FROM copies")[0][0], std::to_string(kKeys));
+  tally.expect_each_key_stored_once(db.uri, kKeys);
 }
 
 // A gateway that stops (or dies) with copies under lease: they come back when the lease
