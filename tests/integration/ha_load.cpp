@@ -231,7 +231,9 @@ void drain_via(const std::string& recipient, GatewayPair& pair, int gateway,
                        " failed: " + (acked.ok() ? acked->body : acked.error().message));
       return;
     }
-    for (const auto& r : json::parse(acked->body)["results"]) {
+    // Named: a range-for over a member of a temporary would outlive the temporary.
+    const json answer = json::parse(acked->body);
+    for (const auto& r : answer.value("results", json::array())) {
       if (r.value("status", "") != "acked") errors.push_back(recipient + ": ack " + r.dump());
     }
   }
