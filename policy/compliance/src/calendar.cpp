@@ -67,6 +67,7 @@ Error in_file(Error error, std::string_view file_name) {
 struct HolidayEntry {
   CivilDate date;
   YAML::Node date_node;
+  bool provisional = false;
 };
 
 Status read_year(const YAML::Node& node, const std::string& name, int& out) {
@@ -79,7 +80,6 @@ Status read_year(const YAML::Node& node, const std::string& name, int& out) {
 Status read_holiday(const YAML::Node& node, std::vector<HolidayEntry>& out) {
   HolidayEntry entry;
   std::string name;
-  bool provisional = false;
   yaml::Handlers handlers{
       {"date",
        [&](const YAML::Node& value) -> Status {
@@ -94,7 +94,7 @@ Status read_holiday(const YAML::Node& node, std::vector<HolidayEntry>& out) {
       {"name", [&](const YAML::Node& value) { return yaml::read_text(value, "name", name); }},
       {"provisional",
        [&](const YAML::Node& value) {
-         return yaml::read_scalar(value, "provisional", provisional);
+         return yaml::read_scalar(value, "provisional", entry.provisional);
        }},
   };
   if (auto status = yaml::read_mapping(node, "a holiday", handlers, {"date", "name"});
@@ -268,6 +268,7 @@ Result<WorkingCalendar> WorkingCalendar::load(std::string_view yaml_text,
     }
     ++per_year[entry.date.year];
     calendar.holidays_.insert(entry.date);
+    if (entry.provisional) calendar.provisional_.insert(entry.date);
   }
   // England and Wales have at least eight bank holidays every year: a covered year with none
   // is a year someone forgot, and every working-day figure in it would be wrong.
