@@ -165,8 +165,10 @@ int weekday(const CivilDate& date) {
 }
 
 CivilDate london_date(std::int64_t unix_ms) {
-  const std::int64_t local_ms = unix_ms + (is_summer_time(unix_ms) ? kMsPerHour : 0);
-  return civil_from_days(floor_div(local_ms, kMsPerDay));
+  const std::int64_t utc_day = floor_div(unix_ms, kMsPerDay);
+  const std::int64_t ms_of_day = unix_ms - utc_day * kMsPerDay;
+  const bool next_day = is_summer_time(unix_ms) && ms_of_day >= kMsPerDay - kMsPerHour;
+  return civil_from_days(utc_day + (next_day ? 1 : 0));
 }
 
 std::int64_t end_of_london_day_ms(const CivilDate& date) {
