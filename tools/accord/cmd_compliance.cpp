@@ -55,21 +55,13 @@ std::string read_file(const std::string& path, const char* flag) {
   return s.str();
 }
 
-// A date is a London day, as the admin API reads it (the report's months and working days are
-// London's): YYYY-MM-DD is 00:00 London time; anything else must be an RFC 3339 instant.
+// As `accord audit --from/--to` and the admin API read them (spool::parse_filter_time): a
+// date is 00:00 UTC, an RFC 3339 time may carry an offset.
 std::int64_t time_flag(const std::string& text, const char* flag) {
-  std::optional<std::int64_t> t;
-  if (text.size() == 10) {
-    if (auto date = compliance::parse_civil_date(text); date.ok()) {
-      const auto day_before = compliance::civil_from_days(compliance::days_from_civil(*date) - 1);
-      t = compliance::end_of_london_day_ms(day_before);
-    }
-  } else {
-    t = spool::parse_filter_time(text);
-  }
+  const auto t = spool::parse_filter_time(text);
   if (!t) {
     fail_with(client::kExitLocal, std::string(flag) + " `" + text +
-                                      "` is not a date (YYYY-MM-DD, London) or an RFC 3339 time "
+                                      "` is not a date (YYYY-MM-DD) or an RFC 3339 time "
                                       "(YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM))");
   }
   return *t;
@@ -163,6 +155,7 @@ void run_online(const ReportFlags& f) {
   if (!f.agency.empty()) target += "&agency=" + encode_component(f.agency);
   if (f.right != 0) target += "&right=" + std::to_string(f.right);
   target += "&format=" + f.format;
+  if (f.clocks) target += "&clocks=true";
   auto c = admin_client(f.connection);
   if (!c) fail_with(client::kExitLocal, c.error().message);
   auto r = (*c)->request(boost::beast::http::verb::get, target);
@@ -181,8 +174,6 @@ void run_online(const ReportFlags& f) {
 void run_report(const ReportFlags& f) {
   const compliance::ReportFilter filter = to_filter(f);
   if (f.clocks && f.format != "json") fail_with(client::kExitLocal, "--clocks needs --format json");
-  // The admin API answers counts only: the clocks themselves are read from the log.
-  if (f.clocks && f.db.empty()) fail_with(client::kExitLocal, "--clocks needs --db");
   if (f.db.empty()) {
     if (!f.rules.empty() || !f.calendar.empty()) {
       fail_with(client::kExitLocal,
@@ -206,12 +197,9 @@ void add_compliance_commands(CLI::App& app) {
   auto f = std::make_shared<ReportFlags>();
   CLI::App* report = group->add_subcommand(
       "report", "On time, late, missing and open clocks per agency and Code right");
-  report
-      ->add_option("--from", f->from,
-                   "clocks started at or after this RFC 3339 time or London date")
+  report->add_option("--from", f->from, "clocks started at or after this RFC 3339 time or date")
       ->required();
-  report->add_option("--to", f->to, "clocks started before this RFC 3339 time or London date")
-      ->required();
+  report->add_option("--to", f->to, "clocks started before this RFC 3339 time or date")->required();
   report->add_option("--as-of", f->as_of,
                      "judge the clocks at this time, from the records received by then "
                      "(default: now)");
@@ -222,8 +210,7 @@ void add_compliance_commands(CLI::App& app) {
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   report->add_flag("--clocks", f->clocks,
-                   "with --db and --format json: list every clock counted (with case and "
-                   "subject references)");
+                   "json only: list every clock counted (with case and subject references)");
   report->add_option("--db", f->db,
                      "fold this spool database (file or postgresql:// URI) instead of asking "
                      "the gateway");

@@ -43,8 +43,6 @@ ROWS = [
               "x.db"], 1, "--rules"),
     (accord, ["compliance", "report", "--from", "2026-11-01", "--to", "2026-12-01", "--clocks"],
      1, "--format json"),
-    (accord, ["compliance", "report", "--from", "2026-11-01", "--to", "2026-12-01", "--clocks",
-              "--format", "json"], 1, "--clocks needs --db"),
     (accord, ["agreements", "validate", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
     (accord, ["agreements", "explain", "--no-such-flag"], 2, "required"),
     (accord, ["agreements", "no-such-command"], 2, ""),
