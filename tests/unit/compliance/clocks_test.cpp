@@ -531,6 +531,48 @@ TEST_F(ClocksTest, StoppedByNamesTheStoppingMessageOrTheAck) {
   EXPECT_EQ(book.last_seq(), 5);
 }
 
+// Multi-hop: one court result starts a clock per hop for the unit, the hop (court → unit,
+// from the event to the unit's acknowledgement) and the unit's duty to tell the victim (from
+// that acknowledgement), each judged on its own.
+TEST_F(ClocksTest, OneMessageOneClockPerHop) {
+  const std::string rules = std::string(kRules) + R"(      - id: wcu-outcomes
+        right: 9
+        description: the witness care unit tells the victim the result
+        events: [case.outcome]
+        from: [court]
+        informer: wcu
+        deadline_working_days: {standard: 1, enhanced: 1}
+)";
+  auto book_rules = RuleBook::load(rules, "rules.yaml");
+  ASSERT_TRUE(book_rules.ok()) << book_rules.error().message;
+  ClockBook book(*book_rules, calendar_);
+  std::int64_t seq = 0;
+  for (auto r : std::vector<FlowRecord>{
+           accepted("2026-11-02 10:00", "court.snaresbrook", "o1", "case.outcome", "wcu.london"),
+           occurred(facts("2026-11-02 10:00", "court.snaresbrook", "o1", "case.outcome"),
+                    "2026-10-30 16:00"),
+           acked("2026-11-04 10:00", "court.snaresbrook", "o1", "wcu.london"),
+           informed("2026-11-06 10:00", "wcu.london", "i1", "court.snaresbrook", "o1",
+                    "2026-11-06 09:00")}) {
+    r.seq = ++seq;
+    book.observe(r);
+  }
+  const auto clocks = book.clocks(ms("2026-12-01"));
+  ASSERT_EQ(clocks.size(), 2u);
+  const Clock& hop = clocks[0].duty == "court-to-wcu-results" ? clocks[0] : clocks[1];
+  const Clock& tell = clocks[0].duty == "wcu-outcomes" ? clocks[0] : clocks[1];
+  EXPECT_EQ(hop.duty, "court-to-wcu-results");
+  EXPECT_EQ(hop.status, ClockStatus::on_time) << show(hop);
+  EXPECT_EQ(format_time_ms(hop.deadline_ms), "2026-11-07T00:00:00.000Z");
+  EXPECT_EQ(hop.stopped_by, "ack");
+  EXPECT_EQ(tell.duty, "wcu-outcomes");
+  EXPECT_EQ(tell.start_basis, "acknowledged");
+  EXPECT_EQ(format_time_ms(tell.started_at_ms), "2026-11-04T10:00:00.000Z");
+  EXPECT_EQ(format_time_ms(tell.deadline_ms), "2026-11-06T00:00:00.000Z");
+  EXPECT_EQ(tell.status, ClockStatus::late) << show(tell);
+  EXPECT_EQ(tell.stopped_by, "wcu.london/i1");
+}
+
 // Incremental: the statuses after each record equal those of a book fed everything at once.
 TEST_F(ClocksTest, IncrementalFoldAgreesWithOneShot) {
   const auto records = join({hearing({"wcu.london", "wcu.kent"}),
