@@ -16,5 +16,7 @@ void add_audit_commands(CLI::App& app);      // audit verify|query|export|report
                                              //                            (cmd_audit.cpp)
 void add_dlq_commands(CLI::App& app);        // dlq list|retry             (cmd_dlq.cpp)
 void add_spool_commands(CLI::App& app);      // spool migrate              (cmd_spool.cpp)
+// compliance report (cmd_compliance.cpp)
+void add_compliance_commands(CLI::App& app);
 
 }  // namespace accord::cli
