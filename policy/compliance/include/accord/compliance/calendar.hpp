@@ -21,10 +21,10 @@ struct CivilDate {
   friend auto operator<=>(const CivilDate&, const CivilDate&) = default;
 };
 
-std::string to_string(const CivilDate& date);                 // "2026-12-25"
-Result<CivilDate> parse_civil_date(std::string_view text);    // "YYYY-MM-DD", a real date
-int weekday(const CivilDate& date);                           // 0 = Monday ... 6 = Sunday
-std::int64_t days_from_civil(const CivilDate& date);          // days since 1970-01-01
+std::string to_string(const CivilDate& date);               // "2026-12-25"
+Result<CivilDate> parse_civil_date(std::string_view text);  // "YYYY-MM-DD", a real date
+int weekday(const CivilDate& date);                         // 0 = Monday ... 6 = Sunday
+std::int64_t days_from_civil(const CivilDate& date);        // days since 1970-01-01
 CivilDate civil_from_days(std::int64_t days);
 
 // The calendar date in London (GMT, or BST from 01:00 UTC on the last Sunday of March to
@@ -47,6 +47,9 @@ class WorkingCalendar {
     return date.year >= first_year_ && date.year <= last_year_;
   }
   bool is_bank_holiday(const CivilDate& date) const { return holidays_.contains(date); }
+  // A holiday the file marks `provisional: true`: computed from the statutory rules, not yet
+  // published, so a figure that depends on it may change when the year is published.
+  bool is_provisional(const CivilDate& date) const { return provisional_.contains(date); }
   bool is_working_day(const CivilDate& date) const;
 
   // The n-th working day strictly after `from` (n >= 1); n == 0 gives `from` itself.
@@ -63,6 +66,7 @@ class WorkingCalendar {
   int first_year_ = 0;
   int last_year_ = -1;
   std::set<CivilDate> holidays_;
+  std::set<CivilDate> provisional_;
 };
 
 }  // namespace accord::compliance
