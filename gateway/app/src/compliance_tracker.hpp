@@ -28,7 +28,7 @@
 #include "accord/compliance/report.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/spool/audit_reader.hpp"
-#include "compliance_feed.hpp"
+#include "accord/app/compliance_feed.hpp"
 
 namespace accord::app {
 
