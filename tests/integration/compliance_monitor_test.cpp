@@ -62,8 +62,12 @@ json informed(const std::string& id, const std::string& case_urn, const std::str
 std::string compliance_section() {
   const std::string config = source_dir() + "/config/compliance/";
   return "compliance:\n"
-         "  rules: " + config + "victims-code.yaml\n"
-         "  calendar: " + config + "bank-holidays-england-and-wales.yaml\n"
+         "  rules: " +
+         config +
+         "victims-code.yaml\n"
+         "  calendar: " +
+         config +
+         "bank-holidays-england-and-wales.yaml\n"
          "  refresh_seconds: 3600\n"  // the tests refresh by hand after moving the clock
          "  oversight_feed: {sender: gateway.london, recipient: oversight.mopac}\n";
 }
@@ -173,8 +177,7 @@ TEST_F(ComplianceMonitorTest, ReportHasTheFiguresCountedByHand) {
   ASSERT_EQ(r.status, 200u) << r.body;
   const json report = json::parse(r.body, nullptr, false);
   ASSERT_TRUE(report.is_object()) << r.body;
-  EXPECT_EQ(report["total"],
-            (json{{"on_time", 1}, {"late", 0}, {"missing", 1}, {"open", 1}}))
+  EXPECT_EQ(report["total"], (json{{"on_time", 1}, {"late", 0}, {"missing", 1}, {"open", 1}}))
       << report.dump(2);
   // Standard and enhanced apart: A on time and C open (standard), B missing (enhanced).
   int rows = 0;
@@ -193,13 +196,13 @@ TEST_F(ComplianceMonitorTest, ReportHasTheFiguresCountedByHand) {
   EXPECT_EQ(rows, 2) << report.dump(2);
 
   // The same figures as CSV and as a table; and for another agency, none.
-  const auto csv = call("auditor", verb::get,
-                        "/v1/admin/compliance/report?as_of=2026-11-06T12:00:00Z&format=csv", {},
-                        true);
+  const auto csv =
+      call("auditor", verb::get,
+           "/v1/admin/compliance/report?as_of=2026-11-06T12:00:00Z&format=csv", {}, true);
   ASSERT_EQ(csv.status, 200u) << csv.body;
   EXPECT_NE(csv.body.find("police.met"), std::string::npos) << csv.body;
-  const auto other = call("auditor", verb::get,
-                          "/v1/admin/compliance/report?agency=wcu.met&right=6", {}, true);
+  const auto other =
+      call("auditor", verb::get, "/v1/admin/compliance/report?agency=wcu.met&right=6", {}, true);
   ASSERT_EQ(other.status, 200u) << other.body;
   EXPECT_EQ(json::parse(other.body, nullptr, false)["total"],
             (json{{"on_time", 0}, {"late", 0}, {"missing", 0}, {"open", 0}}));

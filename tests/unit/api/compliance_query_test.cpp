@@ -1,6 +1,6 @@
 // The compliance report's query string and the feed's month: each key once, unknown keys
-// refused, dates read as London days (GMT in winter, BST in summer). Every refusal is
-// invalid_query with the key at fault in `path`.
+// refused, times read as the audit routes and `accord compliance report --db` read them (a
+// date is midnight UTC). Every refusal is invalid_query with the key at fault in `path`.
 #include "accord/api/compliance_query.hpp"
 
 #include <gtest/gtest.h>
@@ -54,23 +54,23 @@ TEST_P(ComplianceQueryRows, ParsesOrRefusesAtTheKey) {
   EXPECT_EQ(got->agency, want.agency);
   EXPECT_EQ(got->right, want.right);
   EXPECT_EQ(got->format, want.format);
+  EXPECT_EQ(got->clocks, want.clocks);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ComplianceQueryRows,
     ::testing::Values(
         ok("empty", "", [](auto&) {}),
-        ok("winter_date_is_utc_midnight", "from=2026-11-01",
-           [](auto& q) { q.from_ms = k2026_11_01_utc; }),
-        ok("summer_date_is_an_hour_before_utc_midnight", "to=2026-07-01",
-           [](auto& q) { q.to_ms = k2026_07_01_utc - kHour; }),
+        ok("date_is_utc_midnight", "from=2026-11-01", [](auto& q) { q.from_ms = k2026_11_01_utc; }),
+        ok("summer_date_is_utc_midnight_too", "to=2026-07-01",
+           [](auto& q) { q.to_ms = k2026_07_01_utc; }),
         ok("rfc3339_instant", "as_of=2026-11-01T01:30:00%2B01:00",
            [](auto& q) { q.as_of_ms = k2026_11_01_utc + kHour / 2; }),
         ok("every_key",
            "from=2026-07-01&to=2026-11-01&as_of=2026-11-01T00:00:00Z&agency=wcu.met&right=8"
            "&format=csv",
            [](auto& q) {
-             q.from_ms = k2026_07_01_utc - kHour;
+             q.from_ms = k2026_07_01_utc;
              q.to_ms = k2026_11_01_utc;
              q.as_of_ms = k2026_11_01_utc;
              q.agency = "wcu.met";
@@ -79,9 +79,12 @@ INSTANTIATE_TEST_SUITE_P(
            }),
         ok("format_table", "format=table", [](auto& q) { q.format = "table"; }),
         ok("right_12", "right=12", [](auto& q) { q.right = 12; }),
-        refused("right_0", "right=0", "right"), refused("right_13", "right=13", "right"),
-        refused("right_word", "right=eight", "right"), refused("right_empty", "right=", "right"),
-        refused("format_xml", "format=xml", "format"),
+        ok("clocks_listed", "clocks=true", [](auto& q) { q.clocks = true; }),
+        ok("clocks_not_listed", "clocks=false&format=json", [](auto&) {}),
+        refused("clocks_need_json", "clocks=true&format=csv", "clocks"),
+        refused("clocks_yes", "clocks=yes", "clocks"), refused("right_0", "right=0", "right"),
+        refused("right_13", "right=13", "right"), refused("right_word", "right=eight", "right"),
+        refused("right_empty", "right=", "right"), refused("format_xml", "format=xml", "format"),
         refused("impossible_date", "from=2026-02-30", "from"),
         refused("time_without_zone", "as_of=2026-11-01T00:00:00", "as_of"),
         refused("to_before_from", "from=2026-11-02&to=2026-11-01", "to"),

@@ -11,10 +11,10 @@ namespace {
 
 const std::string kBase =
     "tls: {ca: ca.pem, cert: s.pem, key: s.key, crl: crl.pem}\n"  // line 1
-    "storage: {path: var/spool.db}\n"                              // 2
-    "vocabulary: vocabulary.yaml\n"                                // 3
-    "agencies: agencies.yaml\n"                                    // 4
-    "agreements: agreements\n";                                    // 5
+    "storage: {path: var/spool.db}\n"                             // 2
+    "vocabulary: vocabulary.yaml\n"                               // 3
+    "agencies: agencies.yaml\n"                                   // 4
+    "agreements: agreements\n";                                   // 5
 
 Result<GatewayConfig> parse(const std::string& compliance) {
   return parse_config(kBase + compliance, "/etc/accord", "gateway.yaml");
@@ -68,8 +68,7 @@ TEST_P(ComplianceConfigRefusals, NamesTheNode) {
   ASSERT_FALSE(config.ok()) << row.section;
   EXPECT_EQ(config.error().code, "invalid_config");
   EXPECT_EQ(config.error().path, "gateway.yaml:" + row.where) << config.error().message;
-  EXPECT_NE(config.error().message.find(row.message), std::string::npos)
-      << config.error().message;
+  EXPECT_NE(config.error().message.find(row.message), std::string::npos) << config.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(

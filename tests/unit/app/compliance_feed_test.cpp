@@ -38,12 +38,12 @@ INSTANTIATE_TEST_SUITE_P(
         MonthRow{"first_ms_of_november_gmt", k2026_11_01, "2026-11", "2026-10", "2026-12"},
         MonthRow{"last_ms_of_october_gmt", k2026_11_01 - 1, "2026-10", "2026-09", "2026-11"},
         // 2026-06-30T23:30Z is 00:30 BST on 1 July.
-        MonthRow{"july_starts_an_hour_early_in_bst", k2026_07_01 - kHour / 2, "2026-07",
-                 "2026-06", "2026-08"},
+        MonthRow{"july_starts_an_hour_early_in_bst", k2026_07_01 - kHour / 2, "2026-07", "2026-06",
+                 "2026-08"},
         MonthRow{"june_before_that", k2026_07_01 - kHour - 1, "2026-06", "2026-05", "2026-07"},
         MonthRow{"december_wraps_forward", k2026_12_01, "2026-12", "2026-11", "2027-01"},
-        MonthRow{"january_wraps_back", 1'798'761'600'000 /* 2027-01-01Z */, "2027-01",
-                 "2026-12", "2027-02"}),
+        MonthRow{"january_wraps_back", 1'798'761'600'000 /* 2027-01-01Z */, "2027-01", "2026-12",
+                 "2027-02"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(MonthStart, IsMidnightLondonTime) {
