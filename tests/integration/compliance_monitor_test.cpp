@@ -246,8 +246,8 @@ TEST_F(ComplianceMonitorTest, MetricsShowOpenClocksAndBreaches) {
   EXPECT_EQ(metric("accord_compliance_breaches{" + police6 + ",status=\"missing\"}"), 1.0);
   EXPECT_GT(metric("accord_compliance_last_seq"), 0.0);
 
-  // A week later C has missed its deadline too; nothing is open.
-  env_.set_now_ms(kFri06Nov1200 + 7 * 24 * kHour);
+  // Saturday 14 November: C has missed its deadline (end of Friday 13) too; nothing is open.
+  env_.set_now_ms(kFri06Nov1200 + 8 * 24 * kHour);
   ASSERT_TRUE(gateway_->gateway().refresh_compliance().ok());
   EXPECT_EQ(metric("accord_compliance_open_clocks{" + police6 + "}"), 0.0);
   EXPECT_EQ(metric("accord_compliance_breaches{" + police6 + ",status=\"missing\"}"), 2.0);
