@@ -13,7 +13,6 @@
 // November 2026 has no bank holiday in England and Wales.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "accord/env/fake_env.hpp"
@@ -75,16 +74,8 @@ std::string compliance_section() {
 class ComplianceMonitorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The sample agreements, plus the feed's own when config/agreements has none yet.
-    namespace fs = std::filesystem;
-    for (const auto& entry : fs::directory_iterator(source_dir() + "/config/agreements")) {
-      fs::copy_file(entry.path(), agreements_.file(entry.path().filename().string()));
-    }
-    if (!fs::exists(source_dir() + "/config/agreements/accord-mopac-compliance.yaml")) {
-      fs::copy_file(source_dir() + "/tests/data/compliance/accord-mopac-compliance.yaml",
-                    agreements_.file("accord-mopac-compliance.yaml"));
-    }
-    config_ = write_config(dir_, compliance_section(), agreements_.path());
+    // The sample agreements: accord-mopac-compliance grants the summary to MOPAC.
+    config_ = write_config(dir_, compliance_section());
     start();
   }
 
@@ -160,7 +151,6 @@ class ComplianceMonitorTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  TempDir agreements_;
   // Monday 2 November 2026, 08:00Z: the gateway's clock, moved by the tests.
   env::FakeEnv env_{kMon02Nov0900 - kHour};
   std::string config_;
