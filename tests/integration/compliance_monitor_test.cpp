@@ -113,12 +113,12 @@ class ComplianceMonitorTest : public ::testing::Test {
   double metric(const std::string& series) {
     const auto metrics = call("admin", verb::get, "/metrics", {}, true);
     EXPECT_EQ(metrics.status, 200u);
-    const auto at = metrics.body.find(series + " ");
+    const auto at = metrics.body.find("\n" + series + " ");  // a sample line, not # HELP
     if (at == std::string::npos) {
       ADD_FAILURE() << series << " not in /metrics:\n" << metrics.body;
       return std::nan("");
     }
-    return std::stod(metrics.body.substr(at + series.size() + 1));
+    return std::stod(metrics.body.substr(at + series.size() + 2));
   }
 
   // The audit records of `kind` (auditor, admin listener).
@@ -141,7 +141,9 @@ class ComplianceMonitorTest : public ::testing::Test {
     const auto leased = call("oversight.mopac", verb::get, "/v1/inbox?max=100");
     EXPECT_EQ(leased.status, 200u) << leased.body;
     std::vector<json> out;
-    for (const auto& message : json::parse(leased.body, nullptr, false)["messages"]) {
+    // Named: a range-for over a member of a temporary would read freed memory.
+    const json answer = json::parse(leased.body, nullptr, false);
+    for (const auto& message : answer["messages"]) {
       const auto acked = call("oversight.mopac", verb::post,
                               "/v1/inbox/" + message["delivery_id"].get<std::string>() + "/ack");
       EXPECT_EQ(acked.status, 200u) << acked.body;
@@ -206,7 +208,7 @@ TEST_F(ComplianceMonitorTest, ReportIsForAuditorsAndEveryReadIsAudited) {
   EXPECT_EQ(call("auditor", verb::post, target, {}, true).status, 405u);
   const auto bad = call("auditor", verb::get, "/v1/admin/compliance/report?right=13", {}, true);
   EXPECT_EQ(bad.status, 400u);
-  EXPECT_EQ(json::parse(bad.body, nullptr, false)["path"], "right") << bad.body;
+  EXPECT_EQ(json::parse(bad.body, nullptr, false)["error"]["path"], "right") << bad.body;
   const auto table = call("auditor", verb::get, target, {}, true);
   ASSERT_EQ(table.status, 200u) << table.body;
   EXPECT_NE(table.body.find("police.met"), std::string::npos) << table.body;
@@ -317,7 +319,8 @@ TEST(ComplianceUnconfigured, AnswersServiceUnavailable) {
   auto r = auditor->request(verb::get, "/v1/admin/compliance/report", "", "application/json");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 503u);
-  EXPECT_EQ(json::parse(r->body, nullptr, false)["code"], "compliance_unconfigured") << r->body;
+  EXPECT_EQ(json::parse(r->body, nullptr, false)["error"]["code"], "compliance_unconfigured")
+      << r->body;
   EXPECT_EQ(gateway.gateway().refresh_compliance().error().code, "compliance_unconfigured");
 }
 

@@ -35,9 +35,15 @@ api::AdminHooks Gateway::admin_hooks() {
   };
   hooks.now_ms = [this] { return clock_(); };
   hooks.offload = [this](std::function<void()> work) { offload(std::move(work)); };
-  if (compliance_) {
+  // The tracker is made after the admin handler (it submits through the adapters'
+  // submitter): looked up at each call.
+  {
     hooks.compliance_report =
         [this](const api::ComplianceQuery& query) -> Result<api::ComplianceAnswer> {
+      if (!compliance_) {
+        return make_error("compliance_unconfigured",
+                          "the configuration has no compliance: section");
+      }
       compliance::ReportFilter filter;
       // Unbounded from the log's start; to: every clock started by the as-of instant.
       filter.as_of_ms = query.as_of_ms.value_or(clock_());
@@ -57,7 +63,7 @@ api::AdminHooks Gateway::admin_hooks() {
       return answer;
     };
     hooks.compliance_feed = [this](const std::string& month) -> Result<api::FeedAnswer> {
-      if (!config_.compliance.oversight_feed.enabled) {
+      if (!compliance_ || !config_.compliance.oversight_feed.enabled) {
         return make_error("compliance_unconfigured",
                           "the configuration has no compliance.oversight_feed");
       }
