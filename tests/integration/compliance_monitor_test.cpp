@@ -13,6 +13,8 @@
 // November 2026 has no bank holiday in England and Wales.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "accord/env/fake_env.hpp"
@@ -310,6 +312,40 @@ TEST_F(ComplianceMonitorTest, AdminSendsAMonthOnRequest) {
     EXPECT_EQ(record["details"]["actor_role"], "admin");
   }
   EXPECT_EQ(actions, 3);  // the refused early month too, with its code
+}
+
+// The rule files are read again at every reload: a broken one refuses the whole reload and
+// the tracker keeps the rules it had; a gateway does not start on one.
+TEST(ComplianceReload, BadRulesRefuseTheReloadAndTheStart) {
+  TempDir dir;
+  const std::string rules = dir.file("victims-code.yaml");
+  std::filesystem::copy_file(source_dir() + "/config/compliance/victims-code.yaml", rules);
+  const std::string config =
+      write_config(dir, "compliance:\n  rules: " + rules + "\n  calendar: " + source_dir() +
+                            "/config/compliance/bank-holidays-england-and-wales.yaml\n");
+  {
+    InProcessGateway gateway(config);
+    auto admin = make_client("admin", gateway.admin_port());
+    auto reloaded =
+        admin->request(verb::post, "/v1/admin/agreements/reload", "", "application/json");
+    ASSERT_TRUE(reloaded.ok());
+    EXPECT_EQ(reloaded->status, 200u) << reloaded->body;
+    std::ofstream(rules, std::ios::app) << "  - this is not a rule set\n";
+    auto refused =
+        admin->request(verb::post, "/v1/admin/agreements/reload", "", "application/json");
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->status, 422u) << refused->body;
+    const json error = json::parse(refused->body, nullptr, false)["error"];
+    EXPECT_EQ(error["code"], "invalid_rules") << refused->body;
+    EXPECT_EQ(error["path"].get<std::string>().rfind(rules + ":", 0), 0u) << refused->body;
+    // The tracker still answers with the rules it had.
+    EXPECT_TRUE(gateway.gateway().refresh_compliance().ok());
+  }
+  auto config_value = app::load_config(config);
+  ASSERT_TRUE(config_value.ok());
+  auto refused = app::Gateway::create(std::move(config_value.value()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "invalid_rules") << refused.error().message;
 }
 
 TEST(ComplianceUnconfigured, AnswersServiceUnavailable) {
