@@ -4,6 +4,10 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "accord/adapters/zmq/curve_key.hpp"
 #include "accord/env/fake_env.hpp"
@@ -295,6 +299,67 @@ TEST_F(GatewayFlowTest, DeniedFlowIsRefusedWithReasons) {
   EXPECT_TRUE(inbox("provider.lvws").empty());
 }
 
+// victim.informed is recorded by the gateway itself (docs/envelope.md §5): accepted with no
+// recipient when no agreement routes it, delivered where one does, refused with its path when
+// a fact is bad; each stored one has its compliance.facts record, details in order.
+TEST_F(GatewayFlowTest, VictimInformedIsRecordedByTheGatewayItself) {
+  const auto informed = [](const std::string& id, const std::string& channel) {
+    const json body = {{"id", id},
+                       {"type", "victim.informed"},
+                       {"case", {{"urn", "01MP0041726"}, {"owner", "police.met"}}},
+                       {"subject", {{"role", "victim"}, {"ref", "V-7F3A91C2"}}},
+                       {"occurred_at", "2026-01-05T10:00:00Z"},
+                       {"classification", "OFFICIAL"},
+                       {"data",
+                        {{"informs",
+                          {{"sender", "court.london"},
+                           {"message_id", "court-list-1"},
+                           {"event_type", "hearing.listed"}}},
+                         {"channel", channel},
+                         {"informed_at", "2026-01-05T10:00:00Z"}}}};
+    return body.dump();
+  };
+  const auto police =
+      call("police.met", verb::post, "/v1/messages", informed("met-inf-1", "phone"));
+  ASSERT_EQ(police.status, 202u) << police.body;
+  EXPECT_EQ(body_of(police)["recipients"], json::array()) << police.body;
+  EXPECT_FALSE(body_of(police).contains("withheld")) << police.body;
+
+  const auto wcu = call("wcu.met", verb::post, "/v1/messages", informed("wcu-inf-1", "letter"));
+  ASSERT_EQ(wcu.status, 202u) << wcu.body;
+  EXPECT_EQ(body_of(wcu)["recipients"], json::array({"provider.lvws"}));
+  const auto lvws = inbox("provider.lvws");
+  ASSERT_EQ(lvws.size(), 1u);
+  EXPECT_EQ(lvws[0]["envelope"]["data"]["informs"]["message_id"], "court-list-1");
+
+  const auto bad = call("wcu.met", verb::post, "/v1/messages", informed("wcu-inf-2", "pigeon"));
+  EXPECT_EQ(bad.status, 422u) << bad.body;
+  EXPECT_EQ(body_of(bad)["error"]["code"], "invalid_value");
+  EXPECT_EQ(body_of(bad)["error"]["path"], "data.channel");
+
+  auto auditor = make_client("auditor", gateway_->admin_port());
+  const auto read = auditor->request(verb::get, "/v1/admin/audit/records?kind=compliance.facts");
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->status, 200u) << read->body;
+  std::vector<std::string> lines;
+  std::istringstream text(read->body);
+  for (std::string line; std::getline(text, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 2u) << read->body << "(the refused one has none)";
+  const std::vector<std::pair<std::string, std::string>> expected = {{"police.met", "phone"},
+                                                                     {"wcu.met", "letter"}};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(json::parse(lines[i])["sender"], expected[i].first) << lines[i];
+    const std::string details =
+        R"("details":{"occurred_at":"2026-01-05T10:00:00.000Z","informs_sender":"court.london",)"
+        R"("informs_message_id":"court-list-1","informs_event_type":"hearing.listed",)"
+        R"("informed_at":"2026-01-05T10:00:00.000Z","channel":")" +
+        expected[i].second + R"("}})";
+    EXPECT_NE(lines[i].find(details), std::string::npos) << lines[i];
+  }
+}
+
 TEST_F(GatewayFlowTest, EncryptFlowWithoutARegisteredKeyIsRefused) {
   // The referral flow encrypts safe-contact fields; no key is registered in this gateway,
   // so the copy is refused at decision time rather than delivered in clear.
@@ -380,7 +445,7 @@ TEST_F(GatewayReloadTest, AdminListenerTakesAdminAndAuditorOnly) {
   const auto listed = admin("auditor", verb::get, "/v1/admin/agreements");
   ASSERT_EQ(listed.status, 200u);
   const auto body = body_of(listed);
-  EXPECT_EQ(body["agreements"].size(), 10u) << listed.body;
+  EXPECT_EQ(body["agreements"].size(), 11u) << listed.body;  // config/agreements
   EXPECT_TRUE(body["hash"].get<std::string>().starts_with("sha256:"));
   const auto reload = admin("admin", verb::post, "/v1/admin/agreements/reload");
   ASSERT_EQ(reload.status, 200u) << reload.body;
@@ -397,7 +462,7 @@ TEST_F(GatewayReloadTest, ReloadChangesRoutingAtomicallyAndRefusesABrokenSet) {
   const auto reload = admin("admin", verb::post, "/v1/admin/agreements/reload");
   ASSERT_EQ(reload.status, 200u) << reload.body;
   EXPECT_EQ(body_of(reload)["changed"], true);
-  EXPECT_EQ(body_of(reload)["agreements"], 9);
+  EXPECT_EQ(body_of(reload)["agreements"], 10);
   EXPECT_EQ(recipients_of_new_arrest("r-2"), json::array({"wcu.met"}));
   auto same_connection = client->request(verb::post, "/v1/messages", with_id(arrested_, "r-3"));
   ASSERT_TRUE(same_connection.ok()) << "a reload dropped a kept-alive connection";
@@ -409,7 +474,7 @@ TEST_F(GatewayReloadTest, ReloadChangesRoutingAtomicallyAndRefusesABrokenSet) {
   EXPECT_EQ(refused.status, 422u);
   EXPECT_NE(refused.body.find("zz-broken.yaml"), std::string::npos) << refused.body;
   EXPECT_EQ(recipients_of_new_arrest("r-4"), json::array({"wcu.met"}));
-  EXPECT_EQ(body_of(admin("auditor", verb::get, "/v1/admin/agreements"))["agreements"].size(), 9u);
+  EXPECT_EQ(body_of(admin("auditor", verb::get, "/v1/admin/agreements"))["agreements"].size(), 10u);
 }
 
 // The gateway's secrets and keys draw their randomness from its Env: two first starts with the

@@ -104,6 +104,36 @@ TEST(PgGateway, AcceptsDeliversAndAcksThroughTheApi) {
       call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-e2e-1"));
   EXPECT_EQ(again.status, 200u) << again.body;
   EXPECT_EQ(body_of(again)["duplicate"], true);
+  // Its compliance facts, in the append's transaction (docs/compliance.md §3).
+  EXPECT_EQ(query(db,
+                  "SELECT count(*) FROM audit_records WHERE kind = 'compliance.facts' "
+                  "AND message_id = 'pg-e2e-1'"),
+            "1");
+
+  // An event the gateway records itself, routed to no one: stored with no copy, and a
+  // resend is a duplicate with the same empty answer.
+  const json informed = {
+      {"id", "pg-inf-1"},
+      {"type", "victim.informed"},
+      {"case", {{"urn", "01MP0041726"}, {"owner", "police.met"}}},
+      {"subject", {{"role", "victim"}, {"ref", "V-7F3A91C2"}}},
+      {"occurred_at", "2026-01-05T10:00:00Z"},
+      {"classification", "OFFICIAL"},
+      {"data",
+       {{"informs", {{"message_id", "pg-e2e-1"}, {"event_type", "suspect.arrested"}}},
+        {"channel", "phone"},
+        {"informed_at", "2026-01-05T10:00:00Z"}}}};
+  for (const unsigned status : {202u, 200u}) {
+    const auto recorded =
+        call(gateway.port(), "police.met", verb::post, "/v1/messages", informed.dump());
+    ASSERT_EQ(recorded.status, status) << recorded.body;
+    EXPECT_EQ(body_of(recorded)["recipients"], json::array()) << recorded.body;
+  }
+  EXPECT_EQ(query(db, "SELECT count(*) FROM copies WHERE message_id = 'pg-inf-1'"), "0");
+  EXPECT_EQ(query(db,
+                  "SELECT count(*) FROM audit_records WHERE kind = 'compliance.facts' "
+                  "AND message_id = 'pg-inf-1'"),
+            "1");
 
   const auto leased = call(gateway.port(), "wcu.met", verb::get, "/v1/inbox?max=10");
   ASSERT_EQ(leased.status, 200u) << leased.body;

@@ -17,6 +17,9 @@ TEST(AgencyDirectory, ShippedLondonDirectoryParses) {
   EXPECT_FALSE(dir.find("provider.lvws")->competent_authority);
   EXPECT_EQ(dir.find("provider.lvws")->kind, "provider");
   EXPECT_EQ(dir.find("nobody.here"), nullptr);
+  // issue 15: the oversight body and the gateway itself (sender of the compliance summary).
+  EXPECT_EQ(dir.find("oversight.mopac")->kind, "oversight");
+  EXPECT_EQ(dir.find("gateway.london")->kind, "gateway");
 }
 
 struct BadDirectory {
@@ -43,6 +46,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "agencies:\n  - {id: police.x, name: X, kind: police, colour: red}\n", "2:43"},
         BadDirectory{"missing_kind", "agencies:\n  - {id: police.x, name: X}\n", "2:5"},
         BadDirectory{"bad_kind", "agencies:\n  - {id: bank.x, name: X, kind: bank}\n", "2:33"},
+        BadDirectory{"any_is_no_agency_kind", "agencies:\n  - {id: any.x, name: X, kind: any}\n",
+                     "2:32"},
         BadDirectory{"id_not_kind_prefixed", "agencies:\n  - {id: met, name: X, kind: police}\n",
                      "2:10"},
         BadDirectory{"uppercase_id", "agencies:\n  - {id: police.MET, name: X, kind: police}\n",
