@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "accord/pipeline/dedup_probe.hpp"
+#include "accord/pipeline/subject_ledger.hpp"
 
 namespace accord::pipeline {
 
@@ -37,9 +38,23 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     return;
   }
 
-  // 3. Plan: route → decide → transform, pure.
+  // 3. Plan: route → decide → transform, pure. The subject's stored state is read first (one
+  // spool read) only when the plan can depend on it or the event is propagated to holders.
   const auto policy = this->policy();
-  Plan plan = policy ? policy->plan(env, sender, now_ms) : Plan{};
+  SubjectLedger ledger;
+  if (is_propagated(env.type) || (policy && policy->reads_subject_state(env, sender))) {
+    auto rows = spool_.subject_state(env.subject.ref);
+    if (!rows.ok()) {
+      // Fail closed: a consent that cannot be read is not assumed.
+      done(Refused{make_error("storage_unavailable",
+                              "the subject's stored state cannot be read: " + rows.error().message),
+                   {}});
+      return;
+    }
+    ledger = fold_ledger(*rows, env.type, sender);
+  }
+  Plan plan = policy ? policy->plan(env, sender, now_ms, ledger.state) : Plan{};
+  std::vector<std::string> notified = add_notices(plan, env, ledger.holders);
 
   // 4. Seal: encrypt the fields the plan names, sign every copy.
   Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_);
@@ -65,13 +80,14 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
   submission.records = accepted_records(facts, sealed.copies, withheld, plan.shadow);
+  submission.subject_facts = ledger_facts(env, sender, sealed.copies);
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
     submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});
   }
   spool_.append(std::move(submission),
-                [done = std::move(done), id = env.id,
-                 withheld = std::move(withheld)](Result<spool::AppendResult> result) mutable {
+                [done = std::move(done), id = env.id, withheld = std::move(withheld),
+                 notified = std::move(notified)](Result<spool::AppendResult> result) mutable {
                   if (!result.ok()) {
                     done(Refused{result.error(), {}});
                     return;
@@ -87,7 +103,10 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
                   accepted.recipients = std::move(appended.recipients);
                   accepted.received_at_ms = appended.received_at_ms;
                   accepted.duplicate = appended.outcome == spool::AppendOutcome::duplicate;
-                  if (!accepted.duplicate) accepted.withheld = std::move(withheld);
+                  if (!accepted.duplicate) {
+                    accepted.withheld = std::move(withheld);
+                    accepted.notified = std::move(notified);
+                  }
                   done(std::move(accepted));
                 });
 }
