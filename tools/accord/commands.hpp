@@ -16,5 +16,8 @@ void add_audit_commands(CLI::App& app);      // audit verify|query|export|report
                                              //                            (cmd_audit.cpp)
 void add_dlq_commands(CLI::App& app);        // dlq list|retry             (cmd_dlq.cpp)
 void add_spool_commands(CLI::App& app);      // spool migrate              (cmd_spool.cpp)
+// compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another
+// command made it first, else makes it.
+void add_compliance_notices_command(CLI::App& app);
 
 }  // namespace accord::cli

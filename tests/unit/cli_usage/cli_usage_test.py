@@ -32,6 +32,8 @@ ROWS = [
     (accord, ["spool"], 1, ""),
     (accord, ["spool", "migrate"], 1, "required"),
     (accord, ["spool", "migrate", "--help"], 0, "Exit 0 migrated and verified"),
+    (accord, ["compliance", "notices"], 1, "give one of --message or --subject"),
+    (accord, ["compliance", "notices", "--message", "no-slash", "--db", "x.db"], 1, "SENDER/ID"),
     (accord, ["agreements", "validate", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
     (accord, ["agreements", "explain", "--no-such-flag"], 2, "required"),
     (accord, ["agreements", "no-such-command"], 2, ""),
