@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "accord/env/fake_env.hpp"
 #include "accord/testing/pg_cluster.hpp"
@@ -53,12 +54,13 @@ std::string write_agreements(const TempDir& dir) {
       for (auto at = text.find(": encrypt"); at != std::string::npos; at = text.find(": encrypt")) {
         text.replace(at, 9, ": drop");
       }
-      text = replaced(text, "  - name: referral\n",
-                      "  - name: referral\n    consent_based: true\n");
+      text =
+          replaced(text, "  - name: referral\n", "  - name: referral\n    consent_based: true\n");
       text = replaced(text, "  - name: case-updates\n",
                       "  - name: case-updates\n    consent_based: true\n");
-      text += "  - name: consent-given\n    events: [consent.given]\n    fields:\n"
-              "      data.*: drop\n";
+      text +=
+          "  - name: consent-given\n    events: [consent.given]\n    fields:\n"
+          "      data.*: drop\n";
     }
     std::ofstream(out / entry.path().filename()) << text;
   }
@@ -67,13 +69,14 @@ std::string write_agreements(const TempDir& dir) {
 
 std::string envelope(const std::string& id, const std::string& type, const std::string& subject,
                      const json& data) {
-  return json{{"id", id},
-              {"type", type},
-              {"case", {{"urn", "01MP00" + subject.substr(subject.size() - 1)}, {"owner", "police.met"}}},
-              {"subject", {{"role", "victim"}, {"ref", subject}}},
-              {"occurred_at", "2026-11-21T14:05:00Z"},
-              {"classification", "OFFICIAL-SENSITIVE"},
-              {"data", data}}
+  return json{
+      {"id", id},
+      {"type", type},
+      {"case", {{"urn", "01MP00" + subject.substr(subject.size() - 1)}, {"owner", "police.met"}}},
+      {"subject", {{"role", "victim"}, {"ref", subject}}},
+      {"occurred_at", "2026-11-21T14:05:00Z"},
+      {"classification", "OFFICIAL-SENSITIVE"},
+      {"data", data}}
       .dump();
 }
 
@@ -151,16 +154,15 @@ void run_journey(const std::string& config, const std::string& spool) {
   EXPECT_FALSE(a1.contains("notified"));
 
   // The withdrawal: no agreement routes it, so each consent-based holder gets a notice.
-  auto w1 = flow.submit(envelope("withdraw-1", "consent.withdrawn", kWithdrawn, json::object()),
-                        202);
+  auto w1 =
+      flow.submit(envelope("withdraw-1", "consent.withdrawn", kWithdrawn, json::object()), 202);
   EXPECT_EQ(w1["recipients"], json::array({"provider.lvws"})) << w1.dump();
   EXPECT_EQ(w1["notified"], json::array({"provider.lvws"})) << w1.dump();
 
   // Victim Support pulls it: the header only, signed like any copy. Witness Care, which holds
   // data under a flow not based on consent, is not told.
   const json lvws = flow.inbox("provider.lvws");
-  EXPECT_EQ(ids_of(lvws),
-            (std::set<std::string>{"ref-1", "arr-1", "ref-other-1", "withdraw-1"}));
+  EXPECT_EQ(ids_of(lvws), (std::set<std::string>{"ref-1", "arr-1", "ref-other-1", "withdraw-1"}));
   const json* notice = find_message(lvws, "withdraw-1");
   ASSERT_NE(notice, nullptr);
   EXPECT_EQ((*notice)["envelope"]["type"], "consent.withdrawn");
@@ -175,9 +177,9 @@ void run_journey(const std::string& config, const std::string& spool) {
   EXPECT_EQ(r2["error"]["code"], "not_permitted") << r2.dump();
   bool named = false;
   for (const auto& d : r2["error"]["details"]) {
-    named = named || (d["recipient"] == "provider.lvws" &&
-                      d["reason"].get<std::string>().find("consent is withdrawn") !=
-                          std::string::npos);
+    named =
+        named || (d["recipient"] == "provider.lvws" &&
+                  d["reason"].get<std::string>().find("consent is withdrawn") != std::string::npos);
   }
   EXPECT_TRUE(named) << r2.dump();
   auto a2 = flow.submit(arrested("arr-2", kWithdrawn), 202);
@@ -223,15 +225,32 @@ void run_journey(const std::string& config, const std::string& spool) {
       EXPECT_TRUE(t["acknowledged_at"].is_null()) << report.output;
     }
   }
+  // The log names the holders told, once per propagated message.
+  const auto logged = run_command(binary_dir() +
+                                  "/tools/accord/accord audit query --format jsonl --kind "
+                                  "compliance.notified --db " +
+                                  spool);
+  ASSERT_EQ(logged.status, 0) << logged.output;
+  std::vector<json> notified_records;
+  std::istringstream lines(logged.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) notified_records.push_back(json::parse(line, nullptr, false));
+  }
+  ASSERT_EQ(notified_records.size(), 2u) << logged.output;
+  EXPECT_EQ(notified_records[0]["message_id"], "withdraw-1");
+  EXPECT_EQ(notified_records[0]["details"]["holders"], "provider.lvws");
+  EXPECT_EQ(notified_records[0]["details"]["notices"], "provider.lvws");
+  EXPECT_EQ(notified_records[1]["message_id"], "erase-1");
+  EXPECT_EQ(notified_records[1]["details"]["holders"], "provider.lvws,wcu.met");
+
   // By subject: both propagation messages, in order.
-  const auto by_subject = run_command(binary_dir() +
-                                      "/tools/accord/accord compliance notices --subject " +
-                                      std::string(kWithdrawn) + " --db " + spool);
+  const auto by_subject =
+      run_command(binary_dir() + "/tools/accord/accord compliance notices --subject " +
+                  std::string(kWithdrawn) + " --db " + spool);
   ASSERT_EQ(by_subject.status, 0) << by_subject.output;
   EXPECT_NE(by_subject.output.find("police.met/withdraw-1  consent.withdrawn"), std::string::npos)
       << by_subject.output;
-  EXPECT_NE(by_subject.output.find("told 2, acknowledged 1, not acknowledged 1"),
-            std::string::npos)
+  EXPECT_NE(by_subject.output.find("told 2, acknowledged 1, not acknowledged 1"), std::string::npos)
       << by_subject.output;
 }
 

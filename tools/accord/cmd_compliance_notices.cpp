@@ -66,12 +66,12 @@ std::vector<std::string> records_from_gateway(const AdminConnectionFlags& flags,
   std::int64_t after = 0;
   for (;;) {
     auto r = (*client)->request(boost::beast::http::verb::get,
-                                "/v1/admin/audit/records?" + query + "&after_seq=" +
-                                    std::to_string(after) +
+                                "/v1/admin/audit/records?" + query +
+                                    "&after_seq=" + std::to_string(after) +
                                     "&limit=" + std::to_string(spool::kMaxAuditPage));
     if (!r.ok()) {
-      std::cerr << "accord: no answer from gateway " << flags.gateway << ": "
-                << r.error().message << "\n";
+      std::cerr << "accord: no answer from gateway " << flags.gateway << ": " << r.error().message
+                << "\n";
       throw CLI::RuntimeError(client::kExitFailed);
     }
     if (r->status != 200) {
@@ -127,8 +127,7 @@ CLI::App* compliance_group(CLI::App& app) {
 void add_compliance_notices_command(CLI::App& app) {
   auto flags = std::make_shared<NoticesFlags>();
   CLI::App* cmd = compliance_group(app)->add_subcommand(
-      "notices",
-      "Who was told of a consent withdrawal or erasure request, and who acknowledged");
+      "notices", "Who was told of a consent withdrawal or erasure request, and who acknowledged");
   cmd->add_option("--message", flags->message, "one message: SENDER/ID");
   cmd->add_option("--subject", flags->subject, "every propagation message about this subject");
   cmd->add_option("--db", flags->db,

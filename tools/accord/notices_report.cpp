@@ -21,7 +21,7 @@ std::string text(const nlohmann::json& j, const char* key) {
 std::vector<PropagationNotices> fold_notices(const std::vector<std::string>& records,
                                              const std::optional<std::string>& message_id) {
   std::vector<PropagationNotices> out;
-  std::map<std::pair<std::string, std::string>, std::size_t> by_message;  // (sender, id)
+  std::map<std::pair<std::string, std::string>, std::size_t> by_message;    // (sender, id)
   std::map<std::int64_t, std::pair<std::size_t, std::size_t>> by_delivery;  // → (entry, copy)
   for (const std::string& line : records) {
     const auto r = nlohmann::json::parse(line, nullptr, false);
@@ -61,8 +61,7 @@ std::string format_notices_table(const std::vector<PropagationNotices>& notices)
     for (const auto& c : n.told) {
       out += "  " + c.recipient + "  " + c.granted_by + "  delivery " +
              std::to_string(c.delivery_id) + "  stored " + c.stored_at + "  " +
-             (c.acked_at ? "acknowledged " + *c.acked_at : std::string("NOT ACKNOWLEDGED")) +
-             "\n";
+             (c.acked_at ? "acknowledged " + *c.acked_at : std::string("NOT ACKNOWLEDGED")) + "\n";
       if (c.acked_at) ++acked;
     }
     out += "  told " + std::to_string(n.told.size()) + ", acknowledged " + std::to_string(acked) +

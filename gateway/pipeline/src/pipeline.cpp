@@ -54,11 +54,17 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     ledger = fold_ledger(*rows, env.type, sender);
   }
   Plan plan = policy ? policy->plan(env, sender, now_ms, ledger.state) : Plan{};
-  std::vector<std::string> notified = add_notices(plan, env, ledger.holders);
 
   // 4. Seal: encrypt the fields the plan names, sign every copy.
   Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_);
   withhold_unsealed(plan, std::move(sealed.refusals));
+  // A propagated event reaches every holder: a notice to each one left without a copy.
+  std::vector<std::string> notified = ledger.holders;
+  if (!notified.empty()) {
+    Sealed notices =
+        seal(notices_for(sealed.copies, env, ledger.holders), {sender, env.id, now_ms}, signer_);
+    for (auto& notice : notices.copies) sealed.copies.push_back(std::move(notice));
+  }
   std::vector<PlannedRefusal> withheld = std::move(plan.refusals);
 
   // 5. Compose the audit records (a refusal's too), 6. store them with the copies.
@@ -81,6 +87,11 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.received_at_ms = now_ms;
   submission.records = accepted_records(facts, sealed.copies, withheld, plan.shadow);
   submission.subject_facts = ledger_facts(env, sender, sealed.copies);
+  if (!notified.empty() && !submission.records.empty()) {
+    // Last of the submission's records: after its decision.* (and compliance.facts).
+    submission.records.push_back(
+        {notified_record(submission.records.front().event, notified, sealed.copies)});
+  }
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
     submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});

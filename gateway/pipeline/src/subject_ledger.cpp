@@ -45,10 +45,9 @@ SubjectLedger fold_ledger(const std::vector<spool::SubjectStateRow>& rows,
   std::int64_t consent_at = 0;
   std::string consent_tie;
   std::map<std::string, std::pair<std::int64_t, std::string>> contact_at;  // key → (at, agency)
-  const std::string_view holding =
-      event_type == kConsentWithdrawn   ? "holds.consent_based"
-      : event_type == kErasureRequested ? "holds"
-                                        : "";
+  const std::string_view holding = event_type == kConsentWithdrawn   ? "holds.consent_based"
+                                   : event_type == kErasureRequested ? "holds"
+                                                                     : "";
   std::set<std::string> holders;
   for (const auto& row : rows) {
     if (row.name == "consent") {
@@ -74,13 +73,13 @@ SubjectLedger fold_ledger(const std::vector<spool::SubjectStateRow>& rows,
   return out;
 }
 
-std::vector<std::string> add_notices(Plan& plan, const envelope::Envelope& envelope,
+std::vector<PlannedCopy> notices_for(const std::vector<SealedCopy>& sealed,
+                                     const envelope::Envelope& envelope,
                                      const std::vector<std::string>& holders) {
-  std::vector<std::string> told;
+  std::vector<PlannedCopy> notices;
   for (const std::string& holder : holders) {
-    told.push_back(holder);
-    const bool has_copy = std::any_of(plan.copies.begin(), plan.copies.end(),
-                                      [&](const PlannedCopy& c) { return c.recipient == holder; });
+    const bool has_copy = std::any_of(sealed.begin(), sealed.end(),
+                                      [&](const SealedCopy& c) { return c.recipient == holder; });
     if (has_copy) continue;
     PlannedCopy notice;
     notice.recipient = holder;
@@ -89,12 +88,35 @@ std::vector<std::string> add_notices(Plan& plan, const envelope::Envelope& envel
     notice.fields.reserve(envelope.data.size());
     for (const auto& f : envelope.data) notice.fields.push_back({f.path, "drop"});
     notice.reason = "propagation of " + envelope.type + " to " +
-                    (envelope.type == kConsentWithdrawn ? "a consent-based holder"
-                                                        : "a holder") +
+                    (envelope.type == kConsentWithdrawn ? "a consent-based holder" : "a holder") +
                     " of subject data: notice (header only, no agreement)";
-    plan.copies.push_back(std::move(notice));
+    notices.push_back(std::move(notice));
   }
-  return told;
+  return notices;
+}
+
+audit::Event notified_record(const audit::Event& decision_facts,
+                             const std::vector<std::string>& holders,
+                             const std::vector<SealedCopy>& copies) {
+  audit::Event e = decision_facts;
+  e.kind = audit::kind::kComplianceNotified;
+  e.recipient.clear();
+  e.agreement.clear();
+  e.copy_hash.clear();
+  e.content_hash.clear();
+  e.fields.clear();
+  e.code.clear();
+  e.reason.clear();
+  e.delivery_id = 0;
+  std::string all, notices;
+  for (const auto& h : holders) all += (all.empty() ? "" : ",") + h;
+  for (const auto& c : copies) {
+    const bool holder = std::binary_search(holders.begin(), holders.end(), c.recipient);
+    if (holder && c.agreement.empty()) notices += (notices.empty() ? "" : ",") + c.recipient;
+  }
+  e.details.emplace_back("holders", all);
+  if (!notices.empty()) e.details.emplace_back("notices", notices);
+  return e;
 }
 
 std::vector<spool::SubjectFact> ledger_facts(const envelope::Envelope& envelope,
@@ -119,7 +141,8 @@ std::vector<spool::SubjectFact> ledger_facts(const envelope::Envelope& envelope,
   }
   for (const SealedCopy& copy : copies) {
     facts.push_back({copy.recipient, "holds", copy.agreement.empty() ? "notice" : copy.agreement});
-    if (copy.consent_based) facts.push_back({copy.recipient, "holds.consent_based", copy.agreement});
+    if (copy.consent_based)
+      facts.push_back({copy.recipient, "holds.consent_based", copy.agreement});
   }
   return facts;
 }

@@ -140,10 +140,9 @@ Result<SpoolCounts> count_pg(PgConnection& db) {
       {}, "count rows");
   if (!r.ok()) return r.error();
   if (r->rows() != 1) return make_error("corrupt", "audit_head does not hold exactly one row");
-  return SpoolCounts{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2),
-                     r->int64(0, 3), r->int64(0, 4), r->int64(0, 5),
-                     r->int64(0, 6), r->int64(0, 7), r->text(0, 8) == "t",
-                     r->int64(0, 9)};
+  return SpoolCounts{r->int64(0, 0),       r->int64(0, 1), r->int64(0, 2), r->int64(0, 3),
+                     r->int64(0, 4),       r->int64(0, 5), r->int64(0, 6), r->int64(0, 7),
+                     r->text(0, 8) == "t", r->int64(0, 9)};
 }
 
 Result<Connection> open_source(const std::string& path) {

@@ -112,8 +112,7 @@ Result<std::optional<PriorSubmission>> PgSpool::find_submission(const std::strin
   return std::optional<PriorSubmission>();
 }
 
-Result<std::vector<SubjectStateRow>> PgSpool::subject_state(
-    const std::string& subject_ref) const {
+Result<std::vector<SubjectStateRow>> PgSpool::subject_state(const std::string& subject_ref) const {
   std::lock_guard lock(read_mu_);
   if (!read_db_) {
     auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);

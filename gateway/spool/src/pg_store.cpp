@@ -263,9 +263,9 @@ Status PgStore::upsert_subject_state(const std::vector<const PreparedAppend*>& s
       "ORDER BY ord ON CONFLICT (subject_ref, agency, name) DO UPDATE SET value = "
       "excluded.value, at_ms = excluded.at_ms, sender = excluded.sender, message_id = "
       "excluded.message_id WHERE excluded.at_ms >= subject_state.at_ms",
-      {PgParam::text(subjects.done()), PgParam::text(agencies.done()),
-       PgParam::text(names.done()), PgParam::text(values.done()), PgParam::text(at.done()),
-       PgParam::text(senders.done()), PgParam::text(message_ids.done())},
+      {PgParam::text(subjects.done()), PgParam::text(agencies.done()), PgParam::text(names.done()),
+       PgParam::text(values.done()), PgParam::text(at.done()), PgParam::text(senders.done()),
+       PgParam::text(message_ids.done())},
       "upsert subject state");
   if (!r.ok()) return r.error();
   return Status::Ok();

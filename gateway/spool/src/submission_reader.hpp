@@ -1,6 +1,6 @@
 // The dedup probe's side of the spool: read-only connections that look up a stored
-// submission (and the subject-state ledger) on the caller's thread, beside (never through) the single writer. WAL lets them
-// read the last committed state while the writer commits.
+// submission (and the subject-state ledger) on the caller's thread, beside (never through) the
+// single writer. WAL lets them read the last committed state while the writer commits.
 #pragma once
 
 #include <memory>

@@ -127,10 +127,10 @@ TEST(ReadsSubjectState, OnlyRoutesWithAConsentBasedFlowOrAStateCondition) {
 }
 
 TEST(LoadState, ConsentBasedAndStateFactsLoad) {
-  const Agreement a = testing::load(with_flow_lines(
-      std::string(kConsentBased) +
-      "    when:\n      - {fact: state.contact.updates, in: [all, key_only]}\n"
-      "      - {fact: state.contact.do_not_contact, not_equals: true}\n"));
+  const Agreement a = testing::load(
+      with_flow_lines(std::string(kConsentBased) +
+                      "    when:\n      - {fact: state.contact.updates, in: [all, key_only]}\n"
+                      "      - {fact: state.contact.do_not_contact, not_equals: true}\n"));
   ASSERT_EQ(a.flows.size(), 1u);
   EXPECT_TRUE(a.flows[0].consent_based);
   ASSERT_EQ(a.flows[0].when.size(), 2u);

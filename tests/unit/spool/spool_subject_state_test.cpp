@@ -96,8 +96,9 @@ TEST_P(SpoolSubjectState, SurvivesReopen) {
   {
     auto spool = open();
     ASSERT_NE(spool, nullptr);
-    ASSERT_TRUE(append_sync(*spool, about("m1", "s1", 1000, {{"police", "contact.channel", "email"}}))
-                    .ok());
+    ASSERT_TRUE(
+        append_sync(*spool, about("m1", "s1", 1000, {{"police", "contact.channel", "email"}}))
+            .ok());
   }
   auto spool = open();
   ASSERT_NE(spool, nullptr);

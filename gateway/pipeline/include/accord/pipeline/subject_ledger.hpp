@@ -34,11 +34,19 @@ struct SubjectLedger {
 SubjectLedger fold_ledger(const std::vector<spool::SubjectStateRow>& rows,
                           std::string_view event_type, std::string_view sender);
 
-// Adds a copy for every holder the plan has none for: a NOTICE, the envelope's header with
-// `data: {}` (no agreement; reason names the propagation). Returns every holder told, sorted
-// (those with an agreement's copy too).
-std::vector<std::string> add_notices(Plan& plan, const envelope::Envelope& envelope,
+// A NOTICE for every holder with no sealed copy (no agreement granted one, or it could not be
+// sealed): the envelope's header with `data: {}`, no agreement, every field `drop`, the reason
+// naming the propagation. Sealed (signed) by the caller like any planned copy.
+std::vector<PlannedCopy> notices_for(const std::vector<SealedCopy>& sealed,
+                                     const envelope::Envelope& envelope,
                                      const std::vector<std::string>& holders);
+
+// The compliance.notified record of a propagated message: the decision facts, and `details`
+// `holders` (every holder told, comma-separated, sorted) and `notices` (those told by a
+// notice copy, comma-separated; absent when none).
+audit::Event notified_record(const audit::Event& decision_facts,
+                             const std::vector<std::string>& holders,
+                             const std::vector<SealedCopy>& copies);
 
 // What the append writes into the ledger: `consent` from consent.given / consent.withdrawn
 // (agency: the sender), `contact.<key>` from contact.preferences_changed (closed lists only),

@@ -1,8 +1,9 @@
 // Moving an embedded (SQLite) spool into an empty PostgreSQL spool: `accord spool migrate`
 // (docs/operations.md "Moving a spool to PostgreSQL"). Rows are copied verbatim — submissions
 // (dedup), copies in every state with their ids and payloads, audit records (record text and
-// chain bytes), checkpoints and the subject-state ledger — then the copies' identity sequence is moved past the highest
-// delivery id ever handed out and audit_head set to the last record and checkpoint.
+// chain bytes), checkpoints and the subject-state ledger — then the copies' identity sequence is
+// moved past the highest delivery id ever handed out and audit_head set to the last record and
+// checkpoint.
 //
 // The source is read in one SQLite read transaction, opened read-only, under a shared flock
 // of "<spool>.lock" when that file exists: a running gateway holds it exclusively, so a

@@ -60,6 +60,7 @@ struct SubjectFact {
   std::string agency;
   std::string name;
   std::string value;
+  friend bool operator==(const SubjectFact&, const SubjectFact&) = default;
 };
 
 // One row of the ledger as read back (Spool::subject_state).
@@ -67,8 +68,8 @@ struct SubjectStateRow {
   std::string agency;
   std::string name;
   std::string value;
-  std::int64_t at_ms = 0;   // receipt time of the submission that set it
-  std::string sender;       // that submission's key
+  std::int64_t at_ms = 0;  // receipt time of the submission that set it
+  std::string sender;      // that submission's key
   std::string message_id;
   friend bool operator==(const SubjectStateRow&, const SubjectStateRow&) = default;
 };

@@ -21,9 +21,9 @@ struct SubjectState {
 };
 
 // The condition facts a `when` may name about the stored state (docs/agreements.md).
-inline constexpr std::string_view kStateFacts[] = {
-    "state.consent", "state.contact.channel", "state.contact.updates",
-    "state.contact.do_not_contact"};
+inline constexpr std::string_view kStateFacts[] = {"state.consent", "state.contact.channel",
+                                                   "state.contact.updates",
+                                                   "state.contact.do_not_contact"};
 
 inline bool is_state_fact(std::string_view fact) {
   for (std::string_view f : kStateFacts) {
