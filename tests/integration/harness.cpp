@@ -94,7 +94,8 @@ std::string write_config(const TempDir& dir, const std::string& extra_yaml,
 
 std::string write_pg_config(const TempDir& dir, const std::string& uri,
                             const std::string& shared_dir, const std::string& extra_yaml,
-                            const std::string& extra_storage_yaml) {
+                            const std::string& extra_storage_yaml,
+                            const std::string& agreements_dir) {
   const std::string timeout = extra_storage_yaml.find("commit_timeout_seconds") == std::string::npos
                                   ? "    commit_timeout_seconds: 2\n"
                                   : "";
@@ -103,7 +104,7 @@ std::string write_pg_config(const TempDir& dir, const std::string& uri,
                                "\"\n" + timeout + extra_storage_yaml +
                                "signing_key: " + shared_dir + "/gateway-signing.key\n" +
                                "pseudonym_key: " + shared_dir + "/pseudonym.key\n",
-                           extra_yaml, {});
+                           extra_yaml, agreements_dir);
 }
 
 client::ClientOptions client_options(const std::string& who, std::uint16_t port) {

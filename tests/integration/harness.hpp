@@ -50,7 +50,8 @@ std::string write_config(const TempDir& dir, const std::string& extra_yaml = {},
 // gateways of one deployment the same directory, as they must share both files.
 std::string write_pg_config(const TempDir& dir, const std::string& uri,
                             const std::string& shared_dir, const std::string& extra_yaml = {},
-                            const std::string& extra_storage_yaml = {});
+                            const std::string& extra_storage_yaml = {},
+                            const std::string& agreements_dir = {});
 
 // Client options for an agency (or "admin"/"auditor") against a local port.
 client::ClientOptions client_options(const std::string& who, std::uint16_t port);

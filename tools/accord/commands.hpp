@@ -18,5 +18,8 @@ void add_dlq_commands(CLI::App& app);        // dlq list|retry             (cmd_
 void add_spool_commands(CLI::App& app);      // spool migrate              (cmd_spool.cpp)
 // compliance report (cmd_compliance.cpp)
 void add_compliance_commands(CLI::App& app);
+// compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another
+// command made it first, else makes it.
+void add_compliance_notices_command(CLI::App& app);
 
 }  // namespace accord::cli

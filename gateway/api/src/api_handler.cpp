@@ -256,6 +256,7 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
           }
           body["withheld"] = std::move(withheld);
         }
+        if (!accepted.notified.empty()) body["notified"] = accepted.notified;
         respond(make_response(accepted.duplicate ? 200 : 202,
                               body.dump(-1, ' ', false, json::error_handler_t::replace)));
       });

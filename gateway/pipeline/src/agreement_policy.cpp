@@ -67,13 +67,18 @@ void add_shadow(Plan& plan, const std::string& recipient, const agreements::Deci
 
 }  // namespace
 
+bool AgreementPolicy::reads_subject_state(const envelope::Envelope& envelope,
+                                          const std::string& sender) const {
+  return agreements::reads_subject_state(*set_, sender, envelope.type);
+}
+
 Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string& sender,
-                           std::int64_t now_ms) const {
+                           std::int64_t now_ms, const agreements::SubjectState& state) const {
   const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
   Plan plan;
   const auto recipients = agreements::recipients_for(envelope, sender, *set_, now);
   for (const auto& recipient : recipients) {
-    const auto decision = agreements::decide(envelope, sender, recipient, *set_, now);
+    const auto decision = agreements::decide(envelope, sender, recipient, *set_, now, state);
     const std::size_t copies_before = plan.copies.size();
     plan_recipient(plan, envelope, recipient, decision);
     add_shadow(plan, recipient, decision, copies_before);
@@ -82,7 +87,7 @@ Plan AgreementPolicy::plan(const envelope::Envelope& envelope, const std::string
   // shadow agreement would share is audited all the same (exposure it would add).
   for (const auto& recipient : agreements::shadow_recipients_for(envelope, sender, *set_, now)) {
     if (std::binary_search(recipients.begin(), recipients.end(), recipient)) continue;
-    const auto decision = agreements::decide(envelope, sender, recipient, *set_, now);
+    const auto decision = agreements::decide(envelope, sender, recipient, *set_, now, state);
     add_shadow(plan, recipient, decision, plan.copies.size());
   }
   return plan;
@@ -123,7 +128,7 @@ void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envel
   }
   plan.copies.push_back({recipient, label(decision), std::move(transformed.value().copy),
                          field_actions(decision), std::move(seal_key),
-                         std::move(transformed.value().to_seal)});
+                         std::move(transformed.value().to_seal), decision.consent_based});
 }
 
 }  // namespace accord::pipeline

@@ -54,6 +54,7 @@ std::vector<spool::SubmissionRecord> accepted_records(const DecisionFacts& facts
     e.agreement = copies[i].agreement;
     e.copy_hash = content_hash(copies[i].document);
     e.fields = copies[i].fields;
+    e.reason = copies[i].reason;
     records.push_back({std::move(e), i});  // the writer fills in copy i's delivery id
   }
   for (const auto& refusal : withheld) records.push_back({refusal_event(facts, refusal)});

@@ -6,6 +6,7 @@
 
 #include "accord/pipeline/compliance_record.hpp"
 #include "accord/pipeline/dedup_probe.hpp"
+#include "accord/pipeline/subject_ledger.hpp"
 
 namespace accord::pipeline {
 
@@ -46,13 +47,33 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     return;
   }
 
-  // 3. Plan: route → decide → transform, pure.
+  // 3. Plan: route → decide → transform, pure. The subject's stored state is read first (one
+  // spool read) only when the plan can depend on it or the event is propagated to holders.
   const auto policy = this->policy();
-  Plan plan = policy ? policy->plan(env, sender, now_ms) : Plan{};
+  SubjectLedger ledger;
+  if (is_propagated(env.type) || (policy && policy->reads_subject_state(env, sender))) {
+    auto rows = spool_.subject_state(env.subject.ref);
+    if (!rows.ok()) {
+      // Fail closed: a consent that cannot be read is not assumed.
+      done(Refused{make_error("storage_unavailable",
+                              "the subject's stored state cannot be read: " + rows.error().message),
+                   {}});
+      return;
+    }
+    ledger = fold_ledger(*rows, env.type, sender);
+  }
+  Plan plan = policy ? policy->plan(env, sender, now_ms, ledger.state) : Plan{};
 
   // 4. Seal: encrypt the fields the plan names, sign every copy.
   Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_);
   withhold_unsealed(plan, std::move(sealed.refusals));
+  // A propagated event reaches every holder: a notice to each one left without a copy.
+  std::vector<std::string> notified = ledger.holders;
+  if (!notified.empty()) {
+    Sealed notices =
+        seal(notices_for(sealed.copies, env, ledger.holders), {sender, env.id, now_ms}, signer_);
+    for (auto& notice : notices.copies) sealed.copies.push_back(std::move(notice));
+  }
   std::vector<PlannedRefusal> withheld = std::move(plan.refusals);
 
   // 5. Compose the audit records (a refusal's too), 6. store them with the copies.
@@ -77,13 +98,19 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.received_at_ms = now_ms;
   submission.records = accepted_records(facts, sealed.copies, withheld, plan.shadow);
   submission.records.push_back({compliance_facts_record(facts, *compliance)});
+  submission.subject_facts = ledger_facts(env, sender, sealed.copies);
+  if (!notified.empty() && !submission.records.empty()) {
+    // Last of the submission's records: after its decision.* (and compliance.facts).
+    submission.records.push_back(
+        {notified_record(submission.records.front().event, notified, sealed.copies)});
+  }
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
     submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});
   }
   spool_.append(std::move(submission),
-                [done = std::move(done), id = env.id,
-                 withheld = std::move(withheld)](Result<spool::AppendResult> result) mutable {
+                [done = std::move(done), id = env.id, withheld = std::move(withheld),
+                 notified = std::move(notified)](Result<spool::AppendResult> result) mutable {
                   if (!result.ok()) {
                     done(Refused{result.error(), {}});
                     return;
@@ -99,7 +126,10 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
                   accepted.recipients = std::move(appended.recipients);
                   accepted.received_at_ms = appended.received_at_ms;
                   accepted.duplicate = appended.outcome == spool::AppendOutcome::duplicate;
-                  if (!accepted.duplicate) accepted.withheld = std::move(withheld);
+                  if (!accepted.duplicate) {
+                    accepted.withheld = std::move(withheld);
+                    accepted.notified = std::move(notified);
+                  }
                   done(std::move(accepted));
                 });
 }

@@ -40,7 +40,8 @@ Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
     const auto signature = signer.sign(encoded.signing_input);
     out.copies.push_back({std::move(planned.recipient), std::move(planned.agreement),
                           std::move(planned.fields),
-                          delivered_document(encoded.envelope_json, signature)});
+                          delivered_document(encoded.envelope_json, signature),
+                          planned.consent_based, std::move(planned.reason)});
   }
   return out;
 }

@@ -77,9 +77,26 @@ bool value_in(const std::vector<std::string>& values, std::string_view json) {
   return std::find(values.begin(), values.end(), text) != values.end();
 }
 
+// A state.* condition: like a data field, absent when the state holds no such fact.
+std::string state_failure(const Condition& c, const SubjectState& state) {
+  const auto actual = state_fact_json(state, c.fact);
+  if (c.op == Op::present) {
+    if (actual.has_value() == (c.values[0] == "true")) return {};
+    return c.describe() + " not met (state " + (actual ? "recorded" : "not recorded") + ")";
+  }
+  if (!actual) {
+    if (c.op == Op::not_equals) return {};
+    return c.describe() + " not met (state not recorded)";
+  }
+  const bool in = std::find(c.values.begin(), c.values.end(), *actual) != c.values.end();
+  if (c.op == Op::not_equals ? !in : in) return {};
+  return c.describe() + " not met (state differs)";
+}
+
 // Returns an empty string when the condition holds, else why not (never the value itself).
-std::string failure(const Condition& c, const Envelope& e) {
+std::string failure(const Condition& c, const Envelope& e, const SubjectState& state) {
   std::optional<std::string> actual;  // canonical JSON of a header fact
+  if (is_state_fact(c.fact)) return state_failure(c, state);
   if (c.fact == "classification") {
     // One rule for every test: the marking alone, handling caveats ignored (as for
     // max_classification). An unrecognised marking satisfies no classification test.
@@ -128,7 +145,8 @@ std::string failure(const Condition& c, const Envelope& e) {
 }
 
 // Why a candidate does not grant, or empty if it does.
-std::string refusal(const Agreement& a, const Flow& f, const Envelope& e, Instant now) {
+std::string refusal(const Agreement& a, const Flow& f, const Envelope& e, Instant now,
+                    const SubjectState& state) {
   const std::string who = a.label() + " flow `" + f.name + "`: ";
   if (a.status != Status::active) return who + "agreement is " + std::string(to_string(a.status));
   if (now < a.valid_from)
@@ -141,8 +159,11 @@ std::string refusal(const Agreement& a, const Flow& f, const Envelope& e, Instan
            " exceeds the agreement's maximum " + std::string(to_string(a.max_classification));
   }
   for (const Condition& c : f.when) {
-    std::string why = failure(c, e);
+    std::string why = failure(c, e, state);
     if (!why.empty()) return who + "condition " + why;
+  }
+  if (f.consent_based && state.consent == "withdrawn") {
+    return who + "consent_based flow: the subject's consent is withdrawn";
   }
   return {};
 }
@@ -156,6 +177,7 @@ void grant(Decision& d, const AgreementSet& set, AgreementSet::Candidate c) {
   d.agreement_id = a.id;
   d.agreement_version = a.version;
   d.flow = f.name;
+  d.consent_based = f.consent_based;
   d.reasons.insert(d.reasons.begin(), "allowed by " + a.label() + " flow `" + f.name + "`");
   for (FieldDecision& fd : d.fields) {
     fd.rule = index.resolve(fd.path);
@@ -165,7 +187,7 @@ void grant(Decision& d, const AgreementSet& set, AgreementSet::Candidate c) {
 }
 
 Decision evaluate(const Envelope& e, const std::vector<AgreementSet::Candidate>& candidates,
-                  const AgreementSet& set, Instant now, Mode mode) {
+                  const AgreementSet& set, Instant now, Mode mode, const SubjectState& state) {
   Decision d;
   d.fields.reserve(e.data.size());
   for (const Field& f : e.data) d.fields.push_back(FieldDecision{f.path, Action::drop, nullptr});
@@ -174,7 +196,7 @@ Decision evaluate(const Envelope& e, const std::vector<AgreementSet::Candidate>&
   for (const AgreementSet::Candidate& c : candidates) {
     const Agreement& a = set.agreements()[c.agreement];
     if (a.mode != mode) continue;
-    std::string why = refusal(a, a.flows[c.flow], e, now);
+    std::string why = refusal(a, a.flows[c.flow], e, now, state);
     if (why.empty()) {
       grant(d, set, c);
       d.refused_by.clear();
@@ -204,7 +226,7 @@ std::size_t Decision::count(Action action) const {
 }
 
 Decision decide(const Envelope& envelope, std::string_view sender, std::string_view recipient,
-                const AgreementSet& set, Instant now) {
+                const AgreementSet& set, Instant now, const SubjectState& state) {
   const auto* candidates = set.candidates(sender, recipient, envelope.type);
   if (!candidates) {
     Decision d;
@@ -214,7 +236,7 @@ Decision decide(const Envelope& envelope, std::string_view sender, std::string_v
                         std::string(recipient) + " for " + envelope.type);
     return d;
   }
-  Decision d = evaluate(envelope, *candidates, set, now, Mode::enforce);
+  Decision d = evaluate(envelope, *candidates, set, now, Mode::enforce, state);
   if (!d.allowed && d.reasons.empty()) {
     d.reasons.push_back("only shadow-mode agreements cover " + std::string(sender) + " to " +
                         std::string(recipient) + " for " + envelope.type);
@@ -224,7 +246,9 @@ Decision decide(const Envelope& envelope, std::string_view sender, std::string_v
     const Agreement& a = set.agreements()[c.agreement];
     return a.mode == Mode::shadow && a.in_force(now);
   });
-  if (any_shadow) d.shadow.push_back(evaluate(envelope, *candidates, set, now, Mode::shadow));
+  if (any_shadow) {
+    d.shadow.push_back(evaluate(envelope, *candidates, set, now, Mode::shadow, state));
+  }
   return d;
 }
 
@@ -247,6 +271,20 @@ std::vector<std::string> route_recipients(const Envelope& envelope, std::string_
 }
 
 }  // namespace
+
+bool reads_subject_state(const AgreementSet& set, std::string_view sender,
+                         std::string_view event_type) {
+  const auto* routes = set.routes(sender, event_type);
+  if (!routes) return false;
+  for (const AgreementSet::Route& r : *routes) {
+    const Flow& f = set.agreements()[r.candidate.agreement].flows[r.candidate.flow];
+    if (f.consent_based) return true;
+    for (const Condition& c : f.when) {
+      if (is_state_fact(c.fact)) return true;
+    }
+  }
+  return false;
+}
 
 std::vector<std::string> recipients_for(const Envelope& envelope, std::string_view sender,
                                         const AgreementSet& set, Instant now) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "accord/agreements/subject_state.hpp"
 #include "accord/yaml/keys.hpp"
 
 namespace accord::agreements {
@@ -273,9 +274,17 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
   c.fact = *fact;
   const bool header = c.fact == "subject.role" || c.fact == "case.owner" ||
                       c.fact == "classification" || c.fact == "type";
-  if (!header && !split_pattern(c.fact, false)) {
+  const bool state = is_state_fact(c.fact);
+  if (!state && c.fact.rfind("state.", 0) == 0) {
+    error(m.at("fact").value.Mark(), "invalid_path", "unknown state fact `" + c.fact + "`",
+          "use state.consent, state.contact.channel, state.contact.updates or "
+          "state.contact.do_not_contact");
+    return std::nullopt;
+  }
+  if (!header && !state && !split_pattern(c.fact, false)) {
     error(m.at("fact").value.Mark(), "invalid_path", "unknown fact `" + c.fact + "`",
-          "use data.<path> (no wildcard), subject.role, case.owner, classification or type");
+          "use data.<path> (no wildcard), subject.role, case.owner, classification, type or "
+          "state.<fact>");
     return std::nullopt;
   }
   std::vector<std::string> ops;
@@ -328,6 +337,21 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
     }
     c.at_most = *cls;
     c.values.push_back(std::string(to_string(*cls)));
+  }
+  if (state && (c.op == Op::equals || c.op == Op::not_equals || c.op == Op::in)) {
+    // A stored state has closed lists of values: a value outside them could never match.
+    const auto allowed = state_fact_values(c.fact);
+    const YAML::Node& v = e.value;
+    for (std::size_t i = 0; i < c.values.size(); ++i) {
+      if (std::find(allowed.begin(), allowed.end(), c.values[i]) != allowed.end()) continue;
+      const YAML::Node item = v.IsSequence() ? v[static_cast<int>(i)] : v;
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      error(item.Mark(), "invalid_value",
+            "`" + c.fact + "` is never " + c.values[i] + " (its values: " + list + ")",
+            "use one of its values");
+      return std::nullopt;
+    }
   }
   if (c.fact == "classification" && c.op != Op::at_most && c.op != Op::present) {
     // One rule for every classification test: the marking alone is compared, caveats ignored
@@ -448,7 +472,7 @@ std::optional<FieldRule> Loader::field_rule(const YAML::Node& key, const YAML::N
 
 std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
   Entries m;
-  if (!read_map(node, "a flow", {"name", "events", "fields"}, {"to", "when"}, m)) {
+  if (!read_map(node, "a flow", {"name", "events", "fields"}, {"to", "when", "consent_based"}, m)) {
     return std::nullopt;
   }
   Flow f;
@@ -477,6 +501,13 @@ std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
     }
   } else {
     ok = false;
+  }
+  if (m.count("consent_based")) {
+    if (const auto b = boolean(m, "consent_based")) {
+      f.consent_based = *b;
+    } else {
+      ok = false;
+    }
   }
   if (m.count("when")) {
     const YAML::Node& when = m.at("when").value;

@@ -73,6 +73,7 @@ std::map<Key, Exposure> exposure_of(const std::vector<Agreement>& agreements, In
     for (const Flow& f : a.flows) {
       std::vector<std::string> conds;
       for (const Condition& c : f.when) conds.push_back(c.describe());
+      if (f.consent_based) conds.push_back("consent not withdrawn (consent_based)");
       const std::string cond = conds.empty() ? "always" : join(conds, " and ");
       for (const std::string& event : f.events) {
         for (const std::string& r : f.to.empty() ? a.recipients : f.to) {

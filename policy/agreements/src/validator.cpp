@@ -152,7 +152,7 @@ void Checker::flows_contradict(const Agreement& a) {
     for (std::size_t j = 0; j < i; ++j) {
       const Flow& x = a.flows[i];
       const Flow& y = a.flows[j];
-      if (x.when != y.when) continue;
+      if (x.when != y.when || x.consent_based != y.consent_based) continue;
       const bool shared_event = std::any_of(x.events.begin(), x.events.end(), [&](auto& e) {
         return std::find(y.events.begin(), y.events.end(), e) != y.events.end();
       });

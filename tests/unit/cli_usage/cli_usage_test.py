@@ -43,6 +43,8 @@ ROWS = [
               "x.db"], 1, "--rules"),
     (accord, ["compliance", "report", "--from", "2026-11-01", "--to", "2026-12-01", "--clocks"],
      1, "--format json"),
+    (accord, ["compliance", "notices"], 1, "give one of --message or --subject"),
+    (accord, ["compliance", "notices", "--message", "no-slash", "--db", "x.db"], 1, "SENDER/ID"),
     (accord, ["agreements", "validate", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
     (accord, ["agreements", "explain", "--no-such-flag"], 2, "required"),
     (accord, ["agreements", "no-such-command"], 2, ""),

@@ -39,10 +39,15 @@ std::string with_id(std::string body, const std::string& id);
 class CountingPolicy : public Policy {
  public:
   explicit CountingPolicy(std::shared_ptr<const Policy> inner) : inner_(std::move(inner)) {}
-  Plan plan(const envelope::Envelope& envelope, const std::string& sender,
-            std::int64_t now_ms) const override {
+  using Policy::plan;
+  Plan plan(const envelope::Envelope& envelope, const std::string& sender, std::int64_t now_ms,
+            const agreements::SubjectState& state) const override {
     ++calls_;
-    return inner_->plan(envelope, sender, now_ms);
+    return inner_->plan(envelope, sender, now_ms, state);
+  }
+  bool reads_subject_state(const envelope::Envelope& envelope,
+                           const std::string& sender) const override {
+    return inner_->reads_subject_state(envelope, sender);
   }
   int calls() const { return calls_.load(); }
 

@@ -38,6 +38,8 @@ inline constexpr std::string_view kSpoolGapAccepted = "admin.spool_gap_accepted"
 inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
 // The closed-list compliance facts of a stored submission (docs/compliance.md §3).
 inline constexpr std::string_view kComplianceFacts = "compliance.facts";
+// Who a propagated consent.withdrawn / subject.erasure_requested told (docs/compliance.md §8).
+inline constexpr std::string_view kComplianceNotified = "compliance.notified";
 }  // namespace kind
 
 struct FieldAction {

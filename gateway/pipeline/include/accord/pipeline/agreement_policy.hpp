@@ -26,8 +26,11 @@ class AgreementPolicy : public Policy {
                   std::vector<unsigned char> pseudonym_master,
                   std::shared_ptr<const crypto::KeyRegistry> keys);
 
-  Plan plan(const envelope::Envelope& envelope, const std::string& sender,
-            std::int64_t now_ms) const override;
+  using Policy::plan;
+  Plan plan(const envelope::Envelope& envelope, const std::string& sender, std::int64_t now_ms,
+            const agreements::SubjectState& state) const override;
+  bool reads_subject_state(const envelope::Envelope& envelope,
+                           const std::string& sender) const override;
 
   const agreements::AgreementSet& set() const { return *set_; }
 

@@ -19,6 +19,10 @@ struct Accepted {
   bool duplicate = false;
   // Candidates the policy refused while others were allowed (empty for duplicates).
   std::vector<PlannedRefusal> withheld;
+  // The subject's holders told of a propagated event (consent.withdrawn,
+  // subject.erasure_requested), sorted: each got an agreement's copy or a notice. Empty for
+  // duplicates.
+  std::vector<std::string> notified = {};
 };
 
 // A refusal with the per-recipient reasons behind it (empty for decode errors).

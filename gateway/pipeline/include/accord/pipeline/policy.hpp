@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/agreements/subject_state.hpp"
 #include "accord/agreements/transform.hpp"
 #include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
@@ -30,6 +31,11 @@ struct PlannedCopy {
   // registered key, to which the seal step encrypts every field of `to_seal`.
   std::optional<crypto::RecipientKey> seal_key = {};
   std::vector<agreements::FieldToSeal> to_seal = {};
+  // Granted by a consent_based flow: recorded as a consent-based holding (docs/compliance.md §7).
+  bool consent_based = false;
+  // Why the copy exists when no agreement granted it (a propagation notice, §8): the
+  // decision.accepted record's reason. Empty for an agreement's copy.
+  std::string reason = {};
 };
 
 // One candidate recipient that was refused, and why (for the sender and the audit log).
@@ -64,8 +70,21 @@ class Policy {
  public:
   virtual ~Policy() = default;
   // Pure: the same arguments give the same plan. Thread-safe (called from many threads).
+  // `state`: the subject's stored state (empty when not read, see reads_subject_state).
   virtual Plan plan(const envelope::Envelope& envelope, const std::string& sender,
-                    std::int64_t now_ms) const = 0;
+                    std::int64_t now_ms, const agreements::SubjectState& state) const = 0;
+  Plan plan(const envelope::Envelope& envelope, const std::string& sender,
+            std::int64_t now_ms) const {
+    return plan(envelope, sender, now_ms, agreements::SubjectState{});
+  }
+  // Whether plan() for this envelope from `sender` can depend on the subject's stored state:
+  // the pipeline reads the state (one spool read) only then.
+  virtual bool reads_subject_state(const envelope::Envelope& envelope,
+                                   const std::string& sender) const {
+    (void)envelope;
+    (void)sender;
+    return false;
+  }
 };
 
 }  // namespace accord::pipeline

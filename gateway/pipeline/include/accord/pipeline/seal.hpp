@@ -19,6 +19,8 @@ struct SealedCopy {
   std::string agreement;                   // "id@version" that granted it
   std::vector<audit::FieldAction> fields;  // each field of the submission and its action
   std::string document;                    // the delivered document, signed
+  bool consent_based = false;              // PlannedCopy::consent_based
+  std::string reason = {};                 // PlannedCopy::reason
 };
 
 struct Sealed {

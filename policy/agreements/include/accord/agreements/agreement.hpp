@@ -55,7 +55,8 @@ enum class Op { equals, not_equals, in, present, at_most };
 std::string_view to_string(Op);
 
 // A test on one fact of the envelope. Facts: "data.<path>" (a data field), "subject.role",
-// "case.owner", "classification", "type".
+// "case.owner", "classification", "type", or of the subject's stored state: "state.consent",
+// "state.contact.channel", "state.contact.updates", "state.contact.do_not_contact".
 struct Condition {
   std::string fact;
   Op op = Op::equals;
@@ -79,6 +80,9 @@ struct Flow {
   std::vector<std::string> to;  // recipients this flow serves; empty = all of the agreement's
   std::vector<Pos> to_pos;
   std::vector<Condition> when;  // all must hold
+  // Grants nothing once the subject's stored consent (SubjectState::consent) is `withdrawn`;
+  // its copies are recorded as consent-based holdings (docs/compliance.md §7).
+  bool consent_based = false;
   std::vector<FieldRule> fields;
   Pos pos;
 };

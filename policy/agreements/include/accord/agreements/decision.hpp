@@ -7,7 +7,8 @@
 //     candidates.
 //  2. A candidate grants only if its agreement is active, in force at `now`
 //     (valid_from <= now < valid_until), in mode enforce, the envelope's classification is at
-//     most the agreement's max_classification, and every condition of the flow holds.
+//     most the agreement's max_classification, every condition of the flow holds (state.*
+//     facts read `state`), and, for a consent_based flow, `state.consent` is not withdrawn.
 //  3. The first granting candidate wins (agreement id ascending, version descending, flow
 //     order); its field rules decide every field. The reasons list why other candidates failed.
 //  4. Per field: an exact path rule beats any wildcard; among wildcards the longest prefix
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "accord/agreements/agreement_set.hpp"
+#include "accord/agreements/subject_state.hpp"
 #include "accord/envelope/envelope.hpp"
 
 namespace accord::agreements {
@@ -38,6 +40,7 @@ struct Decision {
   std::string agreement_id;
   int agreement_version = 0;
   std::string flow;                   // granting flow's name
+  bool consent_based = false;         // the granting flow is consent_based
   std::vector<FieldDecision> fields;  // one per envelope data field, same order
   std::vector<std::string> reasons;   // human-readable: why allowed, why others failed
   // Some granted field must be encrypted for the recipient. Until field encryption is
@@ -58,8 +61,16 @@ struct Decision {
   std::size_t count(Action action) const;
 };
 
+// `state`: the subject's stored state; empty when the caller did not read it (then no
+// consent is recorded and every state.* fact is absent).
 Decision decide(const envelope::Envelope& envelope, std::string_view sender,
-                std::string_view recipient, const AgreementSet& set, Instant now);
+                std::string_view recipient, const AgreementSet& set, Instant now,
+                const SubjectState& state = SubjectState{});
+
+// Whether deciding an envelope of `event_type` from `sender` can depend on the subject's
+// stored state: some flow of a route for it is consent_based or has a state.* condition.
+bool reads_subject_state(const AgreementSet& set, std::string_view sender,
+                         std::string_view event_type);
 
 // Candidate recipients for an envelope from `sender`: every recipient of an enforce-mode flow
 // for the envelope's type whose agreement is in force at `now`, or is active but its
