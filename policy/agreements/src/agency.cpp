@@ -75,7 +75,7 @@ Result<AgencyDirectory> AgencyDirectory::parse(std::string_view yaml_text) {
       if (std::find(std::begin(kKinds), std::end(kKinds), a.kind) == std::end(kKinds)) {
         return at(item["kind"].Mark(), "unknown kind `" + a.kind +
                                            "` (police, cps, wcu, court, probation, provider, "
-                                           "oversight)");
+                                           "oversight, gateway)");
       }
       if (a.id.rfind(a.kind + ".", 0) != 0) {
         return at(item["id"].Mark(),

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <utility>
 
 #include "accord/yaml/keys.hpp"
@@ -15,8 +14,12 @@
 namespace accord::envelope {
 namespace {
 
-constexpr std::array<std::string_view, 8> kAgencyKinds = {
-    "police", "cps", "wcu", "court", "probation", "provider", "oversight", "any"};
+constexpr std::array<std::string_view, 9> kAgencyKinds = {
+    "police", "cps", "wcu", "court", "probation", "provider", "oversight", "gateway", "any"};
+
+// Deadlines moved to the versioned rule sets (docs/compliance.md §2): the Code changes by
+// date, and one vocabulary cannot say which version applied to a message received last year.
+constexpr std::string_view kRuleFile = "config/compliance/victims-code.yaml";
 
 std::string where(const YAML::Mark& mark) {
   if (mark.is_null()) return "0:0";
@@ -64,7 +67,7 @@ Result<std::vector<std::string>> kinds(const YAML::Node& map, const char* key,
       return fail("invalid_value",
                   std::string("'") + key +
                       "' holds an unknown agency kind (police, cps, wcu, court, probation, "
-                      "provider, oversight, any)",
+                      "provider, oversight, gateway, any)",
                   item);
     }
     if (std::find(out.begin(), out.end(), item.Scalar()) != out.end()) {
@@ -75,24 +78,24 @@ Result<std::vector<std::string>> kinds(const YAML::Node& map, const char* key,
   return out;
 }
 
-// A plain decimal integer >= 0: "5" yes; "-1", "5.0", "five", "0x5" no.
-Result<int> working_days(const YAML::Node& node, const char* key) {
-  std::string text = node.IsScalar() ? node.Scalar() : std::string();
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (!node.IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return fail("wrong_type", std::string("deadline '") + key + "' must be an integer", node);
+// A key the vocabulary once held and no longer accepts: refused with the file that holds it now.
+Status refuse_moved_keys(const YAML::Node& node) {
+  if (!node.IsMap()) return Status::Ok();
+  for (const auto& entry : node) {
+    if (entry.first.IsScalar() && entry.first.Scalar() == "deadline_working_days") {
+      return fail("unknown_key",
+                  "'deadline_working_days' is no longer part of the vocabulary: deadlines are "
+                  "rule-set data in " +
+                      std::string(kRuleFile),
+                  entry.first);
+    }
   }
-  if (value < 0) {
-    return fail("invalid_value", std::string("deadline '") + key + "' must not be negative", node);
-  }
-  return value;
+  return Status::Ok();
 }
 
 Result<EventType> event_type(const YAML::Node& node) {
-  if (Status s = check_keys(node, "an event type",
-                            {"name", "description", "from", "to", "deadline_working_days"});
-      !s) {
+  if (Status s = refuse_moved_keys(node); !s) return s.error();
+  if (Status s = check_keys(node, "an event type", {"name", "description", "from", "to"}); !s) {
     return s.error();
   }
   EventType type;
@@ -113,29 +116,14 @@ Result<EventType> event_type(const YAML::Node& node) {
   if (!to) return to.error();
   type.to_kinds = std::move(*to);
 
-  if (YAML::Node deadline = node["deadline_working_days"]) {
-    if (Status s = check_keys(deadline, "deadline_working_days", {"standard", "enhanced"}); !s) {
-      return s.error();
-    }
-    if (deadline.size() == 0) {
-      return fail("missing_field", "deadline_working_days needs 'standard' or 'enhanced'",
-                  deadline);
-    }
-    if (YAML::Node std_days = deadline["standard"]) {
-      auto days = working_days(std_days, "standard");
-      if (!days) return days.error();
-      type.deadline_days_standard = *days;
-    }
-    if (YAML::Node enh_days = deadline["enhanced"]) {
-      auto days = working_days(enh_days, "enhanced");
-      if (!days) return days.error();
-      type.deadline_days_enhanced = *days;
-    }
-  }
   return type;
 }
 
 }  // namespace
+
+bool EventType::recorded_by_gateway() const {
+  return std::find(to_kinds.begin(), to_kinds.end(), "gateway") != to_kinds.end();
+}
 
 Result<Vocabulary> Vocabulary::parse(std::string_view yaml_text) {
   try {

@@ -15,34 +15,22 @@ TEST(EnvelopeVocabularyFileTest, HoldsEveryEventTypeOfTheDomainTable) {
   auto parsed = Vocabulary::parse(test::read_file("config/vocabulary.yaml"));
   ASSERT_TRUE(parsed.ok()) << parsed.error().code << " at " << parsed.error().path << ": "
                            << parsed.error().message;
-  const std::vector<std::string> expected = {"crime.recorded",
-                                             "victim.needs_assessed",
-                                             "referral.created",
-                                             "referral.accepted",
-                                             "referral.declined",
-                                             "investigation.closed",
-                                             "suspect.arrested",
-                                             "suspect.interviewed",
-                                             "suspect.released",
-                                             "bail.conditions_changed",
-                                             "charge.decided",
-                                             "cps.decision_letter",
-                                             "vrr.requested",
-                                             "vrr.decided",
-                                             "case.charged_handover",
-                                             "hearing.listed",
-                                             "hearing.adjourned",
-                                             "witness.required",
-                                             "special_measures.decided",
-                                             "case.outcome",
-                                             "sentence.passed",
-                                             "vps.recorded",
-                                             "vcs.referred",
-                                             "offender.release_planned",
-                                             "offender.licence_conditions",
-                                             "consent.withdrawn",
-                                             "contact.preferences_changed",
-                                             "complaint.received"};
+  const std::vector<std::string> expected = {
+      "crime.recorded", "victim.needs_assessed", "referral.created", "referral.accepted",
+      "referral.declined", "investigation.closed", "suspect.arrested", "suspect.interviewed",
+      "suspect.released", "bail.conditions_changed", "charge.decided", "cps.decision_letter",
+      "vrr.requested", "vrr.decided", "case.charged_handover", "hearing.listed",
+      "hearing.adjourned", "witness.required", "special_measures.decided", "case.outcome",
+      "sentence.passed", "vps.recorded", "vcs.referred", "offender.release_planned",
+      "offender.licence_conditions", "consent.withdrawn", "contact.preferences_changed",
+      "complaint.received",
+      // issue 15: the compliance facts and the journey
+      "consent.given", "complaint.acknowledged", "complaint.resolved", "victim.informed",
+      "enhanced_rights.changed", "subject.erasure_requested", "compliance.summary",
+      "court.bail_decided", "plea.entered", "defendant.failed_to_appear", "warrant.issued",
+      "appeal.lodged", "appeal.decided", "sentence.uls_requested", "restorative_justice.offered",
+      "compensation.decided", "marac.referred", "idva.referred", "parole.review_started",
+      "parole.decided", "licence.recalled", "licence.breached"};
   EXPECT_EQ(parsed->all().size(), expected.size());
   for (const std::string& name : expected) {
     const EventType* type = parsed->find(name);
@@ -52,31 +40,51 @@ TEST(EnvelopeVocabularyFileTest, HoldsEveryEventTypeOfTheDomainTable) {
     EXPECT_FALSE(type->from_kinds.empty()) << name;
     EXPECT_FALSE(type->to_kinds.empty()) << name;
   }
-  const EventType* closed = parsed->find("investigation.closed");
-  EXPECT_EQ(closed->deadline_days_standard, 5);
-  EXPECT_EQ(closed->deadline_days_enhanced, 1);
-  EXPECT_EQ(parsed->find("hearing.listed")->deadline_days_enhanced, 1);
-  EXPECT_EQ(parsed->find("vcs.referred")->deadline_days_standard, 10);
   EXPECT_EQ(parsed->find("referral.created")->from_kinds, std::vector<std::string>{"police"});
   EXPECT_EQ(parsed->find("referral.created")->to_kinds, std::vector<std::string>{"provider"});
-  EXPECT_FALSE(parsed->find("vps.recorded")->deadline_days_standard.has_value());
+  EXPECT_EQ(parsed->find("compliance.summary")->from_kinds, std::vector<std::string>{"gateway"});
   EXPECT_FALSE(parsed->contains("hearing.cancelled"));
 }
 
-TEST(EnvelopeVocabularyTest, MinimalFileWithOptionalDeadlines) {
+// Exactly the types the contract names are recorded by the gateway itself (docs/envelope.md §5).
+TEST(EnvelopeVocabularyFileTest, GatewayRecordsTheComplianceFactEvents) {
+  auto parsed = Vocabulary::parse(test::read_file("config/vocabulary.yaml"));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  std::vector<std::string> recorded;
+  for (const auto& [name, type] : parsed->all()) {
+    if (type.recorded_by_gateway()) recorded.push_back(name);
+  }
+  EXPECT_EQ(recorded,
+            (std::vector<std::string>{"consent.given", "consent.withdrawn",
+                                      "contact.preferences_changed", "enhanced_rights.changed",
+                                      "subject.erasure_requested", "victim.informed"}));
+}
+
+TEST(EnvelopeVocabularyTest, MinimalFileWithEveryAgencyKind) {
   auto parsed = Vocabulary::parse(R"(version: 1
 event_types:
   - name: a.b
     description: d
     from: [police]
-    to: [any]
-    deadline_working_days: {enhanced: 0}
+    to: [gateway, any]
   - {name: a.c_d.e, description: d, from: [cps, wcu], to: [court, probation, provider, oversight]}
 )");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-  EXPECT_FALSE(parsed->find("a.b")->deadline_days_standard.has_value());
-  EXPECT_EQ(parsed->find("a.b")->deadline_days_enhanced, 0);
+  EXPECT_TRUE(parsed->find("a.b")->recorded_by_gateway());
+  EXPECT_FALSE(parsed->find("a.c_d.e")->recorded_by_gateway());
   EXPECT_TRUE(parsed->contains("a.c_d.e"));
+}
+
+// The moved key names the file that holds deadlines now, so an old vocabulary is fixed quickly.
+TEST(EnvelopeVocabularyTest, DeadlineKeyIsRefusedNamingTheRuleFile) {
+  auto parsed = Vocabulary::parse(
+      "version: 1\nevent_types:\n  - {name: a.b, description: d, from: [police], to: [cps], "
+      "deadline_working_days: {standard: 5}}\n");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().code, "unknown_key");
+  EXPECT_EQ(parsed.error().path, "3:60");
+  EXPECT_NE(parsed.error().message.find("config/compliance/victims-code.yaml"), std::string::npos)
+      << parsed.error().message;
 }
 
 struct VocabularyRow {
@@ -144,18 +152,10 @@ std::vector<VocabularyRow> vocabulary_rows() {
        "3:53"},
       {"from_scalar", one_type("{name: a.b, description: d, from: police, to: [cps]}\n"),
        "wrong_type", "3:39"},
-      {"negative_deadline", one_type("{" + ok + ", deadline_working_days: {standard: -1}}\n"),
-       "invalid_value", "3:94"},
-      {"fractional_deadline", one_type("{" + ok + ", deadline_working_days: {standard: 1.5}}\n"),
-       "wrong_type", "3:94"},
-      {"text_deadline", one_type("{" + ok + ", deadline_working_days: {enhanced: soon}}\n"),
-       "wrong_type", "3:94"},
-      {"unknown_deadline_key", one_type("{" + ok + ", deadline_working_days: {urgent: 1}}\n"),
-       "unknown_key", "3:84"},
-      {"empty_deadline", one_type("{" + ok + ", deadline_working_days: {}}\n"), "missing_field",
-       "3:83"},
-      {"deadline_scalar", one_type("{" + ok + ", deadline_working_days: 5}\n"), "wrong_type",
-       "3:83"},
+      {"moved_deadline_key", one_type("{" + ok + ", deadline_working_days: {standard: 5}}\n"),
+       "unknown_key", "3:60"},
+      {"moved_deadline_key_scalar", one_type("{" + ok + ", deadline_working_days: 5}\n"),
+       "unknown_key", "3:60"},
   };
 }
 

@@ -36,6 +36,8 @@ inline constexpr std::string_view kAuditRead = "audit.read";
 inline constexpr std::string_view kAdminAction = "admin.action";
 inline constexpr std::string_view kSpoolGapAccepted = "admin.spool_gap_accepted";
 inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
+// The closed-list compliance facts of a stored submission (docs/compliance.md §3).
+inline constexpr std::string_view kComplianceFacts = "compliance.facts";
 }  // namespace kind
 
 struct FieldAction {

@@ -4,7 +4,8 @@
 //     - id: police.met                 # <kind>.<name>, lowercase letters, digits, '-', '.'
 //       name: Metropolitan Police Service
 //       kind: police                   # police | cps | wcu | court | probation | provider |
-//       oversight competent_authority: true      # optional, default false (DPA 2018 Part 3)
+//                                      # oversight | gateway
+//       competent_authority: true      # optional, default false (DPA 2018 Part 3)
 //
 // Pure: the caller reads the file. Immutable after parse; safe to share across threads.
 #pragma once
@@ -26,9 +27,10 @@ struct Agency {
 
 class AgencyDirectory {
  public:
-  // The agency kinds the directory accepts, as in config/vocabulary.yaml.
-  static constexpr std::string_view kKinds[] = {"police",    "cps",      "wcu",      "court",
-                                                "probation", "provider", "oversight"};
+  // The agency kinds the directory accepts, as in config/vocabulary.yaml (`any` is not a kind
+  // of agency). `gateway`: a gateway itself, when it sends its own messages (the oversight feed).
+  static constexpr std::string_view kKinds[] = {"police",    "cps",      "wcu",       "court",
+                                                "probation", "provider", "oversight", "gateway"};
 
   // Errors: code "invalid_agencies", Error::path "line:col" (1-based), message says what to fix.
   static Result<AgencyDirectory> parse(std::string_view yaml_text);

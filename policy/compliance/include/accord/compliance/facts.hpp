@@ -19,6 +19,7 @@
 
 #include "accord/core/result.hpp"
 #include "accord/envelope/envelope.hpp"
+#include "accord/envelope/vocabulary.hpp"
 
 namespace accord::compliance {
 
@@ -56,13 +57,20 @@ struct ComplianceFacts {
   friend bool operator==(const ComplianceFacts&, const ComplianceFacts&) = default;
 };
 
-// The facts of a decoded envelope. `received_at_ms` bounds informed_at (a victim cannot have
-// been told after the report reached the gateway). Refusals carry code invalid_value or
-// missing_field and the `data.`-prefixed path of the offending field (docs/envelope.md §4.4).
+// The facts of a decoded envelope submitted by `submitter` (the authenticated sender: the
+// default of data.informs.sender). `received_at_ms` bounds informed_at (a victim cannot have
+// been told after the report reached the gateway). With a vocabulary, data.informs.event_type
+// must name one of its types (the gateway passes its own); without, only the event type name
+// grammar is checked. Refusals carry code invalid_value or missing_field and the path of the
+// offending field, `data.`-prefixed (docs/envelope.md §4.4, docs/compliance.md §3).
 Result<ComplianceFacts> extract_facts(const envelope::Envelope& envelope,
-                                      std::int64_t received_at_ms);
+                                      std::string_view submitter, std::int64_t received_at_ms,
+                                      const envelope::Vocabulary* vocabulary = nullptr);
 
 // The `details` of a compliance.facts record, in the documented order, and back.
+// facts_from_details refuses (code `invalid_facts`, path = the detail's name) an unknown or
+// repeated name, a missing occurred_at and a value outside its form, so a reader never
+// guesses at a record it does not understand.
 std::vector<std::pair<std::string, std::string>> facts_to_details(const ComplianceFacts& facts);
 Result<ComplianceFacts> facts_from_details(
     const std::vector<std::pair<std::string, std::string>>& details);

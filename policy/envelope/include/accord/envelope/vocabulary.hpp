@@ -1,9 +1,9 @@
 // The controlled vocabulary of event types, held as data (config/vocabulary.yaml), because
-// the Victims' Code changes: deadlines and who sends what are not code.
+// the Victims' Code changes: who sends what is not code. Deadlines are not here: they are
+// versioned rule-set data (config/compliance/victims-code.yaml, docs/compliance.md §2).
 #pragma once
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +17,10 @@ struct EventType {
   std::string description;
   std::vector<std::string> from_kinds;  // agency kinds that originate it: police, cps, wcu, ...
   std::vector<std::string> to_kinds;
-  std::optional<int> deadline_days_standard;  // working days, when the Code sets one
-  std::optional<int> deadline_days_enhanced;
+
+  // `gateway` in `to`: the gateway itself records the event, so a submission that no agreement
+  // routes to anyone is accepted with no recipients (docs/envelope.md §5).
+  bool recorded_by_gateway() const;
 };
 
 // Immutable after parse(): safe to share between threads.
