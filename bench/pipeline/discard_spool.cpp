@@ -25,6 +25,11 @@ Result<std::optional<spool::PriorSubmission>> DiscardSpool::find_submission(
   return std::optional<spool::PriorSubmission>();
 }
 
+Result<std::vector<spool::SubjectStateRow>> DiscardSpool::subject_state(
+    const std::string&) const {
+  return std::vector<spool::SubjectStateRow>();
+}
+
 void DiscardSpool::lease(spool::LeaseRequest, LeaseHandler done) {
   done(unsupported("lease"));
 }

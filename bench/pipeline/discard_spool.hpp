@@ -18,6 +18,9 @@ class DiscardSpool : public spool::Spool {
   // Nothing was stored, so nothing is ever a duplicate.
   Result<std::optional<spool::PriorSubmission>> find_submission(
       const std::string& sender, const std::string& message_id) const override;
+  // Nothing was stored, so no subject has a state.
+  Result<std::vector<spool::SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const override;
   void lease(spool::LeaseRequest request, LeaseHandler done) override;
   void ack(spool::AckRequest request, AckHandler done) override;
   void release(spool::ReleaseRequest request, StatusHandler done) override;

@@ -102,7 +102,7 @@ void run_migrate(const MigrateFlags& f) {
             << migrated->next_delivery_id << "), " << source.audit_records
             << " audit records (last seq " << source.last_audit_seq << "), "
             << source.audit_checkpoints << " checkpoints (sealed up to " << source.sealed_seq
-            << ")\n";
+            << "), " << source.subject_state << " subject-state rows\n";
   std::cout.flush();
 
   // On arrival: the same rows, and the chain verifies under the same key.
@@ -117,7 +117,9 @@ void run_migrate(const MigrateFlags& f) {
                   std::to_string(arrived->audit_records) + "/" +
                   std::to_string(source.audit_records) + ", checkpoints " +
                   std::to_string(arrived->audit_checkpoints) + "/" +
-                  std::to_string(source.audit_checkpoints) + ", audit_head seq " +
+                  std::to_string(source.audit_checkpoints) + ", subject-state rows " +
+                  std::to_string(arrived->subject_state) + "/" +
+                  std::to_string(source.subject_state) + ", audit_head seq " +
                   std::to_string(arrived->head_seq) + "/" + std::to_string(source.head_seq) +
                   ", sealed " + std::to_string(arrived->head_sealed_seq) + "/" +
                   std::to_string(source.head_sealed_seq) + ", chain " +

@@ -10,9 +10,25 @@ namespace accord::spool::detail {
 PreparedAppend prepare_append(Submission submission, bool audit_enabled) {
   PreparedAppend out;
   out.submission = std::move(submission);
+  out.ledger = ledger_facts(out.submission);
   if (!audit_enabled) return out;
   out.records.reserve(out.submission.records.size());
   for (const auto& r : out.submission.records) out.records.push_back(audit::make_template(r.event));
+  return out;
+}
+
+std::vector<SubjectFact> ledger_facts(const Submission& submission) {
+  std::vector<SubjectFact> out;
+  if (submission.subject_ref.empty()) return out;
+  std::map<std::pair<std::string, std::string>, std::size_t> at;  // (agency, name) → index
+  for (const SubjectFact& f : submission.subject_facts) {
+    auto [it, fresh] = at.try_emplace({f.agency, f.name}, out.size());
+    if (fresh) {
+      out.push_back(f);
+    } else {
+      out[it->second].value = f.value;
+    }
+  }
   return out;
 }
 

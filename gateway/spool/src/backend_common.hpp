@@ -31,8 +31,13 @@ struct PreparedAppend {
   // The template of each of submission.records, at the same index; empty when the audit log
   // is off.
   std::vector<audit::RecordTemplate> records;
+  std::vector<SubjectFact> ledger;  // ledger_facts(submission)
 };
 PreparedAppend prepare_append(Submission submission, bool audit_enabled);
+
+// A submission's ledger facts, one per (agency, name), the last given winning (one statement
+// may not upsert a row twice in PostgreSQL). Empty when the submission has no subject_ref.
+std::vector<SubjectFact> ledger_facts(const Submission& submission);
 
 // The recipients column of `submissions`: a JSON array of agency ids, in copy order.
 std::string encode_recipients(const std::vector<Copy>& copies);

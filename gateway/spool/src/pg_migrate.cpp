@@ -51,6 +51,10 @@ const TableSpec kTables[] = {
      {"chain"},
      "seq"},
     {"audit_checkpoints", {"seq", "at_ms", "checkpoint"}, {}, "seq"},
+    {"subject_state",
+     {"subject_ref", "agency", "name", "value", "at_ms", "sender", "message_id"},
+     {},
+     "subject_ref, agency, name"},
 };
 
 // PostgreSQL takes at most 65535 parameters in one statement.
@@ -107,7 +111,8 @@ Result<SpoolCounts> count_sqlite(Connection& db) {
   for (auto [table, out] :
        {std::pair{"submissions", &c.submissions}, std::pair{"copies", &c.copies},
         std::pair{"audit_records", &c.audit_records},
-        std::pair{"audit_checkpoints", &c.audit_checkpoints}}) {
+        std::pair{"audit_checkpoints", &c.audit_checkpoints},
+        std::pair{"subject_state", &c.subject_state}}) {
     auto n = count_rows(db, table);
     if (!n.ok()) return n.error();
     *out = *n;
@@ -130,13 +135,15 @@ Result<SpoolCounts> count_pg(PgConnection& db) {
       "(SELECT coalesce(max(seq), 0) FROM audit_records), "
       "(SELECT coalesce(max(seq), 0) FROM audit_checkpoints), "
       "h.seq, h.sealed_seq, h.chain = coalesce((SELECT chain FROM audit_records ORDER BY seq DESC "
-      "LIMIT 1), decode(repeat('00', 32), 'hex')) FROM audit_head h",
+      "LIMIT 1), decode(repeat('00', 32), 'hex')), (SELECT count(*) FROM subject_state) "
+      "FROM audit_head h",
       {}, "count rows");
   if (!r.ok()) return r.error();
   if (r->rows() != 1) return make_error("corrupt", "audit_head does not hold exactly one row");
   return SpoolCounts{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2),
                      r->int64(0, 3), r->int64(0, 4), r->int64(0, 5),
-                     r->int64(0, 6), r->int64(0, 7), r->text(0, 8) == "t"};
+                     r->int64(0, 6), r->int64(0, 7), r->text(0, 8) == "t",
+                     r->int64(0, 9)};
 }
 
 Result<Connection> open_source(const std::string& path) {
@@ -235,7 +242,7 @@ Status lock_empty_target(PgConnection& db) {
   if (auto s = db.exec("SET LOCAL lock_timeout = '10s'", "set lock timeout"); !s.ok()) return s;
   if (auto s =
           db.exec("LOCK TABLE submissions, copies, audit_records, audit_checkpoints, audit_head, "
-                  "accord_meta IN EXCLUSIVE MODE",
+                  "subject_state, accord_meta IN EXCLUSIVE MODE",
                   "lock the target tables");
       !s.ok()) {
     return s;
@@ -243,13 +250,13 @@ Status lock_empty_target(PgConnection& db) {
   auto r = db.exec_params(
       "SELECT EXISTS(SELECT 1 FROM submissions), EXISTS(SELECT 1 FROM copies), "
       "EXISTS(SELECT 1 FROM audit_records), EXISTS(SELECT 1 FROM audit_checkpoints), "
-      "(SELECT seq <> 0 OR sealed_seq <> 0 FROM audit_head)",
+      "(SELECT seq <> 0 OR sealed_seq <> 0 FROM audit_head), EXISTS(SELECT 1 FROM subject_state)",
       {}, "check the target is empty");
   if (!r.ok()) return r.error();
-  const char* names[] = {"submissions", "copies", "audit_records", "audit_checkpoints",
-                         "audit_head"};
+  const char* names[] = {"submissions",       "copies",     "audit_records",
+                         "audit_checkpoints", "audit_head", "subject_state"};
   std::string found;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 6; ++i) {
     if (r->text(0, i) == "t") found += (found.empty() ? "" : ", ") + std::string(names[i]);
   }
   if (!found.empty()) {
@@ -357,7 +364,8 @@ Result<MigrateReport> migrate(Connection& source, PgConnection& target,
     return fail(target_error(s.error()));
   }
   const std::int64_t totals[] = {report.source.submissions, report.source.copies,
-                                 report.source.audit_records, report.source.audit_checkpoints};
+                                 report.source.audit_records, report.source.audit_checkpoints,
+                                 report.source.subject_state};
   for (std::size_t i = 0; i < std::size(kTables); ++i) {
     if (auto s = copy_table(source, target, kTables[i], totals[i], options); !s.ok()) {
       return fail(s.error());

@@ -62,6 +62,16 @@ CREATE TABLE IF NOT EXISTS audit_records(
   chain       BYTEA  NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records(at_ms);
+CREATE TABLE IF NOT EXISTS subject_state(
+  subject_ref TEXT   NOT NULL,
+  agency      TEXT   NOT NULL,
+  name        TEXT   NOT NULL,
+  value       TEXT   NOT NULL,
+  at_ms       BIGINT NOT NULL,
+  sender      TEXT   NOT NULL,
+  message_id  TEXT   NOT NULL,
+  PRIMARY KEY(subject_ref, agency, name)
+);
 CREATE TABLE IF NOT EXISTS audit_checkpoints(
   seq        BIGINT PRIMARY KEY,
   at_ms      BIGINT NOT NULL,
@@ -112,10 +122,18 @@ Status ensure_pg_schema(PgConnection& db) {
         {PgParam::text(kMetaSchemaVersion), PgParam::text(std::to_string(kPgSchemaVersion))},
         "write schema version");
     if (!set.ok()) return fail(set.error());
-  } else if (std::strtoll(version->text(0, 0).c_str(), nullptr, 10) > kPgSchemaVersion) {
+  } else if (const auto found = std::strtoll(version->text(0, 0).c_str(), nullptr, 10);
+             found > kPgSchemaVersion) {
     return fail(make_error("schema_mismatch",
                            "postgresql spool schema version " + version->text(0, 0) +
                                " is newer than this build's " + std::to_string(kPgSchemaVersion)));
+  } else if (found < kPgSchemaVersion) {
+    // Version 1 lacked only subject_state, created above (CREATE TABLE IF NOT EXISTS).
+    auto set = db.exec_params(
+        "UPDATE accord_meta SET value = $2 WHERE key = $1",
+        {PgParam::text(kMetaSchemaVersion), PgParam::text(std::to_string(kPgSchemaVersion))},
+        "upgrade schema version");
+    if (!set.ok()) return fail(set.error());
   }
   return db.exec("COMMIT", "commit schema");
 }

@@ -112,6 +112,22 @@ Result<std::optional<PriorSubmission>> PgSpool::find_submission(const std::strin
   return std::optional<PriorSubmission>();
 }
 
+Result<std::vector<SubjectStateRow>> PgSpool::subject_state(
+    const std::string& subject_ref) const {
+  std::lock_guard lock(read_mu_);
+  if (!read_db_) {
+    auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);
+    if (!conn.ok()) return make_error("storage_unavailable", conn.error().message);
+    read_db_.emplace(std::move(conn).value());
+  }
+  auto rows = read_subject_state(*read_db_, subject_ref);
+  if (!rows.ok()) {
+    read_db_.reset();  // the connection may be what failed: the next read opens a new one
+    return make_error("storage_unavailable", rows.error().message);
+  }
+  return rows;
+}
+
 void PgSpool::lease(LeaseRequest request, LeaseHandler done) {
   enqueue(lease_op<PgStore>(std::move(request), std::move(done)), false);
 }

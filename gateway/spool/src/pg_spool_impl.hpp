@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ class PgSpool final : public Spool {
   // Always nullopt (pg_spool.hpp): dedup is decided inside append()'s transaction.
   Result<std::optional<PriorSubmission>> find_submission(
       const std::string& sender, const std::string& message_id) const override;
+  // On its own connection (opened on first need, dropped after a failure), under a mutex.
+  Result<std::vector<SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;
@@ -69,6 +73,9 @@ class PgSpool final : public Spool {
   std::int64_t last_refresh_ = 0;          // writer thread only (steady ms)
   bool refreshed_once_ = false;            // writer thread only
   std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
+
+  mutable std::mutex read_mu_;                    // guards read_db_
+  mutable std::optional<PgConnection> read_db_;  // subject_state()'s connection
 
   WriterQueue<PgOp> queue_;  // last: its writer thread starts in the constructor's last line
 };

@@ -196,6 +196,7 @@ Result<PgResult> PgStore::run_named(const std::string& name, std::string_view sq
 Status PgStore::begin() {
   pending_.clear();
   inserted_up_front_.clear();
+  ledger_written_.clear();
   stores_key_.clear();
   checkpoint_requested_at_.reset();
   fault_ = PgFault::none;
@@ -217,7 +218,73 @@ Status PgStore::take_batch_locks(const std::vector<const PreparedAppend*>& appen
                        {PgParam::text(list.done())}, "lock copies");
     if (!r.ok()) return r.error();
   }
+  std::vector<const PreparedAppend*> stored;
+  for (const PreparedAppend* p : appends) {
+    const auto it = stores_key_.find({p->submission.sender, p->submission.message_id});
+    if (it != stores_key_.end() && it->second == p) stored.push_back(p);
+  }
+  return upsert_subject_state(stored);
+}
+
+Status PgStore::upsert_subject_state(const std::vector<const PreparedAppend*>& stored) {
+  // One row per key, the latest receipt winning (queue order breaks a tie), in key order: two
+  // gateways' batches wait for each other's ledger rows in the same order.
+  struct Row {
+    const SubjectFact* fact;
+    const Submission* sub;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Row> rows;
+  for (const PreparedAppend* p : stored) {
+    ledger_written_.insert(p);
+    for (const SubjectFact& f : p->ledger) {
+      const Row row{&f, &p->submission};
+      auto [it, fresh] = rows.try_emplace({p->submission.subject_ref, f.agency, f.name}, row);
+      if (!fresh && it->second.sub->received_at_ms <= p->submission.received_at_ms) {
+        it->second = row;
+      }
+    }
+  }
+  if (rows.empty()) return Status::Ok();
+  ArrayText subjects, agencies, names, values, at, senders, message_ids;
+  for (const auto& [key, row] : rows) {
+    subjects.text(std::get<0>(key));
+    agencies.text(std::get<1>(key));
+    names.text(std::get<2>(key));
+    values.text(row.fact->value);
+    at.number(row.sub->received_at_ms);
+    senders.text(row.sub->sender);
+    message_ids.text(row.sub->message_id);
+  }
+  auto r = run_named(
+      "accord_upsert_subject_state",
+      "INSERT INTO subject_state(subject_ref, agency, name, value, at_ms, sender, message_id) "
+      "SELECT s, a, n, v, t, f, m FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+      "$5::bigint[], $6::text[], $7::text[]) WITH ORDINALITY AS u(s, a, n, v, t, f, m, ord) "
+      "ORDER BY ord ON CONFLICT (subject_ref, agency, name) DO UPDATE SET value = "
+      "excluded.value, at_ms = excluded.at_ms, sender = excluded.sender, message_id = "
+      "excluded.message_id WHERE excluded.at_ms >= subject_state.at_ms",
+      {PgParam::text(subjects.done()), PgParam::text(agencies.done()),
+       PgParam::text(names.done()), PgParam::text(values.done()), PgParam::text(at.done()),
+       PgParam::text(senders.done()), PgParam::text(message_ids.done())},
+      "upsert subject state");
+  if (!r.ok()) return r.error();
   return Status::Ok();
+}
+
+Result<std::vector<SubjectStateRow>> read_subject_state(PgConnection& db,
+                                                        const std::string& subject_ref) {
+  auto r = db.exec_params(
+      "SELECT agency, name, value, at_ms, sender, message_id FROM subject_state "
+      "WHERE subject_ref = $1 ORDER BY agency, name",
+      {PgParam::text(subject_ref)}, "read subject state");
+  if (!r.ok()) return r.error();
+  std::vector<SubjectStateRow> rows;
+  rows.reserve(static_cast<std::size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) {
+    rows.push_back({r->text(row, 0), r->text(row, 1), r->text(row, 2), r->int64(row, 3),
+                    r->text(row, 4), r->text(row, 5)});
+  }
+  return rows;
 }
 
 Status PgStore::insert_submissions(const std::vector<const PreparedAppend*>& appends) {
@@ -274,6 +341,7 @@ Status PgStore::commit() {
 void PgStore::rollback() {
   pending_.clear();
   inserted_up_front_.clear();
+  ledger_written_.clear();
   stores_key_.clear();
   checkpoint_requested_at_.reset();
   if (fault_ == PgFault::connection || fault_ == PgFault::timed_out) return;
@@ -472,6 +540,10 @@ Result<AppendResult> PgStore::append(const PreparedAppend& prepared, BatchDelta&
     first.received_at_ms = found->int64(0, 1);
     first.recipients = decode_recipients(found->text(0, 2));
     return first;
+  }
+  // Normally written for the whole batch by take_batch_locks(); alone here otherwise.
+  if (!ledger_written_.contains(&prepared)) {
+    if (auto s = upsert_subject_state({&prepared}); !s.ok()) return s.error();
   }
   auto inserted_ids = insert_copies(sub);
   if (!inserted_ids.ok()) return inserted_ids.error();

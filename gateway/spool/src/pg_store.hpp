@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -72,7 +73,8 @@ class PgStore {
   // The batch's waits, up front and in one global order, so two gateways' batches wait for
   // each other instead of deadlocking: every append's dedup row in one INSERT sorted by
   // (sender, message_id) (the first of a key in queue order is the one stored), then the
-  // copy rows FOR UPDATE by ascending id. `appends` in queue order.
+  // copy rows FOR UPDATE by ascending id, then the subject-state ledger rows of the appends
+  // that store, in one upsert sorted by (subject_ref, agency, name). `appends` in queue order.
   Status take_batch_locks(const std::vector<const PreparedAppend*>& appends,
                           const std::vector<std::int64_t>& copy_ids);
   // Locks audit_head and writes the transaction's records (and a checkpoint when due);
@@ -131,6 +133,8 @@ class PgStore {
   // INSERT ... ON CONFLICT DO NOTHING of the appends' dedup rows (see take_batch_locks).
   Status insert_submissions(const std::vector<const PreparedAppend*>& appends);
   Result<std::vector<std::int64_t>> insert_copies(const Submission& sub);
+  // The ledger rows of the stored appends (subject_state), one statement in key order.
+  Status upsert_subject_state(const std::vector<const PreparedAppend*>& stored);
 
   PgConnection db_;
   PgStoreOptions options_;
@@ -139,10 +143,15 @@ class PgStore {
   // This transaction's dedup decisions: which appends had their row inserted up front, and
   // for each key inserted, the append (first in queue order) that stores it.
   std::set<const PreparedAppend*> inserted_up_front_;
+  std::set<const PreparedAppend*> ledger_written_;  // appends whose ledger rows are written
   std::map<std::pair<std::string, std::string>, const PreparedAppend*> stores_key_;
   std::set<std::string> prepared_;  // statements prepared on this connection by run_named()
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;
 };
+
+// The ledger rows of `subject_ref` (Spool::subject_state), outside any transaction.
+Result<std::vector<SubjectStateRow>> read_subject_state(PgConnection& db,
+                                                        const std::string& subject_ref);
 
 }  // namespace accord::spool::detail

@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS audit_records(
   chain       BLOB    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records(at_ms);
+CREATE TABLE IF NOT EXISTS subject_state(
+  subject_ref TEXT    NOT NULL,
+  agency      TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  value       TEXT    NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  sender      TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  PRIMARY KEY(subject_ref, agency, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_checkpoints(
   seq        INTEGER PRIMARY KEY,
   at_ms      INTEGER NOT NULL,
@@ -63,6 +73,8 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints(
 );
 )sql";
 
+// Version 3 (before the subject-state ledger) lacks only the subject_state table, which
+// kCreateSchema's CREATE TABLE IF NOT EXISTS adds at open: an empty ledger.
 // Version 1 (before the audit log and dead letters): copies had no subject_ref or dead-letter
 // columns and a CHECK without 'dead'. SQLite cannot alter a CHECK, so the table is rebuilt
 // with its ids (AUTOINCREMENT continues from the highest). Runs inside create_schema's

@@ -61,6 +61,11 @@ Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
   return reader_.find(sender, message_id);
 }
 
+Result<std::vector<SubjectStateRow>> SqliteSpool::subject_state(
+    const std::string& subject_ref) const {
+  return reader_.subject_state(subject_ref);
+}
+
 void SqliteSpool::lease(LeaseRequest request, LeaseHandler done) {
   enqueue(lease_op<Store>(std::move(request), std::move(done)), false);
 }

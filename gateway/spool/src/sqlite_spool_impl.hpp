@@ -38,6 +38,8 @@ class SqliteSpool final : public Spool {
   void append(Submission submission, AppendHandler done) override;
   Result<std::optional<PriorSubmission>> find_submission(
       const std::string& sender, const std::string& message_id) const override;
+  Result<std::vector<SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;

@@ -77,6 +77,7 @@ Result<Store> Store::prepare(Connection db, bool audit_enabled) {
       {&st.mark_dead_,
        "UPDATE copies SET state = 'dead', lease_expires_at_ms = 0, dead_at_ms = ?2, "
        "dead_code = ?3, dead_detail = ?4 WHERE id = ?1"},
+      {&st.upsert_subject_fact_, kUpsertSubjectFactSql},
       {&st.insert_audit_,
        "INSERT INTO audit_records(seq, at_ms, kind, sender, recipient, agreement, case_urn, "
        "subject_ref, message_id, record, chain) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
@@ -226,6 +227,19 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
     }
     delivery_ids.push_back(sqlite3_last_insert_rowid(db_.get()));
     ++delta.queued_by_recipient[copy.recipient];
+  }
+  for (const SubjectFact& fact : prepared.ledger) {
+    ResetOnExit r(upsert_subject_fact_);
+    upsert_subject_fact_.bind_text(1, sub.subject_ref);
+    upsert_subject_fact_.bind_text(2, fact.agency);
+    upsert_subject_fact_.bind_text(3, fact.name);
+    upsert_subject_fact_.bind_text(4, fact.value);
+    upsert_subject_fact_.bind(5, sub.received_at_ms);
+    upsert_subject_fact_.bind_text(6, sub.sender);
+    upsert_subject_fact_.bind_text(7, sub.message_id);
+    if (auto s = step_done(upsert_subject_fact_, "upsert subject state"); !s.ok()) {
+      return s.error();
+    }
   }
   // The caller's records as given; only the delivery id of a copy is the writer's to fill in.
   for (std::size_t i = 0; audit_enabled_ && i < sub.records.size(); ++i) {

@@ -74,6 +74,7 @@ class Store {
   Statement mark_acked_;
   Statement mark_released_;
   Statement mark_dead_;
+  Statement upsert_subject_fact_;
   Statement insert_audit_;
   Statement insert_checkpoint_;
 
@@ -86,6 +87,19 @@ class Store {
   audit::Digest saved_head_{};
   std::int64_t saved_sealed_ = 0;
 };
+
+// The ledger's upsert (?1 subject_ref, ?2 agency, ?3 name, ?4 value, ?5 at_ms, ?6 sender,
+// ?7 message_id): the row with the latest at_ms wins; a tie goes to the later commit.
+inline constexpr const char* kUpsertSubjectFactSql =
+    "INSERT INTO subject_state(subject_ref, agency, name, value, at_ms, sender, message_id) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(subject_ref, agency, name) DO UPDATE SET "
+    "value = excluded.value, at_ms = excluded.at_ms, sender = excluded.sender, "
+    "message_id = excluded.message_id WHERE excluded.at_ms >= subject_state.at_ms";
+
+// The ledger rows of ?1 subject_ref (Spool::subject_state).
+inline constexpr const char* kSelectSubjectStateSql =
+    "SELECT agency, name, value, at_ms, sender, message_id FROM subject_state "
+    "WHERE subject_ref = ?1 ORDER BY agency, name";
 
 // The SELECT behind the dedup check: (content_hash, received_at_ms, recipients) of ?1 sender,
 // ?2 message_id.

@@ -21,6 +21,9 @@ Result<std::unique_ptr<SubmissionReader::Reader>> SubmissionReader::take() const
   auto find = Statement::prepare(reader->db.get(), kFindSubmissionSql);
   if (!find.ok()) return find.error();
   reader->find = std::move(find).value();
+  auto state = Statement::prepare(reader->db.get(), kSelectSubjectStateSql);
+  if (!state.ok()) return state.error();
+  reader->subject_state = std::move(state).value();
   return reader;
 }
 
@@ -52,6 +55,33 @@ Result<std::optional<PriorSubmission>> SubmissionReader::find(const std::string&
   }
   give_back(std::move(reader).value());
   return prior;
+}
+
+Result<std::vector<SubjectStateRow>> SubmissionReader::subject_state(
+    const std::string& subject_ref) const {
+  auto reader = take();
+  if (!reader.ok()) return reader.error();
+  std::vector<SubjectStateRow> rows;
+  {
+    Statement& select = reader.value()->subject_state;
+    ResetOnExit r(select);
+    select.bind_text(1, subject_ref);
+    for (;;) {
+      const int rc = select.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return sqlite_error(reader.value()->db.get(), rc, "read subject state");
+      SubjectStateRow row;
+      row.agency = select.column_text(0);
+      row.name = select.column_text(1);
+      row.value = select.column_text(2);
+      row.at_ms = select.column_int64(3);
+      row.sender = select.column_text(4);
+      row.message_id = select.column_text(5);
+      rows.push_back(std::move(row));
+    }
+  }
+  give_back(std::move(reader).value());
+  return rows;
 }
 
 }  // namespace accord::spool::detail

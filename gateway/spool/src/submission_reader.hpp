@@ -1,5 +1,5 @@
 // The dedup probe's side of the spool: read-only connections that look up a stored
-// submission on the caller's thread, beside (never through) the single writer. WAL lets them
+// submission (and the subject-state ledger) on the caller's thread, beside (never through) the single writer. WAL lets them
 // read the last committed state while the writer commits.
 #pragma once
 
@@ -23,11 +23,13 @@ class SubmissionReader {
 
   Result<std::optional<PriorSubmission>> find(const std::string& sender,
                                               const std::string& message_id) const;
+  Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const;
 
  private:
   struct Reader {
     Connection db;  // declared first: outlives the statement that uses it
     Statement find;
+    Statement subject_state;
   };
   Result<std::unique_ptr<Reader>> take() const;
   void give_back(std::unique_ptr<Reader> reader) const;

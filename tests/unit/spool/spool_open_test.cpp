@@ -111,7 +111,7 @@ TEST(SpoolSchema, FileIsWalWithVersion) {
   }
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
 }
 
 // The dedup probe's readers close before the writer: its connection is the last, checkpoints
@@ -187,7 +187,7 @@ PRAGMA user_version=1;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
   EXPECT_EQ(db.query("SELECT id, state FROM copies ORDER BY id"), "7|leased\n9|acked\n10|queued");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v1'"), "0");
 }
@@ -212,12 +212,42 @@ TEST(SpoolSchema, VersionTwoFileDropsTheAuditCaseAndSubjectIndexes) {
   }
   { auto spool = open_or_die(options_for(dir.file("spool.db"))); }
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "3");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('audit_by_case', "
                      "'audit_by_subject')"),
             "0");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_time'"), "1");
   EXPECT_EQ(db.query("SELECT seq, record, hex(chain) FROM audit_records ORDER BY seq"), records);
+}
+
+// A version-3 file (before the subject-state ledger) gets an empty subject_state table at open;
+// what it held stays, and the ledger works from then on.
+TEST(SpoolSchema, VersionThreeFileGainsTheSubjectStateTable) {
+  TempDir dir;
+  {
+    auto spool = open_or_die(options_for(dir.file("spool.db")));
+    ASSERT_TRUE(append_sync(*spool, make_submission("m1", {"cps"})).ok());
+  }
+  {
+    RawDb db(dir.file("spool.db"));
+    db.exec("DROP TABLE subject_state; PRAGMA user_version=3;");
+  }
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  auto empty = spool->subject_state("s1");
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->empty());
+  auto s = make_submission("m2", {"cps"});
+  s.subject_ref = "s1";
+  s.subject_facts = {{"police", "consent", "given"}};
+  ASSERT_TRUE(append_sync(*spool, s).ok());
+  auto rows = spool->subject_state("s1");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].value, "given");
+  spool.reset();
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("SELECT count(*) FROM submissions"), "2");
 }
 
 }  // namespace

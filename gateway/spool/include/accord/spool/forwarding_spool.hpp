@@ -17,6 +17,10 @@ class ForwardingSpool : public Spool {
       const std::string& sender, const std::string& message_id) const override {
     return inner_.find_submission(sender, message_id);
   }
+  Result<std::vector<SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const override {
+    return inner_.subject_state(subject_ref);
+  }
   void lease(LeaseRequest request, LeaseHandler done) override {
     inner_.lease(std::move(request), std::move(done));
   }

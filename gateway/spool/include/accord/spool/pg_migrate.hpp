@@ -1,7 +1,7 @@
 // Moving an embedded (SQLite) spool into an empty PostgreSQL spool: `accord spool migrate`
 // (docs/operations.md "Moving a spool to PostgreSQL"). Rows are copied verbatim — submissions
 // (dedup), copies in every state with their ids and payloads, audit records (record text and
-// chain bytes) and checkpoints — then the copies' identity sequence is moved past the highest
+// chain bytes), checkpoints and the subject-state ledger — then the copies' identity sequence is moved past the highest
 // delivery id ever handed out and audit_head set to the last record and checkpoint.
 //
 // The source is read in one SQLite read transaction, opened read-only, under a shared flock
@@ -34,6 +34,7 @@ struct SpoolCounts {
   std::int64_t head_seq = 0;
   std::int64_t head_sealed_seq = 0;
   bool head_chain_matches = true;
+  std::int64_t subject_state = 0;  // rows of the subject-state ledger
   friend bool operator==(const SpoolCounts&, const SpoolCounts&) = default;
 };
 

@@ -50,6 +50,29 @@ struct Copy {
   std::string payload;    // the bytes delivered to that recipient (the delivered document)
 };
 
+// One fact the subject-state ledger keeps about a submission's subject (docs/storage.md,
+// "Subject state"; docs/compliance.md §7): upserted by (subject_ref, agency, name) in the
+// append's transaction, the latest receipt winning. Names: `consent` (agency: the reporting
+// sender; value given | withdrawn), `contact.<key>` (agency: the sender), `holds` (agency: a
+// recipient of a copy; value: the granting agreement "id@version", or `notice`) and
+// `holds.consent_based` (only for copies granted by a consent_based flow).
+struct SubjectFact {
+  std::string agency;
+  std::string name;
+  std::string value;
+};
+
+// One row of the ledger as read back (Spool::subject_state).
+struct SubjectStateRow {
+  std::string agency;
+  std::string name;
+  std::string value;
+  std::int64_t at_ms = 0;   // receipt time of the submission that set it
+  std::string sender;       // that submission's key
+  std::string message_id;
+  friend bool operator==(const SubjectStateRow&, const SubjectStateRow&) = default;
+};
+
 // One audit record of a submission, complete but for its seq. The spool knows nothing of
 // policy: it writes the records it is given, in the order given, in the transaction that
 // stores the copies, and only when the submission is stored (not for a duplicate).
@@ -70,6 +93,9 @@ struct Submission {
   std::int64_t received_at_ms = 0;
   std::vector<Copy> copies;               // may be empty: accepted, nobody entitled
   std::vector<SubmissionRecord> records;  // the decision's audit records (decision.*)
+  // Upserted into the subject-state ledger under subject_ref when the submission is stored
+  // (nothing for a duplicate or conflict; nothing when subject_ref is empty).
+  std::vector<SubjectFact> subject_facts = {};
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };
@@ -189,6 +215,10 @@ class Spool {
   // keeps its own dedup check (two racing first sends).
   virtual Result<std::optional<PriorSubmission>> find_submission(
       const std::string& sender, const std::string& message_id) const = 0;
+  // The subject-state ledger's rows for `subject_ref`, ordered by (agency, name). Read-only
+  // and on the caller's thread, like find_submission: what is committed, not what is queued.
+  virtual Result<std::vector<SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const = 0;
   virtual void lease(LeaseRequest request, LeaseHandler done) = 0;
   virtual void ack(AckRequest request, AckHandler done) = 0;
   // not_found unless the copy is this recipient's and pending; an acked copy is left alone.
