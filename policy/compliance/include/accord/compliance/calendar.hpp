@@ -21,10 +21,10 @@ struct CivilDate {
   friend auto operator<=>(const CivilDate&, const CivilDate&) = default;
 };
 
-std::string to_string(const CivilDate& date);                 // "2026-12-25"
-Result<CivilDate> parse_civil_date(std::string_view text);    // "YYYY-MM-DD", a real date
-int weekday(const CivilDate& date);                           // 0 = Monday ... 6 = Sunday
-std::int64_t days_from_civil(const CivilDate& date);          // days since 1970-01-01
+std::string to_string(const CivilDate& date);               // "2026-12-25"
+Result<CivilDate> parse_civil_date(std::string_view text);  // "YYYY-MM-DD", a real date
+int weekday(const CivilDate& date);                         // 0 = Monday ... 6 = Sunday
+std::int64_t days_from_civil(const CivilDate& date);        // days since 1970-01-01
 CivilDate civil_from_days(std::int64_t days);
 
 // The calendar date in London (GMT, or BST from 01:00 UTC on the last Sunday of March to

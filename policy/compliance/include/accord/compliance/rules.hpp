@@ -30,8 +30,8 @@ enum class StopKind {
 };
 
 struct Duty {
-  std::string id;                       // unique within its rule set: "wcu-hearing"
-  int right = 0;                        // Victims' Code right, 2020 numbering (1..12)
+  std::string id;  // unique within its rule set: "wcu-hearing"
+  int right = 0;   // Victims' Code right, 2020 numbering (1..12)
   std::string description;
   std::vector<std::string> events;      // event types that start the clock
   std::vector<std::string> from_kinds;  // sender kinds that start it; empty = any sender
@@ -47,7 +47,7 @@ struct RuleSet {
   std::string id;     // "vcop-2020"
   std::string title;  // "Code of Practice for Victims of Crime in England and Wales (2020)"
   std::string source;
-  CivilDate effective_from;               // London date, inclusive
+  CivilDate effective_from;                  // London date, inclusive
   std::optional<CivilDate> effective_until;  // exclusive; none = still in force
   std::vector<Duty> duties;
 };
