@@ -47,7 +47,7 @@ std::vector<spool::SubmissionRecord> accepted_records(const DecisionFacts& facts
                                                       const std::vector<PlannedRefusal>& withheld,
                                                       const std::vector<ShadowOutcome>& shadow) {
   std::vector<spool::SubmissionRecord> records;
-  records.reserve(copies.size() + withheld.size() + shadow.size());
+  records.reserve(copies.size() + withheld.size() + shadow.size() + 1);  // + compliance.facts
   for (std::size_t i = 0; i < copies.size(); ++i) {
     audit::Event e = decision_event(facts, audit::kind::kDecisionAccepted);
     e.recipient = copies[i].recipient;

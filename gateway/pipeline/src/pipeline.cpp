@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "accord/pipeline/compliance_record.hpp"
 #include "accord/pipeline/dedup_probe.hpp"
 
 namespace accord::pipeline {
@@ -37,6 +38,14 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     return;
   }
 
+  // 2b. Compliance facts: a bad one refuses the submission before any planning, like a
+  // decode error (nothing stored).
+  auto compliance = compliance_facts(env, sender, now_ms, vocabulary_);
+  if (!compliance.ok()) {
+    done(Refused{compliance.error(), {}});
+    return;
+  }
+
   // 3. Plan: route → decide → transform, pure.
   const auto policy = this->policy();
   Plan plan = policy ? policy->plan(env, sender, now_ms) : Plan{};
@@ -48,7 +57,9 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
 
   // 5. Compose the audit records (a refusal's too), 6. store them with the copies.
   const DecisionFacts facts = decision_facts(env, sender, body_hash, now_ms);
-  if (sealed.copies.empty()) {
+  // An event the gateway records itself (victim.informed, consent.*) is stored for its facts
+  // even when no agreement routes it to anyone.
+  if (sealed.copies.empty() && !stored_without_recipients(env, vocabulary_)) {
     std::string why = withheld.empty()
                           ? "no active agreement lets " + sender + " share '" + env.type + "'"
                           : "no agreement allows any recipient; see details";
@@ -65,6 +76,7 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
   submission.records = accepted_records(facts, sealed.copies, withheld, plan.shadow);
+  submission.records.push_back({compliance_facts_record(facts, *compliance)});
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
     submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});

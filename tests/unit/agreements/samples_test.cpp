@@ -54,6 +54,13 @@ TEST(Samples, DemoJourneyHasRecipientsAtEachStep) {
       {"court.london", "case.outcome", {"wcu.met"}},
       {"wcu.met", "case.outcome", {"provider.lvws"}},
       {"wcu.met", "vcs.referred", {"probation.london"}},
+      // issue 15: the rest of the journey, the victim told, and the oversight feed.
+      {"court.london", "appeal.decided", {"wcu.met"}},
+      {"wcu.met", "appeal.decided", {"provider.lvws"}},
+      {"court.london", "court.bail_decided", {"wcu.met"}},
+      {"wcu.met", "victim.informed", {"provider.lvws"}},
+      {"police.met", "victim.informed", {}},  // recorded by the gateway alone
+      {"gateway.london", "compliance.summary", {"oversight.mopac"}},
   };
   for (const Step& s : steps) {
     const auto e = testing::make_envelope(s.type, {});
@@ -103,6 +110,56 @@ TEST(Samples, RealisticReferralReachesVictimSupportMinimised) {
   EXPECT_FALSE(suk.allowed);
   ASSERT_FALSE(suk.reasons.empty());
   EXPECT_NE(suk.reasons[0].find("data.offence.category in"), std::string::npos);
+}
+
+// The Witness Care Unit is the victim's single point of contact from charge: it gets the
+// phone in clear then, and only a recognisable tail before.
+TEST(Samples, WitnessCareUnitGetsThePhoneInClearFromCharge) {
+  const AgreementSet set(samples());
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"victim.contact.phone", "\"07700 900123\""}};
+  const Decision charge =
+      decide(testing::make_envelope("charge.decided", fields), "police.met", "wcu.met", set, kNow);
+  ASSERT_TRUE(charge.allowed);
+  ASSERT_EQ(charge.fields.size(), 1u);
+  EXPECT_EQ(charge.fields[0].action, Action::share);
+  const Decision arrest = decide(testing::make_envelope("suspect.arrested", fields), "police.met",
+                                 "wcu.met", set, kNow);
+  ASSERT_TRUE(arrest.allowed);
+  ASSERT_EQ(arrest.fields.size(), 1u);
+  EXPECT_EQ(arrest.fields[0].action, Action::mask);
+}
+
+// Victim Support's case updates honour the consent the update carries (until the stored
+// consent state of docs/compliance.md §7 decides it).
+TEST(Samples, VictimSupportCaseUpdatesHonourAWithdrawal) {
+  const AgreementSet set(samples());
+  for (const auto& [sender, type] : std::vector<std::pair<std::string, std::string>>{
+           {"police.met", "suspect.arrested"}, {"wcu.met", "hearing.listed"}}) {
+    const auto withdrawn = testing::make_envelope(type, {{"consent.support", "\"withdrawn\""}});
+    EXPECT_FALSE(decide(withdrawn, sender, "provider.lvws", set, kNow).allowed) << type;
+    const auto given = testing::make_envelope(type, {{"consent.support", "\"given\""}});
+    EXPECT_TRUE(decide(given, sender, "provider.lvws", set, kNow).allowed) << type;
+  }
+}
+
+// The oversight feed carries the summary's three members and nothing else.
+TEST(Samples, OversightFeedSharesTheCountsOnly) {
+  const AgreementSet set(samples());
+  const auto summary = testing::make_envelope("compliance.summary",
+                                              {{"period", "\"2026-11\""},
+                                               {"rows", "[]"},
+                                               {"rule_sets", "[\"vcop-2020\"]"},
+                                               {"victim.contact.phone", "\"07700 900123\""}},
+                                              "OFFICIAL");
+  const Decision d = decide(summary, "gateway.london", "oversight.mopac", set, kNow);
+  ASSERT_TRUE(d.allowed);
+  std::map<std::string, Action> actions;
+  for (const auto& f : d.fields) actions[f.path] = f.action;
+  EXPECT_EQ(actions["period"], Action::share);
+  EXPECT_EQ(actions["rows"], Action::share);
+  EXPECT_EQ(actions["rule_sets"], Action::share);
+  EXPECT_EQ(actions["victim.contact.phone"], Action::drop);
 }
 
 }  // namespace

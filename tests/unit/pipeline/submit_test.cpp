@@ -117,13 +117,119 @@ TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
   refused_event.code = a.withheld[0].code;
   refused_event.reason = a.withheld[0].reason;
   EXPECT_EQ(records[1], audit::encode_record(2, refused_event));
-  // Then any decision.shadow, then the lease this test took.
-  ASSERT_GE(records.size(), 3u);
-  for (std::size_t i = 2; i + 1 < records.size(); ++i) {
+  // Then any decision.shadow, then the submission's compliance.facts (docs/compliance.md
+  // §3), then the lease this test took.
+  ASSERT_GE(records.size(), 4u);
+  for (std::size_t i = 2; i + 2 < records.size(); ++i) {
     EXPECT_EQ(nlohmann::json::parse(records[i])["kind"], "decision.shadow") << records[i];
   }
+  audit::Event facts_event;
+  facts_event.kind = "compliance.facts";
+  facts_event.at_ms = kNow;
+  facts_event.message_id = accepted_event.message_id;
+  facts_event.sender = kSender;
+  facts_event.event_type = "referral.created";
+  facts_event.case_urn = "01MP0041726";
+  facts_event.subject_role = "victim";
+  facts_event.subject_ref = "V-7F3A91C2";
+  facts_event.details = {{"occurred_at", "2026-11-20T09:30:00.000Z"}, {"enhanced", "true"}};
+  EXPECT_EQ(records[records.size() - 2],
+            audit::encode_record(static_cast<std::int64_t>(records.size() - 1), facts_event));
   EXPECT_EQ(nlohmann::json::parse(records.back())["kind"], "delivery.leased");
 }
+
+// The kinds of the stored records, in seq order.
+std::vector<std::string> stored_kinds(const std::string& path) {
+  std::vector<std::string> kinds;
+  for (const auto& r : stored_records(path)) kinds.push_back(nlohmann::json::parse(r)["kind"]);
+  return kinds;
+}
+
+// A victim.informed body from `sender`'s point of view with `data` (a JSON object text).
+std::string informed_body(const std::string& id, const std::string& data) {
+  return R"({"id":")" + id +
+         R"(","type":"victim.informed","case":{"urn":"01MP0041726","owner":"police.met"},)"
+         R"("subject":{"role":"victim","ref":"V-7F3A91C2"},"occurred_at":"2026-11-22T08:00:00Z",)"
+         R"("classification":"OFFICIAL","data":)" +
+         data + "}";
+}
+
+// No agreement routes victim.informed from the police to anyone: the gateway records it
+// itself (vocabulary `to: [gateway, ...]`), so it is stored with no copy, and its facts are
+// its whole trace; a resend is a duplicate like any other.
+TEST(Submit, AnEventTheGatewayRecordsIsStoredWithoutRecipients) {
+  World w;
+  w.open();
+  const std::string body = informed_body(
+      "met-inf-1",
+      R"({"informs":{"message_id":"met-ref-2026-000417","event_type":)"
+      R"("referral.created"},"channel":"phone","informed_at":"2026-11-22T08:45:00Z"})");
+  const Accepted a = accepted(w.submit(body));
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_TRUE(a.recipients.empty());
+  EXPECT_EQ(a.received_at_ms, kNow);
+  const Accepted again = accepted(w.submit(body, kNow + 1000));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_TRUE(again.recipients.empty());
+  EXPECT_EQ(w.spool->stats().appended, 1);
+  w.spool->shutdown();
+  const auto records = stored_records(w.dir.file("spool.db"));
+  ASSERT_EQ(records.size(), 1u) << "only the compliance.facts record";
+  const auto record = nlohmann::json::parse(records[0]);
+  EXPECT_EQ(record["kind"], "compliance.facts");
+  EXPECT_EQ(record["sender"], kSender);
+  EXPECT_EQ(record["at"], format_time_ms(kNow));
+  EXPECT_FALSE(record.contains("content_hash"));
+  // The raw bytes: the details in their documented order (a JSON parser would sort them).
+  const std::string details =
+      R"("details":{"occurred_at":"2026-11-22T08:00:00.000Z","informs_sender":"police.met",)"
+      R"("informs_message_id":"met-ref-2026-000417","informs_event_type":"referral.created",)"
+      R"("informed_at":"2026-11-22T08:45:00.000Z","channel":"phone"}})";
+  EXPECT_NE(records[0].find(details), std::string::npos) << records[0];
+}
+
+// A bad fact is refused before any planning, with its code and path, and nothing is stored
+// or audited (like a decode error).
+struct BadFactRow {
+  const char* name;
+  std::string data;
+  const char* code;
+  const char* path;
+};
+
+class BadFact : public ::testing::TestWithParam<BadFactRow> {};
+
+TEST_P(BadFact, IsRefusedBeforePlanningAndNothingIsStored) {
+  const BadFactRow& row = GetParam();
+  World w;
+  w.open();
+  const auto outcome = w.submit(informed_body("met-inf-2", row.data));
+  ASSERT_TRUE(std::holds_alternative<Refused>(outcome));
+  EXPECT_EQ(std::get<Refused>(outcome).error.code, row.code);
+  EXPECT_EQ(std::get<Refused>(outcome).error.path, row.path);
+  EXPECT_EQ(w.policy->calls(), 0);
+  EXPECT_EQ(w.spool->stats().appended, 0);
+  w.spool->shutdown();
+  EXPECT_TRUE(stored_records(w.dir.file("spool.db")).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadFact,
+    ::testing::Values(
+        BadFactRow{"no_message_id",
+                   R"({"informs":{"event_type":"referral.created"},"channel":"phone",)"
+                   R"("informed_at":"2026-11-22T08:45:00Z"})",
+                   "missing_field", "data.informs.message_id"},
+        BadFactRow{"informed_after_receipt",
+                   R"({"informs":{"message_id":"m","event_type":"referral.created"},)"
+                   R"("channel":"phone","informed_at":"2026-11-22T09:00:00.001Z"})",
+                   "invalid_value", "data.informed_at"},
+        BadFactRow{"enhanced_not_boolean",
+                   R"({"informs":{"message_id":"m","event_type":"referral.created"},)"
+                   R"("channel":"phone","informed_at":"2026-11-22T08:45:00Z",)"
+                   R"("enhanced_rights":{"eligible":"yes"}})",
+                   "invalid_value", "data.enhanced_rights.eligible"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 struct ResendRow {
   const char* name;
@@ -229,6 +335,9 @@ TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
     EXPECT_FALSE(record.contains("recipient")) << r;
   }
   EXPECT_EQ(refused, 2u);
+  EXPECT_EQ(stored_kinds(w.dir.file("spool.db")),
+            (std::vector<std::string>{"decision.refused", "decision.refused"}))
+      << "a refusal has no compliance.facts record";
 }
 
 }  // namespace

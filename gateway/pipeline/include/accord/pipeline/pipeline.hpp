@@ -1,8 +1,9 @@
 // The path of one submission, one step per file (docs/architecture.md, "The path of one
 // case update"):
-//   decode (envelope/codec) → dedup probe (dedup_probe.hpp, read only) → plan (Policy, pure,
-//   shadow included) → seal (seal.hpp: encrypt, sign) → compose audit records
-//   (audit_records.hpp) → spool.append(copies, records), or spool.record(refusal records).
+//   decode (envelope/codec) → dedup probe (dedup_probe.hpp, read only) → compliance facts
+//   (compliance_record.hpp, pure) → plan (Policy, pure, shadow included) → seal (seal.hpp:
+//   encrypt, sign) → compose audit records (audit_records.hpp, then the compliance.facts
+//   record) → spool.append(copies, records), or spool.record(refusal records).
 //
 // Pipeline::submit answers exactly once, from whichever thread finished the work (the
 // caller's thread for decode errors and resent duplicates, the spool's thread after the
@@ -10,7 +11,10 @@
 //   ok       Accepted: every allowed copy is durable (fsync'd); `duplicate` when the same
 //            (sender, id) was accepted before — the first answer is repeated, nothing stored.
 //   refused  Error with a code from envelope/codec.hpp (decode) or:
+//              invalid_value / missing_field  a compliance fact (docs/compliance.md §3) → 422
 //              not_permitted   no agreement allows any recipient (details lists why) → 422
+//                              (not for an event the gateway records itself: stored with
+//                              no recipients, docs/envelope.md §5)
 //              id_conflict     the id was used before for different content          → 409
 //              storage_unavailable / overloaded / shutting_down (spool)             → 503
 // Thread-safe: submit() may be called from many threads at once.
