@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   accord::cli::add_audit_commands(app);
   accord::cli::add_dlq_commands(app);
   accord::cli::add_spool_commands(app);
+  accord::cli::add_compliance_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -67,6 +67,7 @@ Error in_file(Error error, std::string_view file_name) {
 struct HolidayEntry {
   CivilDate date;
   YAML::Node date_node;
+  bool provisional = false;
 };
 
 Status read_year(const YAML::Node& node, const std::string& name, int& out) {
@@ -79,7 +80,6 @@ Status read_year(const YAML::Node& node, const std::string& name, int& out) {
 Status read_holiday(const YAML::Node& node, std::vector<HolidayEntry>& out) {
   HolidayEntry entry;
   std::string name;
-  bool provisional = false;
   yaml::Handlers handlers{
       {"date",
        [&](const YAML::Node& value) -> Status {
@@ -94,7 +94,7 @@ Status read_holiday(const YAML::Node& node, std::vector<HolidayEntry>& out) {
       {"name", [&](const YAML::Node& value) { return yaml::read_text(value, "name", name); }},
       {"provisional",
        [&](const YAML::Node& value) {
-         return yaml::read_scalar(value, "provisional", provisional);
+         return yaml::read_scalar(value, "provisional", entry.provisional);
        }},
   };
   if (auto status = yaml::read_mapping(node, "a holiday", handlers, {"date", "name"});
@@ -165,8 +165,10 @@ int weekday(const CivilDate& date) {
 }
 
 CivilDate london_date(std::int64_t unix_ms) {
-  const std::int64_t local_ms = unix_ms + (is_summer_time(unix_ms) ? kMsPerHour : 0);
-  return civil_from_days(floor_div(local_ms, kMsPerDay));
+  const std::int64_t utc_day = floor_div(unix_ms, kMsPerDay);
+  const std::int64_t ms_of_day = unix_ms - utc_day * kMsPerDay;
+  const bool next_day = is_summer_time(unix_ms) && ms_of_day >= kMsPerDay - kMsPerHour;
+  return civil_from_days(utc_day + (next_day ? 1 : 0));
 }
 
 std::int64_t end_of_london_day_ms(const CivilDate& date) {
@@ -268,6 +270,7 @@ Result<WorkingCalendar> WorkingCalendar::load(std::string_view yaml_text,
     }
     ++per_year[entry.date.year];
     calendar.holidays_.insert(entry.date);
+    if (entry.provisional) calendar.provisional_.insert(entry.date);
   }
   // England and Wales have at least eight bank holidays every year: a covered year with none
   // is a year someone forgot, and every working-day figure in it would be wrong.

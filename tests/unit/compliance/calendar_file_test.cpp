@@ -106,6 +106,34 @@ TEST(CalendarFile, EveryYearMatchesTheStatutoryRulesAndTheListedExceptions) {
   }
 }
 
+TEST(CalendarFile, ComputedYearsAreMarkedProvisionalWholeYearsAtTheEnd) {
+  auto calendar = WorkingCalendar::load(testing::read_source_file(testing::kCalendarFile),
+                                        "bank-holidays-england-and-wales.yaml");
+  ASSERT_TRUE(calendar.ok()) << calendar.error().message;
+  bool seen_provisional_year = false;
+  for (int y = calendar->first_year(); y <= calendar->last_year(); ++y) {
+    int holidays = 0;
+    int provisional = 0;
+    for (sys_days day = sys_days{year{y} / January / 1}; day <= sys_days{year{y} / December / 31};
+         day += days{1}) {
+      holidays += calendar->is_bank_holiday(civil(day)) ? 1 : 0;
+      provisional += calendar->is_provisional(civil(day)) ? 1 : 0;
+    }
+    // A year is published or computed as a whole, and once one is computed so is every later
+    // one; the years whose one-off days are known are published.
+    EXPECT_TRUE(provisional == 0 || provisional == holidays) << y;
+    if (seen_provisional_year) {
+      EXPECT_EQ(provisional, holidays) << y;
+    }
+    seen_provisional_year = seen_provisional_year || provisional > 0;
+    if (y <= 2026) {
+      EXPECT_EQ(provisional, 0) << y;
+    }
+  }
+  EXPECT_TRUE(seen_provisional_year);
+  EXPECT_TRUE(calendar->is_provisional({2030, 12, 25}));
+}
+
 TEST(CalendarFile, TheIndependentRulesKnowTheirEaster) {
   // Known Easter Sundays, so the cross-check above cannot pass with a wrong algorithm.
   EXPECT_EQ(civil(easter_sunday(2019)), (CivilDate{2019, 4, 21}));

@@ -38,6 +38,9 @@ TEST(CalendarLoad, ReadsAGoodFile) {
   EXPECT_FALSE(calendar->is_working_day({2026, 12, 27}));   // Sunday
   EXPECT_FALSE(calendar->is_working_day({2026, 12, 28}));   // substitute day
   EXPECT_TRUE(calendar->is_working_day({2026, 12, 29}));
+  EXPECT_TRUE(calendar->is_provisional({2027, 1, 1}));
+  EXPECT_FALSE(calendar->is_provisional({2026, 12, 25}));
+  EXPECT_FALSE(calendar->is_provisional({2027, 1, 4}));  // not a holiday at all
 }
 
 struct Refusal {

@@ -47,6 +47,9 @@ class WorkingCalendar {
     return date.year >= first_year_ && date.year <= last_year_;
   }
   bool is_bank_holiday(const CivilDate& date) const { return holidays_.contains(date); }
+  // A holiday the file marks `provisional: true`: computed from the statutory rules, not yet
+  // published, so a figure that depends on it may change when the year is published.
+  bool is_provisional(const CivilDate& date) const { return provisional_.contains(date); }
   bool is_working_day(const CivilDate& date) const;
 
   // The n-th working day strictly after `from` (n >= 1); n == 0 gives `from` itself.
@@ -63,6 +66,7 @@ class WorkingCalendar {
   int first_year_ = 0;
   int last_year_ = -1;
   std::set<CivilDate> holidays_;
+  std::set<CivilDate> provisional_;
 };
 
 }  // namespace accord::compliance

@@ -52,7 +52,11 @@ struct Clock {
   std::string case_urn;
   std::string subject_ref;
   std::int64_t started_at_ms = 0;
-  std::optional<std::int64_t> stopped_at_ms;
+  // What started_at_ms is: "submitted" (the gateway's receipt from an informer that is the
+  // sender), "acknowledged" (the informer's ack of its copy), "gateway_receipt" (the copy is
+  // not acknowledged yet: provisional, judged from the gateway's receipt) or "occurred".
+  std::string start_basis;
+  std::optional<std::int64_t> stopped_at_ms;  // never before started_at_ms
   std::string stopped_by;  // "<sender>/<message id>" of the stopping message, or "ack"
   bool enhanced = false;
   int deadline_working_days = 0;
