@@ -9,6 +9,7 @@
 #include "accord/core/time_format.hpp"
 #include "accord/env/env.hpp"
 #include "audit_routes.hpp"
+#include "compliance_routes.hpp"
 #include "dlq_routes.hpp"
 #include "responses.hpp"
 
@@ -52,10 +53,11 @@ struct AdminPost {
 };
 constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
 constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
-constexpr std::array<AdminPost, 3> kAdminPosts{{
+constexpr std::array<AdminPost, 4> kAdminPosts{{
     {kReloadPath, server::PeerRole::admin, false},
     {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp
     {kCheckpointPath, server::PeerRole::auditor, false},
+    {kComplianceFeedPath, server::PeerRole::admin, false},  // the month is in the query
 }};
 
 std::optional<server::HttpResponse> refuse_admin_post(const server::Request& request,
@@ -113,6 +115,13 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     off_thread([this, held, respond = std::move(respond)]() mutable {
       const std::string_view target = held->http.target();
       handle_audit_route(*held, target.substr(0, target.find('?')), hooks_, std::move(respond));
+    });
+  } else if (path.starts_with(kCompliancePathPrefix)) {
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_compliance_route(*held, target.substr(0, target.find('?')), hooks_,
+                              std::move(respond));
     });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));

@@ -33,8 +33,7 @@ std::optional<std::string> percent_decode(std::string_view in) {
 
 }  // namespace
 
-Result<AuditQuery> parse_audit_query(std::string_view query, AuditQueryAccepts accepts) {
-  AuditQuery p;
+Result<std::map<std::string, std::string>> split_query(std::string_view query) {
   std::map<std::string, std::string> seen;
   auto bad = [](std::string key, std::string message) {
     return make_error("invalid_query", std::move(message), std::move(key));
@@ -51,6 +50,17 @@ Result<AuditQuery> parse_audit_query(std::string_view query, AuditQueryAccepts a
     if (!key || !value) return bad(std::string(pair.substr(0, eq)), "bad percent-encoding");
     if (!seen.emplace(*key, *value).second) return bad(*key, *key + " given twice");
   }
+  return seen;
+}
+
+Result<AuditQuery> parse_audit_query(std::string_view query, AuditQueryAccepts accepts) {
+  AuditQuery p;
+  auto bad = [](std::string key, std::string message) {
+    return make_error("invalid_query", std::move(message), std::move(key));
+  };
+  auto split = split_query(query);
+  if (!split.ok()) return split.error();
+  const auto& seen = split.value();
   const bool filters = accepts == AuditQueryAccepts::filters_and_paging;
   auto& f = p.filter;
   std::map<std::string, std::string*> text = {

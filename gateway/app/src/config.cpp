@@ -350,6 +350,38 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return Status(
              yaml::error_at(n, "log.level must be trace, debug, info, warn, error or off"));
        }}};
+  auto& compliance = config.compliance;
+  auto& feed = compliance.oversight_feed;
+  yaml::Handlers oversight_feed = {
+      {"sender",
+       [&](auto& n) {
+         return yaml::read_text(n, "compliance.oversight_feed.sender", feed.sender);
+       }},
+      {"recipient",
+       [&](auto& n) {
+         return yaml::read_text(n, "compliance.oversight_feed.recipient", feed.recipient);
+       }},
+      {"every", [&](auto& n) {
+         if (auto s = yaml::read_text(n, "compliance.oversight_feed.every", feed.every); !s.ok())
+           return s;
+         if (feed.every != "month") {
+           return Status(yaml::error_at(n, "compliance.oversight_feed.every must be month"));
+         }
+         return Status::Ok();
+       }}};
+  yaml::Handlers compliance_keys = {
+      {"rules", [&](auto& n) { return r.path(n, "compliance.rules", compliance.rules_path); }},
+      {"calendar",
+       [&](auto& n) { return r.path(n, "compliance.calendar", compliance.calendar_path); }},
+      {"refresh_seconds",
+       [&](auto& n) {
+         return yaml::read_positive(n, "compliance.refresh_seconds", compliance.refresh_seconds);
+       }},
+      {"oversight_feed", [&](auto& n) {
+         feed.enabled = true;
+         return yaml::read_mapping(n, "compliance.oversight_feed", oversight_feed,
+                                   {"sender", "recipient"});
+       }}};
   yaml::Handlers top = {
       {"listen", [&](auto& n) { return yaml::read_mapping(n, "listen", listen); }},
       {"admin_listen",
@@ -383,6 +415,11 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"inbox", [&](auto& n) { return yaml::read_mapping(n, "inbox", inbox); }},
       {"log", [&](auto& n) { return yaml::read_mapping(n, "log", log); }},
       {"audit", [&](auto& n) { return yaml::read_mapping(n, "audit", audit); }},
+      {"compliance",
+       [&](auto& n) {
+         compliance.enabled = true;
+         return yaml::read_mapping(n, "compliance", compliance_keys, {"rules", "calendar"});
+       }},
       {"delivery", [&](auto& n) { return yaml::read_mapping(n, "delivery", delivery); }},
       {"adapters",
        [&](const YAML::Node& n) {

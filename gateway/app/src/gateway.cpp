@@ -11,6 +11,7 @@
 #include "accord/app/storage_health.hpp"
 #include "accord/spool/pg_spool.hpp"
 #include "certificate_refusals.hpp"
+#include "compliance_tracker.hpp"
 #include "gateway_metrics.hpp"
 #include "gateway_spool.hpp"
 #include "pipeline_submitter.hpp"
@@ -34,6 +35,11 @@ Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only
   auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
   if (!vocabulary.ok()) return vocabulary.error();
   vocabulary_ = std::move(vocabulary.value());
+  if (cfg.compliance.enabled) {
+    auto rules = load_compliance_rules(cfg.compliance, vocabulary_);
+    if (!rules.ok()) return rules.error();
+    compliance_rules_ = std::move(rules.value());
+  }
   // The pseudonym secret is made only on a gateway's first start (no spool, no manifest): if
   // it goes missing later, a new one would silently change every recipient's pseudonyms.
   // With PostgreSQL, "first" is the deployment's: nothing has run on the database yet.
@@ -43,7 +49,13 @@ Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only
   if (first_start.value()) {
     mode = check_only ? SecretMode::ephemeral_if_missing : SecretMode::create_if_missing;
   }
-  return load_policy(cfg, vocabulary_, clock_(), mode);
+  auto policy = load_policy(cfg, vocabulary_, clock_(), mode);
+  if (!policy.ok()) return policy;
+  if (auto s = check_oversight_feed(cfg.compliance, *policy.value()->agencies, cfg.source);
+      !s.ok()) {
+    return s.error();
+  }
+  return policy;
 }
 
 Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
@@ -123,6 +135,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
         server::make_http_server(self->io_, admin_options, *self->admin_, self->metrics_);
   }
   if (auto s = self->build_adapters(std::move(registry)); !s.ok()) return s.error();
+  if (self->compliance_rules_) {
+    // Feed summaries go through the same submitter as the inbound adapters' envelopes.
+    self->compliance_ = std::make_unique<ComplianceTracker>(cfg.compliance, audit_location(cfg),
+                                                            self->compliance_rules_, self->clock_,
+                                                            *self->submitter_);
+    self->metrics_.add_collector([self] { return self->compliance_->metric_families(); });
+  }
   // Computed at each scrape: seconds until each active agreement's valid_until and
   // review_by, the delivery workers' counters, the ports' counters.
   self->metrics_.add_collector([self] {
@@ -269,7 +288,36 @@ Status Gateway::start() {
     if (auto status = adapter->start(); !status.ok()) return status;
   }
   delivery_->start();
+  if (compliance_) {
+    compliance_timer_.emplace(io_);
+    schedule_compliance_refresh(std::chrono::milliseconds(0));  // the first fold at once
+  }
   return Status::Ok();
+}
+
+void Gateway::schedule_compliance_refresh(std::chrono::milliseconds delay) {
+  compliance_timer_->expires_after(delay);
+  compliance_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    // The fold reads the database and the feed waits for the pipeline: never on an io thread.
+    offload([this] {
+      if (stopping_) return;
+      (void)compliance_->refresh_now();  // failures are logged and counted there
+      if (stopping_) return;
+      boost::asio::post(io_, [this] {
+        if (!stopping_) {
+          schedule_compliance_refresh(std::chrono::seconds(config_.compliance.refresh_seconds));
+        }
+      });
+    });
+  });
+}
+
+Status Gateway::refresh_compliance() {
+  if (!compliance_) {
+    return make_error("compliance_unconfigured", "the configuration has no compliance: section");
+  }
+  return compliance_->refresh_now();
 }
 
 std::uint16_t Gateway::port() const {

@@ -5,6 +5,7 @@
 
 #include "accord/app/gateway.hpp"
 #include "accord/app/storage_health.hpp"
+#include "compliance_tracker.hpp"
 #include "gateway_spool.hpp"
 
 namespace accord::app {
@@ -34,6 +35,45 @@ api::AdminHooks Gateway::admin_hooks() {
   };
   hooks.now_ms = [this] { return clock_(); };
   hooks.offload = [this](std::function<void()> work) { offload(std::move(work)); };
+  if (compliance_) {
+    hooks.compliance_report =
+        [this](const api::ComplianceQuery& query) -> Result<api::ComplianceAnswer> {
+      compliance::ReportFilter filter;
+      // Unbounded from the log's start; to: every clock started by the as-of instant.
+      filter.as_of_ms = query.as_of_ms.value_or(clock_());
+      filter.from_ms = query.from_ms.value_or(0);
+      filter.to_ms = query.to_ms.value_or(filter.as_of_ms + 1);
+      filter.agency = query.agency;
+      filter.right = query.right;
+      auto report = compliance_->report(filter);
+      if (!report.ok()) return report.error();
+      api::ComplianceAnswer answer;
+      if (query.format == "csv") {
+        answer.body = compliance::render_report(*report, compliance::ReportFormat::csv);
+        answer.content_type = "text/csv";
+      } else if (query.format == "table") {
+        answer.body = compliance::render_report(*report, compliance::ReportFormat::table);
+        answer.content_type = "text/plain";
+      } else {
+        answer.body = compliance::render_report(*report, compliance::ReportFormat::json);
+        answer.content_type = "application/json";
+      }
+      answer.clocks = static_cast<std::int64_t>(report->clocks.size());
+      return answer;
+    };
+    hooks.compliance_feed = [this](const std::string& month) -> Result<api::FeedAnswer> {
+      if (!config_.compliance.oversight_feed.enabled) {
+        return make_error("compliance_unconfigured",
+                          "the configuration has no compliance.oversight_feed");
+      }
+      const auto parsed = parse_month(month);
+      if (!parsed) return make_error("invalid_query", "month is YYYY-MM", "month");
+      auto sent = compliance_->send_feed(*parsed);
+      if (!sent.ok()) return sent.error();
+      return api::FeedAnswer{sent->month, sent->message_id, sent->already_sent,
+                             std::move(sent->recipients)};
+    };
+  }
   hooks.describe_agreements = [this] {
     std::lock_guard lock(reload_mutex_);
     return loaded_->description;

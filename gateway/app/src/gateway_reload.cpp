@@ -6,12 +6,29 @@
 #include <future>
 
 #include "accord/app/gateway.hpp"
+#include "compliance_tracker.hpp"
 
 namespace accord::app {
 
 Result<api::ReloadReport> Gateway::reload_policy() {
   std::lock_guard lock(reload_mutex_);
   auto loaded = load_policy(config_, vocabulary_, clock_());
+  // The compliance rule sets and calendar are re-read with the agreements: a bad file refuses
+  // the whole reload.
+  std::shared_ptr<const ComplianceRules> compliance_rules;
+  if (loaded.ok() && config_.compliance.enabled) {
+    auto rules = load_compliance_rules(config_.compliance, vocabulary_);
+    if (!rules.ok()) {
+      loaded = rules.error();
+    } else {
+      compliance_rules = std::move(rules.value());
+      if (auto s =
+              check_oversight_feed(config_.compliance, *loaded.value()->agencies, config_.source);
+          !s.ok()) {
+        loaded = s.error();
+      }
+    }
+  }
   if (!loaded.ok()) {
     spdlog::error("agreement reload refused, still serving {}: {}", loaded_->content_hash,
                   loaded.error().message);
@@ -44,6 +61,10 @@ Result<api::ReloadReport> Gateway::reload_policy() {
     agencies_ = loaded.value()->agencies;
   }
   loaded_ = std::move(loaded.value());
+  if (compliance_rules) {
+    compliance_rules_ = compliance_rules;
+    if (compliance_) compliance_->set_rules(std::move(compliance_rules));
+  }
   spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
                report.agreements, report.changed() ? "" : ", unchanged");
   return report;

@@ -6,6 +6,9 @@
 //   GET  /healthz, GET /metrics        admin, auditor
 //   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
 //   GET /v1/admin/dlq, POST .../retry  admin           dead letters (src/dlq_routes.hpp)
+//   GET  /v1/admin/compliance/report   auditor         the compliance report
+//   POST /v1/admin/compliance/feed     admin           send a month's oversight summary now
+//                                                      (src/compliance_routes.hpp)
 //
 // Every POST above takes Content-Type: application/json (415 unsupported_media_type otherwise,
 // once the certificate may use the endpoint); the ones without parameters take an empty body
@@ -15,12 +18,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "accord/api/compliance_query.hpp"
 #include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
 #include "accord/server/http_server.hpp"
@@ -38,6 +43,21 @@ struct ReloadReport {
   bool tls_reloaded = false;
   std::int64_t crl_next_update = 0;
   bool changed() const { return old_hash != new_hash; }
+};
+
+// A rendered compliance report (docs/compliance.md §5, §6).
+struct ComplianceAnswer {
+  std::string body;
+  std::string content_type;  // application/json, text/csv or text/plain
+  std::int64_t clocks = 0;   // clocks counted (the audit.read record's `returned`)
+};
+
+// What POST /v1/admin/compliance/feed did.
+struct FeedAnswer {
+  std::string month;
+  std::string message_id;
+  bool already_sent = false;
+  std::vector<std::string> recipients;
 };
 
 struct AdminHooks {
@@ -69,6 +89,11 @@ struct AdminHooks {
   // database) on threads of its own, never on the listeners' io threads, which also serve
   // the agency listener. Empty: the work runs on the calling thread (tests of the routes).
   std::function<void(std::function<void()>)> offload;
+  // The compliance tracker (docs/compliance.md §6): a fresh fold of the audit log, then the
+  // report for the query (as_of unset: now), and the oversight feed of one month ("YYYY-MM").
+  // Blocking: called on an offload thread. Empty: 503 compliance_unconfigured.
+  std::function<Result<ComplianceAnswer>(const ComplianceQuery&)> compliance_report;
+  std::function<Result<FeedAnswer>(const std::string& month)> compliance_feed;
   // Readiness, as ApiOptions::storage_unavailable: /healthz answers 503 with it. Empty:
   // always ready.
   std::function<std::optional<Error>()> storage_unavailable;

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "accord/core/result.hpp"
@@ -25,6 +27,10 @@ struct AuditQuery {
   std::optional<std::int64_t> limit;
   std::int64_t through_seq = 0;
 };
+
+// The pairs of a query string, percent-decoded; invalid_query (path = the key) for bad
+// percent-encoding or a key given twice. Shared by the admin routes that take a query.
+[[nodiscard]] Result<std::map<std::string, std::string>> split_query(std::string_view query);
 
 // records and extract take FILTERS and paging; checkpoints and head take paging only.
 enum class AuditQueryAccepts { filters_and_paging, paging };

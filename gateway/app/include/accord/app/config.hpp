@@ -24,6 +24,24 @@ namespace accord::app {
 // PostgreSQL database shared by several gateways (docs/storage.md).
 enum class StorageBackend { sqlite, postgresql };
 
+// The oversight feed (compliance.oversight_feed, docs/compliance.md §6): a monthly
+// compliance.summary submitted by the gateway itself as `sender` to `recipient`.
+struct OversightFeedConfig {
+  bool enabled = false;
+  std::string sender;           // an agency of kind gateway in the agency directory
+  std::string recipient;        // the oversight body's agency id
+  std::string every = "month";  // the only period: the previous London calendar month
+};
+
+// The compliance: section (docs/compliance.md §6); absent = no tracker, metrics or feed.
+struct ComplianceConfig {
+  bool enabled = false;
+  std::string rules_path;             // config/compliance/victims-code.yaml
+  std::string calendar_path;          // config/compliance/bank-holidays-england-and-wales.yaml
+  std::int64_t refresh_seconds = 10;  // how often the tracker folds new audit records
+  OversightFeedConfig oversight_feed;
+};
+
 struct GatewayConfig {
   std::string source;  // the file it came from
   server::ServerOptions server;
@@ -61,6 +79,7 @@ struct GatewayConfig {
   // Advance notice, in days, of an agreement's valid_until and review_by: warned in the log
   // at load and reload (`agreement_notice_days`, default 30).
   int agreement_notice_days = 30;
+  ComplianceConfig compliance;
   // The gateway's clocks, the files it writes (secrets, keys, adapters' files) and its
   // randomness (docs/architecture.md "The Env seam"); nullptr means env::system_env(). Never
   // read from the file: tests inject an env::FakeEnv to cross a lease or an agreement's

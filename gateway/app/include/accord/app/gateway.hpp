@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,8 @@ namespace accord::app {
 
 struct LoadedPolicy;
 class StorageHealth;
+struct ComplianceRules;
+class ComplianceTracker;
 
 class Gateway {
  public:
@@ -73,6 +76,13 @@ class Gateway {
   // order), stop the ports, flush the spool. Blocks.
   void stop();
 
+  // The compliance tracker's refresh (docs/compliance.md §6): folds the audit records written
+  // since the last one, updates the accord_compliance_* figures at the Env's now and sends the
+  // oversight feed when a month has ended. Runs every compliance.refresh_seconds on the admin
+  // executor; tests that move a FakeEnv clock call it directly (it blocks). Error
+  // compliance_unconfigured without a compliance: section.
+  Status refresh_compliance();
+
   boost::asio::io_context& io() { return io_; }
   spool::Spool& spool() { return *spool_; }
   server::Metrics& metrics() { return metrics_; }
@@ -93,6 +103,8 @@ class Gateway {
   void offload(std::function<void()> work);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
   void record_start();
+  // Arms the compliance refresh `delay` from now (real time: the cadence, not a figure).
+  void schedule_compliance_refresh(std::chrono::milliseconds delay);
 
   GatewayConfig config_;
   env::Env& env_;                        // config_.env, or env::system_env()
@@ -127,6 +139,11 @@ class Gateway {
   // The admin executor: reloads (SIGHUP and the admin listener), audit reads and the answers
   // to forced checkpoints, never on the io threads or the spool's completion thread.
   std::optional<boost::asio::thread_pool> admin_pool_;
+  // compliance: the rule sets and calendar (guarded by reload_mutex_), the tracker, and the
+  // timer of its periodic refresh (null without a compliance: section).
+  std::shared_ptr<const ComplianceRules> compliance_rules_;
+  std::unique_ptr<ComplianceTracker> compliance_;
+  std::optional<boost::asio::steady_timer> compliance_timer_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;

@@ -29,6 +29,7 @@ struct ErrorCodeInfo {
 inline constexpr std::array kErrorCodes = std::to_array<ErrorCodeInfo>({
     {"audit_unavailable", 503, kNoRetryAfter, false, "docs/api.yaml"},
     {"bad_request", 400, kNoRetryAfter, false, "docs/api.yaml"},
+    {"compliance_unconfigured", 503, kNoRetryAfter, false, "docs/compliance.md"},
     {"corrupt", 500, kNoRetryAfter, false, "docs/storage.md"},
     {"dlq_unavailable", 503, kNoRetryAfter, false, "docs/api.yaml"},
     {"duplicate_delivery_id", 400, kNoRetryAfter, false, "docs/api.yaml"},

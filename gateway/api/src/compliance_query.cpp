@@ -1,0 +1,100 @@
+#include "accord/api/compliance_query.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "accord/api/audit_query.hpp"
+#include "accord/compliance/calendar.hpp"
+#include "accord/core/time_format.hpp"
+#include "accord/spool/audit_reader.hpp"
+
+namespace accord::api {
+namespace {
+
+Error bad(const std::string& key, std::string message) {
+  return make_error("invalid_query", std::move(message), key);
+}
+
+// A date is a London day (the report's months and working days are London's); anything else
+// must be an RFC 3339 instant.
+std::optional<std::int64_t> parse_instant(const std::string& text) {
+  if (text.size() == 10) {
+    auto date = compliance::parse_civil_date(text);
+    if (!date.ok()) return std::nullopt;
+    const auto day_before =
+        compliance::civil_from_days(compliance::days_from_civil(date.value()) - 1);
+    return compliance::end_of_london_day_ms(day_before);
+  }
+  return spool::parse_filter_time(text);
+}
+
+}  // namespace
+
+Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
+  auto pairs = split_query(query);
+  if (!pairs.ok()) return pairs.error();
+  ComplianceQuery q;
+  for (const auto& [key, value] : pairs.value()) {
+    if (key == "from" || key == "to" || key == "as_of") {
+      const auto ms = parse_instant(value);
+      if (!ms) {
+        return bad(key, key +
+                            " is an RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM))"
+                            " or a date (YYYY-MM-DD, London)");
+      }
+      (key == "from" ? q.from_ms : key == "to" ? q.to_ms : q.as_of_ms) = *ms;
+    } else if (key == "agency") {
+      if (value.empty()) return bad(key, "agency must not be empty");
+      q.agency = value;
+    } else if (key == "right") {
+      int right = 0;
+      bool digits = !value.empty() && value.size() <= 2;
+      for (char c : value) {
+        digits = digits && c >= '0' && c <= '9';
+        right = right * 10 + (c - '0');
+      }
+      if (!digits || right < 1 || right > 12) {
+        return bad(key, "right is a Victims' Code right, 1 to 12");
+      }
+      q.right = right;
+    } else if (key == "format") {
+      if (value != "json" && value != "csv" && value != "table") {
+        return bad(key, "format is json, csv or table");
+      }
+      q.format = value;
+    } else {
+      return bad(key, "unknown query parameter " + key);
+    }
+  }
+  if (q.from_ms && q.to_ms && *q.to_ms <= *q.from_ms) return bad("to", "to must be after from");
+  return q;
+}
+
+std::string compliance_query_json(const ComplianceQuery& query) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (query.from_ms) out["from"] = format_time_ms(*query.from_ms);
+  if (query.to_ms) out["to"] = format_time_ms(*query.to_ms);
+  if (query.as_of_ms) out["as_of"] = format_time_ms(*query.as_of_ms);
+  if (!query.agency.empty()) out["agency"] = query.agency;
+  if (query.right) out["right"] = std::to_string(*query.right);
+  out["format"] = query.format;
+  return out.dump();
+}
+
+Result<std::string> parse_feed_query(std::string_view query) {
+  auto pairs = split_query(query);
+  if (!pairs.ok()) return pairs.error();
+  std::string month;
+  for (const auto& [key, value] : pairs.value()) {
+    if (key != "month") return bad(key, "unknown query parameter " + key);
+    month = value;
+  }
+  bool shaped = month.size() == 7 && month[4] == '-';
+  for (std::size_t i = 0; shaped && i < month.size(); ++i) {
+    shaped = i == 4 || (month[i] >= '0' && month[i] <= '9');
+  }
+  shaped = shaped && month.substr(5) >= "01" && month.substr(5) <= "12";
+  if (!shaped) return bad("month", "month is a calendar month, YYYY-MM");
+  return month;
+}
+
+}  // namespace accord::api
