@@ -99,4 +99,19 @@ echo
 echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
 "$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true
 echo
+echo "Victims' Code compliance report of the journey (docs/compliance.md §5), read from the spool:"
+report=("$cli" compliance report --db "$demo/spool.db" --rules config/compliance/victims-code.yaml
+        --calendar config/compliance/bank-holidays-england-and-wales.yaml
+        --from 2026-01-01 --to "$(date -u -d '+1 day' +%Y-%m-%d)")
+"${report[@]}"
+echo
+# The point of the story: the court's old results make one hop late and one missing. Checked
+# here so CI fails if the figures ever stop showing it.
+csv=$("${report[@]}" --format csv)
+late=$(printf '%s\n' "$csv" | awk -F, 'NR > 1 {n += $7} END {print n + 0}')
+missing=$(printf '%s\n' "$csv" | awk -F, 'NR > 1 {n += $8} END {print n + 0}')
+if [ "$late" -lt 1 ] || [ "$missing" -lt 1 ]; then
+  echo "demo: the report should show at least one late and one missing clock (late $late, missing $missing)"
+  exit 1
+fi
 echo "demo complete: every step ran (gateway log: $demo/gateway.log)"
