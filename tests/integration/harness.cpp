@@ -47,7 +47,8 @@ CommandResult run_command(const std::string& command) {
 Pki::Pki() : dir_(std::make_unique<TempDir>()) {
   const auto result = run_command(source_dir() + "/certs/gen-dev-pki.sh " + dir_->path() +
                                   " police.met cps.london wcu.met provider.lvws "
-                                  "provider.survivors-uk probation.london court.london");
+                                  "provider.survivors-uk probation.london court.london "
+                                  "oversight.mopac");
   if (result.status != 0) throw std::runtime_error("gen-dev-pki.sh failed: " + result.output);
 }
 

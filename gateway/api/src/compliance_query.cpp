@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "accord/api/audit_query.hpp"
-#include "accord/compliance/calendar.hpp"
 #include "accord/core/time_format.hpp"
 #include "accord/spool/audit_reader.hpp"
 
@@ -14,19 +13,6 @@ Error bad(const std::string& key, std::string message) {
   return make_error("invalid_query", std::move(message), key);
 }
 
-// A date is a London day (the report's months and working days are London's); anything else
-// must be an RFC 3339 instant.
-std::optional<std::int64_t> parse_instant(const std::string& text) {
-  if (text.size() == 10) {
-    auto date = compliance::parse_civil_date(text);
-    if (!date.ok()) return std::nullopt;
-    const auto day_before =
-        compliance::civil_from_days(compliance::days_from_civil(date.value()) - 1);
-    return compliance::end_of_london_day_ms(day_before);
-  }
-  return spool::parse_filter_time(text);
-}
-
 }  // namespace
 
 Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
@@ -35,11 +21,11 @@ Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
   ComplianceQuery q;
   for (const auto& [key, value] : pairs.value()) {
     if (key == "from" || key == "to" || key == "as_of") {
-      const auto ms = parse_instant(value);
+      const auto ms = spool::parse_filter_time(value);
       if (!ms) {
         return bad(key, key +
                             " is an RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM))"
-                            " or a date (YYYY-MM-DD, London)");
+                            " or a date (YYYY-MM-DD, midnight UTC)");
       }
       (key == "from" ? q.from_ms : key == "to" ? q.to_ms : q.as_of_ms) = *ms;
     } else if (key == "agency") {
@@ -56,6 +42,9 @@ Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
         return bad(key, "right is a Victims' Code right, 1 to 12");
       }
       q.right = right;
+    } else if (key == "clocks") {
+      if (value != "true" && value != "false") return bad(key, "clocks is true or false");
+      q.clocks = value == "true";
     } else if (key == "format") {
       if (value != "json" && value != "csv" && value != "table") {
         return bad(key, "format is json, csv or table");
@@ -66,6 +55,7 @@ Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
     }
   }
   if (q.from_ms && q.to_ms && *q.to_ms <= *q.from_ms) return bad("to", "to must be after from");
+  if (q.clocks && q.format != "json") return bad("clocks", "clocks=true needs format=json");
   return q;
 }
 
@@ -77,6 +67,7 @@ std::string compliance_query_json(const ComplianceQuery& query) {
   if (!query.agency.empty()) out["agency"] = query.agency;
   if (query.right) out["right"] = std::to_string(*query.right);
   out["format"] = query.format;
+  if (query.clocks) out["clocks"] = "true";
   return out.dump();
 }
 

@@ -1,4 +1,4 @@
-#include "compliance_feed.hpp"
+#include "accord/app/compliance_feed.hpp"
 
 #include <cstdio>
 #include <map>

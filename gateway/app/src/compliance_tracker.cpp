@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <future>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "accord/audit/event.hpp"
 #include "accord/compliance/facts.hpp"
+#include "accord/compliance/flow_record.hpp"
 
 namespace accord::app {
 namespace {
@@ -71,51 +73,6 @@ Status check_oversight_feed(const ComplianceConfig& config,
   return Status::Ok();
 }
 
-Result<std::optional<compliance::FlowRecord>> flow_record(const spool::AuditRow& row) {
-  const auto record = nlohmann::json::parse(row.record, nullptr, false);
-  if (!record.is_object()) {
-    return make_error("corrupt", "audit record " + std::to_string(row.seq) + " is not JSON");
-  }
-  const std::string kind = record.value("kind", "");
-  if (kind != audit::kind::kDecisionAccepted && kind != audit::kind::kDeliveryAcked &&
-      kind != compliance::kFactsRecordKind) {
-    return std::optional<compliance::FlowRecord>{};
-  }
-  const auto text = [&](const char* member) {
-    const auto it = record.find(member);
-    return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  compliance::FlowRecord flow;
-  flow.seq = row.seq;
-  flow.at_ms = row.at_ms;
-  flow.kind = kind;
-  flow.message_id = text("message_id");
-  flow.sender = text("sender");
-  flow.recipient = text("recipient");
-  flow.event_type = text("event_type");
-  flow.case_urn = text("case_urn");
-  flow.subject_ref = text("subject_ref");
-  if (const auto id = record.find("delivery_id"); id != record.end() && id->is_number_integer()) {
-    flow.delivery_id = id->get<std::int64_t>();
-  }
-  if (kind == compliance::kFactsRecordKind) {
-    std::vector<std::pair<std::string, std::string>> details;
-    if (const auto d = record.find("details"); d != record.end() && d->is_object()) {
-      for (const auto& [key, value] : d->items()) {
-        if (value.is_string()) details.emplace_back(key, value.get<std::string>());
-      }
-    }
-    auto facts = compliance::facts_from_details(details);
-    if (!facts.ok()) {
-      Error error = facts.error();
-      error.message = "audit record " + std::to_string(row.seq) + ": " + error.message;
-      return error;
-    }
-    flow.facts = std::move(facts.value());
-  }
-  return std::optional<compliance::FlowRecord>(std::move(flow));
-}
-
 ComplianceTracker::ComplianceTracker(ComplianceConfig config, std::string audit_location,
                                      std::shared_ptr<const ComplianceRules> rules,
                                      std::function<std::int64_t()> now_ms,
@@ -133,34 +90,46 @@ void ComplianceTracker::set_rules(std::shared_ptr<const ComplianceRules> rules) 
   book_ = std::make_unique<compliance::ClockBook>(rules->rules, rules->calendar);
   rules_ = std::move(rules);
   problems_.clear();
+  newest_at_ms_ = 0;
   last_seq_ = 0;
 }
 
-Status ComplianceTracker::fold_locked() {
+Status ComplianceTracker::fold_into(compliance::ClockBook& book, std::int64_t& folded_seq,
+                                    std::int64_t up_to_ms, std::vector<std::string>& problems) {
   if (!reader_) {
     auto opened = spool::AuditReader::open(audit_location_);
     if (!opened.ok()) return opened.error();
     reader_ = std::move(opened.value());
   }
+  spool::AuditFilter filter;
+  if (up_to_ms != std::numeric_limits<std::int64_t>::max()) filter.to_ms = up_to_ms + 1;
   for (;;) {
-    auto page = reader_->query({}, last_seq_.load(), spool::kMaxAuditPage);
+    auto page = reader_->query(filter, folded_seq, spool::kMaxAuditPage);
     if (!page.ok()) {
       reader_.reset();  // a fresh connection next time (a failover, a replaced file)
       return page.error();
     }
     for (const auto& row : page->rows) {
-      auto flow = flow_record(row);
+      auto flow = compliance::flow_record_from_audit(row.record);
       if (!flow.ok()) {
         // Counted in no clock, and said in every report until the rules change.
-        problems_.push_back(flow.error().message);
-        spdlog::error("compliance: {}", flow.error().message);
+        problems.push_back("audit record " + std::to_string(row.seq) + ": " + flow.error().message);
+        spdlog::error("compliance: audit record {}: {}", row.seq, flow.error().message);
       } else if (flow->has_value()) {
-        book_->observe(**flow);
+        book.observe(**flow);
       }
-      last_seq_ = row.seq;
+      folded_seq = row.seq;
+      newest_at_ms_ = std::max(newest_at_ms_, row.at_ms);
     }
     if (!page->more) return Status::Ok();
   }
+}
+
+Status ComplianceTracker::fold_locked() {
+  std::int64_t folded = last_seq_.load();
+  auto status = fold_into(*book_, folded, std::numeric_limits<std::int64_t>::max(), problems_);
+  last_seq_ = folded;
+  return status;
 }
 
 void ComplianceTracker::update_figures_locked(std::int64_t now_ms) {
@@ -210,8 +179,23 @@ Status ComplianceTracker::refresh_now() {
 Result<compliance::Report> ComplianceTracker::report(const compliance::ReportFilter& filter) {
   std::lock_guard lock(fold_mutex_);
   if (auto s = fold_locked(); !s.ok()) return s.error();
-  auto report = compliance::build_report(book_->clocks(filter.as_of_ms), filter);
-  report.problems.insert(report.problems.end(), problems_.begin(), problems_.end());
+  if (filter.as_of_ms >= newest_at_ms_) {
+    auto report = compliance::build_report(book_->clocks(filter.as_of_ms), filter);
+    report.problems = book_->problems();
+    report.problems.insert(report.problems.end(), problems_.begin(), problems_.end());
+    return report;
+  }
+  // What was known at as_of: the records received by then, folded apart.
+  compliance::ClockBook past(rules_->rules, rules_->calendar);
+  std::int64_t folded = 0;
+  std::vector<std::string> problems;
+  const std::int64_t newest = newest_at_ms_;
+  auto status = fold_into(past, folded, filter.as_of_ms, problems);
+  newest_at_ms_ = newest;
+  if (!status.ok()) return status.error();
+  auto report = compliance::build_report(past.clocks(filter.as_of_ms), filter);
+  report.problems = past.problems();
+  report.problems.insert(report.problems.end(), problems.begin(), problems.end());
   return report;
 }
 

@@ -23,12 +23,12 @@
 
 #include "accord/adapters/adapter.hpp"
 #include "accord/agreements/agency.hpp"
+#include "accord/app/compliance_feed.hpp"
 #include "accord/app/config.hpp"
 #include "accord/compliance/clocks.hpp"
 #include "accord/compliance/report.hpp"
 #include "accord/envelope/vocabulary.hpp"
 #include "accord/spool/audit_reader.hpp"
-#include "compliance_feed.hpp"
 
 namespace accord::app {
 
@@ -49,10 +49,6 @@ Status check_oversight_feed(const ComplianceConfig& config,
                             const agreements::AgencyDirectory& agencies,
                             const std::string& config_source);
 
-// An audit record as the fold reads it; nullopt for kinds the clocks do not use. A
-// compliance.facts record whose details do not decode is an error (a problem of the report).
-Result<std::optional<compliance::FlowRecord>> flow_record(const spool::AuditRow& row);
-
 // What sending a month's summary came to.
 struct FeedResult {
   std::string month;          // "2026-11"
@@ -72,7 +68,9 @@ class ComplianceTracker {
   // clock's now, then (when the feed is configured) sends the previous London month's
   // summary unless this tracker has seen it sent.
   Status refresh_now();
-  // A fresh fold, then the report (statuses judged at filter.as_of_ms).
+  // A fresh fold, then the report judged at filter.as_of_ms from the records received by then
+  // (docs/compliance.md §5.1, as `accord compliance report --db` computes it): an as-of
+  // before the newest record folded is answered from a fold of its own up to that instant.
   Result<compliance::Report> report(const compliance::ReportFilter& filter);
   // Sends the summary of `month` now (the admin API); the month must have ended.
   Result<FeedResult> send_feed(const Month& month);
@@ -86,6 +84,9 @@ class ComplianceTracker {
  private:
   // Callers hold fold_mutex_.
   Status fold_locked();
+  // Folds the records with seq > book's progress (and at <= up_to_ms) into `book`.
+  Status fold_into(compliance::ClockBook& book, std::int64_t& folded_seq, std::int64_t up_to_ms,
+                   std::vector<std::string>& problems);
   Result<FeedResult> send_feed_locked(const Month& month, std::int64_t now_ms);
   void update_figures_locked(std::int64_t now_ms);
 
@@ -105,6 +106,7 @@ class ComplianceTracker {
   std::unique_ptr<compliance::ClockBook> book_;   // guarded by fold_mutex_
   std::unique_ptr<spool::AuditReader> reader_;    // guarded by fold_mutex_; reopened on error
   std::vector<std::string> problems_;             // guarded by fold_mutex_
+  std::int64_t newest_at_ms_ = 0;                 // guarded by fold_mutex_: max `at` folded
   std::optional<Month> feed_sent_;                // guarded by fold_mutex_
 
   mutable std::mutex figures_mutex_;

@@ -48,16 +48,11 @@ api::AdminHooks Gateway::admin_hooks() {
       auto report = compliance_->report(filter);
       if (!report.ok()) return report.error();
       api::ComplianceAnswer answer;
-      if (query.format == "csv") {
-        answer.body = compliance::render_report(*report, compliance::ReportFormat::csv);
-        answer.content_type = "text/csv";
-      } else if (query.format == "table") {
-        answer.body = compliance::render_report(*report, compliance::ReportFormat::table);
-        answer.content_type = "text/plain";
-      } else {
-        answer.body = compliance::render_report(*report, compliance::ReportFormat::json);
-        answer.content_type = "application/json";
-      }
+      const auto format = compliance::parse_report_format(query.format);
+      answer.body = compliance::render_report(*report, *format, query.clocks);
+      answer.content_type = *format == compliance::ReportFormat::csv     ? "text/csv"
+                            : *format == compliance::ReportFormat::table ? "text/plain"
+                                                                         : "application/json";
       answer.clocks = static_cast<std::int64_t>(report->clocks.size());
       return answer;
     };

@@ -19,6 +19,10 @@ GatewayConfig load(const std::string& relative) {
 TEST(ConfigSamples, LondonIsEmbedded) {
   const auto london = load("config/london.yaml");
   EXPECT_EQ(london.storage_backend, StorageBackend::sqlite);
+  // The compliance tracker and the monthly feed to MOPAC (docs/compliance.md §6).
+  EXPECT_TRUE(london.compliance.enabled);
+  EXPECT_EQ(london.compliance.oversight_feed.sender, "gateway.london");
+  EXPECT_EQ(london.compliance.oversight_feed.recipient, "oversight.mopac");
 }
 
 TEST(ConfigSamples, HighAvailabilityPairSharesEverythingButTheAddresses) {

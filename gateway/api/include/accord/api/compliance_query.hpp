@@ -2,11 +2,11 @@
 // §6): pure, any thread, table-tested apart from the route.
 //
 //   from, to   clocks that started in [from, to): RFC 3339, or a date YYYY-MM-DD meaning
-//              00:00 London time on that day; default from: the log's start, to: just after
-//              as_of (every clock started by then)
+//              midnight UTC (as the audit routes and `accord compliance report --db` read
+//              them); default from: the log's start, to: just after as_of
 //   as_of      statuses judged at this instant (RFC 3339 or a date, as above); default: now
 //   agency     informer agency id; right: Code right 1..12; format: json (default) | csv |
-//              table
+//              table; clocks: true lists every clock counted (format json only)
 //
 // Every key at most once; unknown keys are refused. Errors: invalid_query, path = the key.
 #pragma once
@@ -27,6 +27,7 @@ struct ComplianceQuery {
   std::string agency;
   std::optional<int> right;
   std::string format = "json";
+  bool clocks = false;
 };
 
 [[nodiscard]] Result<ComplianceQuery> parse_compliance_query(std::string_view query);
