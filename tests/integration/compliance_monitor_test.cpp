@@ -13,7 +13,6 @@
 // November 2026 has no bank holiday in England and Wales.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "accord/env/fake_env.hpp"
@@ -75,16 +74,8 @@ std::string compliance_section() {
 class ComplianceMonitorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The sample agreements, plus the feed's own when config/agreements has none yet.
-    namespace fs = std::filesystem;
-    for (const auto& entry : fs::directory_iterator(source_dir() + "/config/agreements")) {
-      fs::copy_file(entry.path(), agreements_.file(entry.path().filename().string()));
-    }
-    if (!fs::exists(source_dir() + "/config/agreements/accord-mopac-compliance.yaml")) {
-      fs::copy_file(source_dir() + "/tests/data/compliance/accord-mopac-compliance.yaml",
-                    agreements_.file("accord-mopac-compliance.yaml"));
-    }
-    config_ = write_config(dir_, compliance_section(), agreements_.path());
+    // The sample agreements: accord-mopac-compliance grants the summary to MOPAC.
+    config_ = write_config(dir_, compliance_section());
     start();
   }
 
@@ -160,7 +151,6 @@ class ComplianceMonitorTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  TempDir agreements_;
   // Monday 2 November 2026, 08:00Z: the gateway's clock, moved by the tests.
   env::FakeEnv env_{kMon02Nov0900 - kHour};
   std::string config_;
@@ -246,8 +236,8 @@ TEST_F(ComplianceMonitorTest, MetricsShowOpenClocksAndBreaches) {
   EXPECT_EQ(metric("accord_compliance_breaches{" + police6 + ",status=\"missing\"}"), 1.0);
   EXPECT_GT(metric("accord_compliance_last_seq"), 0.0);
 
-  // A week later C has missed its deadline too; nothing is open.
-  env_.set_now_ms(kFri06Nov1200 + 7 * 24 * kHour);
+  // Saturday 14 November: C has missed its deadline (end of Friday 13) too; nothing is open.
+  env_.set_now_ms(kFri06Nov1200 + 8 * 24 * kHour);
   ASSERT_TRUE(gateway_->gateway().refresh_compliance().ok());
   EXPECT_EQ(metric("accord_compliance_open_clocks{" + police6 + "}"), 0.0);
   EXPECT_EQ(metric("accord_compliance_breaches{" + police6 + ",status=\"missing\"}"), 2.0);

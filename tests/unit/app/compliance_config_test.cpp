@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "missing required key 'rules'"},
         Refusal{"not_a_mapping", "compliance: yes\n", "6:13", "compliance"},
         Refusal{"unknown_key", "compliance: {rules: r.yaml, calendar: c.yaml, refresh: 5}\n",
-                "6:46", "refresh"},
+                "6:47", "refresh"},
         Refusal{"refresh_zero", "compliance:\n  rules: r\n  calendar: c\n  refresh_seconds: 0\n",
                 "9:20", "compliance.refresh_seconds must be greater than 0"},
         Refusal{"empty_rules", "compliance:\n  rules: \"\"\n  calendar: c\n", "7:10",
