@@ -25,6 +25,8 @@ sed -e "s#port: 8443#port: 0#" \
     -e "s#^vocabulary: #vocabulary: $root/config/#" \
     -e "s#^agencies: #agencies: $root/config/#" \
     -e "s#^agreements: #agreements: $root/config/#" \
+    -e "s#^  rules: #  rules: $root/config/#" \
+    -e "s#^  calendar: #  calendar: $root/config/#" \
     -e "s#/var/london/#/var/demo/#g" \
     -e "s#level: info#level: warn#" \
     -e "/^admin_listen:/,/^  port:/d" config/london.yaml > "$demo/gateway.yaml"

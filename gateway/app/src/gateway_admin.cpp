@@ -35,7 +35,7 @@ api::AdminHooks Gateway::admin_hooks() {
   };
   hooks.now_ms = [this] { return clock_(); };
   hooks.offload = [this](std::function<void()> work) { offload(std::move(work)); };
-  if (compliance_) {
+  if (compliance_rules_) {  // the tracker itself is built after this handler
     hooks.compliance_report =
         [this](const api::ComplianceQuery& query) -> Result<api::ComplianceAnswer> {
       compliance::ReportFilter filter;
