@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # A short case journey across the sample London agencies: referral → arrest → charge →
-# hearing listed → outcome. Starts its own gateway (port chosen by the OS, fresh data under
-# var/demo/), sends each update with the accord CLI as the agency that owns it, then shows
-# what every agency received. Run through `scripts/run-gateway.sh --demo` (which builds first).
+# hearing listed → outcome → sentence, with the agencies reporting when they told the victim.
+# Starts its own gateway (port chosen by the OS, fresh data under var/demo/), sends each update
+# with the accord CLI as the agency that owns it, shows what every agency received, then the
+# Victims' Code compliance report of the journey (docs/compliance.md §10): the court's results
+# reach the Witness Care Unit weeks after the hearing (occurred_at in the past), so one hop is
+# late and one missing, while the victim.informed reports make the other clocks on time.
+# Run through `scripts/run-gateway.sh --demo` (which builds first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,6 +25,8 @@ sed -e "s#port: 8443#port: 0#" \
     -e "s#^vocabulary: #vocabulary: $root/config/#" \
     -e "s#^agencies: #agencies: $root/config/#" \
     -e "s#^agreements: #agreements: $root/config/#" \
+    -e "s#^  rules: #  rules: $root/config/#" \
+    -e "s#^  calendar: #  calendar: $root/config/#" \
     -e "s#/var/london/#/var/demo/#g" \
     -e "s#level: info#level: warn#" \
     -e "/^admin_listen:/,/^  port:/d" config/london.yaml > "$demo/gateway.yaml"
@@ -50,8 +56,14 @@ step() {  # step AGENCY FILE WHAT
   printf '── %s sends %s\n' "$1" "$3"
   # A refusal by the agreements (exit 2) is part of the story; a local problem (1) or a
   # gateway error (3) ends the demo with a failure (CI runs it).
-  local code=0
-  "$cli" send --as "$1" "config/demo/$2" || code=$?
+  local code=0 file="config/demo/$2"
+  if grep -q '@NOW@' "$file"; then
+    # victim.informed says when the victim was told: now, on the real clock the gateway
+    # judges it by (it must not be later than the gateway's receipt).
+    sed "s/@NOW@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" "$file" > "$demo/$2"
+    file="$demo/$2"
+  fi
+  "$cli" send --as "$1" "$file" || code=$?
   if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then
     echo "demo: sending $2 failed (exit $code); gateway log: $demo/gateway.log"
     exit 1
@@ -60,10 +72,12 @@ step() {  # step AGENCY FILE WHAT
 }
 step police.met   01-police-referral-created.json "referral.created (victim referral with safe-contact details)"
 step police.met   02-police-suspect-arrested.json "suspect.arrested"
+step police.met   09-police-informed-arrest.json  "victim.informed (the officer phoned the victim about the arrest)"
 step cps.london   03-cps-charge-decided.json      "charge.decided"
+step cps.london   10-cps-informed-charge.json     "victim.informed (the CPS wrote to the victim about the charge)"
 step court.london 04-court-hearing-listed.json    "hearing.listed (to the Witness Care Unit)"
 step wcu.met      05-wcu-hearing-listed.json      "hearing.listed (WCU informs Victim Support)"
-step court.london 06-court-case-outcome.json      "case.outcome (to the Witness Care Unit)"
+step court.london 06-court-case-outcome.json      "case.outcome of 18 November, sent only now (to the Witness Care Unit)"
 step wcu.met      07-wcu-case-outcome.json        "case.outcome (WCU informs Victim Support)"
 
 for agency in wcu.met provider.survivors-uk cps.london police.met; do
@@ -71,6 +85,11 @@ for agency in wcu.met provider.survivors-uk cps.london police.met; do
   "$cli" inbox --as "$agency" --ack
   echo
 done
+# The Witness Care Unit has read the listing and the outcome: it phones the victim.
+step wcu.met      11-wcu-informed-hearing.json    "victim.informed (the hearing)"
+step wcu.met      12-wcu-informed-outcome.json    "victim.informed (the outcome)"
+# The sentence of 25 November, sent only now; the WCU does not collect it during the demo.
+step court.london 08-court-sentence-passed.json   "sentence.passed of 25 November, sent only now (to the Witness Care Unit)"
 echo "What the gateway stored for Victim Support's referral copy (safe-contact fields sealed):"
 sqlite3 "$demo/spool.db" "SELECT payload FROM copies WHERE message_id='met-ref-2026-000417'" 2>/dev/null \
   | head -c 600 || true
@@ -82,4 +101,19 @@ echo
 echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
 "$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true
 echo
+echo "Victims' Code compliance report of the journey (docs/compliance.md §5), read from the spool:"
+report=("$cli" compliance report --db "$demo/spool.db" --rules config/compliance/victims-code.yaml
+        --calendar config/compliance/bank-holidays-england-and-wales.yaml
+        --from 2026-01-01 --to "$(date -u -d '+1 day' +%Y-%m-%d)")
+"${report[@]}"
+echo
+# The point of the story: the court's old results make one hop late and one missing. Checked
+# here so CI fails if the figures ever stop showing it.
+csv=$("${report[@]}" --format csv)
+late=$(printf '%s\n' "$csv" | awk -F, 'NR > 1 {n += $7} END {print n + 0}')
+missing=$(printf '%s\n' "$csv" | awk -F, 'NR > 1 {n += $8} END {print n + 0}')
+if [ "$late" -lt 1 ] || [ "$missing" -lt 1 ]; then
+  echo "demo: the report should show at least one late and one missing clock (late $late, missing $missing)"
+  exit 1
+fi
 echo "demo complete: every step ran (gateway log: $demo/gateway.log)"

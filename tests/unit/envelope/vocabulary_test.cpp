@@ -54,10 +54,10 @@ TEST(EnvelopeVocabularyFileTest, GatewayRecordsTheComplianceFactEvents) {
   for (const auto& [name, type] : parsed->all()) {
     if (type.recorded_by_gateway()) recorded.push_back(name);
   }
-  EXPECT_EQ(recorded,
-            (std::vector<std::string>{"consent.given", "consent.withdrawn",
-                                      "contact.preferences_changed", "enhanced_rights.changed",
-                                      "subject.erasure_requested", "victim.informed"}));
+  EXPECT_EQ(recorded, (std::vector<std::string>{"consent.given", "consent.withdrawn",
+                                                "contact.preferences_changed", "crime.recorded",
+                                                "enhanced_rights.changed",
+                                                "subject.erasure_requested", "victim.informed"}));
 }
 
 TEST(EnvelopeVocabularyTest, MinimalFileWithEveryAgencyKind) {
