@@ -135,6 +135,10 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   });
   self->metrics_.add_collector([self] { return delivery_families(self->delivery_->stats()); });
   self->metrics_.add_collector([self] {
+    return retention_families(self->retention_purged_total_.load(),
+                              self->extracts_deleted_total_.load());
+  });
+  self->metrics_.add_collector([self] {
     const bool ready = !self->storage_health_->unavailable(self->clock_()).has_value();
     return storage_families(backend_name(self->config_.storage_backend), ready,
                             self->storage_health_->unavailable_answers());
@@ -269,6 +273,8 @@ Status Gateway::start() {
     if (auto status = adapter->start(); !status.ok()) return status;
   }
   delivery_->start();
+  purge_timer_.emplace(io_);
+  schedule_purge();
   return Status::Ok();
 }
 
@@ -285,6 +291,15 @@ void Gateway::stop() {
     if (stopped_) return;
   }
   stopping_ = true;
+  if (purge_timer_) {
+    std::promise<void> cancelled;
+    auto done = cancelled.get_future();
+    boost::asio::post(io_, [&] {
+      purge_timer_->cancel();
+      cancelled.set_value();
+    });
+    if (!threads_.empty()) done.wait();
+  }
   // Inbound first: nothing new enters while the rest winds down.
   for (auto& adapter : inbound_) adapter->stop();
   if (server_ && !threads_.empty()) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "accord/adapters/registry.hpp"
 #include "accord/agreements/agency.hpp"
+#include "accord/agreements/agreement_set.hpp"
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
@@ -73,6 +75,14 @@ class Gateway {
   // order), stop the ports, flush the spool. Blocks.
   void stop();
 
+  // Retention (docs/compliance.md §9): purges the spool's copies past their recipient's
+  // retention at the Env clock's now (cutoffs from the agreements in force), then the inbound
+  // adapters' kept files (the file drop's extracts). Runs every retention.purge_every_seconds
+  // and on POST /v1/admin/retention/purge; `actor` is audited ("schedule" or the admin's id).
+  // `done` runs on the admin executor.
+  void purge_retention(std::string actor,
+                       std::function<void(Result<api::RetentionPurgeReport>)> done);
+
   boost::asio::io_context& io() { return io_; }
   spool::Spool& spool() { return *spool_; }
   server::Metrics& metrics() { return metrics_; }
@@ -93,6 +103,7 @@ class Gateway {
   void offload(std::function<void()> work);
   void record(std::vector<audit::Event> events);  // admin acts: durable soon, never blocks
   void record_start();
+  void schedule_purge();  // gateway_retention.cpp: arms the periodic purge's timer
 
   GatewayConfig config_;
   env::Env& env_;                        // config_.env, or env::system_env()
@@ -128,6 +139,11 @@ class Gateway {
   // to forced checkpoints, never on the io threads or the spool's completion thread.
   std::optional<boost::asio::thread_pool> admin_pool_;
   std::atomic<bool> stopping_{false};
+  // The periodic purge (real-time interval; each run judges copies by the Env clock).
+  std::optional<boost::asio::steady_timer> purge_timer_;
+  std::atomic<bool> purging_{false};  // one run at a time: a tick during a run is skipped
+  std::atomic<std::int64_t> retention_purged_total_{0};
+  std::atomic<std::int64_t> extracts_deleted_total_{0};
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   bool stopped_ = false;  // guarded by stop_mutex_
@@ -149,6 +165,8 @@ struct LoadedPolicy {
   std::vector<std::pair<std::string, std::string>> keys;        // registered (agency, kid)
   std::vector<AgreementDates> dates = {};                       // active agreements only
   std::shared_ptr<const agreements::AgencyDirectory> agencies;  // the directory it was built on
+  // Every agreement loaded (in force or not): the retention purge's cutoffs.
+  std::shared_ptr<const agreements::AgreementSet> agreement_set = {};
 };
 
 // What load_policy() does when the pseudonym secret file is missing.

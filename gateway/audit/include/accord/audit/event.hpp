@@ -36,6 +36,8 @@ inline constexpr std::string_view kAuditRead = "audit.read";
 inline constexpr std::string_view kAdminAction = "admin.action";
 inline constexpr std::string_view kSpoolGapAccepted = "admin.spool_gap_accepted";
 inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
+// Copies whose payload went at the end of their recipient's retention (counts only).
+inline constexpr std::string_view kRetentionPurged = "retention.purged";
 }  // namespace kind
 
 struct FieldAction {
