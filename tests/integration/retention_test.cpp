@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "accord/adapters/filedrop.hpp"
 #include "accord/agreements/time.hpp"
 #include "accord/env/fake_env.hpp"
 #include "harness.hpp"
@@ -66,6 +67,32 @@ std::string sql(const std::string& db_path, const std::string& statement) {
 constexpr const char* kPurgedMarker = "Custody-Marker-Purge-7Q2X";
 constexpr const char* kKeptMarker = "Custody-Marker-Keep-3K9W";
 
+// The real gateway in this process with the file drop registered, as main() does
+// (InProcessGateway registers only the ZeroMQ port).
+class GatewayWithFiledrop {
+ public:
+  GatewayWithFiledrop(const std::string& config_path, env::Env* env) {
+    auto config = app::load_config(config_path);
+    if (!config.ok()) throw std::runtime_error("config: " + config.error().message);
+    config->env = env;
+    adapters::Registry registry;
+    if (auto s = adapters::register_filedrop(registry); !s.ok()) {
+      throw std::runtime_error("registry: " + s.error().message);
+    }
+    auto gateway = app::Gateway::create(std::move(config.value()), std::move(registry));
+    if (!gateway.ok()) throw std::runtime_error("gateway: " + gateway.error().message);
+    gateway_ = std::move(gateway.value());
+    if (auto s = gateway_->start(); !s.ok()) throw std::runtime_error(s.error().message);
+  }
+  ~GatewayWithFiledrop() { gateway_->stop(); }
+  std::uint16_t port() const { return gateway_->port(); }
+  std::uint16_t admin_port() const { return gateway_->admin_port(); }
+  void stop() { gateway_->stop(); }
+
+ private:
+  std::unique_ptr<app::Gateway> gateway_;
+};
+
 class RetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,7 +110,7 @@ class RetentionTest : public ::testing::Test {
                                drop_.path() + ", format: jsonl, keep_extracts: P30D}\n",
                            agreements_.path());
     env_.set_now_ms(ms_at("2026-06-01T00:00:00Z"));
-    gateway_ = std::make_unique<InProcessGateway>(config_, &env_);
+    gateway_ = std::make_unique<GatewayWithFiledrop>(config_, &env_);
   }
 
   client::HttpResult call(const std::string& who, verb method, const std::string& target,
@@ -118,7 +145,7 @@ class RetentionTest : public ::testing::Test {
   TempDir drop_;
   std::string config_;
   env::FakeEnv env_;
-  std::unique_ptr<InProcessGateway> gateway_;
+  std::unique_ptr<GatewayWithFiledrop> gateway_;
   std::string arrested_ = read_source_file("tests/data/integration/suspect_arrested.json");
 };
 

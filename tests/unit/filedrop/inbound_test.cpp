@@ -212,7 +212,9 @@ TEST_F(FiledropInboundTest, FixedEventTypeAndQuotedNewlines) {
 // (the report's modification time), judged by the clock passed in; nothing else is touched.
 TEST_F(FiledropInboundTest, PurgeDeletesExtractsPastKeepExtracts) {
   RecordingSubmitter submitter([](const std::string& id, int) {
-    return id == "bad-1" ? refused("not_permitted") : SubmitReply{};
+    SubmitReply accepted;
+    accepted.status = SubmitReply::Status::accepted;
+    return id == "bad-1" ? refused("not_permitted") : accepted;
   });
   auto a = adapter(submitter, std::string(kMapping) + "keep_extracts: P30D\n");
   drop("old.csv", std::string(kHeader) + row("met-1"));
