@@ -273,7 +273,10 @@ Status Gateway::start() {
     if (auto status = adapter->start(); !status.ok()) return status;
   }
   delivery_->start();
-  purge_timer_.emplace(io_);
+  {
+    std::lock_guard lock(purge_timer_mutex_);
+    purge_timer_.emplace(io_);
+  }
   schedule_purge();
   return Status::Ok();
 }
@@ -291,14 +294,10 @@ void Gateway::stop() {
     if (stopped_) return;
   }
   stopping_ = true;
-  if (purge_timer_) {
-    std::promise<void> cancelled;
-    auto done = cancelled.get_future();
-    boost::asio::post(io_, [&] {
-      purge_timer_->cancel();
-      cancelled.set_value();
-    });
-    if (!threads_.empty()) done.wait();
+  {
+    // Under the lock schedule_purge() re-arms with: no tick is armed after this.
+    std::lock_guard lock(purge_timer_mutex_);
+    if (purge_timer_) purge_timer_->cancel();
   }
   // Inbound first: nothing new enters while the rest winds down.
   for (auto& adapter : inbound_) adapter->stop();

@@ -22,8 +22,9 @@ void Gateway::purge_retention(std::string actor,
   }
   const std::int64_t now = clock_();
   // The agreements in force now, read once: the spool asks about each copy not acked.
-  auto table = std::make_shared<const agreements::RetentionTable>(
-      set ? set->agreements() : std::vector<agreements::Agreement>{}, now);
+  static const std::vector<agreements::Agreement> kNone;
+  auto table =
+      std::make_shared<const agreements::RetentionTable>(set ? set->agreements() : kNone, now);
   spool::PurgeRequest request;
   request.now_ms = now;
   request.actor = std::move(actor);
@@ -78,7 +79,8 @@ void Gateway::purge_retention(std::string actor,
 
 void Gateway::schedule_purge() {
   const auto every = config_.retention.purge_every_seconds;
-  if (every <= 0 || stopping_) return;
+  std::lock_guard lock(purge_timer_mutex_);
+  if (every <= 0 || stopping_ || !purge_timer_) return;
   purge_timer_->expires_after(std::chrono::seconds(every));
   purge_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;

@@ -140,7 +140,8 @@ class Gateway {
   std::optional<boost::asio::thread_pool> admin_pool_;
   std::atomic<bool> stopping_{false};
   // The periodic purge (real-time interval; each run judges copies by the Env clock).
-  std::optional<boost::asio::steady_timer> purge_timer_;
+  std::mutex purge_timer_mutex_;  // the timer is armed from io threads and cancelled by stop()
+  std::optional<boost::asio::steady_timer> purge_timer_;  // guarded by purge_timer_mutex_
   std::atomic<bool> purging_{false};  // one run at a time: a tick during a run is skipped
   std::atomic<std::int64_t> retention_purged_total_{0};
   std::atomic<std::int64_t> extracts_deleted_total_{0};
