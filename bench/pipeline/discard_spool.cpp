@@ -44,6 +44,9 @@ void DiscardSpool::dead_letter(spool::DeadLetterRequest, StatusHandler done) {
 void DiscardSpool::redrive(spool::RedriveRequest, CountHandler done) {
   done(unsupported("redrive"));
 }
+void DiscardSpool::purge(spool::PurgeRequest, PurgeHandler done) {
+  done(unsupported("purge"));
+}
 void DiscardSpool::list_dead_letters(std::string, std::size_t, DeadLettersHandler done) {
   done(unsupported("list"));
 }

@@ -26,6 +26,7 @@ class DiscardSpool : public spool::Spool {
   void release(spool::ReleaseRequest request, StatusHandler done) override;
   void dead_letter(spool::DeadLetterRequest request, StatusHandler done) override;
   void redrive(spool::RedriveRequest request, CountHandler done) override;
+  void purge(spool::PurgeRequest request, PurgeHandler done) override;
   void list_dead_letters(std::string recipient, std::size_t limit,
                          DeadLettersHandler done) override;
   // Refusal records are discarded too (answered ok): the benchmark's bodies are all allowed.

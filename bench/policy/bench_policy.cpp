@@ -168,7 +168,7 @@ valid_until: 2029-04-01
 review_by: 2027-09-30
 retention:
   - {agency: )y" +
-         recipient + R"y(, period: P1Y, trigger: case finalised, disposal: secure deletion}
+         recipient + R"y(, period: P1Y, trigger: case_closed, disposal: secure deletion}
 onward_sharing: prohibited
 max_classification: OFFICIAL-SENSITIVE
 breach_contact: dpo@example.org

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "accord/adapters/csv.hpp"
 #include "accord/adapters/filedrop_inbound.hpp"
@@ -170,6 +172,56 @@ void FiledropInbound::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+Result<std::int64_t> FiledropInbound::purge(std::int64_t now_ms) {
+  constexpr std::string_view kReport = ".report.jsonl";
+  std::int64_t deleted = 0;
+  for (const char* sub : {"done", "failed"}) {
+    const std::string dir = settings_.directory + "/" + sub;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;  // never started: nothing kept
+    auto mtime_ms = [](const std::string& path) -> std::optional<std::int64_t> {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+      return std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+    };
+    auto remove = [&](const std::string& path) {
+      if (::unlink(path.c_str()) == 0) {
+        ++deleted;
+      } else if (errno != ENOENT) {
+        spdlog::warn("filedrop {}: cannot delete {} past keep_extracts: {}", agency_, path,
+                     std::strerror(errno));
+      }
+    };
+    const auto names = regular_files(dir);
+    // Extracts first, each judged by its report; then reports left alone (their extract gone).
+    for (const auto& name : names) {
+      if (name.ends_with(kReport)) continue;
+      auto end = mtime_ms(dir + "/" + name + std::string(kReport));
+      if (!end) end = mtime_ms(dir + "/" + name);
+      if (!end || agreements::add_duration_ms(*end, settings_.keep_extracts_duration) > now_ms) {
+        continue;
+      }
+      remove(dir + "/" + name);
+      remove(dir + "/" + name + std::string(kReport));
+    }
+    for (const auto& name : names) {
+      if (!name.ends_with(kReport)) continue;
+      const std::string path = dir + "/" + name;
+      if (!fs::exists(path, ec)) continue;
+      const auto end = mtime_ms(path);
+      if (!end || agreements::add_duration_ms(*end, settings_.keep_extracts_duration) > now_ms) {
+        continue;
+      }
+      remove(path);
+    }
+  }
+  if (deleted > 0) {
+    spdlog::info("filedrop {}: {} extract files past keep_extracts ({}) deleted", agency_, deleted,
+                 settings_.keep_extracts);
+  }
+  return deleted;
 }
 
 bool FiledropInbound::stopping() const {

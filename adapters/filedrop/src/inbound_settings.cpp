@@ -86,6 +86,19 @@ Result<FiledropInboundSettings> parse_filedrop_inbound_settings(const YAML::Node
          return Status::Ok();
        }},
       {"poll_ms", [&](const YAML::Node& n) { return yaml::read_millis(n, "poll_ms", out.poll); }},
+      {"keep_extracts",
+       [&](const YAML::Node& n) {
+         if (auto st = yaml::read_scalar(n, "keep_extracts", out.keep_extracts); !st.ok()) {
+           return st;
+         }
+         const auto parsed = agreements::parse_duration(out.keep_extracts);
+         if (!parsed.duration) {
+           return Status(yaml::error_at(
+               n, "keep_extracts: " + parsed.error->message + " (write e.g. P30D or P1W)"));
+         }
+         out.keep_extracts_duration = *parsed.duration;
+         return Status::Ok();
+       }},
       {"max_in_flight",
        [&](const YAML::Node& n) {
          return yaml::read_count(n, "max_in_flight", out.max_in_flight);

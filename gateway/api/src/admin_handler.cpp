@@ -53,8 +53,10 @@ struct AdminPost {
 };
 constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
 constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
+constexpr std::string_view kRetentionPurgePath = "/v1/admin/retention/purge";
 constexpr std::array<AdminPost, 4> kAdminPosts{{
     {kReloadPath, server::PeerRole::admin, false},
+    {kRetentionPurgePath, server::PeerRole::admin, false},
     {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp
     {kCheckpointPath, server::PeerRole::auditor, false},
     {kComplianceFeedPath, server::PeerRole::admin, false},  // the month is in the query
@@ -164,6 +166,44 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
                             respond(make_response(200, body));
                           });
     });
+  } else if (path == kRetentionPurgePath) {
+    if (method != http::verb::post) return wrong_method(http::verb::post);
+    if (role != server::PeerRole::admin) {
+      respond(refusal("forbidden", "purging needs an admin certificate"));
+      return;
+    }
+    if (!hooks_.retention_purge) {
+      respond(refusal("storage_unavailable", "this gateway has no spool hooks"));
+      return;
+    }
+    // The purge's own retention.purged records say what went; this one says who asked.
+    audit::Event action =
+        actor_event(audit::kind::kAdminAction, request.peer, admin_now_ms(hooks_));
+    action.details.emplace_back("action", "retention.purge");
+    hooks_.retention_purge(
+        request.peer.id, [hooks = hooks_, action = std::move(action), respond = std::move(respond)](
+                             Result<RetentionPurgeReport> result) mutable {
+          if (!result.ok()) {
+            action.code = result.error().code;
+            return record_admin_action(hooks, std::move(action),
+                                       [respond = std::move(respond), error = result.error()] {
+                                         respond(refusal(error));
+                                       });
+          }
+          const RetentionPurgeReport& r = result.value();
+          action.details.emplace_back("purged", std::to_string(r.purged));
+          action.details.emplace_back("extracts_deleted", std::to_string(r.extracts_deleted));
+          json by_recipient = json::object();
+          for (const auto& [recipient, n] : r.purged_by_recipient) by_recipient[recipient] = n;
+          const json body = {{"purged", r.purged},
+                             {"purged_by_recipient", std::move(by_recipient)},
+                             {"batches", r.batches},
+                             {"extracts_deleted", r.extracts_deleted}};
+          record_admin_action(hooks, std::move(action),
+                              [respond = std::move(respond), body = body.dump()] {
+                                respond(make_response(200, body));
+                              });
+        });
   } else if (path == "/v1/admin/agreements") {
     if (method != http::verb::get) return wrong_method(http::verb::get);
     // Waits for a reload in progress (it holds the set's lock): not on an io thread either.

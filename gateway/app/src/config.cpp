@@ -340,6 +340,32 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"circuit_open_ms", [&](auto& n) {
          return yaml::read_millis(n, "delivery.circuit_open_ms", config.delivery.circuit_open);
        }}};
+  yaml::Handlers retention = {
+      {"purge_every_seconds",
+       [&](auto& n) {
+         auto& out = config.retention.purge_every_seconds;
+         if (auto s = yaml::read_scalar(n, "retention.purge_every_seconds", out); !s.ok()) return s;
+         if (out < 0) {
+           return Status(yaml::error_at(
+               n, "retention.purge_every_seconds must be 0 (no periodic purge) or more"));
+         }
+         return Status::Ok();
+       }},
+      {"default_period",
+       [&](auto& n) {
+         auto& text = config.retention.default_period;
+         if (auto s = yaml::read_text(n, "retention.default_period", text); !s.ok()) return s;
+         const auto parsed = agreements::parse_duration(text);
+         if (!parsed.duration) {
+           return Status(yaml::error_at(n, "retention.default_period: " + parsed.error->message +
+                                               " (write e.g. P1Y or P90D)"));
+         }
+         config.retention.default_duration = *parsed.duration;
+         return Status::Ok();
+       }},
+      {"batch_size", [&](auto& n) {
+         return yaml::read_positive(n, "retention.batch_size", config.retention.batch_size);
+       }}};
   yaml::Handlers log = {
       {"level", [&](auto& n) {
          if (auto s = yaml::read_scalar(n, "log.level", config.log_level); !s.ok()) return s;
@@ -421,6 +447,7 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return yaml::read_mapping(n, "compliance", compliance_keys, {"rules", "calendar"});
        }},
       {"delivery", [&](auto& n) { return yaml::read_mapping(n, "delivery", delivery); }},
+      {"retention", [&](auto& n) { return yaml::read_mapping(n, "retention", retention); }},
       {"adapters",
        [&](const YAML::Node& n) {
          if (!n.IsMap())

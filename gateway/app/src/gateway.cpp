@@ -154,6 +154,10 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   });
   self->metrics_.add_collector([self] { return delivery_families(self->delivery_->stats()); });
   self->metrics_.add_collector([self] {
+    return retention_families(self->retention_purged_total_.load(),
+                              self->extracts_deleted_total_.load());
+  });
+  self->metrics_.add_collector([self] {
     const bool ready = !self->storage_health_->unavailable(self->clock_()).has_value();
     return storage_families(backend_name(self->config_.storage_backend), ready,
                             self->storage_health_->unavailable_answers());
@@ -292,6 +296,11 @@ Status Gateway::start() {
     compliance_timer_.emplace(io_);
     schedule_compliance_refresh(std::chrono::milliseconds(0));  // the first fold at once
   }
+  {
+    std::lock_guard lock(purge_timer_mutex_);
+    purge_timer_.emplace(io_);
+  }
+  schedule_purge();
   return Status::Ok();
 }
 
@@ -333,6 +342,11 @@ void Gateway::stop() {
     if (stopped_) return;
   }
   stopping_ = true;
+  {
+    // Under the lock schedule_purge() re-arms with: no tick is armed after this.
+    std::lock_guard lock(purge_timer_mutex_);
+    if (purge_timer_) purge_timer_->cancel();
+  }
   // Inbound first: nothing new enters while the rest winds down.
   for (auto& adapter : inbound_) adapter->stop();
   if (server_ && !threads_.empty()) {

@@ -29,6 +29,12 @@ api::AdminHooks Gateway::admin_hooks() {
     request.now_ms = clock_();
     waking_spool_->redrive(std::move(request), std::move(done));
   };
+  hooks.retention_purge = [this](std::string actor, auto done) {
+    // The agreements are read under the reload lock: not on an io thread.
+    offload([this, actor = std::move(actor), done = std::move(done)]() mutable {
+      purge_retention(std::move(actor), std::move(done));
+    });
+  };
   hooks.reload = [this] { return reload_now(); };  // offloaded by the handler
   hooks.record_audit = [this](std::vector<audit::Event> events, std::function<void(Status)> done) {
     waking_spool_->record(std::move(events), std::move(done));

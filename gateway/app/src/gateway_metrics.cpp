@@ -39,6 +39,23 @@ std::vector<prometheus::MetricFamily> agreement_families(const std::vector<Agree
   return {std::move(expiry), std::move(review), std::move(notice)};
 }
 
+std::vector<prometheus::MetricFamily> retention_families(std::int64_t purged,
+                                                         std::int64_t extracts_deleted) {
+  auto copies = family("accord_retention_purged_total",
+                       "Copies whose payload the retention purge dropped (never delivered within "
+                       "their recipient's retention period)",
+                       prometheus::MetricType::Counter);
+  prometheus::ClientMetric m;
+  m.counter.value = static_cast<double>(purged);
+  copies.metric.push_back(m);
+  auto files = family("accord_retention_extracts_deleted_total",
+                      "File-drop extracts and reports deleted past keep_extracts",
+                      prometheus::MetricType::Counter);
+  m.counter.value = static_cast<double>(extracts_deleted);
+  files.metric.push_back(std::move(m));
+  return {std::move(copies), std::move(files)};
+}
+
 std::vector<prometheus::MetricFamily> delivery_families(
     const std::map<std::string, delivery::WorkerStats>& workers) {
   using Stats = delivery::WorkerStats;

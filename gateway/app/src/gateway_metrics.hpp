@@ -31,6 +31,11 @@ std::vector<prometheus::MetricFamily> delivery_families(
 std::vector<prometheus::MetricFamily> storage_families(const std::string& backend, bool ready,
                                                        std::int64_t unavailable_answers);
 
+// accord_retention_purged_total (copies whose payload the retention purge dropped) and
+// accord_retention_extracts_deleted_total (file-drop files it deleted), since start.
+std::vector<prometheus::MetricFamily> retention_families(std::int64_t purged,
+                                                         std::int64_t extracts_deleted);
+
 // One family per value an adapter port reports (accord_zmq_*).
 std::vector<prometheus::MetricFamily> port_families(
     const std::vector<adapters::PortMetric>& values);

@@ -216,6 +216,7 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
       std::make_shared<const agreements::AgencyDirectory>(std::move(directory.value()));
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
   result->description = describe(*set, result->content_hash, now_ms);
+  result->agreement_set = set;
   result->policy = std::make_shared<pipeline::AgreementPolicy>(
       std::move(set), std::move(secret.value()), std::move(keys));
   return std::shared_ptr<const LoadedPolicy>(std::move(result));

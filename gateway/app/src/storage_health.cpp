@@ -61,6 +61,9 @@ void HealthReportingSpool::list_dead_letters(std::string recipient, std::size_t 
 void HealthReportingSpool::record(std::vector<audit::Event> events, StatusHandler done) {
   inner_.record(std::move(events), observed(std::move(done)));
 }
+void HealthReportingSpool::purge(spool::PurgeRequest request, PurgeHandler done) {
+  inner_.purge(std::move(request), observed(std::move(done)));
+}
 void HealthReportingSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
   inner_.checkpoint(now_ms, observed(std::move(done)));
 }

@@ -80,4 +80,17 @@ audit::Event lease_event(const Delivery& d, const std::string& recipient, std::i
   return event;
 }
 
+audit::Event purge_event(const PurgeRequest& request, const PurgeBatch& batch, int batch_number) {
+  audit::Event event;
+  event.kind = audit::kind::kRetentionPurged;
+  event.at_ms = request.now_ms;
+  event.details.emplace_back("actor", request.actor.empty() ? "schedule" : request.actor);
+  event.details.emplace_back("batch", std::to_string(batch_number));
+  event.details.emplace_back("purged", std::to_string(batch.purged));
+  for (const auto& [recipient, count] : batch.purged_by_recipient) {
+    event.details.emplace_back("purged." + recipient, std::to_string(count));
+  }
+  return event;
+}
+
 }  // namespace accord::spool::detail

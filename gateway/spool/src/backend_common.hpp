@@ -57,6 +57,24 @@ audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t 
 // delivery.leased, or delivery.redelivered from the second attempt on.
 audit::Event lease_event(const Delivery& d, const std::string& recipient, std::int64_t now_ms);
 
+// One purge transaction's answer (Store::purge_batch): the highest copy id examined, whether
+// copies remain past it, and what went per recipient.
+struct PurgeBatch {
+  std::int64_t last_id = 0;
+  bool more = false;
+  std::map<std::string, std::int64_t> purged_by_recipient;
+  std::int64_t purged = 0;
+};
+
+// Whether a batch writes its retention.purged record: when it purged something, or when it is
+// the last of a run that purged nothing (every run leaves one record).
+inline bool purge_batch_records(const PurgeBatch& batch, std::int64_t purged_before) {
+  return batch.purged > 0 || (!batch.more && purged_before == 0);
+}
+
+// The retention.purged record of batch number `batch_number` (1-based) of a run.
+audit::Event purge_event(const PurgeRequest& request, const PurgeBatch& batch, int batch_number);
+
 inline bool is_pending_state(const std::string& state) {
   return state == "queued" || state == "leased";
 }

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS copies(
   case_urn            TEXT   NOT NULL,
   subject_ref         TEXT   NOT NULL DEFAULT '',
   received_at_ms      BIGINT NOT NULL,
-  state               TEXT   NOT NULL CHECK(state IN ('queued', 'leased', 'acked', 'dead')),
+  state               TEXT   NOT NULL
+                      CHECK(state IN ('queued', 'leased', 'acked', 'dead', 'purged')),
   attempts            INTEGER NOT NULL DEFAULT 0,
   lease_expires_at_ms BIGINT NOT NULL DEFAULT 0,
   acked_at_ms         BIGINT,
@@ -103,6 +104,14 @@ DO $$ BEGIN
 END $$;
 )sql";
 
+// Version 1: copies' CHECK lacked 'purged' (retention). PostgreSQL names a column's CHECK
+// <table>_<column>_check; it is replaced (validating every row, once).
+constexpr const char* kUpgradeFrom1 = R"sql(
+ALTER TABLE copies DROP CONSTRAINT IF EXISTS copies_state_check;
+ALTER TABLE copies ADD CONSTRAINT copies_state_check
+  CHECK(state IN ('queued', 'leased', 'acked', 'dead', 'purged'));
+)sql";
+
 }  // namespace
 
 Status ensure_pg_schema(PgConnection& db) {
@@ -128,11 +137,15 @@ Status ensure_pg_schema(PgConnection& db) {
                            "postgresql spool schema version " + version->text(0, 0) +
                                " is newer than this build's " + std::to_string(kPgSchemaVersion)));
   } else if (found < kPgSchemaVersion) {
-    // Version 1 lacked only subject_state, created above (CREATE TABLE IF NOT EXISTS).
+    // Version 1 lacked subject_state (created above: CREATE TABLE IF NOT EXISTS) and the
+    // 'purged' copy state.
+    if (found <= 1) {
+      if (auto s = db.exec(kUpgradeFrom1, "upgrade schema from 1"); !s.ok()) return fail(s);
+    }
     auto set = db.exec_params(
         "UPDATE accord_meta SET value = $2 WHERE key = $1",
         {PgParam::text(kMetaSchemaVersion), PgParam::text(std::to_string(kPgSchemaVersion))},
-        "upgrade schema version");
+        "write schema version");
     if (!set.ok()) return fail(set.error());
   }
   return db.exec("COMMIT", "commit schema");

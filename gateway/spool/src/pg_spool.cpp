@@ -158,6 +158,16 @@ void PgSpool::record(std::vector<audit::Event> events, StatusHandler done) {
   enqueue(record_op<PgStore>(std::move(events), std::move(done)), /*bounded=*/true);
 }
 
+void PgSpool::purge(PurgeRequest request, PurgeHandler done) {
+  auto run = std::make_shared<PurgeRun>();
+  run->request = std::move(request);
+  run->done = std::move(done);
+  std::function<void(BasicOp<PgStore>)> next = [this](BasicOp<PgStore> op) {
+    enqueue(std::move(op), /*bounded=*/false);
+  };
+  enqueue(purge_op<PgStore>(std::move(run), next), /*bounded=*/false);
+}
+
 void PgSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
   // Sealed at the end of the transaction, covering its records too (pg_store.hpp).
   enqueue(make_op<PgStore, bool>(status_adapter(std::move(done)),

@@ -43,6 +43,7 @@ class PgSpool final : public Spool {
   void release(ReleaseRequest request, StatusHandler done) override;
   void dead_letter(DeadLetterRequest request, StatusHandler done) override;
   void redrive(RedriveRequest request, CountHandler done) override;
+  void purge(PurgeRequest request, PurgeHandler done) override;
   void list_dead_letters(std::string recipient, std::size_t limit,
                          DeadLettersHandler done) override;
   void record(std::vector<audit::Event> events, StatusHandler done) override;

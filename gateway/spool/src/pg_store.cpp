@@ -632,8 +632,11 @@ Result<AckState> PgStore::ack(const AckRequest& req, BatchDelta& delta) {
   if (!*facts || (*facts)->recipient != req.recipient) return AckState::not_found;
   const CopyFacts& f = **facts;
   if (f.state == "acked") return AckState::already_acked;
-  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered.
-  --(f.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered; so does
+  // a copy purged while under its lease (it left the counters when purged).
+  if (f.state != "purged") {
+    --(f.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  }
   if (auto s = record(
           copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, f));
       !s.ok()) {
@@ -719,6 +722,45 @@ Result<std::vector<DeadLetter>> PgStore::dead_letters(const std::string& recipie
     out.push_back(std::move(d));
   }
   return out;
+}
+
+Result<PurgeBatch> PgStore::purge_batch(const PurgeRequest& req, std::int64_t after_id,
+                                        int batch_number, std::int64_t purged_before,
+                                        BatchDelta& delta) {
+  const auto limit = static_cast<std::int64_t>(
+      std::clamp<std::size_t>(req.batch_size, 1, std::numeric_limits<std::int32_t>::max()));
+  ParamText numbers;
+  auto r = run_named("accord_purge_candidates",
+                     "SELECT id, recipient, sender, event_type, received_at_ms, state FROM copies "
+                     "WHERE id > $1::bigint AND state IN ('queued', 'leased', 'dead') "
+                     "ORDER BY id LIMIT $2::bigint FOR UPDATE SKIP LOCKED",
+                     {numbers.number(after_id), numbers.number(limit)}, "select purge candidates");
+  if (!r.ok()) return r.error();
+  PurgeBatch batch;
+  batch.last_id = after_id;
+  batch.more = r->rows() == limit;
+  ArrayText ids;
+  for (int row = 0; row < r->rows(); ++row) {
+    batch.last_id = r->int64(row, 0);
+    const PurgeCandidate copy{r->text(row, 2), r->text(row, 1), r->text(row, 3), r->int64(row, 4)};
+    if (!req.due || !req.due(copy)) continue;
+    --(r->text(row, 5) == "dead" ? delta.dead_by_recipient
+                                 : delta.queued_by_recipient)[copy.recipient];
+    ids.number(batch.last_id);
+    ++batch.purged_by_recipient[copy.recipient];
+    ++batch.purged;
+  }
+  if (batch.purged > 0) {
+    auto updated = run_named("accord_purge",
+                             "UPDATE copies SET state = 'purged', payload = NULL, "
+                             "lease_expires_at_ms = 0 WHERE id = ANY($1::bigint[])",
+                             {PgParam::text(ids.done())}, "purge copies");
+    if (!updated.ok()) return updated.error();
+  }
+  if (purge_batch_records(batch, purged_before)) {
+    if (auto s = record(purge_event(req, batch, batch_number)); !s.ok()) return s.error();
+  }
+  return batch;
 }
 
 Result<std::int64_t> PgStore::redrive(const RedriveRequest& req, BatchDelta& delta) {

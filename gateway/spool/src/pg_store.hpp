@@ -92,6 +92,10 @@ class PgStore {
   Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
   Status record(const audit::Event& event);
+  // As Store::purge_batch. Rows another transaction holds are skipped (SKIP LOCKED): never a
+  // wait, so never a deadlock with another gateway; a later run takes them.
+  Result<PurgeBatch> purge_batch(const PurgeRequest& request, std::int64_t after_id,
+                                 int batch_number, std::int64_t purged_before, BatchDelta& delta);
   // The checkpoint() call: seal at the end of this transaction, dated now_ms.
   void request_checkpoint(std::int64_t now_ms) { checkpoint_requested_at_ = now_ms; }
 

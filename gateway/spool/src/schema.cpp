@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS copies(
   case_urn            TEXT    NOT NULL,
   subject_ref         TEXT    NOT NULL DEFAULT '',
   received_at_ms      INTEGER NOT NULL,
-  state               TEXT    NOT NULL CHECK(state IN ('queued', 'leased', 'acked', 'dead')),
+  state               TEXT    NOT NULL
+                      CHECK(state IN ('queued', 'leased', 'acked', 'dead', 'purged')),
   attempts            INTEGER NOT NULL DEFAULT 0,
   lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
   acked_at_ms         INTEGER,
@@ -73,8 +74,8 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints(
 );
 )sql";
 
-// Version 3 (before the subject-state ledger) lacks only the subject_state table, which
-// kCreateSchema's CREATE TABLE IF NOT EXISTS adds at open: an empty ledger.
+// Version 3 lacks the subject_state table, which kCreateSchema's CREATE TABLE IF NOT EXISTS
+// adds at open (an empty ledger), and the 'purged' copy state (kMigrateFrom3 below).
 // Version 1 (before the audit log and dead letters): copies had no subject_ref or dead-letter
 // columns and a CHECK without 'dead'. SQLite cannot alter a CHECK, so the table is rebuilt
 // with its ids (AUTOINCREMENT continues from the highest). Runs inside create_schema's
@@ -94,6 +95,27 @@ INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, rece
   SELECT id, recipient, sender, message_id, event_type, case_urn, received_at_ms, state,
          attempts, lease_expires_at_ms, acked_at_ms, payload FROM copies_v1;
 DROP TABLE copies_v1;
+)sql";
+
+// Versions 2 and 3: copies' CHECK lacked 'purged' (retention, docs/storage.md "Purging"). The
+// table is rebuilt as for version 1, every column kept; its indexes go first so that
+// kCreateSchema makes them on the new table. The AUTOINCREMENT counter moves with the rename
+// and is handed to the new table, so no delivery id is ever reused.
+constexpr const char* kMigrateFrom3 = R"sql(
+DROP INDEX IF EXISTS copies_pending;
+DROP INDEX IF EXISTS copies_pending_by_case;
+DROP INDEX IF EXISTS copies_dead;
+ALTER TABLE copies RENAME TO copies_v3;
+)sql";
+constexpr const char* kMigrateFrom3Copy = R"sql(
+UPDATE sqlite_sequence SET name = 'copies' WHERE name = 'copies_v3';
+INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, subject_ref,
+                   received_at_ms, state, attempts, lease_expires_at_ms, acked_at_ms, dead_at_ms,
+                   dead_code, dead_detail, payload)
+  SELECT id, recipient, sender, message_id, event_type, case_urn, subject_ref, received_at_ms,
+         state, attempts, lease_expires_at_ms, acked_at_ms, dead_at_ms, dead_code, dead_detail,
+         payload FROM copies_v3;
+DROP TABLE copies_v3;
 )sql";
 
 Status check_version(Connection& db) {
@@ -146,9 +168,12 @@ Status create_schema(Connection& db) {
   if (!version.ok()) return version.error();
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   const bool from_v1 = *version == 1;
+  const bool from_v3 = *version == 2 || *version == 3;
   Status s = from_v1 ? db.exec(kMigrateFrom1) : Status::Ok();
+  if (s.ok() && from_v3) s = db.exec(kMigrateFrom3);
   if (s.ok()) s = db.exec(kCreateSchema);
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
+  if (s.ok() && from_v3) s = db.exec(kMigrateFrom3Copy);
   if (s.ok() && *version <= 2) s = db.exec(kMigrateFrom2);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");

@@ -198,4 +198,47 @@ BasicOp<StoreT> record_op(std::vector<audit::Event> events, Spool::StatusHandler
       });
 }
 
+// A purge run (Spool::purge): one op per batch, each its own transaction; the next batch is
+// queued behind whatever arrived meanwhile, so appends and acks interleave with a long purge.
+struct PurgeRun {
+  PurgeRequest request;
+  Spool::PurgeHandler done;
+  PurgeResult total;
+  std::int64_t after_id = 0;  // the highest copy id examined so far
+};
+
+template <typename StoreT>
+BasicOp<StoreT> purge_op(std::shared_ptr<PurgeRun> run,
+                         std::function<void(BasicOp<StoreT>)> enqueue) {
+  auto batch = std::make_shared<std::optional<PurgeBatch>>();
+  BasicOp<StoreT> op;
+  op.execute = [run, batch](StoreT& store, BatchDelta& delta) -> std::optional<Error> {
+    // A batch retried after a deadlock runs again: its answer is replaced.
+    auto r = store.purge_batch(run->request, run->after_id, run->total.batches + 1,
+                               run->total.purged, delta);
+    if (!r.ok()) return r.error();
+    batch->emplace(std::move(r).value());
+    return std::nullopt;
+  };
+  op.finish = [run, batch, enqueue](const std::optional<Error>& failure) {
+    if (failure) {
+      deliver(run->done, Result<PurgeResult>(*failure));
+      return;
+    }
+    const PurgeBatch& b = **batch;
+    ++run->total.batches;
+    run->total.purged += b.purged;
+    for (const auto& [recipient, n] : b.purged_by_recipient) {
+      run->total.purged_by_recipient[recipient] += n;
+    }
+    run->after_id = b.last_id;
+    if (b.more) {
+      enqueue(purge_op<StoreT>(run, enqueue));
+    } else {
+      deliver(run->done, Result<PurgeResult>(run->total));
+    }
+  };
+  return op;
+}
+
 }  // namespace accord::spool::detail

@@ -95,6 +95,16 @@ void SqliteSpool::record(std::vector<audit::Event> events, StatusHandler done) {
   enqueue(record_op<Store>(std::move(events), std::move(done)), /*bounded=*/true);
 }
 
+void SqliteSpool::purge(PurgeRequest request, PurgeHandler done) {
+  auto run = std::make_shared<PurgeRun>();
+  run->request = std::move(request);
+  run->done = std::move(done);
+  std::function<void(BasicOp<Store>)> next = [this](BasicOp<Store> op) {
+    enqueue(std::move(op), /*bounded=*/false);
+  };
+  enqueue(purge_op<Store>(std::move(run), next), /*bounded=*/false);
+}
+
 void SqliteSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
   enqueue(make_op<Store, bool>(status_adapter(std::move(done)),
                                [this, now_ms](Store& store, BatchDelta&) -> Result<Result<bool>> {

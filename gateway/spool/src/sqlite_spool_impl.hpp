@@ -47,6 +47,7 @@ class SqliteSpool final : public Spool {
   void list_dead_letters(std::string recipient, std::size_t limit,
                          DeadLettersHandler done) override;
   void record(std::vector<audit::Event> events, StatusHandler done) override;
+  void purge(PurgeRequest request, PurgeHandler done) override;
   void checkpoint(std::int64_t now_ms, StatusHandler done) override;
   SpoolStats stats() const override;
   void shutdown() override;

@@ -334,8 +334,11 @@ Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
     mark_acked_.bind(2, req.now_ms);
     if (auto s = step_done(mark_acked_, "mark acked"); !s.ok()) return s.error();
   }
-  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered.
-  --(facts.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered; so does
+  // a copy purged while under its lease (it left the counters when purged).
+  if (facts.state != "purged") {
+    --(facts.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
+  }
   auto event =
       copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, facts);
   if (auto s = record(event); !s.ok()) return s.error();
@@ -397,6 +400,66 @@ Result<bool> Store::dead_letter(const DeadLetterRequest& req, BatchDelta& delta)
   event.reason = req.detail;
   if (auto s = record(event); !s.ok()) return s.error();
   return true;
+}
+
+Result<PurgeBatch> Store::purge_batch(const PurgeRequest& req, std::int64_t after_id,
+                                      int batch_number, std::int64_t purged_before,
+                                      BatchDelta& delta) {
+  auto select = Statement::prepare(
+      db_.get(),
+      "SELECT id, recipient, sender, event_type, received_at_ms, state FROM copies "
+      "WHERE id > ?1 AND state IN ('queued', 'leased', 'dead') ORDER BY id LIMIT ?2");
+  if (!select.ok()) return select.error();
+  const auto limit = static_cast<std::int64_t>(
+      std::clamp<std::size_t>(req.batch_size, 1, std::numeric_limits<std::int32_t>::max()));
+  select->bind(1, after_id);
+  select->bind(2, limit);
+  PurgeBatch batch;
+  batch.last_id = after_id;
+  std::vector<std::pair<std::int64_t, std::string>> due;  // id, recipient
+  std::int64_t examined = 0;
+  for (;;) {
+    const int rc = select->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select purge candidates");
+    ++examined;
+    batch.last_id = select->column_int64(0);
+    PurgeCandidate copy{select->column_text(2), select->column_text(1), select->column_text(3),
+                        select->column_int64(4)};
+    if (!req.due || !req.due(copy)) continue;
+    --(select->column_text(5) == "dead" ? delta.dead_by_recipient
+                                        : delta.queued_by_recipient)[copy.recipient];
+    due.emplace_back(batch.last_id, std::move(copy.recipient));
+  }
+  select->reset();
+  batch.more = examined == limit;
+  auto update = Statement::prepare(
+      db_.get(),
+      "UPDATE copies SET state = 'purged', payload = NULL, lease_expires_at_ms = 0 WHERE id = ?1");
+  if (!update.ok()) return update.error();
+  // What the purge frees is overwritten with zeros (in the page and freed overflow pages), so
+  // the bytes leave the file at the next checkpoint. Debian's SQLite has it on already; the
+  // connection's setting is restored after.
+  auto secure = db_.query_int64("PRAGMA secure_delete");
+  if (!secure.ok()) return secure.error();
+  if (auto s = db_.exec("PRAGMA secure_delete=1"); !s.ok()) return s.error();
+  Status updated = Status::Ok();
+  for (const auto& [id, recipient] : due) {
+    update->reset();
+    update->bind(1, id);
+    if (updated = step_done(*update, "purge copy"); !updated.ok()) break;
+    ++batch.purged_by_recipient[recipient];
+    ++batch.purged;
+  }
+  update->reset();
+  if (auto s = db_.exec("PRAGMA secure_delete=" + std::to_string(*secure)); !s.ok()) {
+    return s.error();
+  }
+  if (!updated.ok()) return updated.error();
+  if (purge_batch_records(batch, purged_before)) {
+    if (auto s = record(purge_event(req, batch, batch_number)); !s.ok()) return s.error();
+  }
+  return batch;
 }
 
 Result<std::vector<DeadLetter>> Store::dead_letters(const std::string& recipient,

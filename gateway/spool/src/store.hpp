@@ -37,6 +37,10 @@ class Store {
   Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
   Status record(const audit::Event& event);
+  // Examines up to request.batch_size unacked copies with id > after_id and purges those past
+  // retention (PurgeRequest::due), with the batch's retention.purged record.
+  Result<PurgeBatch> purge_batch(const PurgeRequest& request, std::int64_t after_id,
+                                 int batch_number, std::int64_t purged_before, BatchDelta& delta);
   Status write_checkpoint(std::int64_t now_ms, const audit::Sign& sign);
 
   // Pending (queued or leased) copies per recipient, and dead letters per recipient.

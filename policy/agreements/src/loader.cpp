@@ -718,8 +718,25 @@ std::optional<Agreement> Loader::load(const YAML::Node& root) {
     Retention r;
     r.pos = pos(item.Mark());
     if (auto v = text(rm, "agency")) r.agency = *v;
-    if (auto v = text(rm, "period")) r.period = *v;
-    if (auto v = text(rm, "trigger")) r.trigger = *v;
+    if (auto v = text(rm, "period")) {
+      r.period = *v;
+      const ParsedDuration parsed = parse_duration(*v);
+      if (parsed.duration) {
+        r.duration = *parsed.duration;
+      } else {
+        error(rm.at("period").value.Mark(), "invalid_retention", parsed.error->message,
+              "write an ISO 8601 duration such as P2Y, P6M, P30D or P1Y6M (docs/agreements.md)");
+      }
+    }
+    if (auto v = text(rm, "trigger")) {
+      r.trigger = *v;
+      if (!is_retention_trigger(*v)) {
+        std::string list;
+        for (const auto t : kRetentionTriggers) list += (list.empty() ? "" : ", ") + std::string(t);
+        error(rm.at("trigger").value.Mark(), "invalid_retention",
+              "unknown retention trigger `" + *v + "`", "use one of " + list);
+      }
+    }
     if (auto v = text(rm, "disposal")) r.disposal = *v;
     a.retention.push_back(std::move(r));
   });

@@ -54,8 +54,8 @@ valid_from: 2026-01-01
 valid_until: 2027-01-01
 review_by: 2026-12-01
 retention:
-  - {agency: provider.lvws, period: P1Y, trigger: closed, disposal: deletion}
-  - {agency: provider.survivors-uk, period: P1Y, trigger: closed, disposal: deletion}
+  - {agency: provider.lvws, period: P1Y, trigger: case_closed, disposal: deletion}
+  - {agency: provider.survivors-uk, period: P1Y, trigger: case_closed, disposal: deletion}
 onward_sharing: prohibited
 max_classification: OFFICIAL-SENSITIVE
 breach_contact: dpo@example.org

@@ -111,6 +111,16 @@ std::vector<LoaderRow> loader_rows() {
   };
   return {
       {"unknown_top_key", b + "colour: blue\n", "unknown_key", "colour"},
+      {"retention_free_text_period",
+       replace(b, "period: P1Y, trigger: case_closed", "period: 1 year, trigger: case_closed"),
+       "invalid_retention", "1 year"},
+      {"retention_fraction", replace(b, "period: P1Y", "period: P1.5Y"), "invalid_retention",
+       "P1.5Y"},
+      {"retention_negative", replace(b, "period: P1Y", "period: P-1Y"), "invalid_retention",
+       "P-1Y"},
+      {"retention_zero", replace(b, "period: P1Y", "period: P0D"), "invalid_retention", "P0D"},
+      {"retention_unknown_trigger", replace(b, "trigger: case_closed", "trigger: case finalised"),
+       "invalid_retention", "case finalised"},
       {"misspelt_key", replace(b, "review_by:", "reviw_by:"), "unknown_key", "reviw_by"},
       {"duplicate_key", b + "title: Again\n", "duplicate_key", "title: Again"},
       {"missing_key", replace(b, "dpia_ref: DPIA-1\n", ""), "missing_key", "id:"},

@@ -84,7 +84,7 @@ std::vector<ValidatorRow> rows() {
        "provider.survivors-uk]"},
       {"retention_missing",
        {replace(b,
-                "  - {agency: provider.survivors-uk, period: P1Y, trigger: closed, disposal: "
+                "  - {agency: provider.survivors-uk, period: P1Y, trigger: case_closed, disposal: "
                 "deletion}\n",
                 "")},
        "retention_missing",

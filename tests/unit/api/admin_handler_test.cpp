@@ -61,6 +61,17 @@ class AdminHandlerTest : public ::testing::TestWithParam<Row> {
       ++calls_;
       done(std::int64_t{0});
     };
+    h.retention_purge = [this](std::string actor,
+                               std::function<void(Result<RetentionPurgeReport>)> done) {
+      ++calls_;
+      EXPECT_EQ(actor, "tester");
+      RetentionPurgeReport report;
+      report.purged = 3;
+      report.purged_by_recipient = {{"wcu.met", 3}};
+      report.batches = 1;
+      report.extracts_deleted = 2;
+      done(report);
+    };
     return h;
   }
 
@@ -83,6 +94,49 @@ class AdminHandlerTest : public ::testing::TestWithParam<Row> {
   int calls_ = 0;
 };
 
+// The purge's answer is the hook's report.
+TEST(AdminHandlerPurge, AnswersTheReport) {
+  AdminHooks h;
+  h.retention_purge = [](std::string, std::function<void(Result<RetentionPurgeReport>)> done) {
+    RetentionPurgeReport report;
+    report.purged = 3;
+    report.purged_by_recipient = {{"wcu.met", 2}, {"provider.lvws", 1}};
+    report.batches = 2;
+    report.extracts_deleted = 4;
+    done(report);
+  };
+  std::vector<audit::Event> recorded;
+  h.record_audit = [&](std::vector<audit::Event> events, std::function<void(Status)> done) {
+    recorded.insert(recorded.end(), events.begin(), events.end());
+    done(Status::Ok());
+  };
+  server::Metrics metrics;
+  AdminHandler handler(h, metrics);
+  server::Request request;
+  request.http = server::HttpRequest{http::verb::post, "/v1/admin/retention/purge", 11};
+  request.http.set(http::field::content_type, kJson);
+  request.peer.role = PeerRole::admin;
+  request.peer.id = "ops-1";
+  std::optional<server::HttpResponse> answer;
+  handler.handle(std::move(request), [&](server::HttpResponse r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->result_int(), 200u);
+  EXPECT_EQ(json::parse(answer->body()), json::parse(R"({"purged":3,"batches":2,
+      "purged_by_recipient":{"provider.lvws":1,"wcu.met":2},"extracts_deleted":4})"));
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].kind, "admin.action");
+  const auto has = [&](const std::string& key, const std::string& value) {
+    for (const auto& [k, v] : recorded[0].details) {
+      if (k == key) return v == value;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("actor", "ops-1"));
+  EXPECT_TRUE(has("action", "retention.purge"));
+  EXPECT_TRUE(has("purged", "3"));
+  EXPECT_TRUE(has("extracts_deleted", "4"));
+}
+
 TEST_P(AdminHandlerTest, Answers) {
   const auto& row = GetParam();
   const auto r = call(row);
@@ -99,6 +153,7 @@ TEST_P(AdminHandlerTest, Answers) {
 const std::string kReload = "/v1/admin/agreements/reload";
 const std::string kRetry = "/v1/admin/dlq/retry";
 const std::string kCheckpoint = "/v1/admin/audit/checkpoint";
+const std::string kPurge = "/v1/admin/retention/purge";
 constexpr auto kPost = http::verb::post;
 constexpr auto kGet = http::verb::get;
 
@@ -150,6 +205,16 @@ INSTANTIATE_TEST_SUITE_P(
             "storage_unavailable", "", 1},
         Row{"checkpoint_by_admin_is_403_first", PeerRole::admin, kPost, kCheckpoint, kNone, "", 403,
             "forbidden", "", 0},
+        // retention purge (admin): application/json, an empty body or {}
+        Row{"purge_reaches_the_hook", PeerRole::admin, kPost, kPurge, kJson, "{}", 200, "", "", 1},
+        Row{"purge_without_content_type", PeerRole::admin, kPost, kPurge, kNone, "", 415,
+            "unsupported_media_type", "content-type", 0},
+        Row{"purge_with_a_member", PeerRole::admin, kPost, kPurge, kJson, R"({"now":1})", 400,
+            "invalid_request", "", 0},
+        Row{"purge_by_auditor_is_403_first", PeerRole::auditor, kPost, kPurge, kNone, "", 403,
+            "forbidden", "", 0},
+        Row{"purge_get_is_405", PeerRole::admin, kGet, kPurge, kNone, "", 405, "method_not_allowed",
+            "", 0},
         // GET endpoints take no Content-Type rule
         Row{"agreements_get", PeerRole::admin, kGet, "/v1/admin/agreements", kNone, "", 200, "", "",
             0}),

@@ -246,6 +246,17 @@ INSTANTIATE_TEST_SUITE_P(
                kNotPositive},
         KeyRow{"log", "level", "debug", [](auto& c) { return c.log_level == "debug"; }, "loud",
                "log.level must be trace, debug, info, warn, error or off"},
+        KeyRow{"retention", "purge_every_seconds", "0",
+               [](auto& c) { return c.retention.purge_every_seconds == 0; }, "-1",
+               "retention.purge_every_seconds must be 0 (no periodic purge) or more"},
+        KeyRow{"retention", "default_period", "P90D",
+               [](auto& c) {
+                 return c.retention.default_period == "P90D" &&
+                        c.retention.default_duration == agreements::IsoDuration{0, 0, 0, 90};
+               },
+               "1 year", "retention.default_period: `1 year` is not an ISO 8601 duration"},
+        KeyRow{"retention", "batch_size", "50",
+               [](auto& c) { return c.retention.batch_size == 50; }, "0", kNotPositive},
         // adapters: the shape here, each adapter's own keys when the gateway starts.
         KeyRow{"adapters", "police.met", "{outbound: {type: webhook}}",
                [](auto& c) { return c.adapters["police.met"]["outbound"]["type"].IsDefined(); },

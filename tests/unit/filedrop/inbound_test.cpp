@@ -208,6 +208,61 @@ TEST_F(FiledropInboundTest, FixedEventTypeAndQuotedNewlines) {
   EXPECT_TRUE(fs::exists(dir_.file("done/x.csv")));
 }
 
+// keep_extracts: an extract and its report go once their processing ended keep_extracts ago
+// (the report's modification time), judged by the clock passed in; nothing else is touched.
+TEST_F(FiledropInboundTest, PurgeDeletesExtractsPastKeepExtracts) {
+  RecordingSubmitter submitter([](const std::string& id, int) {
+    SubmitReply accepted;
+    accepted.status = SubmitReply::Status::accepted;
+    return id == "bad-1" ? refused("not_permitted") : accepted;
+  });
+  auto a = adapter(submitter, std::string(kMapping) + "keep_extracts: P30D\n");
+  drop("old.csv", std::string(kHeader) + row("met-1"));
+  drop("bad.csv", std::string(kHeader) + row("bad-1"));
+  a->poll_once();
+  drop("new.csv", std::string(kHeader) + row("met-2"));
+  a->poll_once();
+  drop("waiting.csv", std::string(kHeader) + row("met-3"));  // not yet processed
+  using namespace std::chrono;
+  // Processing of old and bad ended 2026-01-01T00:00Z, of new a day later.
+  const auto at = [](std::int64_t unix_s) {
+    return fs::file_time_type::clock::from_sys(sys_seconds{seconds{unix_s}});
+  };
+  const std::int64_t jan1 = 1'767'225'600;  // 2026-01-01T00:00:00Z
+  for (const char* f : {"done/old.csv", "done/old.csv.report.jsonl", "failed/bad.csv",
+                        "failed/bad.csv.report.jsonl"}) {
+    fs::last_write_time(dir_.file(f), at(jan1));
+  }
+  // The extract's own time is the producer's (older); the report decides.
+  fs::last_write_time(dir_.file("done/new.csv"), at(jan1 - 86'400));
+  fs::last_write_time(dir_.file("done/new.csv.report.jsonl"), at(jan1 + 86'400));
+  const std::int64_t jan31 = (jan1 + 30 * 86'400) * 1000;  // 2026-01-31T00:00:00Z
+
+  auto none = a->purge(jan31 - 1);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  auto deleted = a->purge(jan31);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 4);
+  EXPECT_EQ(listing(dir_.file("done")),
+            (std::vector<std::string>{"new.csv", "new.csv.report.jsonl"}));
+  EXPECT_TRUE(listing(dir_.file("failed")).empty());
+  EXPECT_TRUE(fs::exists(dir_.file("waiting.csv")));
+  EXPECT_EQ(a->purge(jan31 + 86'400'000).value(), 2);
+  EXPECT_TRUE(listing(dir_.file("done")).empty());
+  EXPECT_TRUE(fs::exists(dir_.file("waiting.csv")));
+}
+
+TEST_F(FiledropInboundTest, KeepExtractsDefaultsToThirtyDaysAndIsADuration) {
+  EXPECT_EQ(settings().keep_extracts, "P30D");
+  auto bad = parse_filedrop_inbound_settings(
+      YAML::Load("type: filedrop\ndirectory: /tmp\nformat: jsonl\nkeep_extracts: 30 days\n"), "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("not an ISO 8601 duration"), std::string::npos)
+      << bad.error().message;
+  EXPECT_EQ(bad.error().path, "4:16");
+}
+
 struct WholeFileRow {
   const char* name;
   std::string content;

@@ -250,5 +250,66 @@ TEST(SpoolSchema, VersionThreeFileGainsTheSubjectStateTable) {
   EXPECT_EQ(db.query("SELECT count(*) FROM submissions"), "2");
 }
 
+// A version-3 file: copies' CHECK lacks 'purged' (retention). The table is rebuilt with every
+// column, its indexes remade on the new table, and the AUTOINCREMENT counter kept even when it
+// is above the highest id left.
+TEST(SpoolSchema, VersionThreeFileAcceptsPurgedCopies) {
+  TempDir dir;
+  {
+    RawDb db(dir.file("spool.db"));
+    db.exec(R"sql(
+CREATE TABLE submissions(sender TEXT NOT NULL, message_id TEXT NOT NULL,
+  content_hash TEXT NOT NULL, received_at_ms INTEGER NOT NULL, recipients TEXT NOT NULL,
+  PRIMARY KEY(sender, message_id)) WITHOUT ROWID;
+CREATE TABLE copies(id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL,
+  sender TEXT NOT NULL, message_id TEXT NOT NULL, event_type TEXT NOT NULL,
+  case_urn TEXT NOT NULL, subject_ref TEXT NOT NULL DEFAULT '', received_at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('queued', 'leased', 'acked', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0, lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
+  acked_at_ms INTEGER, dead_at_ms INTEGER, dead_code TEXT, dead_detail TEXT, payload BLOB);
+CREATE INDEX copies_pending
+  ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX copies_pending_by_case
+  ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX copies_dead ON copies(recipient, id) WHERE state = 'dead';
+CREATE TABLE audit_records(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+  sender TEXT, recipient TEXT, agreement TEXT, case_urn TEXT, subject_ref TEXT,
+  message_id TEXT, record TEXT NOT NULL, chain BLOB NOT NULL);
+CREATE INDEX audit_by_time ON audit_records(at_ms);
+CREATE TABLE audit_checkpoints(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,
+  checkpoint TEXT NOT NULL);
+INSERT INTO submissions VALUES('police', 'old-1', 'h', 5, '["cps"]');
+INSERT INTO copies VALUES(7, 'cps', 'police', 'old-1', 'hearing.scheduled', 'c1', 'V-1', 5,
+  'dead', 2, 0, NULL, 6, 'max_attempts', 'HTTP 503', X'7B7D');
+INSERT INTO copies VALUES(8, 'cps', 'police', 'old-2', 'hearing.scheduled', 'c2', '', 5,
+  'queued', 0, 0, NULL, NULL, NULL, NULL, X'7B7D');
+UPDATE sqlite_sequence SET seq = 20 WHERE name = 'copies';
+PRAGMA user_version=3;
+)sql");
+  }
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().dead_by_recipient.at("cps"), 1);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 1);
+  Completion<Result<PurgeResult>> purged;
+  PurgeRequest request;
+  request.due = [](const PurgeCandidate& c) { return c.received_at_ms < 6; };
+  request.now_ms = 1000;
+  spool->purge(request, purged.handler());
+  ASSERT_EQ(purged.get().value().purged, 2);
+  ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
+  spool.reset();
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("SELECT id, state, subject_ref, dead_code, payload IS NULL FROM copies "
+                     "ORDER BY id"),
+            "7|purged|V-1|max_attempts|1\n8|purged||NULL|1\n21|queued||NULL|0");
+  EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v3'"), "0");
+  EXPECT_EQ(db.query("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE "
+                     "'copies_%' ORDER BY name"),
+            "copies\ncopies\ncopies");
+  EXPECT_EQ(db.query("PRAGMA integrity_check"), "ok");
+}
+
 }  // namespace
 }  // namespace accord::spool

@@ -109,6 +109,10 @@ class InboundAdapter {
   virtual Status check() const { return Status::Ok(); }
   // Stops producing; returns once no submission of this adapter is in flight. Idempotent.
   virtual void stop() = 0;
+  // Retention (docs/compliance.md §9): deletes what the adapter keeps on disk past its own
+  // retention at `now_ms` (the file drop's done/ and failed/ extracts); the number of files
+  // deleted. Called by the gateway's purge, on the admin executor. Default: keeps nothing.
+  virtual Result<std::int64_t> purge(std::int64_t /*now_ms*/) { return std::int64_t{0}; }
 };
 
 // TLS material of the gateway, for adapters that connect out (webhook: mutual TLS with the

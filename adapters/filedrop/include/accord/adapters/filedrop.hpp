@@ -15,6 +15,7 @@
 
 #include "accord/adapters/adapter.hpp"
 #include "accord/adapters/registry.hpp"
+#include "accord/agreements/retention.hpp"
 #include "accord/core/result.hpp"
 #include "accord/env/env.hpp"
 
@@ -64,6 +65,10 @@ struct FiledropInboundSettings {
   std::vector<std::pair<std::string, std::string>> mapping;    // envelope path -> column
   std::vector<std::pair<std::string, std::string>> constants;  // envelope path -> value
   std::map<std::string, CellType> types;                       // data.* path -> JSON type
+  // How long a finished extract and its report stay in done/ or failed/ (ISO 8601 duration,
+  // `keep_extracts`): the extracts hold field values in clear.
+  std::string keep_extracts = "P30D";
+  agreements::IsoDuration keep_extracts_duration{0, 0, 0, 30, 0, 0, 0};
 };
 
 // Errors: invalid_config with path "line:col": unknown keys, a csv mapping without `id`, an

@@ -45,6 +45,13 @@ class FiledropInbound final : public InboundAdapter {
   // The directory exists (start() refuses otherwise); creates nothing.
   Status check() const override;
   void stop() override;
+  // Deletes every extract in done/ and failed/ whose processing ended keep_extracts or more
+  // before now_ms (add_duration_ms(end, keep) <= now_ms), the extract before its report. The
+  // end of processing is the report's modification time (it is written last but for the
+  // rename, which keeps the extract's own time: the producer's); a file without a report is
+  // judged by its own. Errors: io (a directory cannot be listed); a file that cannot be
+  // removed is logged and left for the next purge.
+  Result<std::int64_t> purge(std::int64_t now_ms) override;
 
   enum class Take {
     skipped,      // not there any more (claimed by someone else)

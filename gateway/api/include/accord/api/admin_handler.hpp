@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,14 @@ struct FeedAnswer {
   std::vector<std::string> recipients;
 };
 
+// What one retention purge did (POST /v1/admin/retention/purge, docs/compliance.md §9).
+struct RetentionPurgeReport {
+  std::int64_t purged = 0;  // copies whose payload went
+  std::map<std::string, std::int64_t> purged_by_recipient;
+  int batches = 0;                    // spool transactions (each with its retention.purged record)
+  std::int64_t extracts_deleted = 0;  // file-drop files (extracts and their reports)
+};
+
 struct AdminHooks {
   // Loads and validates a new set and swaps it in; on error the current set stays.
   std::function<Result<ReloadReport>()> reload;
@@ -76,6 +85,10 @@ struct AdminHooks {
       list_dead_letters;
   std::function<void(spool::RedriveRequest, std::function<void(Result<std::int64_t>)> done)>
       redrive;
+  // Runs a retention purge now, `actor` the admin certificate's id; `done` on any thread.
+  // Empty: POST /v1/admin/retention/purge answers 503 storage_unavailable.
+  std::function<void(std::string actor, std::function<void(Result<RetentionPurgeReport>)> done)>
+      retention_purge;
   // Writes audit records (Spool::record): an `audit.read` for every read of the audit log and
   // an `admin.action` for every administrative action on this listener, each naming the
   // actor's certificate (docs/audit-format.md §1). `done` may run on any thread. A read is

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "accord/agreements/retention.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/core/result.hpp"
 #include "accord/delivery/worker.hpp"
@@ -40,6 +41,18 @@ struct ComplianceConfig {
   std::string calendar_path;          // config/compliance/bank-holidays-england-and-wales.yaml
   std::int64_t refresh_seconds = 10;  // how often the tracker folds new audit records
   OversightFeedConfig oversight_feed;
+};
+
+// The `retention:` section (docs/operations.md, docs/compliance.md §9). Absent: the defaults.
+struct RetentionConfig {
+  // How often the gateway purges copies past their recipient's retention; 0: never on its own
+  // (POST /v1/admin/retention/purge still does).
+  std::int64_t purge_every_seconds = 3600;
+  // For a copy on a route no agreement in force covers now (an ended or replaced agreement).
+  std::string default_period = "P1Y";
+  agreements::IsoDuration default_duration{1, 0, 0, 0, 0, 0, 0};
+  // Copies examined per transaction.
+  std::int64_t batch_size = 500;
 };
 
 struct GatewayConfig {
@@ -80,6 +93,7 @@ struct GatewayConfig {
   // at load and reload (`agreement_notice_days`, default 30).
   int agreement_notice_days = 30;
   ComplianceConfig compliance;
+  RetentionConfig retention;
   // The gateway's clocks, the files it writes (secrets, keys, adapters' files) and its
   // randomness (docs/architecture.md "The Env seam"); nullptr means env::system_env(). Never
   // read from the file: tests inject an env::FakeEnv to cross a lease or an agreement's

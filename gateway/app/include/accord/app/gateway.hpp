@@ -20,6 +20,7 @@
 
 #include "accord/adapters/registry.hpp"
 #include "accord/agreements/agency.hpp"
+#include "accord/agreements/agreement_set.hpp"
 #include "accord/api/admin_handler.hpp"
 #include "accord/api/api_handler.hpp"
 #include "accord/app/config.hpp"
@@ -82,6 +83,13 @@ class Gateway {
   // executor; tests that move a FakeEnv clock call it directly (it blocks). Error
   // compliance_unconfigured without a compliance: section.
   Status refresh_compliance();
+  // Retention (docs/compliance.md §9): purges the spool's copies past their recipient's
+  // retention at the Env clock's now (cutoffs from the agreements in force), then the inbound
+  // adapters' kept files (the file drop's extracts). Runs every retention.purge_every_seconds
+  // and on POST /v1/admin/retention/purge; `actor` is audited ("schedule" or the admin's id).
+  // `done` runs on the admin executor.
+  void purge_retention(std::string actor,
+                       std::function<void(Result<api::RetentionPurgeReport>)> done);
 
   boost::asio::io_context& io() { return io_; }
   spool::Spool& spool() { return *spool_; }
@@ -105,6 +113,7 @@ class Gateway {
   void record_start();
   // Arms the compliance refresh `delay` from now (real time: the cadence, not a figure).
   void schedule_compliance_refresh(std::chrono::milliseconds delay);
+  void schedule_purge();  // gateway_retention.cpp: arms the periodic purge's timer
 
   GatewayConfig config_;
   env::Env& env_;                        // config_.env, or env::system_env()
@@ -145,6 +154,12 @@ class Gateway {
   std::unique_ptr<ComplianceTracker> compliance_;
   std::optional<boost::asio::steady_timer> compliance_timer_;
   std::atomic<bool> stopping_{false};
+  // The periodic purge (real-time interval; each run judges copies by the Env clock).
+  std::mutex purge_timer_mutex_;  // the timer is armed from io threads and cancelled by stop()
+  std::optional<boost::asio::steady_timer> purge_timer_;  // guarded by purge_timer_mutex_
+  std::atomic<bool> purging_{false};  // one run at a time: a tick during a run is skipped
+  std::atomic<std::int64_t> retention_purged_total_{0};
+  std::atomic<std::int64_t> extracts_deleted_total_{0};
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   bool stopped_ = false;  // guarded by stop_mutex_
@@ -166,6 +181,8 @@ struct LoadedPolicy {
   std::vector<std::pair<std::string, std::string>> keys;        // registered (agency, kid)
   std::vector<AgreementDates> dates = {};                       // active agreements only
   std::shared_ptr<const agreements::AgencyDirectory> agencies;  // the directory it was built on
+  // Every agreement loaded (in force or not): the retention purge's cutoffs.
+  std::shared_ptr<const agreements::AgreementSet> agreement_set = {};
 };
 
 // What load_policy() does when the pseudonym secret file is missing.

@@ -53,6 +53,7 @@ class HealthReportingSpool final : public spool::ForwardingSpool {
   void list_dead_letters(std::string recipient, std::size_t limit,
                          DeadLettersHandler done) override;
   void record(std::vector<audit::Event> events, StatusHandler done) override;
+  void purge(spool::PurgeRequest request, PurgeHandler done) override;
   void checkpoint(std::int64_t now_ms, StatusHandler done) override;
 
  private:

@@ -40,6 +40,8 @@ inline constexpr std::string_view kDeliveryReturned = "delivery.returned";
 inline constexpr std::string_view kComplianceFacts = "compliance.facts";
 // Who a propagated consent.withdrawn / subject.erasure_requested told (docs/compliance.md §8).
 inline constexpr std::string_view kComplianceNotified = "compliance.notified";
+// Copies whose payload went at the end of their recipient's retention (counts only).
+inline constexpr std::string_view kRetentionPurged = "retention.purged";
 }  // namespace kind
 
 struct FieldAction {

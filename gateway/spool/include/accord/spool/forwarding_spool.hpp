@@ -43,6 +43,9 @@ class ForwardingSpool : public Spool {
   void record(std::vector<audit::Event> events, StatusHandler done) override {
     inner_.record(std::move(events), std::move(done));
   }
+  void purge(PurgeRequest request, PurgeHandler done) override {
+    inner_.purge(std::move(request), std::move(done));
+  }
   void checkpoint(std::int64_t now_ms, StatusHandler done) override {
     inner_.checkpoint(now_ms, std::move(done));
   }

@@ -189,6 +189,33 @@ struct RedriveRequest {
   std::string actor;  // who asked (audited)
   std::int64_t now_ms = 0;
 };
+// Retention (docs/storage.md "Purging"): the copies not acked (queued, leased, dead) that
+// `due` says are past retention lose their payload and move to state `purged`, which no lease,
+// redrive or dead-letter listing ever returns. Acked copies have no payload already. The
+// caller decides (gateway/app: each route's retention periods from the agreements in force,
+// counted from the gateway's receipt: agreements::RetentionTable).
+struct PurgeCandidate {
+  std::string sender;  // the agreement's provider
+  std::string recipient;
+  std::string event_type;
+  std::int64_t received_at_ms = 0;
+};
+
+struct PurgeRequest {
+  // Called on the spool's writer thread for each copy not acked: must be pure and quick.
+  std::function<bool(const PurgeCandidate&)> due;
+  std::int64_t now_ms = 0;
+  std::string actor;  // "schedule" or the admin's certificate id (audited)
+  // Copies examined per transaction: a big purge never holds the writer for long.
+  std::size_t batch_size = 500;
+};
+
+struct PurgeResult {
+  std::map<std::string, std::int64_t> purged_by_recipient;
+  std::int64_t purged = 0;
+  int batches = 0;  // transactions, each with its own retention.purged record
+};
+
 struct SpoolStats {
   std::map<std::string, std::int64_t> queued_by_recipient;  // not yet acked
   std::int64_t pending_operations = 0;                      // waiting for the writer
@@ -207,6 +234,7 @@ class Spool {
   using StatusHandler = std::function<void(Status)>;
   using CountHandler = std::function<void(Result<std::int64_t>)>;
   using DeadLettersHandler = std::function<void(Result<std::vector<DeadLetter>>)>;
+  using PurgeHandler = std::function<void(Result<PurgeResult>)>;
 
   virtual ~Spool() = default;
   virtual void append(Submission submission, AppendHandler done) = 0;
@@ -233,6 +261,10 @@ class Spool {
   // Audit records for facts that change no queue (a refused submission, an administrative
   // act), durable when `done` runs. `at_ms` of each event is kept as given.
   virtual void record(std::vector<audit::Event> events, StatusHandler done) = 0;
+  // Purges in batches (PurgeRequest::batch_size copies examined per transaction); each batch
+  // commits its purge with one retention.purged audit record. `done` runs once, after the
+  // last batch, with the totals (or the first failure: batches already committed stay).
+  virtual void purge(PurgeRequest request, PurgeHandler done) = 0;
   // Writes a signed checkpoint now if records are unsealed (no-op without a signer).
   virtual void checkpoint(std::int64_t now_ms, StatusHandler done) = 0;
   virtual SpoolStats stats() const = 0;

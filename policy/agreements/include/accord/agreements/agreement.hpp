@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accord/agreements/diagnostic.hpp"
+#include "accord/agreements/retention.hpp"
 #include "accord/agreements/time.hpp"
 
 namespace accord::agreements {
@@ -96,9 +97,10 @@ struct Party {
 
 struct Retention {
   std::string agency;
-  std::string period;    // e.g. "P2Y" or "2 years"
-  std::string trigger;   // e.g. "case closed"
-  std::string disposal;  // e.g. "secure deletion"
+  std::string period;    // ISO 8601 duration as written, e.g. "P2Y" (retention.hpp)
+  IsoDuration duration;  // `period` parsed (validated at load: invalid_retention)
+  std::string trigger;   // one of kRetentionTriggers, e.g. "case_closed"
+  std::string disposal;  // free text, e.g. "secure deletion"
   Pos pos;
 };
 
