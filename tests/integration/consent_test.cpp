@@ -33,18 +33,9 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  if (at == std::string::npos) {
-    ADD_FAILURE() << "test bug: `" << from << "` not in the sample agreement";
-    return text;
-  }
-  return text.replace(at, from.size(), to);
-}
-
-// The sample agreements, with met-lvws-referral's flows consent_based (its encrypted fields
-// dropped: this test is about who receives, not about sealing) and a flow that lets the
-// police tell Victim Support of a consent given.
+// The sample agreements (met-lvws-referral's flows are consent_based there), with that
+// agreement's encrypted fields dropped (this test is about who receives, not about sealing)
+// and a flow that lets the police tell Victim Support of a consent given.
 std::string write_agreements(const TempDir& dir) {
   const fs::path out = dir.file("agreements");
   fs::create_directories(out);
@@ -54,10 +45,7 @@ std::string write_agreements(const TempDir& dir) {
       for (auto at = text.find(": encrypt"); at != std::string::npos; at = text.find(": encrypt")) {
         text.replace(at, 9, ": drop");
       }
-      text =
-          replaced(text, "  - name: referral\n", "  - name: referral\n    consent_based: true\n");
-      text = replaced(text, "  - name: case-updates\n",
-                      "  - name: case-updates\n    consent_based: true\n");
+      // Its referral and case-updates flows are consent_based in the sample itself.
       text +=
           "  - name: consent-given\n    events: [consent.given]\n    fields:\n"
           "      data.*: drop\n";

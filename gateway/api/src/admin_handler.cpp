@@ -54,7 +54,7 @@ struct AdminPost {
 constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
 constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
 constexpr std::string_view kRetentionPurgePath = "/v1/admin/retention/purge";
-constexpr std::array<AdminPost, 4> kAdminPosts{{
+constexpr std::array<AdminPost, 5> kAdminPosts{{
     {kReloadPath, server::PeerRole::admin, false},
     {kRetentionPurgePath, server::PeerRole::admin, false},
     {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp

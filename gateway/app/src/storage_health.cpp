@@ -68,4 +68,11 @@ void HealthReportingSpool::checkpoint(std::int64_t now_ms, StatusHandler done) {
   inner_.checkpoint(now_ms, observed(std::move(done)));
 }
 
+Result<std::vector<spool::SubjectStateRow>> HealthReportingSpool::subject_state(
+    const std::string& subject_ref) const {
+  auto rows = inner_.subject_state(subject_ref);
+  if (!rows.ok()) health_.observe(&rows.error(), clock_());
+  return rows;
+}
+
 }  // namespace accord::app

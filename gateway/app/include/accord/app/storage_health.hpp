@@ -55,6 +55,10 @@ class HealthReportingSpool final : public spool::ForwardingSpool {
   void record(std::vector<audit::Event> events, StatusHandler done) override;
   void purge(spool::PurgeRequest request, PurgeHandler done) override;
   void checkpoint(std::int64_t now_ms, StatusHandler done) override;
+  // A failed read of the subject-state ledger counts like any refused operation; a successful
+  // read says nothing about whether the storage can store, so it does not make it ready.
+  Result<std::vector<spool::SubjectStateRow>> subject_state(
+      const std::string& subject_ref) const override;
 
  private:
   // Wraps a handler taking Result<T> or Status so that its answer is observed first.
