@@ -1,5 +1,6 @@
 #include "admin_connection.hpp"
 
+#include <cctype>
 #include <chrono>
 
 namespace accord::cli {
@@ -47,6 +48,21 @@ Result<std::unique_ptr<client::HttpsClient>> admin_client(const AdminConnectionF
   o.ca = credentials->ca;
   o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
   return client::HttpsClient::create(o);
+}
+
+std::string encode_component(std::string_view value) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace accord::cli

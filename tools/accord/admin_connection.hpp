@@ -29,6 +29,10 @@ void add_tls_options(CLI::App* cmd, client::CredentialFlags& credentials, std::s
 void add_admin_connection_options(CLI::App* cmd, AdminConnectionFlags& flags,
                                   std::string_view role);
 
+// A query-string value: RFC 3986 unreserved characters stay, every other byte is
+// percent-encoded (what the admin routes' query parser decodes).
+std::string encode_component(std::string_view value);
+
 // A client for the flags; Error (code as the client library's) on bad flags or files.
 Result<std::unique_ptr<client::HttpsClient>> admin_client(const AdminConnectionFlags& flags);
 

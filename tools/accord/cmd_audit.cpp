@@ -115,22 +115,6 @@ spool::AuditFilter to_filter(const FilterFlags& f) {
   return out;
 }
 
-// RFC 3986 unreserved characters stay; every other byte is percent-encoded.
-std::string encode_component(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string filter_query(const FilterFlags& f) {
   std::string q;
   auto add = [&](const char* key, const std::string& value) {

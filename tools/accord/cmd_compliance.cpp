@@ -132,22 +132,6 @@ void run_offline(const ReportFlags& f, const compliance::ReportFilter& filter) {
   }
 }
 
-// RFC 3986 unreserved characters stay; every other byte is percent-encoded.
-std::string encode_component(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 void run_online(const ReportFlags& f) {
   std::string target = "/v1/admin/compliance/report?from=" + encode_component(f.from) +
                        "&to=" + encode_component(f.to);

@@ -27,21 +27,6 @@ struct NoticesFlags {
   AdminConnectionFlags connection;
 };
 
-std::string encode_component(const std::string& value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> records_from_db(const std::string& db, const spool::AuditFilter& filter) {
   auto reader = spool::AuditReader::open(db);
   if (!reader.ok()) fail_local("--db " + db + ": " + reader.error().message);
