@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "accord/core/csv.hpp"
+
 namespace accord::cli::audit_output {
 namespace {
 
@@ -68,16 +70,6 @@ std::string format_rows(const std::vector<std::vector<std::string>>& rows) {
   return out.str();
 }
 
-std::string csv_cell(const std::string& value) {
-  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 bool agreement_matches(const std::string& filter, const std::string& agreement) {
   if (filter.empty()) return true;
   if (filter.find('@') != std::string::npos) return agreement == filter;
@@ -121,7 +113,7 @@ std::string csv_row(std::string_view record) {
   for (const char* c : kCsvColumns) {
     if (!first) out += ',';
     first = false;
-    out += csv_cell(std::string_view(c) == "fields" ? fields_text(d) : str(d, c));
+    out += accord::csv_field(std::string_view(c) == "fields" ? fields_text(d) : str(d, c));
   }
   return out + "\r\n";
 }

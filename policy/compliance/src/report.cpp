@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "accord/core/csv.hpp"
 #include "accord/core/time_format.hpp"
 
 // docs/compliance.md §5: which clocks a report counts, its rows and totals, and the three
@@ -77,17 +78,6 @@ nlohmann::ordered_json clock_json(const Clock& c) {
   j["deadline"] = format_time_ms(c.deadline_ms);
   j["status"] = std::string(to_string(c.status));
   return j;
-}
-
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string render_json(const Report& report, bool with_clocks) {
