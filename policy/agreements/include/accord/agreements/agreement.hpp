@@ -153,6 +153,10 @@ struct Agreement {
 
   Pos id_pos, version_pos, status_pos, provider_pos, valid_from_pos, valid_until_pos, review_by_pos;
 
+  // Set by governance (policy/governance lifecycle.hpp) when a version whose file says
+  // `status: active` is held back: not co-signed by every party, suspended by one, or its
+  // id@version reused with other text. Decisions name it in their reasons. Empty otherwise.
+  std::string held_reason;
   // True when status is active and valid_from <= now < valid_until (mode aside).
   bool in_force(Instant now) const {
     return status == Status::active && valid_from <= now && now < valid_until;

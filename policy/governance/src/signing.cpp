@@ -1,0 +1,1 @@
+// placeholder: see the header; filled in by the helper that owns it.
