@@ -185,6 +185,21 @@ TEST(SigningVector, FixedSeedGivesTheDocumentedSignature) {
   Statement s = statement_over(kTextV2, 2);
   EXPECT_EQ(s.content_hash,
             "sha256:2f37c78d15352977874820fa8e575a45ffc95769790ca3993e58654128c3d0e6");
+  s.agency = key.key.agency;
+  s.kid = key.key.kid;
+  std::string input_hex;
+  for (unsigned char c : signing_input(s)) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    input_hex += kHex[c >> 4];
+    input_hex += kHex[c & 0x0f];
+  }
+  EXPECT_EQ(input_hex,
+            "0000001d6163636f72642d61677265656d656e742d7369676e61747572652d7631000000116d65742d"
+            "6c7677732d726566657272616c0000000132000000477368613235363a3266333763373864313533"
+            "35323937373837343832306661386535373561343566666339353736393739306361333939336535"
+            "383635343132386333643065360000000a706f6c6963652e6d657400000020706f6c6963652e6d65"
+            "743a3230323631323036543137303030305a3a6162313200000018323032362d31322d3036543137"
+            "3a30353a30302e3030305a");
   s = sign(s, key);
   EXPECT_EQ(
       s.sig,
