@@ -138,6 +138,10 @@ const Malformed kMalformed[] = {
      R"({"kind":"agreement.retired","agreement":"a@1","details":{}})", "details.content_hash"},
 };
 
+void PrintTo(const Malformed& row, std::ostream* os) {
+  *os << row.name;
+}
+
 class LedgerMalformed : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(LedgerMalformed, IsRefusedAndChangesNothing) {

@@ -354,6 +354,10 @@ const Row kRows[] = {
      {"agreement.activated a@1"}},
 };
 
+void PrintTo(const Row& row, std::ostream* os) {
+  *os << row.name;
+}
+
 class Lifecycle : public ::testing::TestWithParam<Row> {};
 
 TEST_P(Lifecycle, StatesAndEvents) {
