@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
+#include "accord/crypto/key_dir.hpp"
 #include "accord/governance/lifecycle.hpp"
 #include "accord/governance/signing.hpp"
 
@@ -17,34 +16,14 @@ namespace {
 namespace fs = std::filesystem;
 namespace gov = accord::governance;
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// (file name, text) of the regular files in `dir` whose names end in one of `suffixes`, sorted.
-Result<std::vector<std::pair<std::string, std::string>>> read_dir(
-    const std::string& dir, const std::vector<std::string_view>& suffixes) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file()) continue;
-    if (std::any_of(suffixes.begin(), suffixes.end(),
-                    [&](std::string_view s) { return ends_with(name, s); })) {
-      names.push_back(name);
-    }
-  }
-  if (ec) return make_error("unreadable", "cannot list " + dir + ": " + ec.message(), dir);
-  std::sort(names.begin(), names.end());
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& name : names) {
-    std::ifstream in(dir + "/" + name, std::ios::binary);
-    if (!in) return make_error("unreadable", "cannot read " + dir + "/" + name, name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    out.emplace_back(name, text.str());
-  }
-  return out;
+// (file name, text) of the files in `dir` ending in `suffix` (crypto::read_dir_files, the
+// gateway's listing rule), named by file name as the gateway's statement sources are.
+Result<std::vector<std::pair<std::string, std::string>>> read_dir(const std::string& dir,
+                                                                  std::string_view suffix) {
+  auto files = crypto::read_dir_files(dir, suffix);
+  if (!files.ok()) return files.error();
+  for (auto& [name, text] : files.value()) name = fs::path(name).filename().string();
+  return std::move(files.value());
 }
 
 }  // namespace
@@ -53,19 +32,23 @@ Result<GovernanceListing> governance_listing(const std::vector<agreements::Agree
                                              const std::vector<agreements::SourceText>& sources,
                                              const std::string& signatures_dir,
                                              const std::string& keys_dir, agreements::Instant now) {
-  auto key_files = read_dir(keys_dir, {".sign.pub.json"});
+  auto key_files = read_dir(keys_dir, gov::kSigningPublicSuffix);
   if (!key_files.ok()) return key_files.error();
   auto signers = gov::SignerRegistry::parse(key_files.value());
   if (!signers.ok()) {
     const Error& e = signers.error();
     return make_error(e.code, keys_dir + ": " + e.message, e.path);
   }
-  auto statement_files = read_dir(signatures_dir, {".sig.json", ".suspend.json"});
-  if (!statement_files.ok()) return statement_files.error();
+  auto signature_files = read_dir(signatures_dir, ".sig.json");
+  if (!signature_files.ok()) return signature_files.error();
+  auto suspension_files = read_dir(signatures_dir, ".suspend.json");
+  if (!suspension_files.ok()) return suspension_files.error();
+  std::vector<std::pair<std::string, std::string>> statement_files = signature_files.value();
+  statement_files.insert(statement_files.end(), suspension_files->begin(), suspension_files->end());
 
   GovernanceListing out;
   std::vector<gov::Statement> statements;
-  for (const auto& [name, text] : statement_files.value()) {
+  for (const auto& [name, text] : statement_files) {
     auto statement = gov::parse_statement(text, name);
     if (statement.ok()) {
       statements.push_back(std::move(statement.value()));
