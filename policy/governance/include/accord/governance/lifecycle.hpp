@@ -1,4 +1,5 @@
-// The lifecycle of agreement versions (docs/agreements.md, "Signing and co-signed activation"):
+// The lifecycle of agreement versions (docs/agreements.md, "Co-signed activation and the
+// lifecycle", which states every rule precisely):
 // which loaded versions may grant, and which lifecycle facts are new and must be audited.
 //
 // A version whose file says `status: active` grants only when every party named in its
@@ -78,8 +79,9 @@ struct Governed {
   std::vector<std::string> missing;    // parties without one (awaiting_signatures)
   std::vector<SignedBy> suspended_by;  // valid suspensions
   // Why it does not grant, for people: "awaiting signatures from provider.lvws",
-  // "suspended by police.met", "police.met-lvws-referral@2 was archived with other text
-  // (sha256:…): raise the version". Empty when active, draft, expired or shadow.
+  // "suspended by police.met: <its reason>", "met-lvws-referral@2 was archived with other text
+  // (sha256:…): raise the version". Empty when active, draft, expired or shadow, and for a
+  // file that itself says `status: suspended`.
   std::string reason;
 };
 
