@@ -54,6 +54,7 @@
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/loader.hpp"
 #include "accord/bench/envelope_gen.hpp"
+#include "accord/crypto/key_files.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/envelope/vocabulary.hpp"
@@ -111,6 +112,24 @@ struct World {
   std::string error;  // non-empty when the world could not be built
 };
 
+// An AgreementPolicy over the sample agreements with a fresh pseudonym secret and `keys`;
+// nullptr when there are none.
+std::shared_ptr<const pipeline::Policy> sample_policy(
+    std::shared_ptr<const crypto::KeyRegistry> keys) {
+  std::vector<agreements::SourceText> sources;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(source_dir() + "/config/agreements", ec)) {
+    if (f.path().extension() == ".yaml") sources.push_back({f.path(), read_file(f.path())});
+  }
+  auto loaded = agreements::parse_all(sources);
+  if (loaded.agreements.empty()) return nullptr;
+  std::vector<unsigned char> pseudonym_master(32);
+  randombytes_buf(pseudonym_master.data(), pseudonym_master.size());
+  return std::make_shared<pipeline::AgreementPolicy>(
+      std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements)),
+      std::move(pseudonym_master), std::move(keys));
+}
+
 const World& world() {
   static const World w = [] {
     World w;
@@ -122,21 +141,11 @@ const World& world() {
     }
     w.vocabulary = std::move(vocabulary.value());
 
-    std::vector<agreements::SourceText> sources;
-    std::error_code ec;
-    for (const auto& f : fs::directory_iterator(source_dir() + "/config/agreements", ec)) {
-      if (f.path().extension() == ".yaml") sources.push_back({f.path(), read_file(f.path())});
-    }
-    auto loaded = agreements::parse_all(sources);
-    if (loaded.agreements.empty()) {
+    w.policy = sample_policy(std::make_shared<const crypto::KeyRegistry>());
+    if (!w.policy) {
       w.error = "no agreements under " + source_dir() + "/config/agreements";
       return w;
     }
-    std::vector<unsigned char> pseudonym_master(32);
-    randombytes_buf(pseudonym_master.data(), pseudonym_master.size());
-    w.policy = std::make_shared<pipeline::AgreementPolicy>(
-        std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements)),
-        std::move(pseudonym_master), std::make_shared<const crypto::KeyRegistry>());
 
     const std::string dir = make_temp_dir("accord-bench-pipeline-key");
     if (dir.empty()) {
@@ -307,7 +316,9 @@ BENCHMARK(BM_PipelineToSpoolAuditOff)
     ->MinTime(1.5);
 
 // The sample referral, `count` times with distinct ids of the same length, submitted one by
-// one. Exit status 0 only when every one was accepted.
+// one, with a key registered for provider.lvws (its copy seals the safe-contact fields;
+// provider.survivors-uk is refused by its offence condition), as the gateway decides it once
+// keys are registered. Exit status 0 only when every one was accepted.
 int submit_sample(int count) {
   const World& w = world();
   if (!w.error.empty()) {
@@ -322,9 +333,15 @@ int submit_sample(int count) {
     std::fprintf(stderr, "no sample referral under %s\n", source_dir().c_str());
     return 1;
   }
+  auto lvws = crypto::generate_agency_key("provider.lvws", wall_ms() - 86'400'000);
+  if (!lvws.ok()) return 1;
+  auto keys = crypto::KeyRegistry::parse(
+      {{"lvws.pub.json", crypto::public_key_file_text(lvws.value().pub)}});
+  if (!keys.ok()) return 1;
   bench::DiscardSpool discard;
   pipeline::Pipeline pipe(w.vocabulary, envelope::DecodeLimits{}, discard, *w.signer);
-  pipe.set_policy(w.policy);
+  pipe.set_policy(
+      sample_policy(std::make_shared<const crypto::KeyRegistry>(std::move(keys.value()))));
   int accepted = 0;
   for (int i = 0; i < count; ++i) {
     std::string body = sample;
