@@ -67,6 +67,7 @@ inline constexpr std::array kErrorCodes = std::to_array<ErrorCodeInfo>({
     {"unknown_agency", 403, kNoRetryAfter, false, "docs/api.yaml"},
     {"unknown_event_type", 422, kNoRetryAfter, false, "docs/envelope.md"},
     {"unknown_key", 422, kNoRetryAfter, false, "docs/envelope.md"},
+    {"unknown_version", 404, kNoRetryAfter, false, "docs/audit-format.md"},
     {"unreadable", 0, kNoRetryAfter, false, "docs/adapters.md"},
     {"unsupported_media_type", 415, kNoRetryAfter, false, "docs/api.yaml"},
     {"wrong_cell_count", 0, kNoRetryAfter, false, "docs/adapters.md"},
