@@ -10,85 +10,22 @@
 
 #include "accord/api/admin_handler.hpp"
 #include "accord/governance/signing.hpp"
-#include "audit_log_fixture.hpp"
+#include "archive_log_fixture.hpp"
 
 namespace accord::api {
 namespace {
 
 using nlohmann::json;
 using spool::testing::AuditLog;
+using spool::testing::kOtherText;
 using spool::testing::kT0;
+using spool::testing::kText;
 namespace http = server::http;
-
-const std::string kText =
-    "id: met-lvws-referral\nversion: 2\ntitle: \"Referrals: caf\xc3\xa9 \\\"quoted\\\"\"\n"
-    "status: active\nparties:\n  - agency: police.met\n  - agency: provider.lvws\n";
-const std::string kOtherText = "id: met-lvws-referral\nversion: 3\nstatus: active\n";
-
-audit::Event lifecycle(std::string kind, std::string agreement, std::int64_t at,
-                       std::vector<std::pair<std::string, std::string>> details) {
-  audit::Event e;
-  e.kind = std::move(kind);
-  e.at_ms = kT0 + at;
-  e.agreement = std::move(agreement);
-  e.details = std::move(details);
-  return e;
-}
 
 class AuditAgreementRouteTest : public ::testing::Test {
  protected:
-  // seq 1 proposed @2, 2 proposed @3, 3 signed @2, 4 activated @2, 5 decision.accepted @2,
-  // 6 suspended @2 (reason), 7 admin.agreements_loaded.
-  void SetUp() override {
-    auto spool = log_.open();
-    ASSERT_NE(spool, nullptr);
-    const std::string hash = governance::content_hash(kText);
-    audit::Event suspended = lifecycle("agreement.suspended", "met-lvws-referral@2", 6000,
-                                       {{"content_hash", hash},
-                                        {"agency", "provider.lvws"},
-                                        {"kid", "k2"},
-                                        {"signed_at", "2026-01-01T00:00:06.000Z"},
-                                        {"source", "api"},
-                                        {"sig", "c2ln"}});
-    suspended.reason = "breach reported";
-    std::vector<audit::Event> events = {
-        lifecycle("agreement.proposed", "met-lvws-referral@2", 1000,
-                  {{"content_hash", hash},
-                   {"file", "met-lvws-referral.yaml"},
-                   {"status", "active"},
-                   {"mode", "enforce"},
-                   {"parties", "police.met,provider.lvws"},
-                   {"text", kText}}),
-        lifecycle("agreement.proposed", "met-lvws-referral@3", 1000,
-                  {{"content_hash", governance::content_hash(kOtherText)},
-                   {"file", "v3.yaml"},
-                   {"status", "active"},
-                   {"mode", "enforce"},
-                   {"parties", "police.met"},
-                   {"text", kOtherText}}),
-        lifecycle("agreement.signed", "met-lvws-referral@2", 2000,
-                  {{"content_hash", hash},
-                   {"agency", "police.met"},
-                   {"kid", "k1"},
-                   {"signed_at", "2026-01-01T00:00:02.000Z"},
-                   {"source", "a.sig.json"},
-                   {"sig", "c2ln"}}),
-        lifecycle("agreement.activated", "met-lvws-referral@2", 3000,
-                  {{"content_hash", hash}, {"signed_by", "police.met,provider.lvws"}}),
-    };
-    auto s = spool::testing::wait_for<Status>(
-        [&](auto done) { spool->record(events, std::move(done)); });
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    auto sub = AuditLog::submission("police.met", "m1", spool::testing::kC1, "S-1", 4000);
-    AuditLog::add_copy(sub, "provider.lvws", "met-lvws-referral@2");
-    AuditLog::append(*spool, sub);
-    audit::Event loaded = lifecycle("admin.agreements_loaded", "", 7000, {{"agreements", "2"}});
-    s = spool::testing::wait_for<Status>([&](auto done) {
-      spool->record({suspended, loaded}, std::move(done));
-    });
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    spool->shutdown();
-  }
+  // The log of archive_log_fixture.hpp.
+  void SetUp() override { spool::testing::write_archive_log(log_); }
 
   struct Recorded {
     std::vector<audit::Event> events;
