@@ -19,6 +19,7 @@
 #include "accord/agreements/validator.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/envelope/vocabulary.hpp"
+#include "agreements_governance.hpp"
 #include "commands.hpp"
 
 namespace accord::cli {
@@ -102,6 +103,7 @@ struct Options {
   std::string from, to, message;
   std::string old_path, new_path;
   int notice_days = 30;
+  std::string signatures, keys;  // list: governance from statement files and signing keys
 };
 
 void run_validate(const Options& o) {
@@ -120,9 +122,25 @@ void run_validate(const Options& o) {
   if (errors) throw CLI::RuntimeError(1);
 }
 
+// With --signatures/--keys each line also says what governance makes of it (file mode: the
+// audit log's signatures and suspensions are the gateway's to add); refused statements follow.
 void run_list(const Options& o) {
-  std::cout << ag::format_list(load_agreements(o.paths, kExitUsage), parse_now(o.now),
-                               std::chrono::days{o.notice_days});
+  const std::vector<ag::SourceText> sources = read_sources(o.paths);
+  ag::LoadedSet set = ag::parse_all(sources);
+  for (const auto& d : set.diagnostics) std::cerr << d.to_string() << "\n";
+  if (ag::has_errors(set.diagnostics)) throw CLI::RuntimeError(kExitUsage);
+  const ag::Instant now = parse_now(o.now);
+  if (o.signatures.empty() != o.keys.empty()) fail("--signatures and --keys go together");
+  if (o.keys.empty()) {
+    std::cout << ag::format_list(set.agreements, now, std::chrono::days{o.notice_days},
+                                 unchecked_notes(set.agreements));
+    return;
+  }
+  auto listing = governance_listing(set.agreements, sources, o.signatures, o.keys, now);
+  if (!listing.ok()) fail(listing.error().code + ": " + listing.error().message);
+  std::cout << ag::format_list(set.agreements, now, std::chrono::days{o.notice_days},
+                               listing->notes);
+  for (const std::string& w : listing->warnings) std::cout << w << "\n";
 }
 
 void run_explain(const Options& o) {
@@ -170,6 +188,9 @@ void add_agreement_commands(CLI::App& app) {
                    "flag validity ends and reviews due within this many days")
       ->check(CLI::Range(0, 3650))
       ->capture_default_str();
+  list->add_option("--signatures", opts->signatures,
+                   "statement directory (*.sig.json, *.suspend.json): show governance");
+  list->add_option("--keys", opts->keys, "key directory with the *.sign.pub.json signing keys");
   list->callback([opts] { run_list(*opts); });
 
   CLI::App* explain = group->add_subcommand(

@@ -1,10 +1,7 @@
 #include "accord/crypto/key_files.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,9 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "accord/agreements/agency.hpp"
 #include "accord/core/time_format.hpp"
 #include "accord/crypto/bytes.hpp"
+#include "accord/crypto/key_dir.hpp"
 
 namespace accord::crypto {
 namespace {
@@ -29,40 +26,6 @@ using nlohmann::json;
 
 Error file_error(std::string code, std::string message, std::string_view source) {
   return make_error(std::move(code), std::string(source) + ": " + message, std::string(source));
-}
-
-bool is_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// "YYYY-MM-DDTHH:MM:SS.mmmZ": one fixed width, so byte order is time order.
-bool is_created_time(std::string_view t) {
-  if (t.size() != 24) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
-    switch (i) {
-      case 4:
-      case 7:
-        if (c != '-') return false;
-        break;
-      case 10:
-        if (c != 'T') return false;
-        break;
-      case 13:
-      case 16:
-        if (c != ':') return false;
-        break;
-      case 19:
-        if (c != '.') return false;
-        break;
-      case 23:
-        if (c != 'Z') return false;
-        break;
-      default:
-        if (c < '0' || c > '9') return false;
-    }
-  }
-  return true;
 }
 
 Result<std::string> string_member(const json& j, const char* name, std::string_view source) {
@@ -122,7 +85,7 @@ Result<RecipientKey> parse_common(const json& j, std::string_view source) {
   }
   auto created = string_member(j, "created", source);
   if (!created) return created.error();
-  if (!is_created_time(*created)) {
+  if (!keys::is_created_time(*created)) {
     return file_error("bad_key_file", "created must be YYYY-MM-DDTHH:MM:SS.mmmZ", source);
   }
   key.created = *created;
@@ -152,37 +115,6 @@ SecretKeyBytes::~SecretKeyBytes() {
   sodium_memzero(bytes.data(), bytes.size());
 }
 
-bool is_valid_agency_id(std::string_view agency) {
-  if (agency.empty() || agency.size() > 64) return false;
-  for (char c : agency) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
-  }
-  const auto dot = agency.find('.');
-  if (dot == std::string_view::npos || dot + 1 == agency.size() || agency.back() == '.' ||
-      agency.find("..") != std::string_view::npos) {
-    return false;
-  }
-  const std::string_view kind = agency.substr(0, dot);
-  return std::find(std::begin(agreements::AgencyDirectory::kKinds),
-                   std::end(agreements::AgencyDirectory::kKinds),
-                   kind) != std::end(agreements::AgencyDirectory::kKinds);
-}
-
-bool is_valid_kid(std::string_view kid, std::string_view agency) {
-  // <agency>:<yyyymmddThhmmssZ>:<4 hex>
-  if (kid.size() != agency.size() + 1 + 16 + 1 + 4) return false;
-  if (kid.substr(0, agency.size()) != agency || kid[agency.size()] != ':') return false;
-  const std::string_view stamp = kid.substr(agency.size() + 1, 16);
-  if (!is_digits(stamp.substr(0, 8)) || stamp[8] != 'T' || !is_digits(stamp.substr(9, 6)) ||
-      stamp[15] != 'Z') {
-    return false;
-  }
-  if (kid[agency.size() + 17] != ':') return false;
-  const std::string_view hex = kid.substr(kid.size() - 4);
-  return std::all_of(hex.begin(), hex.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 std::string format_utc_ms(std::int64_t unix_ms) {
   return format_time_ms(unix_ms);
 }
@@ -199,24 +131,11 @@ Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_
   AgencySecretKey key;
   key.pub.agency = std::string(agency);
   key.pub.created = format_utc_ms(unix_ms);
-  const std::string& c = key.pub.created;  // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const std::string stamp = c.substr(0, 4) + c.substr(5, 2) + c.substr(8, 2) + "T" +
-                            c.substr(11, 2) + c.substr(14, 2) + c.substr(17, 2) + "Z";
-  unsigned char suffix[2];
+  std::array<unsigned char, 2> suffix{};
   env.random_bytes(suffix);
-  key.pub.kid = key.pub.agency + ":" + stamp + ":" + to_hex(suffix);
+  key.pub.kid = keys::make_kid(key.pub.agency, key.pub.created, suffix);
   crypto_box_keypair(key.pub.public_key.data(), key.secret_key.bytes.data());
   return key;
-}
-
-std::string key_file_stem(std::string_view kid) {
-  // agency:stamp:hex -> agency.stamp-hex (no ':' in file names).
-  std::string stem(kid);
-  const auto first = stem.find(':');
-  const auto last = stem.rfind(':');
-  if (first != std::string::npos) stem[first] = '.';
-  if (last != std::string::npos && last != first) stem[last] = '-';
-  return stem;
 }
 
 std::string public_key_file_text(const RecipientKey& key) {
@@ -281,41 +200,10 @@ Result<std::string> read_text_file(const std::string& path) {
 
 Result<AgencySecretKey> read_secret_key_file(const std::string& path) {
   ensure_sodium();
-  // Open first, then fstat the descriptor we read from: no window between check and read.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return file_error("io_error", std::strerror(errno), path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return file_error("io_error", std::strerror(e), path);
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return file_error("insecure_permissions",
-                      std::string("secret key file has mode ") + mode +
-                          ": group or others may access it; run `chmod 600 " + path + "`",
-                      path);
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      return file_error("io_error", std::strerror(e), path);
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  sodium_memzero(buffer, sizeof buffer);
-  auto key = parse_secret_key_file(text, path);
-  sodium_memzero(text.data(), text.size());
+  auto text = read_private_file(path);
+  if (!text) return text.error();
+  auto key = parse_secret_key_file(*text, path);
+  sodium_memzero(text->data(), text->size());
   return key;
 }
 
@@ -331,17 +219,11 @@ Result<std::vector<AgencySecretKey>> read_secret_keys(const std::string& file_or
     keys.push_back(std::move(*key));
     return keys;
   }
-  DIR* dir = ::opendir(file_or_dir.c_str());
-  if (dir == nullptr) return file_error("io_error", std::strerror(errno), file_or_dir);
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(dir)) {
-    std::string_view name = e->d_name;
-    if (name.size() > 12 && name.ends_with(".secret.json")) names.emplace_back(name);
-  }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    auto key = read_secret_key_file(file_or_dir + "/" + name);
+  auto paths = list_dir_files(file_or_dir, ".secret.json");
+  if (!paths) return paths.error();
+  for (const auto& path : *paths) {
+    if (path.ends_with(".sign.secret.json")) continue;  // an agreement signing key
+    auto key = read_secret_key_file(path);
     if (!key) return key.error();
     keys.push_back(std::move(*key));
   }

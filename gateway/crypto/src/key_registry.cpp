@@ -1,19 +1,24 @@
 #include "accord/crypto/key_registry.hpp"
 
-#include <dirent.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <tuple>
 
+#include "accord/crypto/key_dir.hpp"
+
 namespace accord::crypto {
+namespace {
+
+// docs/agreements.md, "Signing keys and signed statements": same directory, other purpose.
+constexpr std::string_view kSigningPublicSuffix = ".sign.pub.json";
+
+}  // namespace
 
 Result<KeyRegistry> KeyRegistry::parse(
     const std::vector<std::pair<std::string, std::string>>& files) {
   KeyRegistry registry;
   std::map<std::string, std::string, std::less<>> kid_source;
   for (const auto& [name, text] : files) {
+    if (name.ends_with(kSigningPublicSuffix)) continue;  // an agreement signing key
     auto key = parse_public_key_file(text, name);
     if (!key) return key.error();
     auto [it, fresh] = kid_source.emplace(key->kid, name);
@@ -36,25 +41,9 @@ Result<KeyRegistry> KeyRegistry::parse(
 }
 
 Result<KeyRegistry> KeyRegistry::load_dir(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    return make_error("io_error", dir + ": " + std::strerror(errno), dir);
-  }
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name.size() > 9 && name.ends_with(".pub.json")) names.emplace_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& name : names) {
-    const std::string path = dir + "/" + name;
-    auto text = read_text_file(path);
-    if (!text) return text.error();
-    files.emplace_back(path, std::move(*text));
-  }
-  return parse(files);
+  auto files = read_dir_files(dir, ".pub.json");
+  if (!files) return files.error();
+  return parse(*files);
 }
 
 const RecipientKey* KeyRegistry::current(std::string_view agency) const {

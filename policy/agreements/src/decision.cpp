@@ -147,6 +147,10 @@ std::string failure(const Condition& c, const Envelope& e, const SubjectState& s
 // Why a candidate does not grant, or empty if it does.
 std::string refusal(const Agreement& a, const Flow& f, const Envelope& e, Instant now,
                     const SubjectState& state) {
+  // Governance held a version its file declares active: say why, once per agreement.
+  if (a.status != Status::active && !a.held_reason.empty()) {
+    return a.label() + " is not active: " + a.held_reason;
+  }
   const std::string who = a.label() + " flow `" + f.name + "`: ";
   if (a.status != Status::active) return who + "agreement is " + std::string(to_string(a.status));
   if (now < a.valid_from)
@@ -208,7 +212,11 @@ Decision evaluate(const Envelope& e, const std::vector<AgreementSet::Candidate>&
       deciding = &a;
       deciding_started = started;
     }
-    d.reasons.push_back(std::move(why));
+    // A held agreement's reason names no flow: one line for all its flows.
+    if (a.held_reason.empty() ||
+        std::find(d.reasons.begin(), d.reasons.end(), why) == d.reasons.end()) {
+      d.reasons.push_back(std::move(why));
+    }
   }
   if (deciding) {
     d.refused_by = deciding->id + "@" + std::to_string(deciding->version);

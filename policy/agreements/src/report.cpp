@@ -109,13 +109,21 @@ std::string expiry_notice(const Agreement& a, Instant now, std::chrono::seconds 
 
 std::string format_list(const std::vector<Agreement>& agreements, Instant now,
                         std::chrono::seconds notice) {
-  std::vector<const Agreement*> sorted;
-  for (const Agreement& a : agreements) sorted.push_back(&a);
-  std::sort(sorted.begin(), sorted.end(), [](const Agreement* x, const Agreement* y) {
-    return std::tie(x->id, x->version) < std::tie(y->id, y->version);
+  return format_list(agreements, now, notice, {});
+}
+
+std::string format_list(const std::vector<Agreement>& agreements, Instant now,
+                        std::chrono::seconds notice, const std::vector<std::string>& notes) {
+  std::vector<std::size_t> sorted;
+  for (std::size_t i = 0; i < agreements.size(); ++i) sorted.push_back(i);
+  std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t x, std::size_t y) {
+    return std::tie(agreements[x].id, agreements[x].version) <
+           std::tie(agreements[y].id, agreements[y].version);
   });
   std::string out;
-  for (const Agreement* a : sorted) {
+  for (const std::size_t i : sorted) {
+    const Agreement* a = &agreements[i];
+    const std::string note = i < notes.size() && !notes[i].empty() ? "  " + notes[i] : "";
     std::string review = "review by " + format_date(a->review_by);
     if (a->review_by <= now) {
       review += " (REVIEW OVERDUE)";
@@ -130,7 +138,7 @@ std::string format_list(const std::vector<Agreement>& agreements, Instant now,
     out += pad(a->label(), 34) + " " + pad(state, 20) + " " +
            pad(a->provider + " -> " + join(a->recipients, ","), 44) + " " +
            format_date(a->valid_from) + ".." + format_date(a->valid_until) + "  " + review +
-           expiry_notice(*a, now, notice) + "\n";
+           expiry_notice(*a, now, notice) + note + "\n";
   }
   return out;
 }

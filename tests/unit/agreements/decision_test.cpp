@@ -412,6 +412,45 @@ INSTANTIATE_TEST_SUITE_P(Rows, DecideStatus,
                                            std::pair{"expired", false}),
                          [](const auto& info) { return std::string(info.param.first); });
 
+// Governance holds a version its file declares active (policy/governance apply()): the reason
+// names the version and why, once however many flows it has; another version still grants.
+TEST(Decide, HeldVersionSaysWhyItIsNotActive) {
+  const std::string two_flows = testing::with_flows(R"(  - name: first
+    events: [referral.created]
+    fields:
+      data.offence.category: share
+  - name: second
+    events: [referral.created]
+    fields:
+      data.offence.category: mask
+)");
+  std::vector<Agreement> held;
+  held.push_back(testing::load(replace(two_flows, "version: 1", "version: 2")));
+  held[0].status = Status::draft;
+  held[0].held_reason = "awaiting signatures from provider.lvws";
+  const AgreementSet alone(std::move(held));
+  const Decision d = decide(referral(), "police.met", "provider.lvws", alone, kNow);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.code, "not_permitted");
+  EXPECT_EQ(d.refused_by, testing::load(base_yaml()).id + "@2");
+  EXPECT_EQ(d.reasons, std::vector<std::string>{testing::load(base_yaml()).id +
+                                                " v2 is not active: awaiting signatures from "
+                                                "provider.lvws"});
+
+  std::vector<Agreement> both;
+  both.push_back(testing::load(base_yaml()));
+  both.push_back(testing::load(replace(two_flows, "version: 1", "version: 2")));
+  both[1].status = Status::suspended;
+  both[1].held_reason = "suspended by police.met: breach";
+  const AgreementSet with_signed(std::move(both));
+  const Decision granted = decide(referral(), "police.met", "provider.lvws", with_signed, kNow);
+  EXPECT_TRUE(granted.allowed);
+  EXPECT_EQ(granted.agreement_version, 1);
+  EXPECT_NE(joined(granted.reasons).find(" v2 is not active: suspended by police.met: breach"),
+            std::string::npos)
+      << joined(granted.reasons);
+}
+
 TEST(Decide, FieldPrecedenceExactThenLongestWildcard) {
   const std::string text = testing::with_flows(R"(  - name: precedence
     events: [referral.created]

@@ -1,31 +1,17 @@
 // Small byte helpers shared by the crypto formats: base64 (RFC 4648 with padding, libsodium's
 // ORIGINAL variant) and the length-prefixed framing used for associated data and signing
-// inputs (docs/field-encryption.md §2). Pure, thread-safe.
+// inputs (docs/field-encryption.md §2). They live in accord_keys (policy/keys), below the
+// agreement signing keys of policy/governance too; this header names them in accord::crypto.
 #pragma once
 
-#include <cstdint>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "accord/core/result.hpp"
+#include "accord/keys/bytes.hpp"
 
 namespace accord::crypto {
 
-// Initialises libsodium once (thread-safe, idempotent). Every entry point of this library
-// calls it; aborts if libsodium cannot initialise (no usable randomness: a broken host).
-void ensure_sodium();
-
-std::string to_base64(std::span<const unsigned char> bytes);
-
-// Strict decode: padding required, no whitespace, nothing trailing. Error code "bad_base64".
-Result<std::vector<unsigned char>> from_base64(std::string_view text);
-
-// Appends a 4-byte big-endian length followed by the bytes of `part`.
-void append_length_prefixed(std::string& out, std::string_view part);
-
-// Lower-case hex of `bytes`.
-std::string to_hex(std::span<const unsigned char> bytes);
+using keys::append_length_prefixed;
+using keys::ensure_sodium;
+using keys::from_base64;
+using keys::to_base64;
+using keys::to_hex;
 
 }  // namespace accord::crypto

@@ -23,6 +23,7 @@
 
 #include "accord/core/result.hpp"
 #include "accord/env/env.hpp"
+#include "accord/keys/key_ids.hpp"
 
 namespace accord::crypto {
 
@@ -56,21 +57,15 @@ struct AgencySecretKey {
   SecretKeyBytes secret_key;
 };
 
-// "<kind>.<name>[.<more>]": lowercase letters, digits, '-' and '.', the first label an agency
-// kind of docs/agreements.md (police, cps, wcu, court, probation, provider, oversight), at
-// most 64 characters.
-bool is_valid_agency_id(std::string_view agency);
-
-// True if `kid` has the form "<agency>:<yyyymmddThhmmssZ>:<4 lower-case hex>" for `agency`.
-bool is_valid_kid(std::string_view kid, std::string_view agency);
+// Agency ids, kids and key file stems (accord_keys, shared with agreement signing keys).
+using keys::is_valid_agency_id;
+using keys::is_valid_kid;
+using keys::key_file_stem;
 
 // Fresh key pair (crypto_box_keypair) with its kid. `unix_ms` is the creation time; the kid's
 // random suffix comes from env.random_bytes.
 Result<AgencySecretKey> generate_agency_key(std::string_view agency, std::int64_t unix_ms,
                                             env::Env& env = env::system_env());
-
-// "police.met.20261122T093000Z-ab12" for kid "police.met:20261122T093000Z:ab12".
-std::string key_file_stem(std::string_view kid);
 
 // File contents (pretty JSON, trailing newline).
 std::string public_key_file_text(const RecipientKey& key);
@@ -84,7 +79,8 @@ Result<AgencySecretKey> parse_secret_key_file(std::string_view text, std::string
 // others may read or write, before reading its content.
 Result<AgencySecretKey> read_secret_key_file(const std::string& path);
 
-// Reads one secret key file, or every "*.secret.json" in a directory (sorted by name).
+// Reads one secret key file, or every "*.secret.json" in a directory (sorted by name), leaving
+// out agreement signing keys ("*.sign.secret.json", docs/agreements.md).
 Result<std::vector<AgencySecretKey>> read_secret_keys(const std::string& file_or_dir);
 
 struct WrittenKeyFiles {

@@ -24,10 +24,12 @@ namespace accord::crypto {
 
 class KeyRegistry {
  public:
-  // Pure: (file name, file text) pairs, e.g. read by the caller or built by tests.
+  // Pure: (file name, file text) pairs, e.g. read by the caller or built by tests. Names
+  // ending ".sign.pub.json" are agreement signing keys (governance::SignerRegistry): skipped.
   static Result<KeyRegistry> parse(const std::vector<std::pair<std::string, std::string>>& files);
 
-  // Every "*.pub.json" in `dir` (other names are ignored). A missing directory is io_error.
+  // Every "*.pub.json" in `dir` but "*.sign.pub.json" (other names are ignored). A missing
+  // directory is io_error.
   static Result<KeyRegistry> load_dir(const std::string& dir);
 
   // The key the gateway encrypts to for `agency`, or nullptr when it has none (the flow must

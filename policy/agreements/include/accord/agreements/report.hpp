@@ -19,6 +19,10 @@ namespace accord::agreements {
 // valid_until is within `notice`, "(ENDED date: no longer grants)" once it has passed.
 std::string format_list(const std::vector<Agreement>& agreements, Instant now,
                         std::chrono::seconds notice = std::chrono::days{30});
+// The same, each line followed by "  " and `notes[i]` (for agreements[i]) when not empty:
+// `accord agreements list` puts the governance state there (policy/governance describe()).
+std::string format_list(const std::vector<Agreement>& agreements, Instant now,
+                        std::chrono::seconds notice, const std::vector<std::string>& notes);
 
 // What `to` would receive of `envelope` from `from`, field by field, and why. Values are shown
 // as they would be delivered (pseudonymised and encrypted values are described, not computed).

@@ -114,7 +114,8 @@ class Ledger {
     std::vector<Statement> signatures;  // from agreement.signed records (re-verified on use)
     std::vector<Statement> suspensions;
     std::string last_state;    // activated | not_activated | suspended | retired
-    std::string last_missing;  // not_activated: the missing list as recorded
+    std::string last_code;     // not_activated: missing_signature | version_reused
+    std::string last_missing;  // not_activated: `missing` (or `archived_hash`) as recorded
     bool expired = false;
   };
   std::map<std::string, VersionFacts, std::less<>> by_hash_;
@@ -135,5 +136,15 @@ Evaluation evaluate(const std::vector<VersionInput>& versions,
 // version in state awaiting_signatures or version_reused gets status draft, one suspended
 // gets status suspended, each with `held_reason` = Governed::reason. Others are unchanged.
 void apply(std::vector<agreements::Agreement>& agreements, const Evaluation& evaluation);
+
+// The VersionInput of a parsed agreement: `file` its name (no directory), `text` its exact
+// bytes (content_hash is computed here), parties in file order.
+VersionInput version_input(const agreements::Agreement& agreement, std::string file,
+                           std::string text);
+
+// The governance column of `accord agreements list`: "co-signed by police.met, provider.lvws",
+// "AWAITING SIGNATURES from provider.lvws", "SUSPENDED by police.met: <reason>", "VERSION
+// REUSED: raise the version"; empty for draft and expired versions.
+std::string describe(const Governed& governed);
 
 }  // namespace accord::governance

@@ -4,6 +4,7 @@
 // before the version grants) and its suspension (one party's is enough, at once).
 //
 // Pure apart from libsodium: bytes in, values out; no files, no clock (times are arguments).
+// docs/agreements.md "Signing keys and signed statements" is the contract for every format here.
 // Ed25519 (crypto_sign_detached) over a length-prefixed signing input, like the gateway's
 // delivery signatures and checkpoints (docs/field-encryption.md §4.1).
 #pragma once
@@ -39,10 +40,31 @@ struct SigningSecret {
   std::array<unsigned char, 64> secret_key{};  // libsodium's Ed25519 secret key (seed || pk)
 };
 
+inline constexpr std::string_view kSigningAlg = "ed25519";
+inline constexpr std::string_view kSigningPurpose = "signing";
+inline constexpr std::string_view kSigningSecretFormat = "accord-signing-secret-key-1";
+inline constexpr std::string_view kSignatureFormat = "accord-agreement-signature-1";
+inline constexpr std::string_view kSuspensionFormat = "accord-agreement-suspension-1";
+inline constexpr std::string_view kSigningPublicSuffix = ".sign.pub.json";
+inline constexpr std::string_view kSigningSecretSuffix = ".sign.secret.json";
+inline constexpr std::size_t kMaxSignerBytes = 200;
+inline constexpr std::size_t kMaxReasonBytes = 500;
+
 // A new key pair for `agency` created at `now_ms` (`signer` may be empty). Random from
-// libsodium. Errors: invalid_agency.
+// libsodium. Errors: invalid_agency, invalid_signer (check_text).
 Result<SigningSecret> generate_signing_key(std::string_view agency, std::string_view signer,
                                            std::int64_t now_ms);
+// The same from a fixed 32-byte seed and kid suffix (crypto_sign_seed_keypair): test vectors
+// and reproducible development keys only.
+Result<SigningSecret> signing_key_from_seed(std::string_view agency, std::string_view signer,
+                                            std::int64_t now_ms,
+                                            const std::array<unsigned char, 32>& seed,
+                                            const std::array<unsigned char, 2>& kid_suffix);
+
+// The rule for free text signed into a file (a signer's name, a suspension's reason): valid
+// UTF-8, at most `max_bytes` bytes, not empty, no control character (U+0000-U+001F, U+007F,
+// U+0080-U+009F). Returns what is wrong with it, or "" when it is fine.
+std::string text_problem(std::string_view text, std::size_t max_bytes);
 
 // File names: "<agency>.<yyyymmddThhmmssZ>-<4 hex>.sign.pub.json" / ".sign.secret.json".
 std::string public_file_name(const SigningKey& key);

@@ -1,11 +1,11 @@
-#include "accord/crypto/bytes.hpp"
+#include "accord/keys/bytes.hpp"
 
 #include <sodium.h>
 
 #include <cstdlib>
 #include <mutex>
 
-namespace accord::crypto {
+namespace accord::keys {
 
 void ensure_sodium() {
   static std::once_flag once;
@@ -51,4 +51,4 @@ std::string to_hex(std::span<const unsigned char> bytes) {
   return out;
 }
 
-}  // namespace accord::crypto
+}  // namespace accord::keys
