@@ -356,7 +356,9 @@ TEST_F(GovernanceTest, AnUnsignedChangeNeverReachesARecipient) {
   }
   EXPECT_TRUE(loaded_after) << "the activation is not right before its load's record";
   for (const auto& r : records("decision.accepted")) {
-    if (r.j.value("agreement", "") == "met-lvws-referral@2") EXPECT_GT(r.seq, activated_seq);
+    if (r.j.value("agreement", "") == "met-lvws-referral@2") {
+      EXPECT_GT(r.seq, activated_seq);
+    }
   }
 }
 

@@ -47,7 +47,7 @@ struct ReloadReport {
   std::int64_t crl_next_update = 0;
   // Per version held back by governance: "met-lvws-referral v2: awaiting signatures from
   // provider.lvws" (docs/agreements.md, "Co-signed activation and the lifecycle").
-  std::vector<std::string> held;
+  std::vector<std::string> held = {};
   bool changed() const { return old_hash != new_hash; }
 };
 
