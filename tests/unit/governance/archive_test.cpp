@@ -196,6 +196,8 @@ TEST(ArchiveFold, AVersionNeverProposedIsUnknown) {
   EXPECT_EQ(archived_version(ref("x", 1), {}).error().code, "unknown_version");
 }
 
+// The gateway never archives a second text under one id@version; a log that holds one anyway
+// still answers with the first.
 TEST(ArchiveFold, AReusedVersionKeepsTheTextFirstArchived) {
   const auto records = encode_all({
       proposed("met-lvws-referral@2", kTextV2),

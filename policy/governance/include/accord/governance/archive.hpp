@@ -60,11 +60,11 @@ struct ArchivedVersion {
 // The fold: feed every audit record that may concern the version (all of a log, or only those
 // whose `agreement` is id@version), in seq order, then ask for the result.
 //
-// The version's text is its FIRST `agreement.proposed` record: a later one for the same
-// id@version carries other text (the same text is never proposed twice), which the gateway
-// holds as `version_reused` and never puts in force; it appears in the history with its own
-// content_hash. Records of other kinds or other versions are skipped (decision.* records name
-// id@version too, and are not lifecycle).
+// The version's text is its FIRST `agreement.proposed` record. The gateway archives one text
+// per id@version (a file claiming an archived id@version with other text is held as
+// `version_reused`, never archived, never in force); should a log hold a second one anyway, it
+// appears in the history with its own content_hash only. Records of other kinds or other
+// versions are skipped (decision.* records name id@version too, and are not lifecycle).
 class ArchiveFold {
  public:
   explicit ArchiveFold(AgreementRef ref) : ref_(std::move(ref)) {}
