@@ -176,7 +176,8 @@ class GovernanceTest : public ::testing::Test {
   json governed(const std::string& agreement, int version) {
     const auto r = call("admin", verb::get, "/v1/admin/agreements", {}, true);
     EXPECT_EQ(r.status, 200u) << r.body;
-    for (const auto& a : json::parse(r.body)["agreements"]) {
+    const json listing = json::parse(r.body);
+    for (const auto& a : listing["agreements"]) {
       if (a["id"] == agreement && a["version"] == version) return a;
     }
     ADD_FAILURE() << agreement << " v" << version << " is not listed: " << r.body;
@@ -194,7 +195,8 @@ class GovernanceTest : public ::testing::Test {
   json lvws_copy(const std::string& id) {
     const auto r = call("provider.lvws", verb::get, "/v1/inbox?max=100");
     EXPECT_EQ(r.status, 200u) << r.body;
-    for (const auto& m : json::parse(r.body)["messages"]) {
+    const json inbox = json::parse(r.body);
+    for (const auto& m : inbox["messages"]) {
       if (m["message_id"] == id) return m["envelope"];
     }
     return nullptr;
@@ -603,7 +605,8 @@ TEST(GovernancePg, TwoGatewaysOnOneDatabaseAgree) {
     auto r = client->request(verb::get, "/v1/admin/agreements", {}, "application/json");
     EXPECT_TRUE(r.ok());
     if (!r.ok()) return std::string();
-    for (const auto& ag : json::parse(r->body)["agreements"]) {
+    const json listing = json::parse(r->body);
+    for (const auto& ag : listing["agreements"]) {
       if (ag["id"] == kUpdates) return ag["governance"].get<std::string>();
     }
     return std::string();

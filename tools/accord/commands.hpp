@@ -9,13 +9,15 @@ namespace accord::cli {
 void add_message_commands(CLI::App& app);    // send, inbox, ack           (cmd_messages.cpp)
 void add_agreement_commands(CLI::App& app);  // agreements validate|list|explain|diff
                                              //                            (cmd_agreements.cpp)
-void add_key_commands(CLI::App& app);        // keys gen|rotate|list       (cmd_keys.cpp)
-void add_decrypt_commands(CLI::App& app);    // decrypt                    (cmd_decrypt.cpp)
-void add_bench_commands(CLI::App& app);      // bench                      (cmd_bench.cpp)
-void add_audit_commands(CLI::App& app);      // audit verify|query|export|report
-                                             //                            (cmd_audit.cpp)
-void add_dlq_commands(CLI::App& app);        // dlq list|retry             (cmd_dlq.cpp)
-void add_spool_commands(CLI::App& app);      // spool migrate              (cmd_spool.cpp)
+// agreements sign|suspend: joins the `agreements` group add_agreement_commands made
+void add_agreement_signing_commands(CLI::App& app);  //          (cmd_agreement_signing.cpp)
+void add_key_commands(CLI::App& app);                // keys gen|rotate|list       (cmd_keys.cpp)
+void add_decrypt_commands(CLI::App& app);            // decrypt                    (cmd_decrypt.cpp)
+void add_bench_commands(CLI::App& app);              // bench                      (cmd_bench.cpp)
+void add_audit_commands(CLI::App& app);              // audit verify|query|export|report
+                                                     //                            (cmd_audit.cpp)
+void add_dlq_commands(CLI::App& app);                // dlq list|retry             (cmd_dlq.cpp)
+void add_spool_commands(CLI::App& app);              // spool migrate              (cmd_spool.cpp)
 // compliance report (cmd_compliance.cpp)
 void add_compliance_commands(CLI::App& app);
 // compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another

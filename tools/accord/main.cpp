@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   accord::cli::add_message_commands(app);
   accord::cli::add_agreement_commands(app);
+  accord::cli::add_agreement_signing_commands(app);
   accord::cli::add_key_commands(app);
   accord::cli::add_decrypt_commands(app);
   accord::cli::add_bench_commands(app);

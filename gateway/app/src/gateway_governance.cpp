@@ -11,7 +11,7 @@
 #include <regex>
 
 #include "accord/app/gateway.hpp"
-#include "governance_inputs.hpp"
+#include "accord/app/governance_inputs.hpp"
 #include "governance_log.hpp"
 
 namespace accord::app {

@@ -1,4 +1,4 @@
-#include "governance_inputs.hpp"
+#include "accord/app/governance_inputs.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -27,11 +27,9 @@ Status GovernanceLog::catch_up() {
       return page.error();
     }
     for (const auto& row : page->rows) {
-      if (auto applied = ledger_.apply_record(row.record); !applied.ok()) {
-        spdlog::error("governance: audit record {}: {}", row.seq, applied.error().message);
-      }
-      // The ledger keeps refusals of statements it could parse; a file that does not parse
-      // is remembered here by its name.
+      last_seq_ = row.seq;
+      // A statement that did not parse names no version the ledger could hold (it may name
+      // no agreement at all): it is remembered here, by its source, and nowhere else.
       const auto record = nlohmann::json::parse(row.record, nullptr, false);
       if (record.is_object() && record.value("kind", "") == governance::kind::kSignatureRefused &&
           record.value("code", "") == "malformed_statement") {
@@ -42,8 +40,11 @@ Status GovernanceLog::catch_up() {
             malformed_sources_.insert(source->get<std::string>());
           }
         }
+        continue;
       }
-      last_seq_ = row.seq;
+      if (auto applied = ledger_.apply_record(row.record); !applied.ok()) {
+        spdlog::error("governance: audit record {}: {}", row.seq, applied.error().message);
+      }
     }
     if (!page->more) return Status::Ok();
   }

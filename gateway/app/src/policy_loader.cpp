@@ -12,10 +12,10 @@
 #include "accord/agreements/loader.hpp"
 #include "accord/agreements/validator.hpp"
 #include "accord/app/gateway.hpp"
+#include "accord/app/governance_inputs.hpp"
 #include "accord/crypto/bytes.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/agreement_policy.hpp"
-#include "governance_inputs.hpp"
 #include "governance_log.hpp"
 
 namespace accord::app {

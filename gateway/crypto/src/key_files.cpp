@@ -240,8 +240,9 @@ Status write_new_file(const std::string& path, std::string_view content, unsigne
   return file_error("file_exists", "already exists; key files are never overwritten", path);
 }
 
-Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key,
-                                        env::Env& env) {
+Result<WrittenKeyFiles> write_key_pair(const std::string& dir, const std::string& public_name,
+                                       std::string_view public_text, const std::string& secret_name,
+                                       std::string_view secret_text, env::Env& env) {
   // Parents as needed (like mkdir -p); the key directory itself is private to its owner.
   const auto parent = std::filesystem::path(dir).parent_path();
   std::error_code ec;
@@ -250,18 +251,25 @@ Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecr
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return file_error("io_error", std::strerror(errno), dir);
   }
-  const std::string stem = dir + "/" + key_file_stem(key.pub.kid);
-  WrittenKeyFiles out{stem + ".pub.json", stem + ".secret.json"};
-  std::string secret = secret_key_file_text(key);
-  Status s = write_new_file(out.secret_path, secret, 0600, env);
-  sodium_memzero(secret.data(), secret.size());
+  WrittenKeyFiles out{dir + "/" + public_name, dir + "/" + secret_name};
+  Status s = write_new_file(out.secret_path, secret_text, 0600, env);
   if (!s) return s.error();
-  Status p = write_new_file(out.public_path, public_key_file_text(key.pub), 0644, env);
+  Status p = write_new_file(out.public_path, public_text, 0644, env);
   if (!p) {
     (void)env.remove_file(out.secret_path);  // never leave a secret without its public half
     return p.error();
   }
   return out;
+}
+
+Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key,
+                                        env::Env& env) {
+  const std::string stem = key_file_stem(key.pub.kid);
+  std::string secret = secret_key_file_text(key);
+  auto written = write_key_pair(dir, stem + ".pub.json", public_key_file_text(key.pub),
+                                stem + ".secret.json", secret, env);
+  sodium_memzero(secret.data(), secret.size());
+  return written;
 }
 
 }  // namespace accord::crypto

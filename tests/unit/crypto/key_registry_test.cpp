@@ -2,10 +2,12 @@
 #include "accord/crypto/key_registry.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
 #include "accord/crypto/bytes.hpp"
+#include "accord/crypto/key_dir.hpp"
 #include "accord/testing/temp_dir.hpp"
 #include "fixtures.hpp"
 
@@ -110,6 +112,64 @@ TEST(CryptoKeyRegistry, LoadDirReadsOnlyPublicKeyFiles) {
   auto missing = KeyRegistry::load_dir(dir.file("absent"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, "io_error");
+}
+
+// Agreement signing keys share the directory (docs/agreements.md): the X25519 registry reads
+// neither their public files (a signing key is no encryption key) nor, in read_secret_keys,
+// their secret files; read_dir_files lists by suffix, sorted, for SignerRegistry.
+TEST(CryptoKeyRegistry, SigningKeysInTheSameDirectoryAreLeftAlone) {
+  TempDir dir("accord-crypto-");
+  const auto a = testing::make_key("provider.lvws", testing::kNowMs);
+  ASSERT_TRUE(write_key_files(dir.path(), a).ok());
+  const std::string signing_pub =
+      R"({"agency":"provider.lvws","alg":"ed25519","created":"2026-12-06T17:00:00.000Z",)"
+      R"("kid":"provider.lvws:20261206T170000Z:ab12",)"
+      R"("public_key":"ebVWLo/mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ=","purpose":"signing"})";
+  auto written = write_key_pair(dir.path(), "provider.lvws.20261206T170000Z-ab12.sign.pub.json",
+                                signing_pub, "provider.lvws.20261206T170000Z-ab12.sign.secret.json",
+                                "{\"not\":\"an encryption key\"}");
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat(written->secret_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(written->public_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_FALSE(write_key_pair(dir.path(), "x.sign.pub.json", "",
+                              "provider.lvws.20261206T170000Z-ab12.sign.secret.json", "")
+                   .ok());
+
+  auto reg = KeyRegistry::load_dir(dir.path());
+  ASSERT_TRUE(reg.ok()) << reg.error().message;
+  ASSERT_EQ(reg->all().size(), 1u);
+  EXPECT_EQ(reg->all()[0].kid, a.pub.kid);
+  auto parsed = KeyRegistry::parse({{"x.sign.pub.json", signing_pub}});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(parsed->all().empty());
+  // Without the rule the same text is refused: the test above is not vacuous.
+  EXPECT_FALSE(KeyRegistry::parse({{"x.pub.json", signing_pub}}).ok());
+
+  auto secrets = read_secret_keys(dir.path());
+  ASSERT_TRUE(secrets.ok()) << secrets.error().message;
+  ASSERT_EQ(secrets->size(), 1u);
+  EXPECT_EQ((*secrets)[0].pub.kid, a.pub.kid);
+
+  auto signing_files = read_dir_files(dir.path(), ".sign.pub.json");
+  ASSERT_TRUE(signing_files.ok());
+  ASSERT_EQ(signing_files->size(), 1u);
+  EXPECT_EQ((*signing_files)[0].first, written->public_path);
+  EXPECT_EQ((*signing_files)[0].second, signing_pub);
+  auto all_public = list_dir_files(dir.path(), ".pub.json");
+  ASSERT_TRUE(all_public.ok());
+  EXPECT_EQ(all_public->size(), 2u);
+  EXPECT_LT((*all_public)[0], (*all_public)[1]);  // sorted by name
+  EXPECT_EQ(read_dir_files(dir.file("absent"), ".pub.json").error().code, "io_error");
+
+  ASSERT_EQ(::chmod(written->secret_path.c_str(), 0640), 0);
+  auto insecure = read_private_file(written->secret_path);
+  ASSERT_FALSE(insecure.ok());
+  EXPECT_EQ(insecure.error().code, "insecure_permissions");
+  ASSERT_EQ(::chmod(written->secret_path.c_str(), 0600), 0);
+  EXPECT_EQ(read_private_file(written->secret_path).value(), "{\"not\":\"an encryption key\"}");
 }
 
 }  // namespace

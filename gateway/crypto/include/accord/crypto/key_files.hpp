@@ -94,6 +94,14 @@ struct WrittenKeyFiles {
 Result<WrittenKeyFiles> write_key_files(const std::string& dir, const AgencySecretKey& key,
                                         env::Env& env = env::system_env());
 
+// The same for any key pair's two files (agreement signing keys too): `dir` created 0700 if
+// absent, the secret file `secret_name` 0600, then the public `public_name` 0644, each created
+// exclusively; the secret is removed again if the public file cannot be written.
+Result<WrittenKeyFiles> write_key_pair(const std::string& dir, const std::string& public_name,
+                                       std::string_view public_text, const std::string& secret_name,
+                                       std::string_view secret_text,
+                                       env::Env& env = env::system_env());
+
 // Creates `path` exclusively with exactly `mode`, writes `content` and fsyncs it and its
 // directory (env.write_new_file; nothing is left on failure). Used for every key file this
 // library writes. Errors: file_exists, io_error.
