@@ -227,6 +227,9 @@ start_accord() {
   local d="$work/accord"
   # The spool's folder must exist: the gateway creates its signing key there before the spool.
   mkdir -p "$d/spool"
+  # Every party co-signs the sample agreements with development keys: unsigned, none grants.
+  ACCORD_BIN="$build/tools/accord/accord" "$src/scripts/sign-sample-agreements.sh" \
+    "$d/signing" >/dev/null
   cat >"$d/gateway.yaml" <<YAML
 listen: {address: 127.0.0.1, port: 0}
 threads: $gateway_threads
@@ -240,6 +243,8 @@ vocabulary: $src/config/vocabulary.yaml
 agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $d/pseudonym.key
+keys: $d/signing/keys
+signatures: $d/signing/signatures
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 YAML

@@ -18,6 +18,10 @@ for agency in provider.lvws provider.survivors-uk; do
   "$cli" keys gen --agency "$agency" --dir "$demo/agency-keys/$agency" >/dev/null
   cp "$demo"/agency-keys/$agency/*.pub.json "$demo/keys/"
 done
+# Every party signs the sample agreements (development keys; docs/operations.md, "Governing
+# agreements"): an agreement declared active grants nothing until all its parties have.
+signed=$(scripts/sign-sample-agreements.sh "$demo" 2>&1) || { echo "$signed"; exit 1; }
+echo "the sample agreements are co-signed by development signing keys of every party ($demo/signatures)"
 
 # The sample config with a free port and the demo's own data directory.
 sed -e "s#port: 8443#port: 0#" \

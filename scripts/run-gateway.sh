@@ -21,6 +21,11 @@ for agency in provider.lvws provider.survivors-uk; do
   fi
   cp var/london/agency-keys/$agency/*.pub.json var/london/keys/
 done
+# The sample agreements grant nothing until every party has signed them (docs/operations.md,
+# "Governing agreements"). In real life each party's data-protection officer makes a signing
+# key and signs on their own machine; here development keys play every party: secrets in
+# var/london/signing-keys/ (0600, never committed), public halves registered in var/london/keys.
+scripts/sign-sample-agreements.sh var/london >/dev/null
 
 if [ "${1:-}" = "--demo" ]; then
   exec scripts/demo.sh
@@ -29,6 +34,7 @@ fi
 cat <<MSG
 Accord gateway — sample London deployment (config/london.yaml)
   agencies:   police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london
+  agreements: config/agreements, co-signed by development keys of every party (var/london/signatures)
   storage:    $root/var/london/spool.db
   send a first case update (as the Metropolitan Police):
     build/tools/accord/accord send --as police.met tests/data/envelope/referral_created.json

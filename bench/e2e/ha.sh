@@ -148,6 +148,7 @@ agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $tmp/keys/pseudonym.key
 signing_key: $tmp/keys/gateway-signing.key
+$governance_yaml
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 ${3:-}

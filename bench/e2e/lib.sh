@@ -1,6 +1,7 @@
-# Shared helpers for bench/e2e/audit.sh and bench/e2e/delivery.sh (sourced, not run).
-# Expects: $build (build dir), $src (repo root), $tmp (work dir). Provides make_pki,
-# write_config EXTRA_YAML, start_gateway NAME, stop_gateway, proc_cpu PID, acked RECIPIENT.
+# Shared helpers for bench/e2e/audit.sh, bench/e2e/delivery.sh and bench/e2e/ha.sh (sourced,
+# not run). Expects: $build (build dir), $src (repo root), $tmp (work dir). Provides make_pki
+# (which also co-signs the sample agreements), $governance_yaml, write_config EXTRA_YAML,
+# start_gateway NAME, stop_gateway, proc_cpu PID, acked RECIPIENT.
 gateway_bin="$build/gateway/app/accord-gateway"
 accord_bin="$build/tools/accord/accord"
 for b in "$gateway_bin" "$accord_bin"; do
@@ -9,9 +10,15 @@ done
 gateway_pid=""
 port=""
 
+# The config lines that register development signing keys and name every party's signatures
+# over the sample agreements (made by make_pki): without them no agreement grants.
+governance_yaml="keys: $tmp/signing/keys
+signatures: $tmp/signing/signatures"
+
 make_pki() {
   "$src/certs/gen-dev-pki.sh" "$tmp/pki" police.met cps.london wcu.met provider.lvws \
     provider.survivors-uk probation.london court.london >/dev/null
+  ACCORD_BIN="$accord_bin" "$src/scripts/sign-sample-agreements.sh" "$tmp/signing" >/dev/null
 }
 
 # write_config SPOOL_DIR EXTRA_YAML: the bench/e2e/run.sh config plus EXTRA_YAML.
@@ -27,6 +34,7 @@ agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $1/pseudonym.key
 signing_key: $1/gateway-signing.key
+$governance_yaml
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 $2

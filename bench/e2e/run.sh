@@ -49,6 +49,8 @@ trap cleanup EXIT
 
 "$src/certs/gen-dev-pki.sh" "$tmp/pki" police.met cps.london wcu.met provider.lvws \
   provider.survivors-uk probation.london court.london >/dev/null
+# Every party co-signs the sample agreements with development keys: unsigned, none grants.
+ACCORD_BIN="$accord_bin" "$src/scripts/sign-sample-agreements.sh" "$tmp/signing" >/dev/null
 
 cat >"$tmp/gateway.yaml" <<YAML
 listen: {address: 127.0.0.1, port: 0}
@@ -63,6 +65,8 @@ vocabulary: $src/config/vocabulary.yaml
 agencies: $src/config/agencies.yaml
 agreements: $src/config/agreements
 pseudonym_key: $tmp/pseudonym.key
+keys: $tmp/signing/keys
+signatures: $tmp/signing/signatures
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 YAML

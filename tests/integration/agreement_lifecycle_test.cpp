@@ -116,6 +116,8 @@ TEST_F(AgreementLifecycleTest, ValidUntilCrossedWhileRunningRefusesThenReloadAnd
   const std::string lvws = agreements_.file("met-lvws-referral.yaml");
   edit(lvws, "valid_until: 2029-04-01", "valid_until: 2027-06-01");
   edit(lvws, "review_by: 2027-09-30", "review_by: 2027-05-01");
+  // The edited text is a version both parties published: it is signed again.
+  ASSERT_GT(sign_agreements(agreements_.path(), signatures_dir(dir_)), 0);
 
   env_.set_now_ms(ms_at("2027-05-31T00:00:00Z"));
   start();
@@ -182,6 +184,7 @@ TEST_F(AgreementLifecycleTest, GatewayCheckPassesWithAnExpiredActiveAgreement) {
   const std::string lvws = agreements_.file("met-lvws-referral.yaml");
   edit(lvws, "valid_from: 2026-04-01", "valid_from: 2019-04-01");
   edit(lvws, "valid_until: 2029-04-01", "valid_until: 2020-04-01");
+  ASSERT_GT(sign_agreements(agreements_.path(), signatures_dir(dir_)), 0);
   const auto check =
       run_command(binary_dir() + "/gateway/app/accord-gateway --check --config " + config_);
   EXPECT_EQ(check.status, 0) << check.output;

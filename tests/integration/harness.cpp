@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,8 @@
 #include <thread>
 
 #include "accord/adapters/zmq/port.hpp"
+#include "accord/agreements/agency.hpp"
+#include "accord/agreements/loader.hpp"
 
 namespace accord::test {
 namespace fs = std::filesystem;
@@ -59,11 +62,174 @@ const Pki& Pki::get() {
 
 namespace {
 
+// Development keys and signatures are dated before the samples' valid_from (2026-04-01), so
+// every FakeEnv clock a test sets finds them already made.
+constexpr std::int64_t kDevKeyCreatedMs = 1'772'323'200'000;  // 2026-03-01T00:00:00Z
+constexpr const char* kDevSignedAt = "2026-03-01T00:00:00.000Z";
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_bytes(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+governance::Statement signature_of(const agreements::Agreement& agreement, const std::string& text,
+                                   const governance::SigningSecret& secret) {
+  governance::Statement statement;
+  statement.kind = governance::StatementKind::signature;
+  statement.agreement = agreement.id;
+  statement.version = agreement.version;
+  statement.content_hash = governance::content_hash(text);
+  statement.agency = secret.key.agency;
+  statement.kid = secret.key.kid;
+  statement.signed_at = kDevSignedAt;
+  return governance::sign(std::move(statement), secret);
+}
+
+// The value of a top-level `key:` line of `yaml` (a plain scalar), resolved against `base`;
+// empty when there is none.
+std::string top_level_path(const std::string& yaml, const std::string& key,
+                           const std::string& base) {
+  std::istringstream lines(yaml);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::string value = line.substr(key.size() + 1);
+    if (const auto comment = value.find(" #"); comment != std::string::npos) value.resize(comment);
+    const auto first = value.find_first_not_of(" \t\"");
+    const auto last = value.find_last_not_of(" \t\"\r");
+    if (first == std::string::npos) return {};
+    const fs::path path = value.substr(first, last - first + 1);
+    return path.is_absolute() ? path.string() : (fs::path(base) / path).string();
+  }
+  return {};
+}
+
+}  // namespace
+
+DevSigningKeys::DevSigningKeys() : dir_(std::make_unique<TempDir>("accord-signing-keys-")) {
+  auto directory = agreements::AgencyDirectory::parse(read_source_file("config/agencies.yaml"));
+  if (!directory.ok()) throw std::runtime_error("agencies: " + directory.error().message);
+  fs::create_directories(public_dir());
+  fs::create_directories(dir_->file("secret"));
+  for (const auto& [id, agency] : directory->all()) {
+    auto secret =
+        governance::generate_signing_key(id, "Development signer of " + id, kDevKeyCreatedMs);
+    if (!secret.ok())
+      throw std::runtime_error("signing key for " + id + ": " + secret.error().message);
+    write_bytes(fs::path(public_dir()) / governance::public_file_name(secret->key),
+                governance::public_key_json(secret->key));
+    const fs::path secret_path =
+        fs::path(dir_->file("secret")) / governance::secret_file_name(secret->key);
+    write_bytes(secret_path, governance::secret_key_json(secret.value()));
+    fs::permissions(secret_path, fs::perms::owner_read | fs::perms::owner_write);
+    secrets_.emplace(id, std::move(secret.value()));
+  }
+}
+
+const DevSigningKeys& DevSigningKeys::get() {
+  static const DevSigningKeys keys;
+  return keys;
+}
+
+void DevSigningKeys::register_in(const std::string& keys_dir) const {
+  fs::create_directories(keys_dir);
+  for (const auto& entry : fs::directory_iterator(public_dir())) {
+    fs::copy_file(entry.path(), fs::path(keys_dir) / entry.path().filename(),
+                  fs::copy_options::overwrite_existing);
+  }
+}
+
+const governance::SigningSecret& DevSigningKeys::secret(const std::string& agency) const {
+  const auto it = secrets_.find(agency);
+  if (it == secrets_.end()) throw std::runtime_error("no development signing key for " + agency);
+  return it->second;
+}
+
+std::string DevSigningKeys::secret_file(const std::string& agency) const {
+  return dir_->file("secret/" + governance::secret_file_name(secret(agency).key));
+}
+
+std::vector<std::string> DevSigningKeys::agencies() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, secret] : secrets_) ids.push_back(id);
+  return ids;
+}
+
+const governance::SigningSecret& dev_signing_secret(const std::string& agency) {
+  return DevSigningKeys::get().secret(agency);
+}
+
+governance::Statement dev_signature(const std::string& agreement_text, const std::string& agency) {
+  const auto loaded = agreements::parse(agreement_text, "agreement.yaml");
+  if (!loaded.ok()) throw std::runtime_error("dev_signature: the agreement text does not load");
+  return signature_of(*loaded.agreement, agreement_text, dev_signing_secret(agency));
+}
+
+int sign_agreements(const std::string& agreements_dir, const std::string& signatures_dir,
+                    const std::vector<std::string>& parties) {
+  const auto& keys = DevSigningKeys::get();
+  fs::create_directories(signatures_dir);
+  int written = 0;
+  for (const auto& entry : fs::directory_iterator(agreements_dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    const std::string text = read_bytes(entry.path());
+    const auto loaded = agreements::parse(text, entry.path().filename().string());
+    if (!loaded.ok() || loaded.agreement->status != agreements::Status::active) continue;
+    for (const auto& party : loaded.agreement->parties) {
+      if (!parties.empty() &&
+          std::find(parties.begin(), parties.end(), party.agency) == parties.end()) {
+        continue;
+      }
+      const auto agencies = keys.agencies();
+      // An agency outside config/agencies.yaml has no key: the gateway reports the file.
+      if (std::find(agencies.begin(), agencies.end(), party.agency) == agencies.end()) continue;
+      const auto statement = signature_of(*loaded.agreement, text, keys.secret(party.agency));
+      write_bytes(fs::path(signatures_dir) / governance::statement_file_name(statement),
+                  governance::to_json(statement));
+      ++written;
+    }
+  }
+  return written;
+}
+
+std::string signatures_dir(const TempDir& dir) {
+  return dir.file("signatures");
+}
+
+namespace {
+
+// The governance lines of a config written into `dir` (see write_config in harness.hpp): the
+// development signing keys registered, the active agreements signed by every party.
+std::string governance_yaml(const TempDir& dir, const std::string& extra_yaml,
+                            const std::string& agreements_dir) {
+  // A test naming its own signatures directory governs itself: its own keys, its statements.
+  if (!top_level_path(extra_yaml, "signatures", dir.path()).empty()) return {};
+  std::string yaml;
+  std::string keys_dir = top_level_path(extra_yaml, "keys", dir.path());
+  if (keys_dir.empty()) {
+    keys_dir = dir.file("registered-keys");
+    yaml += "keys: " + keys_dir + "\n";
+  }
+  DevSigningKeys::get().register_in(keys_dir);
+  sign_agreements(agreements_dir, signatures_dir(dir));
+  return yaml + "signatures: " + signatures_dir(dir) + "\n";
+}
+
 // Everything but the storage block and the key files, which differ by backend.
 std::string write_config_with(const TempDir& dir, const std::string& storage_and_keys,
                               const std::string& extra_yaml, const std::string& agreements_dir) {
   const auto& pki = Pki::get();
   const std::string config = source_dir() + "/config";
+  const std::string agreements = agreements_dir.empty() ? config + "/agreements" : agreements_dir;
+  const std::string governance = governance_yaml(dir, extra_yaml, agreements);
   std::ofstream out(dir.file("gateway.yaml"));
   out << "listen: {address: 127.0.0.1, port: 0}\n"
       << "admin_listen: {address: 127.0.0.1, port: 0}\n"
@@ -75,9 +241,8 @@ std::string write_config_with(const TempDir& dir, const std::string& storage_and
       << "  key: " << pki.file("server.key") << "\n"
       << storage_and_keys << "vocabulary: " << config << "/vocabulary.yaml\n"
       << "agencies: " << config << "/agencies.yaml\n"
-      << "agreements: " << (agreements_dir.empty() ? config + "/agreements" : agreements_dir)
-      << "\n"
-      << "log: {level: warn}\n"
+      << "agreements: " << agreements << "\n"
+      << governance << "log: {level: warn}\n"
       << extra_yaml;
   return dir.file("gateway.yaml");
 }

@@ -1,6 +1,7 @@
-// Integration harness: a development PKI made by certs/gen-dev-pki.sh, a gateway config
-// pointing at the repo's sample vocabulary, agencies and agreements, the real gateway
-// (in-process or as a child process on port 0) and real mTLS clients.
+// Integration harness: a development PKI made by certs/gen-dev-pki.sh, development agreement
+// signing keys, a gateway config pointing at the repo's sample vocabulary, agencies and
+// agreements (co-signed by every party), the real gateway (in-process or as a child process on
+// port 0) and real mTLS clients.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +17,7 @@
 #include "accord/app/gateway.hpp"
 #include "accord/client/https_client.hpp"
 #include "accord/env/env.hpp"
+#include "accord/governance/signing.hpp"
 #include "accord/testing/temp_dir.hpp"
 
 namespace accord::test {
@@ -39,8 +41,55 @@ class Pki {
   std::unique_ptr<TempDir> dir_;
 };
 
+// Development agreement signing keys (docs/agreements.md, "Signing keys and signed
+// statements"): one Ed25519 pair per agency of config/agencies.yaml, made once per test process
+// in a temp dir, like the dev PKI. Nothing secret is committed or written into the source tree.
+class DevSigningKeys {
+ public:
+  static const DevSigningKeys& get();
+  // Every agency's `*.sign.pub.json`, as an operator registers them in the gateway's `keys`.
+  std::string public_dir() const { return dir_->file("public"); }
+  // Copies every public key file into `keys_dir` (created if absent), overwriting.
+  void register_in(const std::string& keys_dir) const;
+  // The agency's secret half; throws for an agency not in config/agencies.yaml.
+  const governance::SigningSecret& secret(const std::string& agency) const;
+  // The agency's `*.sign.secret.json` (0600), for `accord agreements sign --key`.
+  std::string secret_file(const std::string& agency) const;
+  std::vector<std::string> agencies() const;
+
+ private:
+  DevSigningKeys();
+  std::unique_ptr<TempDir> dir_;
+  std::map<std::string, governance::SigningSecret> secrets_;
+};
+
+// The development signing secret of `agency` (DevSigningKeys::get().secret(agency)).
+const governance::SigningSecret& dev_signing_secret(const std::string& agency);
+
+// A signature statement by `agency`'s development key over the exact `text` of an agreement
+// file (id, version and parties read from it); throws when the text does not load.
+governance::Statement dev_signature(const std::string& agreement_text, const std::string& agency);
+
+// Writes into `signatures_dir` (created if absent) the signature of every party (or only of
+// the agencies in `parties`, when not empty) over every `*.yaml` in `agreements_dir` whose
+// status is active, as `accord agreements sign` names them, replacing statements already
+// there. Files that do not load are skipped (the gateway reports them). Returns the number of
+// statements written. Use it after editing an agreement that is meant to be published signed.
+int sign_agreements(const std::string& agreements_dir, const std::string& signatures_dir,
+                    const std::vector<std::string>& parties = {});
+
+// The signatures directory write_config / write_pg_config give a config written into `dir`.
+std::string signatures_dir(const TempDir& dir);
+
 // Writes a gateway config into `dir` (spool at dir/spool.db) and returns its path.
 // `extra_yaml` is appended verbatim (e.g. a limits: block).
+// Agreement governance: the config's `keys` directory holds the development signing keys of
+// every agency (when `extra_yaml` names its own `keys:` directory, they are copied into it,
+// next to the encryption keys the test puts there; otherwise it is dir/registered-keys), and
+// `signatures: dir/signatures` holds every party's signature over every active agreement in
+// the agreements directory as it is now (sign_agreements). A test whose `extra_yaml` names its
+// own `signatures:` directory gets neither: it registers its own keys and decides what is
+// signed.
 std::string write_config(const TempDir& dir, const std::string& extra_yaml = {},
                          const std::string& agreements_dir = {});
 

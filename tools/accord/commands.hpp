@@ -23,5 +23,7 @@ void add_compliance_commands(CLI::App& app);
 // compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another
 // command made it first, else makes it.
 void add_compliance_notices_command(CLI::App& app);
+// audit agreement ID@VERSION (cmd_audit_agreement.cpp); joins the `audit` group
+void add_audit_agreement_command(CLI::App& app);
 
 }  // namespace accord::cli

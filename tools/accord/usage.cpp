@@ -16,7 +16,7 @@ int usage_exit_code(const CLI::App& app) {
     command += at->get_name();
   }
   if (command == "agreements" || command.starts_with("agreements ")) return 2;
-  if (command == "audit verify") return 2;
+  if (command == "audit verify" || command == "audit agreement") return 2;
   return 1;
 }
 

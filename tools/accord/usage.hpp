@@ -1,7 +1,8 @@
 // The exit code of a usage error (unknown option, missing argument, bad value), per command, as
-// each command's --help documents it: `accord agreements ...` and `accord audit verify` exit 2
-// ("unreadable or invalid input", "usage or I/O"); every other command exits 1 ("local
-// problem (arguments, files)", the root --help footer). CLI11's own codes (105, 106, 109, ...)
+// each command's --help documents it: `accord agreements ...`, `accord audit verify` and
+// `accord audit agreement` exit 2 ("unreadable or invalid input", "usage or I/O", "bad
+// input"); every other command exits 1 ("local problem (arguments, files)", the root --help
+// footer). CLI11's own codes (105, 106, 109, ...)
 // are never what a script sees.
 #pragma once
 

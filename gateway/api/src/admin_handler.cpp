@@ -11,6 +11,7 @@
 #include "audit_routes.hpp"
 #include "compliance_routes.hpp"
 #include "dlq_routes.hpp"
+#include "governance_routes.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -54,12 +55,15 @@ struct AdminPost {
 constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
 constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
 constexpr std::string_view kRetentionPurgePath = "/v1/admin/retention/purge";
-constexpr std::array<AdminPost, 5> kAdminPosts{{
+constexpr std::array<AdminPost, 8> kAdminPosts{{
     {kReloadPath, server::PeerRole::admin, false},
     {kRetentionPurgePath, server::PeerRole::admin, false},
     {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp
     {kCheckpointPath, server::PeerRole::auditor, false},
     {kComplianceFeedPath, server::PeerRole::admin, false},  // the month is in the query
+    {kSignaturesPath, server::PeerRole::admin, true},       // parsed by governance_routes.cpp
+    {kSuspensionsPath, server::PeerRole::admin, true},
+    {kProposalsPath, server::PeerRole::admin, true},
 }};
 
 std::optional<server::HttpResponse> refuse_admin_post(const server::Request& request,
@@ -125,6 +129,14 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       handle_compliance_route(*held, target.substr(0, target.find('?')), hooks_,
                               std::move(respond));
     });
+  } else if (is_governance_path(path)) {
+    // Verifying, writing the file and the reload it runs: off the io thread.
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_governance_route(*held, target.substr(0, target.find('?')), hooks_,
+                              std::move(respond));
+    });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));
   } else if (path == kReloadPath) {
@@ -157,7 +169,8 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
                    {"old_hash", report->old_hash},
                    {"new_hash", report->new_hash},
                    {"agreements", report->agreements},
-                   {"tls_reloaded", report->tls_reloaded}};
+                   {"tls_reloaded", report->tls_reloaded},
+                   {"held", report->held}};
       if (report->crl_next_update != 0) {
         body["crl_next_update"] = format_time_ms(report->crl_next_update * 1000);
       }

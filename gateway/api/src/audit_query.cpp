@@ -7,8 +7,6 @@
 #include "decimal.hpp"
 
 namespace accord::api {
-namespace {
-
 // Percent-decoding of one query component (RFC 3986 §2.1). '+' stays a plus: the values are
 // identifiers (URNs, subject references), never form text. Boost.URL would do this, but Debian
 // ships it without a library and its sources may be compiled into one target only (the webhook
@@ -30,8 +28,6 @@ std::optional<std::string> percent_decode(std::string_view in) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::map<std::string, std::string>> split_query(std::string_view query) {
   std::map<std::string, std::string> seen;

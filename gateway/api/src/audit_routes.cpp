@@ -9,6 +9,7 @@
 #include <string>
 
 #include "accord/api/audit_query.hpp"
+#include "accord/governance/archive.hpp"
 #include "accord/spool/audit_reader.hpp"
 #include "responses.hpp"
 
@@ -173,6 +174,64 @@ void head(const server::Request& request, const AdminHooks& hooks, spool::AuditR
                   make_response(200, head_json(*h, *cp).dump()), respond);
 }
 
+// GET agreements/{id}@{version}: the version's archived text and lifecycle records
+// (docs/audit-format.md, "The agreement archive"). Every agreement.* record naming the version,
+// page by page (a version's history is a handful of records; the loop only bounds a page).
+void agreement_version(const server::Request& request, const AdminHooks& hooks,
+                       spool::AuditReader& reader, const governance::AgreementRef& ref,
+                       server::Respond& respond) {
+  Params p;
+  p.filter.agreement = ref.to_string();
+  p.filter.kind = "agreement.";
+  governance::ArchiveFold fold(ref);
+  std::vector<spool::IndexMismatch> mismatches;
+  std::int64_t after = 0;
+  for (;;) {
+    auto rows = reader.query(p.filter, after, spool::kMaxAuditPage);
+    if (!rows.ok()) return respond(storage_failure(rows.error()));
+    for (const auto& row : rows->rows) {
+      if (!row.mismatched_columns.empty()) mismatches.push_back({row.seq, row.mismatched_columns});
+      // Only what the record itself says counts: a row selected by a forged column is skipped
+      // by the fold (and named by the mismatch header).
+      if (auto s = fold.add(row.record); !s.ok()) return respond(storage_failure(s.error()));
+    }
+    if (!rows->more) break;
+    after = rows->rows.back().seq;
+  }
+  auto archived = fold.result();
+  if (!archived.ok()) {
+    return respond(
+        refusal(make_error(archived.error().code, archived.error().message, "agreement")));
+  }
+  if (!archived->verified) {
+    spdlog::error(
+        "agreement archive: the text of {} does not match its content hash {}: the "
+        "audit record was changed",
+        ref.to_string(), archived->content_hash);
+  }
+  auto response = make_response(200, governance::archive_json(*archived));
+  report_mismatches(response, mismatches);
+  ReadFacts facts;
+  facts.returned = static_cast<std::int64_t>(archived->history.size());
+  facts.first_seq = archived->history.front().seq;
+  facts.last_seq = archived->history.back().seq;
+  answer_recorded(request, "agreement", p, hooks, facts, std::move(response), respond);
+}
+
+// The {id}@{version} of an agreements/ path, percent-decoded ("%40" for '@' is accepted).
+Result<governance::AgreementRef> agreement_ref_of(std::string_view segment,
+                                                  std::string_view query) {
+  if (!query.empty()) {
+    return make_error("invalid_query", "agreements/{id}@{version} takes no query parameters",
+                      "target");
+  }
+  const auto decoded = percent_decode(segment);
+  if (!decoded) return make_error("invalid_query", "bad percent-encoding in the path", "agreement");
+  auto ref = governance::parse_agreement_ref(*decoded);
+  if (!ref.ok()) return make_error("invalid_query", ref.error().message, "agreement");
+  return ref;
+}
+
 // After the forced checkpoint: the newest one, read on the thread that ran `done` (one
 // indexed row on a fresh read-only connection).
 void answer_latest_checkpoint(const std::string& db_path, Status forced,
@@ -208,8 +267,11 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   const std::string_view name = path.substr(kAuditPathPrefix.size());
   const auto method = request.http.method();
   const bool is_post = name == "checkpoint";
-  const bool known =
-      is_post || name == "records" || name == "extract" || name == "checkpoints" || name == "head";
+  constexpr std::string_view kAgreements = "agreements/";
+  const bool is_agreement = name.starts_with(kAgreements) && name.size() > kAgreements.size() &&
+                            name.find('/', kAgreements.size()) == std::string_view::npos;
+  const bool known = is_post || is_agreement || name == "records" || name == "extract" ||
+                     name == "checkpoints" || name == "head";
   if (!known) {
     respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
     return;
@@ -234,6 +296,13 @@ void handle_audit_route(const server::Request& request, std::string_view path,
       });
     });
     return;
+  }
+  if (is_agreement) {
+    auto ref = agreement_ref_of(name.substr(kAgreements.size()), query);
+    if (!ref.ok()) return respond(refusal(ref.error()));
+    auto reader = spool::AuditReader::open(hooks.audit_db_path);
+    if (!reader.ok()) return respond(storage_failure(reader.error()));
+    return agreement_version(request, hooks, **reader, *ref, respond);
   }
   auto params =
       parse_audit_query(query, name == "records" || name == "extract" ? Accepts::filters_and_paging

@@ -429,6 +429,7 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
       {"vocabulary", [&](auto& n) { return r.path(n, "vocabulary", config.vocabulary_path); }},
       {"agencies", [&](auto& n) { return r.path(n, "agencies", config.agencies_path); }},
       {"agreements", [&](auto& n) { return r.path(n, "agreements", config.agreements_path); }},
+      {"signatures", [&](auto& n) { return r.path(n, "signatures", config.signatures_path); }},
       {"agreement_notice_days",
        [&](auto& n) {
          return yaml::read_positive(n, "agreement_notice_days", config.agreement_notice_days);
@@ -517,6 +518,8 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
     return in_file(s.error());
   }
   config.base_dir = base_dir;
+  // Statements sit next to the agreements they sign unless the operator says otherwise.
+  if (config.signatures_path.empty()) config.signatures_path = config.agreements_path;
   if (config.storage_backend == StorageBackend::sqlite) {
     // The spool's directory is the gateway's data directory.
     const auto data_dir = fs::path(config.storage.path).parent_path();

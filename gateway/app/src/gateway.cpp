@@ -14,6 +14,7 @@
 #include "compliance_tracker.hpp"
 #include "gateway_metrics.hpp"
 #include "gateway_spool.hpp"
+#include "governance_log.hpp"
 #include "pipeline_submitter.hpp"
 
 namespace accord::app {
@@ -101,6 +102,18 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   self->waking_spool_ =
       std::make_unique<delivery::WakingSpool>(*self->health_spool_, *self->delivery_);
   self->admin_pool_.emplace(2);
+
+  // Governance is decided against what the log says (signatures recorded, versions archived,
+  // suspensions): the set loaded before the spool was open is evaluated again with it.
+  self->governance_log_ = std::make_unique<GovernanceLog>(audit_location(cfg));
+  if (auto folded = self->governance_log_->catch_up(); !folded.ok()) {
+    Error error = folded.error();
+    error.message = "reading the agreements' lifecycle from the audit log: " + error.message;
+    return error;
+  }
+  policy = load_policy(cfg, self->vocabulary_, self->clock_(), SecretMode::must_exist,
+                       {self->governance_log_.get(), {}});
+  if (!policy.ok()) return policy.error();
 
   self->pipeline_ = std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode,
                                                          *self->waking_spool_, *self->signer_);
@@ -247,13 +260,14 @@ void Gateway::record_start() {
   loaded.kind = audit::kind::kAgreementsLoaded;
   loaded.at_ms = at;
   std::vector<std::pair<std::string, std::string>> keys;
-  {
-    std::lock_guard lock(reload_mutex_);
-    loaded.details = {{"new_hash", loaded_->content_hash},
-                      {"agreements", std::to_string(loaded_->agreements)}};
-    keys = loaded_->keys;
-  }
-  std::vector<audit::Event> events{std::move(started), std::move(loaded)};
+  std::lock_guard lock(reload_mutex_);
+  loaded.details = {{"new_hash", loaded_->content_hash},
+                    {"agreements", std::to_string(loaded_->agreements)}};
+  keys = loaded_->keys;
+  // The lifecycle's records come before the load they describe.
+  std::vector<audit::Event> events{std::move(started)};
+  for (auto& record : governance_records(*loaded_, at)) events.push_back(std::move(record));
+  events.push_back(std::move(loaded));
   for (const auto& [agency, kid] : keys) {
     audit::Event key;
     key.kind = audit::kind::kKeyRegistered;
@@ -261,7 +275,11 @@ void Gateway::record_start() {
     key.details = {{"agency", agency}, {"kid", kid}};
     events.push_back(std::move(key));
   }
-  record(std::move(events));
+  // Durable before the gateway serves what they allow.
+  if (auto written = record_and_wait(std::move(events)); !written.ok()) {
+    spdlog::error("start records not written: {}", written.error().message);
+  }
+  for (const auto& line : loaded_->governance.held) spdlog::warn("agreement held: {}", line);
 }
 
 Status Gateway::start() {
@@ -301,6 +319,11 @@ Status Gateway::start() {
     purge_timer_.emplace(io_);
   }
   schedule_purge();
+  {
+    std::lock_guard lock(governance_timer_mutex_);
+    governance_timer_.emplace(io_);
+  }
+  schedule_governance_check();
   return Status::Ok();
 }
 
@@ -346,6 +369,10 @@ void Gateway::stop() {
     // Under the lock schedule_purge() re-arms with: no tick is armed after this.
     std::lock_guard lock(purge_timer_mutex_);
     if (purge_timer_) purge_timer_->cancel();
+  }
+  {
+    std::lock_guard lock(governance_timer_mutex_);
+    if (governance_timer_) governance_timer_->cancel();
   }
   // Inbound first: nothing new enters while the rest winds down.
   for (auto& adapter : inbound_) adapter->stop();

@@ -81,6 +81,14 @@ api::AdminHooks Gateway::admin_hooks() {
                              std::move(sent->recipients)};
     };
   }
+  hooks.submit_statement = [this](bool suspension, std::string_view body) {
+    return submit_statement(
+        suspension ? governance::StatementKind::suspension : governance::StatementKind::signature,
+        body);
+  };
+  hooks.propose_agreement = [this](const std::string& file, const std::string& text) {
+    return propose_agreement(file, text);
+  };
   hooks.describe_agreements = [this] {
     std::lock_guard lock(reload_mutex_);
     return loaded_->description;

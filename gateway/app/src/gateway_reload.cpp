@@ -7,12 +7,20 @@
 
 #include "accord/app/gateway.hpp"
 #include "compliance_tracker.hpp"
+#include "governance_log.hpp"
 
 namespace accord::app {
 
-Result<api::ReloadReport> Gateway::reload_policy() {
+Result<api::ReloadReport> Gateway::reload_policy(std::optional<governance::Statement> via_api) {
   std::lock_guard lock(reload_mutex_);
-  auto loaded = load_policy(config_, vocabulary_, clock_());
+  // What other gateways on the same database recorded counts too.
+  if (auto folded = governance_log_->catch_up(); !folded.ok()) {
+    spdlog::error("agreement reload refused, still serving {}: reading the audit log: {}",
+                  loaded_->content_hash, folded.error().message);
+    return folded.error();
+  }
+  auto loaded = load_policy(config_, vocabulary_, clock_(), SecretMode::must_exist,
+                            {governance_log_.get(), std::move(via_api)});
   // The compliance rule sets and calendar are re-read with the agreements: a bad file refuses
   // the whole reload.
   std::shared_ptr<const ComplianceRules> compliance_rules;
@@ -36,24 +44,33 @@ Result<api::ReloadReport> Gateway::reload_policy() {
   }
   api::ReloadReport report{loaded_->content_hash, loaded.value()->content_hash,
                            loaded.value()->agreements};
+  report.held = loaded.value()->governance.held;
   {
+    const std::int64_t at = clock_();
     audit::Event event;
     event.kind = audit::kind::kAgreementsLoaded;
-    event.at_ms = clock_();
+    event.at_ms = at;
     event.details = {{"old_hash", report.old_hash},
                      {"new_hash", report.new_hash},
                      {"agreements", std::to_string(report.agreements)}};
-    std::vector<audit::Event> events{std::move(event)};
+    // The lifecycle's records first, in the same transaction as the load they describe.
+    std::vector<audit::Event> events = governance_records(*loaded.value(), at);
+    events.push_back(std::move(event));
     for (const auto& key : loaded.value()->keys) {
       if (std::find(loaded_->keys.begin(), loaded_->keys.end(), key) != loaded_->keys.end())
         continue;
       audit::Event registered;
       registered.kind = audit::kind::kKeyRegistered;
-      registered.at_ms = events.front().at_ms;
+      registered.at_ms = at;
       registered.details = {{"agency", key.first}, {"kid", key.second}};
       events.push_back(std::move(registered));
     }
-    record(std::move(events));
+    // Durable before the set they describe serves: an activation is never unrecorded.
+    if (auto written = record_and_wait(std::move(events)); !written.ok()) {
+      spdlog::error("agreement reload refused, still serving {}: its audit records: {}",
+                    loaded_->content_hash, written.error().message);
+      return written.error();
+    }
   }
   pipeline_->set_policy(loaded.value()->policy);
   {
@@ -67,6 +84,7 @@ Result<api::ReloadReport> Gateway::reload_policy() {
   }
   spdlog::info("agreements reloaded: {} -> {} ({} agreements{})", report.old_hash, report.new_hash,
                report.agreements, report.changed() ? "" : ", unchanged");
+  for (const auto& line : report.held) spdlog::warn("agreement held: {}", line);
   return report;
 }
 

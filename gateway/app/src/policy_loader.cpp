@@ -12,9 +12,11 @@
 #include "accord/agreements/loader.hpp"
 #include "accord/agreements/validator.hpp"
 #include "accord/app/gateway.hpp"
+#include "accord/app/governance_inputs.hpp"
 #include "accord/crypto/bytes.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/agreement_policy.hpp"
+#include "governance_log.hpp"
 
 namespace accord::app {
 namespace fs = std::filesystem;
@@ -78,8 +80,13 @@ Result<std::vector<unsigned char>> load_or_create_secret(const std::string& path
 // of an agreement set in logs (old -> new on reload) and in the admin API.
 std::string set_hash(const std::string& agencies_text,
                      const std::vector<agreements::SourceText>& sources,
-                     const crypto::KeyRegistry& keys) {
+                     const crypto::KeyRegistry& keys,
+                     const std::vector<std::pair<std::string, std::string>>& governance_files) {
   std::string all;
+  // Signing keys and statements: a new signature changes what is in force.
+  for (const auto& [name, text] : governance_files) {
+    all += name + '\0' + std::to_string(text.size()) + '\0' + text + '\0';
+  }
   for (const auto& key : keys.all()) {
     all += key.agency + '\0' + key.kid + '\0' + key.created + '\0';
     all.append(reinterpret_cast<const char*>(key.public_key.data()), key.public_key.size());
@@ -99,12 +106,36 @@ std::string set_hash(const std::string& agencies_text,
   return "sha256:" + pipeline::content_hash(all);
 }
 
+nlohmann::json signed_by_json(const std::vector<governance::SignedBy>& all) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : all) {
+    list.push_back({{"agency", s.agency},
+                    {"kid", s.kid},
+                    {"signer", s.signer},
+                    {"signed_at", s.signed_at},
+                    {"source", s.source}});
+  }
+  return list;
+}
+
 std::string describe(const agreements::AgreementSet& set, const std::string& hash,
-                     std::int64_t now_ms) {
+                     const governance::Evaluation& evaluation, std::int64_t now_ms) {
   using nlohmann::json;
   const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
   json list = json::array();
   for (const auto& a : set.agreements()) {
+    const auto governed =
+        std::find_if(evaluation.versions.begin(), evaluation.versions.end(),
+                     [&](const auto& g) { return g.agreement == a.id && g.version == a.version; });
+    json governance = json::object();
+    if (governed != evaluation.versions.end()) {
+      governance = {{"content_hash", governed->content_hash},
+                    {"governance", std::string(governance::to_string(governed->state))},
+                    {"signed_by", signed_by_json(governed->signatures)},
+                    {"missing", governed->missing},
+                    {"suspended_by", signed_by_json(governed->suspended_by)}};
+      if (!governed->reason.empty()) governance["held_reason"] = governed->reason;
+    }
     list.push_back({{"id", a.id},
                     {"version", a.version},
                     {"title", a.title},
@@ -118,6 +149,7 @@ std::string describe(const agreements::AgreementSet& set, const std::string& has
                     {"review_by", agreements::format_date(a.review_by)},
                     {"review_due", a.review_by <= now},
                     {"file", fs::path(a.file).filename().string()}});
+    list.back().update(governance);
   }
   return json{{"hash", hash},
               {"loaded_at", agreements::format_instant(now)},
@@ -125,25 +157,14 @@ std::string describe(const agreements::AgreementSet& set, const std::string& has
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-}  // namespace
-
-Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
-                                                        const envelope::Vocabulary& vocabulary,
-                                                        std::int64_t now_ms,
-                                                        SecretMode secret_mode) {
-  auto agencies_text = read_file(config.agencies_path);
-  if (!agencies_text.ok()) return agencies_text.error();
-  auto directory =
-      parse_text(config.agencies_path, agencies_text.value(), &agreements::AgencyDirectory::parse);
-  if (!directory.ok()) return directory.error();
-
+// Every agreement file (*.yaml, *.yml) of `dir`, sorted by path.
+Result<std::vector<agreements::SourceText>> read_agreement_sources(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(config.agreements_path, ec)) {
-    return make_error("io", "agreements directory " + config.agreements_path + " does not exist",
-                      config.agreements_path);
+  if (!fs::is_directory(dir, ec)) {
+    return make_error("io", "agreements directory " + dir + " does not exist", dir);
   }
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(config.agreements_path, ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const auto ext = entry.path().extension();
     if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
       files.push_back(entry.path().string());
@@ -156,6 +177,49 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
     if (!text.ok()) return text.error();
     sources.push_back({file, std::move(text.value())});
   }
+  return sources;
+}
+
+}  // namespace
+
+Status check_proposal(const GatewayConfig& config, const envelope::Vocabulary& vocabulary,
+                      std::int64_t now_ms, const std::string& file, const std::string& text) {
+  auto directory = parse_file(config.agencies_path, &agreements::AgencyDirectory::parse);
+  if (!directory.ok()) return directory.error();
+  auto sources = read_agreement_sources(config.agreements_path);
+  if (!sources.ok()) return sources.error();
+  const std::string path = (fs::path(config.agreements_path) / file).string();
+  std::erase_if(sources.value(), [&](const auto& s) { return s.file == path; });
+  sources->push_back({path, text});
+  auto loaded = agreements::parse_all(sources.value());
+  const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
+  auto diagnostics = loaded.diagnostics;
+  auto set_findings = agreements::validate(loaded.agreements, directory.value(), vocabulary, now);
+  diagnostics.insert(diagnostics.end(), set_findings.begin(), set_findings.end());
+  std::string errors;
+  for (const auto& d : diagnostics) {
+    if (d.severity != agreements::Severity::warning) {
+      errors += (errors.empty() ? "" : "\n") + d.to_string();
+    }
+  }
+  if (errors.empty()) return Status::Ok();
+  return make_error("invalid_agreements",
+                    file + " does not load with the agreements in force:\n" + errors, file);
+}
+
+Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& config,
+                                                        const envelope::Vocabulary& vocabulary,
+                                                        std::int64_t now_ms, SecretMode secret_mode,
+                                                        const GovernanceContext& context) {
+  auto agencies_text = read_file(config.agencies_path);
+  if (!agencies_text.ok()) return agencies_text.error();
+  auto directory =
+      parse_text(config.agencies_path, agencies_text.value(), &agreements::AgencyDirectory::parse);
+  if (!directory.ok()) return directory.error();
+
+  auto read_sources = read_agreement_sources(config.agreements_path);
+  if (!read_sources.ok()) return read_sources.error();
+  const std::vector<agreements::SourceText>& sources = read_sources.value();
 
   auto loaded = agreements::parse_all(sources);
   const agreements::Instant now{std::chrono::seconds(now_ms / 1000)};
@@ -202,8 +266,68 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
                    current ? " (current)" : "");
     }
   }
+  // Who may sign: the agencies' signing keys, registered in the same directory. A bad one
+  // refuses the reload like a bad encryption key.
+  std::vector<std::pair<std::string, std::string>> governance_files;
+  auto signers = std::make_shared<governance::SignerRegistry>();
+  if (!config.keys_path.empty()) {
+    auto files = read_files_ending(config.keys_path, ".sign.pub.json");
+    if (!files.ok()) return files.error();
+    auto parsed = governance::SignerRegistry::parse(files.value());
+    if (!parsed.ok()) {
+      Error error = parsed.error();
+      error.message = "agreement signing keys: " + error.message;
+      return error;
+    }
+    *signers = std::move(parsed.value());
+    for (const auto& key : signers->all()) {
+      spdlog::info("signing key {} for {} registered from {}", key.kid, key.agency, key.source);
+    }
+    governance_files = std::move(files.value());
+  }
+  auto statements = read_statement_files(config.signatures_path);
+  if (!statements.ok()) return statements.error();
+  if (context.via_api) {
+    for (auto& statement : statements->statements) {
+      if (statement.sig == context.via_api->sig) statement.source = "api";
+    }
+  }
+  governance_files.insert(governance_files.end(), statements->texts.begin(),
+                          statements->texts.end());
+
   auto result = std::make_shared<LoadedPolicy>();
-  result->content_hash = set_hash(agencies_text.value(), sources, *keys);
+  GovernanceState& governance = result->governance;
+  for (const auto& a : loaded.agreements) {
+    governance::VersionInput input;
+    input.ref.agreement = a.id;
+    input.ref.version = a.version;
+    for (const auto& party : a.parties) input.ref.parties.push_back(party.agency);
+    const auto source = std::find_if(sources.begin(), sources.end(),
+                                     [&](const auto& s) { return s.file == a.file; });
+    if (source != sources.end()) input.text = source->text;
+    input.ref.content_hash = governance::content_hash(input.text);
+    input.file = fs::path(a.file).filename().string();
+    input.declared = a.status;
+    input.mode = a.mode;
+    input.valid_until = a.valid_until;
+    governance.versions.push_back(std::move(input));
+  }
+  static const governance::Ledger kEmptyLog;
+  governance.statements = std::move(statements->statements);
+  governance.evaluation =
+      governance::evaluate(governance.versions, governance.statements, *signers,
+                           context.log ? context.log->ledger() : kEmptyLog, now);
+  governance.events = governance.evaluation.events;
+  for (const auto& malformed : statements->malformed) {
+    spdlog::warn("agreements: {} is not a statement: {}", malformed.source, malformed.message);
+    if (context.log && context.log->malformed_recorded(malformed.source)) continue;
+    governance.events.push_back(malformed_event(malformed));
+  }
+  governance.held = held_versions(governance.evaluation);
+  governance.signers = std::move(signers);
+  governance::apply(loaded.agreements, governance.evaluation);
+
+  result->content_hash = set_hash(agencies_text.value(), sources, *keys, governance_files);
   for (const auto& key : keys->all()) result->keys.emplace_back(key.agency, key.kid);
   result->agreements = loaded.agreements.size();
   for (const auto& a : loaded.agreements) {
@@ -215,7 +339,7 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   result->agencies =
       std::make_shared<const agreements::AgencyDirectory>(std::move(directory.value()));
   auto set = std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements));
-  result->description = describe(*set, result->content_hash, now_ms);
+  result->description = describe(*set, result->content_hash, governance.evaluation, now_ms);
   result->agreement_set = set;
   result->policy = std::make_shared<pipeline::AgreementPolicy>(
       std::move(set), std::move(secret.value()), std::move(keys));

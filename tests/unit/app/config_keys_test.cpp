@@ -166,9 +166,18 @@ INSTANTIATE_TEST_SUITE_P(
         KeyRow{"", "agencies", "a.yaml",
                [](auto& c) { return c.agencies_path == "/etc/accord/a.yaml"; }, "\"\"",
                "agencies must not be empty"},
+        // Without a signatures: key, statements are read beside the agreements.
         KeyRow{"", "agreements", "/srv/isa",
-               [](auto& c) { return c.agreements_path == "/srv/isa"; }, "{a: b}",
-               "agreements has the wrong type"},
+               [](auto& c) {
+                 return c.agreements_path == "/srv/isa" && c.signatures_path == "/srv/isa";
+               },
+               "{a: b}", "agreements has the wrong type"},
+        KeyRow{"", "signatures", "sigs",
+               [](auto& c) {
+                 return c.signatures_path == "/etc/accord/sigs" &&
+                        c.agreements_path == "/etc/accord/agreements";
+               },
+               "[a]", "signatures has the wrong type"},
         KeyRow{"", "agreement_notice_days", "7",
                [](auto& c) { return c.agreement_notice_days == 7; }, "0", kNotPositive},
         KeyRow{"", "pseudonym_key", "k/p.key",

@@ -1,5 +1,6 @@
 // The sample configurations in config/ load, and the high-availability pair is a pair: the
-// same database, agreements and key files on both gateways, only the addresses differ.
+// same database, agreements, signatures and key files on both gateways, only the addresses
+// differ.
 #include <gtest/gtest.h>
 
 #include "accord/app/config.hpp"
@@ -23,6 +24,11 @@ TEST(ConfigSamples, LondonIsEmbedded) {
   EXPECT_TRUE(london.compliance.enabled);
   EXPECT_EQ(london.compliance.oversight_feed.sender, "gateway.london");
   EXPECT_EQ(london.compliance.oversight_feed.recipient, "oversight.mopac");
+  // Where scripts/run-gateway.sh co-signs the sample agreements and registers the signing
+  // keys (scripts/sign-sample-agreements.sh var/london): not the agreements directory, which
+  // is in git.
+  EXPECT_TRUE(london.signatures_path.ends_with("/var/london/signatures")) << london.signatures_path;
+  EXPECT_TRUE(london.keys_path.ends_with("/var/london/keys")) << london.keys_path;
 }
 
 TEST(ConfigSamples, HighAvailabilityPairSharesEverythingButTheAddresses) {
@@ -41,6 +47,9 @@ TEST(ConfigSamples, HighAvailabilityPairSharesEverythingButTheAddresses) {
   EXPECT_EQ(a.signing_key_path, b.signing_key_path);
   EXPECT_EQ(a.pseudonym_key_path, b.pseudonym_key_path);
   EXPECT_EQ(a.keys_path, b.keys_path);
+  // The same signed statements, so both gateways hold the same versions in force.
+  EXPECT_EQ(a.signatures_path, b.signatures_path);
+  EXPECT_NE(a.signatures_path, a.agreements_path);
   EXPECT_EQ(a.agreements_path, b.agreements_path);
   EXPECT_EQ(a.agencies_path, b.agencies_path);
   EXPECT_EQ(a.vocabulary_path, b.vocabulary_path);

@@ -3,8 +3,8 @@
 usage: cli_usage_test.py ACCORD ACCORD_GATEWAY PROJECT_VERSION
 
 Documented codes: `accord` exits 1 on a local problem such as bad arguments (root --help
-footer), except `accord agreements ...` and `accord audit verify`, which exit 2 on usage or
-input errors (their --help); `accord-gateway` exits 2 on a usage error, like an invalid
+footer), except `accord agreements ...`, `accord audit verify` and `accord audit agreement`,
+which exit 2 on usage or input errors (their --help); `accord-gateway` exits 2 on a usage error, like an invalid
 configuration (docs/operations.md). One row per case; every row runs, failures are listed.
 """
 import subprocess
@@ -55,6 +55,13 @@ ROWS = [
     (accord, ["agreements", "sign", "--help"], 0, "--if-needed"),
     (accord, ["audit", "verify", "--no-such-flag"], 2, "required"),
     (accord, ["audit", "verify"], 2, ""),
+    (accord, ["audit", "agreement"], 2, "required"),
+    (accord, ["audit", "agreement", "--no-such-flag", "x@1"], 2, "no-such-flag"),
+    (accord, ["audit", "agreement", "x"], 2, "not an agreement version"),
+    (accord, ["audit", "agreement", "x@01", "--db", "x.db"], 2, "leading zero"),
+    (accord, ["audit", "agreement", "x@1", "--db", "a.db", "--export", "b.jsonl"], 2, "not both"),
+    (accord, ["audit", "agreement", "x@1", "--export", "/nonexistent/e.jsonl"], 2, "cannot read"),
+    (accord, ["audit", "agreement", "--help"], 0, "sha256sum"),
     (gateway, [], 2, "--config"),
     (gateway, ["--config", "x.yaml", "--no-such-flag"], 2, "no-such-flag"),
     (gateway, ["--config"], 2, ""),

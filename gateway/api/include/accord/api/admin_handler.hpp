@@ -3,6 +3,8 @@
 //
 //   POST /v1/admin/agreements/reload   admin           re-read agencies + agreements atomically
 //   GET  /v1/admin/agreements          admin, auditor  the agreements in force and the set's hash
+//   POST /v1/admin/agreements/signatures, /suspensions, /proposals
+//                                      admin           governance (src/governance_routes.hpp)
 //   GET  /healthz, GET /metrics        admin, auditor
 //   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
 //   GET /v1/admin/dlq, POST .../retry  admin           dead letters (src/dlq_routes.hpp)
@@ -43,7 +45,18 @@ struct ReloadReport {
   // earliest nextUpdate, Unix seconds (0: none, or revocation checking off).
   bool tls_reloaded = false;
   std::int64_t crl_next_update = 0;
+  // Per version held back by governance: "met-lvws-referral v2: awaiting signatures from
+  // provider.lvws" (docs/agreements.md, "Co-signed activation and the lifecycle").
+  std::vector<std::string> held = {};
   bool changed() const { return old_hash != new_hash; }
+};
+
+// What a governance action left the version it named in (POST /v1/admin/agreements/
+// signatures | suspensions | proposals).
+struct GovernanceAnswer {
+  std::string agreement;   // "id@version"
+  std::string governance;  // the state: active, awaiting_signatures, suspended...
+  std::vector<std::string> missing;
 };
 
 // A rendered compliance report (docs/compliance.md §5, §6).
@@ -107,6 +120,12 @@ struct AdminHooks {
   // Blocking: called on an offload thread. Empty: 503 compliance_unconfigured.
   std::function<Result<ComplianceAnswer>(const ComplianceQuery&)> compliance_report;
   std::function<Result<FeedAnswer>(const std::string& month)> compliance_feed;
+  // Governance (src/governance_routes.hpp): a statement's JSON text (the route says which
+  // kind it takes) and a proposed agreement file (name, text). Blocking: called on an
+  // offload thread. Empty: 503 storage_unavailable.
+  std::function<Result<GovernanceAnswer>(bool suspension, std::string_view body)> submit_statement;
+  std::function<Result<GovernanceAnswer>(const std::string& file, const std::string& text)>
+      propose_agreement;
   // Readiness, as ApiOptions::storage_unavailable: /healthz answers 503 with it. Empty:
   // always ready.
   std::function<std::optional<Error>()> storage_unavailable;

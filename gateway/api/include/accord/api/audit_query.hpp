@@ -28,6 +28,10 @@ struct AuditQuery {
   std::int64_t through_seq = 0;
 };
 
+// One percent-encoded component (a query key or value, a path segment) decoded; nullopt for
+// bad percent-encoding. '+' stays a plus.
+[[nodiscard]] std::optional<std::string> percent_decode(std::string_view in);
+
 // The pairs of a query string, percent-decoded; invalid_query (path = the key) for bad
 // percent-encoding or a key given twice. Shared by the admin routes that take a query.
 [[nodiscard]] Result<std::map<std::string, std::string>> split_query(std::string_view query);

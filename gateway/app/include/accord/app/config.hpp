@@ -73,6 +73,9 @@ struct GatewayConfig {
   std::string vocabulary_path;
   std::string agencies_path;
   std::string agreements_path;  // a directory of *.yaml agreements
+  // Where signed statements about agreement versions live (*.sig.json, *.suspend.json): read
+  // at start and reload, written by the admin API (`signatures`, default agreements_path).
+  std::string signatures_path;
   // 32-byte secret for pseudonymise; created if absent on a first start. With postgresql
   // required (every gateway of a deployment must use the same file), as is signing_key.
   std::string pseudonym_key_path;

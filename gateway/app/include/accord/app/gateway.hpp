@@ -29,6 +29,8 @@
 #include "accord/delivery/waking_spool.hpp"
 #include "accord/env/env.hpp"
 #include "accord/envelope/vocabulary.hpp"
+#include "accord/governance/lifecycle.hpp"
+#include "accord/governance/signing.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
@@ -40,6 +42,7 @@ struct LoadedPolicy;
 class StorageHealth;
 struct ComplianceRules;
 class ComplianceTracker;
+class GovernanceLog;
 
 class Gateway {
  public:
@@ -65,7 +68,8 @@ class Gateway {
   // Re-reads agencies and agreements and swaps them in atomically (requests in flight keep
   // the set they started with; no connection is dropped). On any error the current set stays.
   // Logs the old and new content hash. Safe from any thread; reloads are serialised.
-  Result<api::ReloadReport> reload_policy();
+  // `via_api`: a statement the admin API has just accepted (its audit record names `api`).
+  Result<api::ReloadReport> reload_policy(std::optional<governance::Statement> via_api = {});
   // What SIGHUP and POST /v1/admin/agreements/reload do: re-reads the TLS files of both
   // listeners (a new CRL takes effect for new handshakes, and live connections whose
   // certificate it revokes are closed), then reload_policy(). A TLS error (say an unreadable
@@ -91,6 +95,19 @@ class Gateway {
   void purge_retention(std::string actor,
                        std::function<void(Result<api::RetentionPurgeReport>)> done);
 
+  // The lifecycle's minute check (docs/agreements.md, "Co-signed activation and the
+  // lifecycle"): re-evaluates the loaded versions at the Env clock's now against the audit
+  // log (an agreement past its valid_until is recorded expired; a state another gateway on
+  // the same database recorded is taken up by a reload). Runs every 60 s on the admin
+  // executor; tests that move a FakeEnv clock call it directly (it blocks).
+  Status check_governance();
+  // The admin API's governance actions (docs/api.yaml), blocking: a signature or suspension
+  // statement's JSON text (`expected` says which the route takes), and a proposed agreement
+  // file. Refusals are audited (agreement.signature_refused) and returned as errors.
+  Result<api::GovernanceAnswer> submit_statement(governance::StatementKind expected,
+                                                 std::string_view body);
+  Result<api::GovernanceAnswer> propose_agreement(const std::string& file, const std::string& text);
+
   boost::asio::io_context& io() { return io_; }
   spool::Spool& spool() { return *spool_; }
   server::Metrics& metrics() { return metrics_; }
@@ -114,6 +131,12 @@ class Gateway {
   // Arms the compliance refresh `delay` from now (real time: the cadence, not a figure).
   void schedule_compliance_refresh(std::chrono::milliseconds delay);
   void schedule_purge();  // gateway_retention.cpp: arms the periodic purge's timer
+  // gateway_governance.cpp: writes `events` in one transaction and waits until they are
+  // durable (the lifecycle's records must be in the log before what they allow happens).
+  Status record_and_wait(std::vector<audit::Event> events);
+  void schedule_governance_check();
+  // The lifecycle records of a load and the records written with them, in one transaction.
+  std::vector<audit::Event> governance_records(const LoadedPolicy& loaded, std::int64_t at_ms);
 
   GatewayConfig config_;
   env::Env& env_;                        // config_.env, or env::system_env()
@@ -160,6 +183,11 @@ class Gateway {
   std::atomic<bool> purging_{false};  // one run at a time: a tick during a run is skipped
   std::atomic<std::int64_t> retention_purged_total_{0};
   std::atomic<std::int64_t> extracts_deleted_total_{0};
+  // The audit log's agreement.* records folded (guarded by reload_mutex_), and the minute
+  // check's timer.
+  std::unique_ptr<GovernanceLog> governance_log_;
+  std::mutex governance_timer_mutex_;
+  std::optional<boost::asio::steady_timer> governance_timer_;  // guarded by the mutex above
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   bool stopped_ = false;  // guarded by stop_mutex_
@@ -170,6 +198,21 @@ struct AgreementDates {
   std::string agreement;  // "id@version"
   std::int64_t valid_until_s = 0;
   std::int64_t review_by_s = 0;
+};
+
+// What governance decided for a loaded set and what it was decided on (docs/agreements.md,
+// "Co-signed activation and the lifecycle"): the minute check and the admin API re-use them.
+struct GovernanceState {
+  std::vector<governance::VersionInput> versions;  // one per loaded agreement, in load order
+  std::vector<governance::Statement> statements;   // from the signatures directory
+  std::shared_ptr<const governance::SignerRegistry> signers =
+      std::make_shared<const governance::SignerRegistry>();
+  governance::Evaluation evaluation;
+  // New lifecycle facts to audit, in order (the evaluation's, then refusals of statement files
+  // that do not parse), written before this load's admin.agreements_loaded.
+  std::vector<governance::LifecycleEvent> events;
+  // "met-lvws-referral v2: awaiting signatures from provider.lvws", per held version.
+  std::vector<std::string> held;
 };
 
 // A validated agreement set, ready to swap in.
@@ -183,6 +226,7 @@ struct LoadedPolicy {
   std::shared_ptr<const agreements::AgencyDirectory> agencies;  // the directory it was built on
   // Every agreement loaded (in force or not): the retention purge's cutoffs.
   std::shared_ptr<const agreements::AgreementSet> agreement_set = {};
+  GovernanceState governance = {};
 };
 
 // What load_policy() does when the pseudonym secret file is missing.
@@ -192,10 +236,24 @@ enum class SecretMode {
   ephemeral_if_missing,  // use a throw-away secret, write nothing: accord-gateway --check
 };
 
-// Builds the agreement-backed policy from the config's agencies, agreements and
-// pseudonym key. Defined in policy_loader.cpp.
+// Whether `text`, written as agreements/`file` (a new file, or replacing the one of that
+// name), would load with the other agreement files: invalid_agreements naming every error
+// ("file:line:col: ..."). Reads the files, writes nothing. Defined in policy_loader.cpp.
+Status check_proposal(const GatewayConfig& config, const envelope::Vocabulary& vocabulary,
+                      std::int64_t now_ms, const std::string& file, const std::string& text);
+
+// What the audit log says about agreement versions, and a statement the admin API has just
+// accepted (its records then name `api` as the source, not the file it was written to).
+struct GovernanceContext {
+  const GovernanceLog* log = nullptr;  // null: an empty log (accord-gateway --check)
+  std::optional<governance::Statement> via_api;
+};
+
+// Builds the agreement-backed policy from the config's agencies, agreements, signing keys,
+// signed statements and pseudonym key; governance holds back what is not co-signed.
+// Defined in policy_loader.cpp.
 Result<std::shared_ptr<const LoadedPolicy>> load_policy(
     const GatewayConfig& config, const envelope::Vocabulary& vocabulary, std::int64_t now_ms,
-    SecretMode secret_mode = SecretMode::must_exist);
+    SecretMode secret_mode = SecretMode::must_exist, const GovernanceContext& governance = {});
 
 }  // namespace accord::app
