@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "accord/app/config.hpp"
+#include "accord/crypto/key_dir.hpp"
 
 namespace accord::app {
 namespace fs = std::filesystem;
@@ -13,26 +14,6 @@ constexpr std::string_view kSignatureSuffix = ".sig.json";
 constexpr std::string_view kSuspensionSuffix = ".suspend.json";
 }  // namespace
 
-Result<std::vector<std::pair<std::string, std::string>>> read_files_ending(
-    const std::string& dir, std::string_view suffix) {
-  std::vector<std::pair<std::string, std::string>> files;
-  std::error_code ec;
-  if (dir.empty() || !fs::is_directory(dir, ec)) return files;
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.ends_with(suffix)) names.push_back(name);
-  }
-  if (ec) return make_error("io", "cannot list " + dir + ": " + ec.message(), dir);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    auto text = read_file((fs::path(dir) / name).string());
-    if (!text.ok()) return text.error();
-    files.emplace_back(name, std::move(text.value()));
-  }
-  return files;
-}
-
 Result<StatementFiles> read_statement_files(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -40,9 +21,11 @@ Result<StatementFiles> read_statement_files(const std::string& dir) {
   }
   StatementFiles out;
   for (const auto suffix : {kSignatureSuffix, kSuspensionSuffix}) {
-    auto files = read_files_ending(dir, suffix);
+    auto files = crypto::read_dir_files(dir, suffix);
     if (!files.ok()) return files.error();
-    for (auto& [name, text] : files.value()) {
+    for (auto& [path, text] : files.value()) {
+      // Records name the file, not where this gateway keeps it.
+      const std::string name = fs::path(path).filename().string();
       auto parsed = governance::parse_statement(text, name);
       if (parsed.ok()) {
         out.statements.push_back(std::move(parsed.value()));

@@ -14,6 +14,7 @@
 #include "accord/app/gateway.hpp"
 #include "accord/app/governance_inputs.hpp"
 #include "accord/crypto/bytes.hpp"
+#include "accord/crypto/key_dir.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/agreement_policy.hpp"
 #include "governance_log.hpp"
@@ -84,8 +85,9 @@ std::string set_hash(const std::string& agencies_text,
                      const std::vector<std::pair<std::string, std::string>>& governance_files) {
   std::string all;
   // Signing keys and statements: a new signature changes what is in force.
-  for (const auto& [name, text] : governance_files) {
-    all += name + '\0' + std::to_string(text.size()) + '\0' + text + '\0';
+  for (const auto& [path, text] : governance_files) {
+    all += fs::path(path).filename().string() + '\0' + std::to_string(text.size()) + '\0' + text +
+           '\0';
   }
   for (const auto& key : keys.all()) {
     all += key.agency + '\0' + key.kid + '\0' + key.created + '\0';
@@ -271,7 +273,7 @@ Result<std::shared_ptr<const LoadedPolicy>> load_policy(const GatewayConfig& con
   std::vector<std::pair<std::string, std::string>> governance_files;
   auto signers = std::make_shared<governance::SignerRegistry>();
   if (!config.keys_path.empty()) {
-    auto files = read_files_ending(config.keys_path, ".sign.pub.json");
+    auto files = crypto::read_dir_files(config.keys_path, ".sign.pub.json");
     if (!files.ok()) return files.error();
     auto parsed = governance::SignerRegistry::parse(files.value());
     if (!parsed.ok()) {

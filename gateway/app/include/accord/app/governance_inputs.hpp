@@ -17,11 +17,6 @@
 
 namespace accord::app {
 
-// (file name, text) of every regular file in `dir` whose name ends with `suffix`, sorted by
-// name. A directory that does not exist has none. Errors: io (an unreadable file).
-Result<std::vector<std::pair<std::string, std::string>>> read_files_ending(const std::string& dir,
-                                                                           std::string_view suffix);
-
 // A statement file that does not parse: audited as agreement.signature_refused with code
 // malformed_statement, never a reason to refuse the reload.
 struct MalformedStatement {
