@@ -274,6 +274,21 @@ TEST_F(DryRunTest, AnInvalidProposalIsRefusedWithItsDiagnosticsAndTheReadIsAudit
                                  dir_.file("spool.db") + " --kind audit.read --format jsonl");
   EXPECT_NE(reads.output.find("\"endpoint\":\"agreements.dry_run\""), std::string::npos)
       << reads.output;
+
+  // The CLI refuses the same set offline with the diagnostics' file:line:col, exit 2.
+  const std::string wcu = proposed_.file("met-wcu-victim-updates.yaml");
+  // Read before the stream truncates the file.
+  const std::string broken =
+      replaced(read_text(wcu), "recipients: [wcu.met]", "recipients: [wcu.nowhere]");
+  std::ofstream(wcu, std::ios::trunc) << broken;
+  const std::string offline = binary_dir() + "/tools/accord/accord agreements dry-run " +
+                              proposed_.path() + " --db " + dir_.file("spool.db") + " --agencies " +
+                              source_dir() + "/config/agencies.yaml" + " --vocabulary " +
+                              source_dir() + "/config/vocabulary.yaml";
+  const auto cli = run_command(offline + " 2>&1");
+  EXPECT_EQ(cli.status, 2) << cli.output;
+  EXPECT_NE(cli.output.find(wcu + ":"), std::string::npos) << cli.output;
+  EXPECT_EQ(run_command(offline + " --since yesterday 2>&1").status, 2);
 }
 
 }  // namespace
