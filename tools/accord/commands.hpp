@@ -9,8 +9,6 @@ namespace accord::cli {
 void add_message_commands(CLI::App& app);    // send, inbox, ack           (cmd_messages.cpp)
 void add_agreement_commands(CLI::App& app);  // agreements validate|list|explain|diff
                                              //                            (cmd_agreements.cpp)
-// agreements dry-run, added to the `agreements` group (cmd_agreements_dry_run.cpp)
-void add_agreement_dry_run_command(CLI::App& group);
 void add_key_commands(CLI::App& app);        // keys gen|rotate|list       (cmd_keys.cpp)
 void add_decrypt_commands(CLI::App& app);    // decrypt                    (cmd_decrypt.cpp)
 void add_bench_commands(CLI::App& app);      // bench                      (cmd_bench.cpp)
@@ -23,5 +21,8 @@ void add_compliance_commands(CLI::App& app);
 // compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another
 // command made it first, else makes it.
 void add_compliance_notices_command(CLI::App& app);
+// agreements dry-run, added to the `agreements` group by add_agreement_commands
+// (cmd_agreements_dry_run.cpp)
+void add_agreement_dry_run_command(CLI::App& group);
 
 }  // namespace accord::cli
