@@ -220,10 +220,12 @@ TEST_F(DryRunTest, CountsMatchWhatTheGatewayDoesOnceTheChangeIsInForce) {
   ASSERT_FALSE(answer["changes"].empty()) << api.body;
 
   const auto cli =
-      run_command(binary_dir() + "/tools/accord/accord agreements dry-run " + proposed_.path() +
-                  " --db " + dir_.file("spool.db") + " --since 2026-11-01 --at " + kNow +
-                  " --json --agencies " + source_dir() + "/config/agencies.yaml --vocabulary " +
-                  source_dir() + "/config/vocabulary.yaml 2>/dev/null");
+      // In a subshell with its own stderr: the validator's warnings go there, the JSON here.
+      run_command("(" + binary_dir() + "/tools/accord/accord agreements dry-run " +
+                  proposed_.path() + " --db " + dir_.file("spool.db") +
+                  " --since 2026-11-01 --at " + kNow + " --json --agencies " + source_dir() +
+                  "/config/agencies.yaml --vocabulary " + source_dir() +
+                  "/config/vocabulary.yaml 2>/dev/null)");
   EXPECT_EQ(cli.status, 1) << cli.output;  // 1: changes
   EXPECT_EQ(json::parse(cli.output, nullptr, false), answer) << cli.output;
 
