@@ -172,8 +172,9 @@ Rebuilt rebuild(const PastTraffic::Submission& s) {
     }
   }
   for (const auto& [path, what] : s.input_fields) {
-    if (!path.starts_with(kDataPrefix)) continue;
-    std::string relative = path.substr(kDataPrefix.size());
+    // Paths are written from the root ("data.victim.dob"); one written relative to data, as
+    // decision.accepted writes them, is read the same way rather than lost.
+    std::string relative = path.starts_with(kDataPrefix) ? path.substr(kDataPrefix.size()) : path;
     std::string value(kUnequalValue);
     // A recorded literal is the value as far as any condition can tell.
     if (const auto f = r.facts.find(relative); f != r.facts.end() && !f->second.starts_with('{')) {
