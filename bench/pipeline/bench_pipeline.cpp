@@ -22,6 +22,12 @@
 //
 // Run: build/bench/pipeline/bench_pipeline (ACCORD_SOURCE_DIR overrides the repo root; the
 // spool goes under /tmp, the disk bench_floor's fsync kernels measure).
+//
+// `bench_pipeline --submit-sample N` instead submits the sample referral
+// (config/demo/01-police-referral-created.json) N times, each with its own id, through
+// Pipeline::submit on a DiscardSpool and exits: the fixed workload for counting instructions
+// under callgrind (docs/benchmarks.md, "Instructions per sample referral"), where a timed
+// benchmark's variable iteration count would not do.
 #include <benchmark/benchmark.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -31,6 +37,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +46,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -46,6 +54,7 @@
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/loader.hpp"
 #include "accord/bench/envelope_gen.hpp"
+#include "accord/crypto/key_files.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/envelope/vocabulary.hpp"
@@ -103,6 +112,24 @@ struct World {
   std::string error;  // non-empty when the world could not be built
 };
 
+// An AgreementPolicy over the sample agreements with a fresh pseudonym secret and `keys`;
+// nullptr when there are none.
+std::shared_ptr<const pipeline::Policy> sample_policy(
+    std::shared_ptr<const crypto::KeyRegistry> keys) {
+  std::vector<agreements::SourceText> sources;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(source_dir() + "/config/agreements", ec)) {
+    if (f.path().extension() == ".yaml") sources.push_back({f.path(), read_file(f.path())});
+  }
+  auto loaded = agreements::parse_all(sources);
+  if (loaded.agreements.empty()) return nullptr;
+  std::vector<unsigned char> pseudonym_master(32);
+  randombytes_buf(pseudonym_master.data(), pseudonym_master.size());
+  return std::make_shared<pipeline::AgreementPolicy>(
+      std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements)),
+      std::move(pseudonym_master), std::move(keys));
+}
+
 const World& world() {
   static const World w = [] {
     World w;
@@ -114,21 +141,11 @@ const World& world() {
     }
     w.vocabulary = std::move(vocabulary.value());
 
-    std::vector<agreements::SourceText> sources;
-    std::error_code ec;
-    for (const auto& f : fs::directory_iterator(source_dir() + "/config/agreements", ec)) {
-      if (f.path().extension() == ".yaml") sources.push_back({f.path(), read_file(f.path())});
-    }
-    auto loaded = agreements::parse_all(sources);
-    if (loaded.agreements.empty()) {
+    w.policy = sample_policy(std::make_shared<const crypto::KeyRegistry>());
+    if (!w.policy) {
       w.error = "no agreements under " + source_dir() + "/config/agreements";
       return w;
     }
-    std::vector<unsigned char> pseudonym_master(32);
-    randombytes_buf(pseudonym_master.data(), pseudonym_master.size());
-    w.policy = std::make_shared<pipeline::AgreementPolicy>(
-        std::make_shared<const agreements::AgreementSet>(std::move(loaded.agreements)),
-        std::move(pseudonym_master), std::make_shared<const crypto::KeyRegistry>());
 
     const std::string dir = make_temp_dir("accord-bench-pipeline-key");
     if (dir.empty()) {
@@ -298,10 +315,55 @@ BENCHMARK(BM_PipelineToSpoolAuditOff)
     ->UseRealTime()
     ->MinTime(1.5);
 
+// The sample referral, `count` times with distinct ids of the same length, submitted one by
+// one, with a key registered for provider.lvws (its copy seals the safe-contact fields;
+// provider.survivors-uk is refused by its offence condition), as the gateway decides it once
+// keys are registered. Exit status 0 only when every one was accepted.
+int submit_sample(int count) {
+  const World& w = world();
+  if (!w.error.empty()) {
+    std::fprintf(stderr, "%s\n", w.error.c_str());
+    return 1;
+  }
+  const std::string sample =
+      read_file(source_dir() + "/config/demo/01-police-referral-created.json");
+  constexpr std::string_view kId = "met-ref-2026-000417";
+  const std::size_t at = sample.find(kId);
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "no sample referral under %s\n", source_dir().c_str());
+    return 1;
+  }
+  auto lvws = crypto::generate_agency_key("provider.lvws", wall_ms() - 86'400'000);
+  if (!lvws.ok()) return 1;
+  auto keys = crypto::KeyRegistry::parse(
+      {{"lvws.pub.json", crypto::public_key_file_text(lvws.value().pub)}});
+  if (!keys.ok()) return 1;
+  bench::DiscardSpool discard;
+  pipeline::Pipeline pipe(w.vocabulary, envelope::DecodeLimits{}, discard, *w.signer);
+  pipe.set_policy(
+      sample_policy(std::make_shared<const crypto::KeyRegistry>(std::move(keys.value()))));
+  int accepted = 0;
+  for (int i = 0; i < count; ++i) {
+    std::string body = sample;
+    char id[32];
+    std::snprintf(id, sizeof id, "met-ref-cg-%08d", i);
+    body.replace(at, kId.size(), id);
+    pipe.submit(kSender, body, wall_ms(), [&](pipeline::SubmitOutcome outcome) {
+      const auto* a = std::get_if<pipeline::Accepted>(&outcome);
+      if (a != nullptr && !a->duplicate && !a->recipients.empty()) ++accepted;
+    });
+  }
+  std::printf("%d of %d sample referrals accepted\n", accepted, count);
+  return accepted == count ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (sodium_init() < 0) return 1;
+  if (argc == 3 && std::string_view(argv[1]) == "--submit-sample") {
+    return submit_sample(std::atoi(argv[2]));
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

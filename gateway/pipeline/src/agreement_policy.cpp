@@ -11,7 +11,9 @@ namespace accord::pipeline {
 AgreementPolicy::AgreementPolicy(std::shared_ptr<const agreements::AgreementSet> set,
                                  std::vector<unsigned char> pseudonym_master,
                                  std::shared_ptr<const crypto::KeyRegistry> keys)
-    : set_(std::move(set)), keys_(std::move(keys)) {
+    : set_(std::move(set)),
+      literals_(agreements::ConditionLiterals::of(*set_)),
+      keys_(std::move(keys)) {
   for (const auto& agreement : set_->agreements()) {
     for (const auto& recipient : agreement.recipients) {
       if (pseudonym_keys_.contains(recipient)) continue;

@@ -33,6 +33,16 @@ DecisionFacts decision_facts(const envelope::Envelope& envelope, const std::stri
           content_hash};
 }
 
+audit::Event inputs_record(const DecisionFacts& facts, agreements::DecisionInputs inputs) {
+  audit::Event e = decision_event(facts, audit::kind::kDecisionInputs);
+  e.content_hash.clear();  // the decision records carry it; this one names what decided them
+  e.details = agreements::inputs_details(inputs);
+  // agreements::inputs_fields' form, [path, "present"], with the paths moved, not copied.
+  e.fields.reserve(inputs.paths.size());
+  for (auto& path : inputs.paths) e.fields.push_back({std::move(path), "present"});
+  return e;
+}
+
 audit::Event refusal_event(const DecisionFacts& facts, const PlannedRefusal& refusal) {
   audit::Event e = decision_event(facts, audit::kind::kDecisionRefused);
   e.recipient = refusal.recipient;

@@ -3,12 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <iterator>
 
 #include "accord/pipeline/compliance_record.hpp"
 #include "accord/pipeline/dedup_probe.hpp"
 #include "accord/pipeline/subject_ledger.hpp"
 
 namespace accord::pipeline {
+namespace {
+
+// What a submission is decided from when no policy is loaded: no condition names a literal.
+const agreements::ConditionLiterals kNoLiterals;
+
+}  // namespace
 
 Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
                    spool::Spool& spool, const crypto::GatewaySigner& signer)
@@ -51,7 +58,9 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   // spool read) only when the plan can depend on it or the event is propagated to holders.
   const auto policy = this->policy();
   SubjectLedger ledger;
-  if (is_propagated(env.type) || (policy && policy->reads_subject_state(env, sender))) {
+  const bool state_read =
+      is_propagated(env.type) || (policy && policy->reads_subject_state(env, sender));
+  if (state_read) {
     auto rows = spool_.subject_state(env.subject.ref);
     if (!rows.ok()) {
       // Fail closed: a consent that cannot be read is not assumed.
@@ -76,8 +85,12 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   }
   std::vector<PlannedRefusal> withheld = std::move(plan.refusals);
 
-  // 5. Compose the audit records (a refusal's too), 6. store them with the copies.
+  // 5. Compose the audit records (a refusal's too), 6. store them with the copies. The first
+  // is what the decision was made from (decision.inputs), for trying other agreements on it.
   const DecisionFacts facts = decision_facts(env, sender, body_hash, now_ms);
+  audit::Event inputs = inputs_record(
+      facts, agreements::collect_inputs(env, policy ? policy->condition_literals() : kNoLiterals,
+                                        state_read ? &ledger.state : nullptr));
   // An event the gateway records itself (victim.informed, consent.*) is stored for its facts
   // even when no agreement routes it to anyone.
   if (sealed.copies.empty() && !stored_without_recipients(env, vocabulary_)) {
@@ -85,7 +98,7 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
                           ? "no active agreement lets " + sender + " share '" + env.type + "'"
                           : "no agreement allows any recipient; see details";
     refuse(Refused{make_error("not_permitted", std::move(why), "type"), std::move(withheld)}, facts,
-           plan.shadow, std::move(done));
+           std::move(inputs), plan.shadow, std::move(done));
     return;
   }
   spool::Submission submission;
@@ -96,10 +109,13 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.case_urn = env.case_ref.urn;
   submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
-  submission.records = accepted_records(facts, sealed.copies, withheld, plan.shadow);
+  auto decided = accepted_records(facts, sealed.copies, withheld, plan.shadow);
+  submission.records.reserve(decided.size() + 3);  // + inputs, compliance.facts, notified
+  submission.records.push_back({std::move(inputs)});
+  std::move(decided.begin(), decided.end(), std::back_inserter(submission.records));
   submission.records.push_back({compliance_facts_record(facts, *compliance)});
   submission.subject_facts = ledger_facts(env, sender, sealed.copies);
-  if (!notified.empty() && !submission.records.empty()) {
+  if (!notified.empty()) {
     // Last of the submission's records: after its decision.* (and compliance.facts).
     submission.records.push_back(
         {notified_record(submission.records.front().event, notified, sealed.copies)});
@@ -134,12 +150,16 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
                 });
 }
 
-void Pipeline::refuse(Refused refused, const DecisionFacts& facts,
+void Pipeline::refuse(Refused refused, const DecisionFacts& facts, audit::Event inputs,
                       const std::vector<ShadowOutcome>& shadow, SubmitHandler done) {
   // Answered once its records are durable: "what was refused" is a question the log must
   // answer (docs/audit-format.md).
   // Composed before `refused` moves into the handler (argument order is unspecified).
-  auto records = refused_records(facts, refused, shadow);
+  auto decided = refused_records(facts, refused, shadow);
+  std::vector<audit::Event> records;
+  records.reserve(decided.size() + 1);
+  records.push_back(std::move(inputs));
+  std::move(decided.begin(), decided.end(), std::back_inserter(records));
   spool_.record(
       std::move(records), [done = std::move(done), refused = std::move(refused)](Status s) mutable {
         if (!s.ok()) {

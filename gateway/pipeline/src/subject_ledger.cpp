@@ -105,6 +105,7 @@ audit::Event notified_record(const audit::Event& decision_facts,
   e.copy_hash.clear();
   e.content_hash.clear();
   e.fields.clear();
+  e.details.clear();  // decision.inputs, the first record of a submission, has its own
   e.code.clear();
   e.reason.clear();
   e.delivery_id = 0;

@@ -1,9 +1,9 @@
 #include "accord/agreements/decision.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include "accord/agreements/condition_values.hpp"
 
 namespace accord::agreements {
 namespace {
@@ -26,55 +26,9 @@ bool has_descendant(const Envelope& e, std::string_view path) {
   return it != e.data.end() && it->path.compare(0, prefix.size(), prefix) == 0;
 }
 
-// Minified JSON as written by the condition loader, so equal values compare equal as text.
-std::string canonical(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string json_quote(std::string_view s) {
   return nlohmann::json(std::string(s))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Whether two JSON numbers are the same number (docs/agreements.md: numbers compare by value).
-// Exact: an integer equals a double only when the double is integral and has that very value,
-// so no precision is lost converting a 64-bit integer to a double; 0.0 equals -0.0.
-bool same_number(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.is_number_float() && b.is_number_float()) return a.get<double>() == b.get<double>();
-  if (a.is_number_float() || b.is_number_float()) {
-    const double d = (a.is_number_float() ? a : b).get<double>();
-    const nlohmann::json& i = a.is_number_float() ? b : a;
-    if (!std::isfinite(d) || std::trunc(d) != d) return false;
-    constexpr double kTwo63 = 9223372036854775808.0;
-    if (i.is_number_unsigned()) {
-      return d >= 0 && d < 2 * kTwo63 && static_cast<std::uint64_t>(d) == i.get<std::uint64_t>();
-    }
-    return d >= -kTwo63 && d < kTwo63 && static_cast<std::int64_t>(d) == i.get<std::int64_t>();
-  }
-  const bool ua = a.is_number_unsigned(), ub = b.is_number_unsigned();
-  if (ua == ub) return a == b;
-  const nlohmann::json& u = ua ? a : b;
-  const std::int64_t s = (ua ? b : a).get<std::int64_t>();
-  return s >= 0 && static_cast<std::uint64_t>(s) == u.get<std::uint64_t>();
-}
-
-// Whether a data field's value (minified JSON) equals one of a condition's values: strings by
-// their decoded text, numbers by value, true/false/null by type. Arrays and objects never
-// equal a condition value (the loader admits scalars only).
-bool value_in(const std::vector<std::string>& values, std::string_view json) {
-  if (std::find(values.begin(), values.end(), json) != values.end()) return true;
-  const auto actual = nlohmann::json::parse(json, nullptr, false);
-  if (actual.is_discarded()) return false;
-  if (actual.is_number()) {
-    for (const std::string& v : values) {
-      if (v.empty() || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))) continue;
-      const auto want = nlohmann::json::parse(v, nullptr, false);
-      if (want.is_number() && same_number(actual, want)) return true;
-    }
-    return false;
-  }
-  const std::string text = canonical(actual);
-  return std::find(values.begin(), values.end(), text) != values.end();
 }
 
 // A state.* condition: like a data field, absent when the state holds no such fact.

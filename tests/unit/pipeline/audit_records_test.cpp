@@ -197,5 +197,33 @@ INSTANTIATE_TEST_SUITE_P(
         ShadowRow{"none", false, "", kDrop, kDrop, "none", ""}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// decision.inputs: the decision facts but the content hash, paths marked present, and the
+// details of the one encoder (agreements::inputs_details); no recipient, agreement or code.
+TEST(InputsRecord, CarriesTheSubmissionsFactsNamesAndDetailsOnly) {
+  agreements::DecisionInputs in;
+  in.classification = "OFFICIAL";
+  in.case_owner = "police.met";
+  in.paths = {"data.consent.referral", "data.victim.dob"};
+  in.facts = {{"data.consent.referral", "\"explicit\""}};
+  const audit::Event e = inputs_record(kFacts, in);
+  EXPECT_EQ(e.kind, "decision.inputs");
+  EXPECT_EQ(e.at_ms, kFacts.at_ms);
+  EXPECT_EQ(e.message_id, "m-1");
+  EXPECT_EQ(e.sender, "police.met");
+  EXPECT_EQ(e.event_type, "referral.created");
+  EXPECT_EQ(e.case_urn, "01MP0041726");
+  EXPECT_EQ(e.subject_role, "victim");
+  EXPECT_EQ(e.subject_ref, "V-7F3A");
+  EXPECT_EQ(e.content_hash, "");
+  EXPECT_EQ(e.recipient, "");
+  EXPECT_EQ(e.agreement, "");
+  EXPECT_EQ(e.code, "");
+  EXPECT_EQ(e.reason, "");
+  EXPECT_EQ(e.fields, (std::vector<audit::FieldAction>{{"data.consent.referral", "present"},
+                                                       {"data.victim.dob", "present"}}));
+  EXPECT_EQ(e.details, agreements::inputs_details(in));
+  EXPECT_EQ(e.details.front(), (std::pair<std::string, std::string>{"classification", "OFFICIAL"}));
+}
+
 }  // namespace
 }  // namespace accord::pipeline

@@ -49,6 +49,9 @@ class CountingPolicy : public Policy {
                            const std::string& sender) const override {
     return inner_->reads_subject_state(envelope, sender);
   }
+  const agreements::ConditionLiterals& condition_literals() const override {
+    return inner_->condition_literals();
+  }
   int calls() const { return calls_.load(); }
 
  private:

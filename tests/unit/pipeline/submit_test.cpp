@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -72,8 +73,9 @@ TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
   ASSERT_EQ(copies.size(), 1u);
   w.spool->shutdown();
 
-  // What docs/audit-format.md §3 says a stored submission writes, built here field by field
-  // (not by the code under test): decision.accepted for the copy, then decision.refused.
+  // What docs/audit-format.md §1 says a stored submission writes, built here field by field
+  // (not by the code under test): decision.inputs, decision.accepted for the copy, then
+  // decision.refused.
   audit::Event accepted_event;
   accepted_event.kind = audit::kind::kDecisionAccepted;
   accepted_event.at_ms = kNow;
@@ -88,10 +90,33 @@ TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
   accepted_event.content_hash = content_hash(body);
   accepted_event.copy_hash = content_hash(copies[0].payload);
   const auto records = stored_records(w.dir.file("spool.db"));
-  ASSERT_GE(records.size(), 2u);
+  ASSERT_GE(records.size(), 3u);
   // The agreement and field actions from the decision itself (the oracle).
   const auto env = envelope::decode(body, w.vocabulary);
   ASSERT_TRUE(env.ok());
+
+  // First, what the decision was made from: every data path present; the headers; the
+  // stored state was read (the referral flows are consent_based) and holds nothing yet; the
+  // two tested paths, one equal to a literal the agreements name, one equal to none.
+  audit::Event inputs_event;
+  inputs_event.kind = "decision.inputs";
+  inputs_event.at_ms = kNow;
+  inputs_event.message_id = accepted_event.message_id;
+  inputs_event.sender = kSender;
+  inputs_event.event_type = "referral.created";
+  inputs_event.case_urn = "01MP0041726";
+  inputs_event.subject_role = "victim";
+  inputs_event.subject_ref = "V-7F3A91C2";
+  for (const auto& f : env.value().data)
+    inputs_event.fields.push_back({"data." + f.path, "present"});
+  inputs_event.details = {
+      {"classification", "OFFICIAL-SENSITIVE"},
+      {"case.owner", "police.met"},
+      {"state", "read"},
+      {"fact.data.consent.referral", "\"explicit\""},
+      {"fact.data.offence.category",
+       R"({"not":["child_sexual_abuse","rape","sexual_assault","sexual_offence"]})"}};
+  EXPECT_EQ(records[0], audit::encode_record(1, inputs_event));
   const agreements::Instant now{std::chrono::seconds(kNow / 1000)};
   const auto decision = agreements::decide(env.value(), kSender, kLvws, w.agreements->set(), now);
   ASSERT_TRUE(decision.allowed);
@@ -100,7 +125,7 @@ TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
   for (const auto& f : decision.fields) {
     accepted_event.fields.push_back({f.path, std::string(agreements::to_string(f.action))});
   }
-  EXPECT_EQ(records[0], audit::encode_record(1, accepted_event));
+  EXPECT_EQ(records[1], audit::encode_record(2, accepted_event));
 
   audit::Event refused_event;
   refused_event.kind = audit::kind::kDecisionRefused;
@@ -116,11 +141,11 @@ TEST(Submit, StoresTheDocumentedRecordsByteForByte) {
   refused_event.content_hash = accepted_event.content_hash;
   refused_event.code = a.withheld[0].code;
   refused_event.reason = a.withheld[0].reason;
-  EXPECT_EQ(records[1], audit::encode_record(2, refused_event));
+  EXPECT_EQ(records[2], audit::encode_record(3, refused_event));
   // Then any decision.shadow, then the submission's compliance.facts (docs/compliance.md
   // §3), then the lease this test took.
-  ASSERT_GE(records.size(), 4u);
-  for (std::size_t i = 2; i + 2 < records.size(); ++i) {
+  ASSERT_GE(records.size(), 5u);
+  for (std::size_t i = 3; i + 2 < records.size(); ++i) {
     EXPECT_EQ(nlohmann::json::parse(records[i])["kind"], "decision.shadow") << records[i];
   }
   audit::Event facts_event;
@@ -174,8 +199,14 @@ TEST(Submit, AnEventTheGatewayRecordsIsStoredWithoutRecipients) {
   EXPECT_EQ(w.spool->stats().appended, 1);
   w.spool->shutdown();
   const auto records = stored_records(w.dir.file("spool.db"));
-  ASSERT_EQ(records.size(), 1u) << "only the compliance.facts record";
-  const auto record = nlohmann::json::parse(records[0]);
+  ASSERT_EQ(records.size(), 2u) << "only the decision.inputs and compliance.facts records";
+  // Decided on its headers: no agreement for the route tests anything, and none reads state.
+  EXPECT_NE(records[0].find(R"("kind":"decision.inputs")"), std::string::npos) << records[0];
+  EXPECT_NE(records[0].find(R"("details":{"classification":"OFFICIAL","case.owner":)"
+                            R"("police.met","state":"not_read"}})"),
+            std::string::npos)
+      << records[0];
+  const auto record = nlohmann::json::parse(records[1]);
   EXPECT_EQ(record["kind"], "compliance.facts");
   EXPECT_EQ(record["sender"], kSender);
   EXPECT_EQ(record["at"], format_time_ms(kNow));
@@ -185,7 +216,7 @@ TEST(Submit, AnEventTheGatewayRecordsIsStoredWithoutRecipients) {
       R"("details":{"occurred_at":"2026-11-22T08:00:00.000Z","informs_sender":"police.met",)"
       R"("informs_message_id":"met-ref-2026-000417","informs_event_type":"referral.created",)"
       R"("informed_at":"2026-11-22T08:45:00.000Z","channel":"phone"}})";
-  EXPECT_NE(records[0].find(details), std::string::npos) << records[0];
+  EXPECT_NE(records[1].find(details), std::string::npos) << records[1];
 }
 
 // A bad fact is refused before any planning, with its code and path, and nothing is stored
@@ -307,6 +338,11 @@ TEST(Submit, TwoRacingFirstSendsMeetTheWritersOwnCheck) {
   EXPECT_TRUE(b.duplicate);
   EXPECT_EQ(b.received_at_ms, kNow);
   EXPECT_EQ(w.spool->stats().appended, 1);
+  w.spool->shutdown();
+  // The loser was decided too, but its records went with its duplicate append: one of each.
+  const auto kinds = stored_kinds(w.dir.file("spool.db"));
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "decision.inputs"), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "compliance.facts"), 1);
 }
 
 TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
@@ -336,8 +372,22 @@ TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
   }
   EXPECT_EQ(refused, 2u);
   EXPECT_EQ(stored_kinds(w.dir.file("spool.db")),
-            (std::vector<std::string>{"decision.refused", "decision.refused"}))
-      << "a refusal has no compliance.facts record";
+            (std::vector<std::string>{"decision.inputs", "decision.refused", "decision.inputs",
+                                      "decision.refused"}))
+      << "a refusal has its decision.inputs first and no compliance.facts record";
+}
+
+// The literals a decision.inputs record may keep are those of the policy's own set, built
+// with the policy (once per loaded set), not per message.
+TEST(Submit, ConditionLiteralsAreThePolicysSetsBuiltOnce) {
+  World w;
+  const auto& literals = w.agreements->condition_literals();
+  EXPECT_EQ(&literals, &w.agreements->condition_literals());
+  EXPECT_EQ(literals.by_path(), agreements::ConditionLiterals::of(w.agreements->set()).by_path());
+  ASSERT_EQ(literals.by_path().count("data.consent.referral"), 1u);
+  EXPECT_EQ(literals.by_path().find("data.consent.referral")->second,
+            (std::vector<std::string>{"\"explicit\"", "\"opt_out_not_exercised\""}));
+  EXPECT_EQ(&w.policy->condition_literals(), &literals);  // the wrapper forwards
 }
 
 }  // namespace

@@ -19,6 +19,9 @@ namespace kind {
 inline constexpr std::string_view kDecisionAccepted = "decision.accepted";
 inline constexpr std::string_view kDecisionRefused = "decision.refused";
 inline constexpr std::string_view kDecisionShadow = "decision.shadow";
+// The non-identifying inputs of one decided submission, first of its records, so a proposed
+// agreement set can be tried on past traffic (docs/agreements.md, "Dry run").
+inline constexpr std::string_view kDecisionInputs = "decision.inputs";
 inline constexpr std::string_view kDeliveryLeased = "delivery.leased";
 inline constexpr std::string_view kDeliveryRedelivered = "delivery.redelivered";
 inline constexpr std::string_view kDeliveryAcked = "delivery.acked";

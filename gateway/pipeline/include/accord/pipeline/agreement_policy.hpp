@@ -10,6 +10,7 @@
 
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/decision.hpp"
+#include "accord/agreements/decision_inputs.hpp"
 #include "accord/crypto/key_registry.hpp"
 #include "accord/pipeline/policy.hpp"
 
@@ -31,6 +32,7 @@ class AgreementPolicy : public Policy {
             const agreements::SubjectState& state) const override;
   bool reads_subject_state(const envelope::Envelope& envelope,
                            const std::string& sender) const override;
+  const agreements::ConditionLiterals& condition_literals() const override { return literals_; }
 
   const agreements::AgreementSet& set() const { return *set_; }
 
@@ -40,6 +42,7 @@ class AgreementPolicy : public Policy {
                       const agreements::Decision& decision) const;
 
   std::shared_ptr<const agreements::AgreementSet> set_;
+  agreements::ConditionLiterals literals_;  // of every agreement in set_, any status or mode
   std::shared_ptr<const crypto::KeyRegistry> keys_;
   std::map<std::string, std::vector<unsigned char>, std::less<>> pseudonym_keys_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/agreements/decision_inputs.hpp"
 #include "accord/audit/event.hpp"
 #include "accord/envelope/envelope.hpp"
 #include "accord/pipeline/outcome.hpp"
@@ -29,6 +30,10 @@ struct DecisionFacts {
 };
 DecisionFacts decision_facts(const envelope::Envelope& envelope, const std::string& sender,
                              const std::string& content_hash, std::int64_t now_ms);
+
+// The decision.inputs record of a decided submission (docs/audit-format.md §1): the first of
+// its records, stored or refused. Names, headers and closed-list facts only (decision_inputs.hpp).
+audit::Event inputs_record(const DecisionFacts& facts, agreements::DecisionInputs inputs);
 
 // A stored submission, in this order (one transaction, consecutive seqs): decision.accepted
 // per copy (copy order; each carries its copy's delivery id and copy_hash), decision.refused

@@ -55,8 +55,8 @@ class Pipeline {
 
  private:
   // No copy for anyone: the refusal is answered once its records are durable.
-  void refuse(Refused refused, const DecisionFacts& facts, const std::vector<ShadowOutcome>& shadow,
-              SubmitHandler done);
+  void refuse(Refused refused, const DecisionFacts& facts, audit::Event inputs,
+              const std::vector<ShadowOutcome>& shadow, SubmitHandler done);
 
   const envelope::Vocabulary& vocabulary_;
   envelope::DecodeLimits limits_;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/agreements/decision_inputs.hpp"
 #include "accord/agreements/subject_state.hpp"
 #include "accord/agreements/transform.hpp"
 #include "accord/audit/event.hpp"
@@ -84,6 +85,12 @@ class Policy {
     (void)envelope;
     (void)sender;
     return false;
+  }
+  // The literals the policy's conditions compare data fields with, built once per policy:
+  // what the submission's decision.inputs record may keep of a tested field (decision_inputs.hpp).
+  virtual const agreements::ConditionLiterals& condition_literals() const {
+    static const agreements::ConditionLiterals kNone;
+    return kNone;
   }
 };
 

@@ -20,6 +20,7 @@
 
 #include "accord/agreements/agreement_set.hpp"
 #include "accord/agreements/subject_state.hpp"
+#include "accord/core/result.hpp"
 #include "accord/envelope/envelope.hpp"
 
 namespace accord::agreements {
