@@ -210,6 +210,8 @@ void add_agreement_commands(CLI::App& app) {
   diff->add_option("new", opts->new_path, "new agreement file or directory")->required();
   diff->add_option("--at", opts->now, "compare agreements in force at this time (default: now)");
   diff->callback([opts] { run_diff(*opts); });
+
+  add_agreement_dry_run_command(*group);
 }
 
 }  // namespace accord::cli

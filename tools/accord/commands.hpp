@@ -25,5 +25,8 @@ void add_compliance_commands(CLI::App& app);
 void add_compliance_notices_command(CLI::App& app);
 // audit agreement ID@VERSION (cmd_audit_agreement.cpp); joins the `audit` group
 void add_audit_agreement_command(CLI::App& app);
+// agreements dry-run, added to the `agreements` group by add_agreement_commands
+// (cmd_agreements_dry_run.cpp)
+void add_agreement_dry_run_command(CLI::App& group);
 
 }  // namespace accord::cli

@@ -12,6 +12,7 @@
 #include "compliance_routes.hpp"
 #include "dlq_routes.hpp"
 #include "governance_routes.hpp"
+#include "dry_run_route.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -55,7 +56,7 @@ struct AdminPost {
 constexpr std::string_view kReloadPath = "/v1/admin/agreements/reload";
 constexpr std::string_view kCheckpointPath = "/v1/admin/audit/checkpoint";
 constexpr std::string_view kRetentionPurgePath = "/v1/admin/retention/purge";
-constexpr std::array<AdminPost, 8> kAdminPosts{{
+constexpr std::array<AdminPost, 10> kAdminPosts{{
     {kReloadPath, server::PeerRole::admin, false},
     {kRetentionPurgePath, server::PeerRole::admin, false},
     {kDlqRetryPath, server::PeerRole::admin, true},  // parsed by dlq_routes.cpp
@@ -64,6 +65,8 @@ constexpr std::array<AdminPost, 8> kAdminPosts{{
     {kSignaturesPath, server::PeerRole::admin, true},       // parsed by governance_routes.cpp
     {kSuspensionsPath, server::PeerRole::admin, true},
     {kProposalsPath, server::PeerRole::admin, true},
+    {kDryRunPath, server::PeerRole::admin, true},           // parsed by dry_run_route.cpp
+    {kDryRunPath, server::PeerRole::auditor, true},
 }};
 
 std::optional<server::HttpResponse> refuse_admin_post(const server::Request& request,
@@ -178,6 +181,13 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
                           [respond = std::move(respond), body = body.dump()] {
                             respond(make_response(200, body));
                           });
+    });
+  } else if (path == kDryRunPath) {
+    if (method != http::verb::post) return wrong_method(http::verb::post);
+    // Reads the audit log's decisions of the window: not on an io thread.
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      handle_dry_run(*held, hooks_, std::move(respond));
     });
   } else if (path == kRetentionPurgePath) {
     if (method != http::verb::post) return wrong_method(http::verb::post);

@@ -3,6 +3,8 @@
 // threads or the spool's completion thread.
 #include <spdlog/spdlog.h>
 
+#include "accord/agreements/loader.hpp"
+#include "accord/agreements/validator.hpp"
 #include "accord/app/gateway.hpp"
 #include "accord/app/storage_health.hpp"
 #include "compliance_tracker.hpp"
@@ -88,6 +90,22 @@ api::AdminHooks Gateway::admin_hooks() {
   };
   hooks.propose_agreement = [this](const std::string& file, const std::string& text) {
     return propose_agreement(file, text);
+  };
+  // The dry run validates a proposed set as a reload would: today's directory and vocabulary.
+  hooks.validate_agreements = [this](const std::vector<agreements::SourceText>& sources,
+                                     agreements::Instant at) {
+    std::shared_ptr<const agreements::AgencyDirectory> directory;
+    {
+      std::lock_guard lock(agencies_mutex_);
+      directory = agencies_;
+    }
+    api::ProposedAgreements out;
+    auto loaded = agreements::parse_all(sources);
+    out.diagnostics = std::move(loaded.diagnostics);
+    auto findings = agreements::validate(loaded.agreements, *directory, vocabulary_, at);
+    out.diagnostics.insert(out.diagnostics.end(), findings.begin(), findings.end());
+    out.agreements = std::move(loaded.agreements);
+    return out;
   };
   hooks.describe_agreements = [this] {
     std::lock_guard lock(reload_mutex_);

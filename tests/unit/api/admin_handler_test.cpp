@@ -72,6 +72,11 @@ class AdminHandlerTest : public ::testing::TestWithParam<Row> {
       report.extracts_deleted = 2;
       done(report);
     };
+    h.validate_agreements = [this](const std::vector<agreements::SourceText>&,
+                                   agreements::Instant) {
+      ++calls_;
+      return ProposedAgreements{};
+    };
     return h;
   }
 
@@ -241,6 +246,38 @@ INSTANTIATE_TEST_SUITE_P(
             400, "invalid_query", "limit", 0},
         Row{"dlq_limit_1000_is_allowed", PeerRole::admin, kGet, "/v1/admin/dlq?limit=1000", kNone,
             "", 200, "", "", 1}),
+    [](const auto& info) { return info.param.name; });
+
+// POST /v1/admin/agreements/dry-run (admin and auditor): its body rules come before the hook;
+// a valid body reaches it and then the (absent) audit database.
+const std::string kDryRun = "/v1/admin/agreements/dry-run";
+INSTANTIATE_TEST_SUITE_P(
+    DryRunPosts, AdminHandlerTest,
+    ::testing::Values(
+        Row{"dry_run_without_content_type", PeerRole::admin, kPost, kDryRun, kNone,
+            R"({"agreements":[]})", 415, "unsupported_media_type", "content-type", 0},
+        Row{"dry_run_duplicate_key", PeerRole::admin, kPost, kDryRun, kJson,
+            R"({"agreements":[],"since":"1d","since":"2d"})", 400, "duplicate_key", "since", 0},
+        Row{"dry_run_unknown_member", PeerRole::auditor, kPost, kDryRun, kJson,
+            R"({"agreements":[],"until":"1d"})", 400, "invalid_request", "until", 0},
+        Row{"dry_run_without_agreements", PeerRole::admin, kPost, kDryRun, kJson, "{}", 400,
+            "invalid_request", "agreements", 0},
+        Row{"dry_run_file_with_a_directory", PeerRole::admin, kPost, kDryRun, kJson,
+            R"({"agreements":[{"file":"../x.yaml","text":""}]})", 400, "invalid_request",
+            "agreements[0].file", 0},
+        Row{"dry_run_file_twice", PeerRole::admin, kPost, kDryRun, kJson,
+            R"({"agreements":[{"file":"a.yaml","text":""},{"file":"a.yaml","text":""}]})", 400,
+            "invalid_request", "agreements[1]", 0},
+        Row{"dry_run_bad_since", PeerRole::admin, kPost, kDryRun, kJson,
+            R"({"agreements":[],"since":"0d"})", 400, "invalid_request", "since", 0},
+        Row{"dry_run_bad_at", PeerRole::admin, kPost, kDryRun, kJson,
+            R"({"agreements":[],"at":"soon"})", 400, "invalid_request", "at", 0},
+        Row{"dry_run_reaches_the_hook", PeerRole::auditor, kPost, kDryRun, kJson,
+            R"({"agreements":[],"since":"30d"})", 503, "storage_unavailable", "", 1},
+        Row{"dry_run_by_agency_is_403", PeerRole::agency, kPost, kDryRun, kJson,
+            R"({"agreements":[]})", 403, "forbidden", "", 0},
+        Row{"dry_run_get_is_405", PeerRole::admin, kGet, kDryRun, kNone, "", 405,
+            "method_not_allowed", "", 0}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -11,6 +11,8 @@
 //   GET  /v1/admin/compliance/report   auditor         the compliance report
 //   POST /v1/admin/compliance/feed     admin           send a month's oversight summary now
 //                                                      (src/compliance_routes.hpp)
+//   POST /v1/admin/agreements/dry-run  admin, auditor  a proposed set tried on recent traffic
+//                                                      (src/dry_run_route.hpp)
 //
 // Every POST above takes Content-Type: application/json (415 unsupported_media_type otherwise,
 // once the certificate may use the endpoint); the ones without parameters take an empty body
@@ -28,6 +30,9 @@
 #include <string_view>
 #include <vector>
 
+#include "accord/agreements/diagnostic.hpp"
+#include "accord/agreements/loader.hpp"
+#include "accord/agreements/time.hpp"
 #include "accord/api/compliance_query.hpp"
 #include "accord/audit/event.hpp"
 #include "accord/core/result.hpp"
@@ -82,6 +87,13 @@ struct RetentionPurgeReport {
   std::int64_t extracts_deleted = 0;  // file-drop files (extracts and their reports)
 };
 
+// A proposed agreement set, parsed and validated as a reload would (the gateway's agency
+// directory and vocabulary, at the given instant).
+struct ProposedAgreements {
+  std::vector<agreements::Agreement> agreements;
+  std::vector<agreements::Diagnostic> diagnostics;  // errors and warnings
+};
+
 struct AdminHooks {
   // Loads and validates a new set and swaps it in; on error the current set stays.
   std::function<Result<ReloadReport>()> reload;
@@ -129,6 +141,10 @@ struct AdminHooks {
   // Readiness, as ApiOptions::storage_unavailable: /healthz answers 503 with it. Empty:
   // always ready.
   std::function<std::optional<Error>()> storage_unavailable;
+  // Parses and validates agreement texts against the gateway's agency directory and
+  // vocabulary (POST /v1/admin/agreements/dry-run). Empty: that endpoint answers 503.
+  std::function<ProposedAgreements(const std::vector<agreements::SourceText>&, agreements::Instant)>
+      validate_agreements;
 };
 
 // An event of `kind` at `at_ms` naming the actor: details actor (the id from the

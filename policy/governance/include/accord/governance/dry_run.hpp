@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,5 +83,13 @@ DryRunResult dry_run(const PastTraffic& traffic, const agreements::AgreementSet&
 // POST /v1/admin/agreements/dry-run (docs/api.yaml).
 std::string render_text(const DryRunResult& result);
 std::string render_json(const DryRunResult& result);
+// render_json's text back (what `accord agreements dry-run` prints from the gateway's answer).
+// Error invalid_answer when it is not that shape.
+Result<DryRunResult> parse_json(std::string_view text);
+
+// The start of the window (`--since`, the API's "since"), Unix ms: "<N>d" or "<N>h" before
+// `now_ms` (N 1 to 3660 days, 1 to 87840 hours), or a date / RFC 3339 time
+// (agreements::parse_instant). nullopt for anything else.
+std::optional<std::int64_t> parse_since(std::string_view text, std::int64_t now_ms);
 
 }  // namespace accord::governance
