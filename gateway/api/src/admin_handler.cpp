@@ -11,8 +11,8 @@
 #include "audit_routes.hpp"
 #include "compliance_routes.hpp"
 #include "dlq_routes.hpp"
-#include "governance_routes.hpp"
 #include "dry_run_route.hpp"
+#include "governance_routes.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -65,7 +65,7 @@ constexpr std::array<AdminPost, 10> kAdminPosts{{
     {kSignaturesPath, server::PeerRole::admin, true},       // parsed by governance_routes.cpp
     {kSuspensionsPath, server::PeerRole::admin, true},
     {kProposalsPath, server::PeerRole::admin, true},
-    {kDryRunPath, server::PeerRole::admin, true},           // parsed by dry_run_route.cpp
+    {kDryRunPath, server::PeerRole::admin, true},  // parsed by dry_run_route.cpp
     {kDryRunPath, server::PeerRole::auditor, true},
 }};
 
