@@ -58,6 +58,12 @@ Result<std::vector<std::pair<std::string, std::string>>> pairs_member(const json
   return out;
 }
 
+// "data.victim.dob" -> "victim.dob", as envelope fields and rules name paths.
+std::string relative_path(std::string_view path) {
+  if (path.starts_with(kDataPrefix)) path.remove_prefix(kDataPrefix.size());
+  return std::string(path);
+}
+
 std::string with_data_prefix(std::string_view relative) {
   return std::string(kDataPrefix) + std::string(relative);
 }
@@ -100,8 +106,10 @@ Status PastTraffic::add_record(std::string_view record) {
     if (!details) return details.error();
     auto fields = pairs_member(parsed, "fields");
     if (!fields) return fields.error();
-    s.input_details = std::move(*details);
-    s.input_fields = std::move(*fields);
+    // One reader of the record's details for the dry run and the pipeline's own tests.
+    auto inputs = ag::inputs_from_record(*details, *fields);
+    if (!inputs) return bad_record(inputs.error().message, inputs.error().path);
+    s.inputs = std::move(*inputs);
     // A submission is decided once; should its id come back (a later submission under an
     // id whose dedup row has gone), the later decision replaces the earlier.
     if (const auto it = index_.find(key); it != index_.end()) {
@@ -156,25 +164,14 @@ Rebuilt rebuild(const PastTraffic::Submission& s) {
   r.envelope.case_ref.urn = s.case_urn;
   r.envelope.subject.role = s.subject_role;
   r.envelope.subject.ref = s.subject_ref;
-  for (const auto& [key, value] : s.input_details) {
-    if (key == "classification") {
-      r.envelope.classification = value;
-    } else if (key == "case.owner") {
-      r.envelope.case_ref.owner = value;
-    } else if (key == "state") {
-      r.state_read = value == "read";
-    } else if (key == "state.consent") {
-      r.state.consent = value;
-    } else if (key.starts_with("state.contact.")) {
-      r.state.contact[key.substr(std::string_view("state.contact.").size())] = value;
-    } else if (key.starts_with("fact.data.")) {
-      r.facts[key.substr(std::string_view("fact.data.").size())] = value;
-    }
-  }
-  for (const auto& [path, what] : s.input_fields) {
-    // Paths are written from the root ("data.victim.dob"); one written relative to data, as
-    // decision.accepted writes them, is read the same way rather than lost.
-    std::string relative = path.starts_with(kDataPrefix) ? path.substr(kDataPrefix.size()) : path;
+  const ag::DecisionInputs& in = s.inputs;
+  r.envelope.classification = in.classification;
+  r.envelope.case_ref.owner = in.case_owner;
+  r.state_read = in.state_read;
+  r.state = in.state;
+  for (const auto& [path, value] : in.facts) r.facts[relative_path(path)] = value;
+  for (const auto& path : in.paths) {
+    std::string relative = relative_path(path);
     std::string value(kUnequalValue);
     // A recorded literal is the value as far as any condition can tell.
     if (const auto f = r.facts.find(relative); f != r.facts.end() && !f->second.starts_with('{')) {

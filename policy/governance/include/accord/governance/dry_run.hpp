@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "accord/agreements/agreement_set.hpp"
+#include "accord/agreements/decision_inputs.hpp"
 #include "accord/agreements/time.hpp"
 #include "accord/core/result.hpp"
 
@@ -40,8 +41,7 @@ class PastTraffic {
   struct Submission {
     std::int64_t at_ms = 0;
     std::string message_id, sender, event_type, case_urn, subject_role, subject_ref;
-    std::vector<std::pair<std::string, std::string>> input_details;  // decision.inputs details
-    std::vector<std::pair<std::string, std::string>> input_fields;   // decision.inputs fields
+    agreements::DecisionInputs inputs;   // its decision.inputs record, read by inputs_from_record
     std::map<std::string, Copy> copies;  // recipient -> what it actually received
   };
   const std::vector<Submission>& all() const { return submissions_; }
