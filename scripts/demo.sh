@@ -2,7 +2,8 @@
 # A short case journey across the sample London agencies: referral → arrest → charge →
 # hearing listed → outcome → sentence, with the agencies reporting when they told the victim.
 # Starts its own gateway (port chosen by the OS, fresh data under var/demo/), sends each update
-# with the accord CLI as the agency that owns it, shows what every agency received, then the
+# with the accord CLI as the agency that owns it, shows what every agency received, tries a
+# proposed agreement change on that traffic (dry run; unsigned, so it would not apply), then the
 # Victims' Code compliance report of the journey (docs/compliance.md §10): the court's results
 # reach the Witness Care Unit weeks after the hearing (occurred_at in the past), so one hop is
 # late and one missing, while the victim.informed reports make the other clocks on time.
@@ -104,6 +105,24 @@ printf '══ mailbox of provider.lvws, opened with its own secret key (signatu
 echo
 echo "Why Victim Support's copy of the arrest looks as it does, field by field:"
 "$cli" agreements explain --from police.met --to provider.lvws config/demo/02-police-suspect-arrested.json || true
+echo
+# Governed change (docs/operations.md, "Governing agreements"): a v2 that would also give Victim
+# Support the arresting officer's details, tried on this journey's traffic before anyone signs.
+proposed="$demo/proposed"
+rm -rf "$proposed" && cp -r config/agreements "$proposed"
+sed -i -e 's/^version: 1$/version: 2/' -e 's/^      data.officer.\*: drop$/      data.officer.*: share/' \
+  "$proposed/met-lvws-referral.yaml"
+echo "A proposed met-lvws-referral v2, tried on the journey's traffic (docs/agreements.md, \"Dry run\"):"
+dry=0
+"$cli" agreements dry-run "$proposed" --db "$demo/spool.db" --since 1d \
+  --agencies config/agencies.yaml --vocabulary config/vocabulary.yaml 2>/dev/null || dry=$?
+if [ "$dry" -ne 1 ]; then
+  echo "demo: the dry run should find the officer's details newly shared (exit 1, got $dry)"
+  exit 1
+fi
+echo "Where it stands: the samples are co-signed, v2 by nobody yet (docs/agreements.md, \"list\"):"
+"$cli" agreements list "$proposed" --signatures "$demo/signatures" --keys "$demo/keys" \
+  | grep -E '^met-lvws-referral' || true
 echo
 echo "Victims' Code compliance report of the journey (docs/compliance.md §5), read from the spool:"
 report=("$cli" compliance report --db "$demo/spool.db" --rules config/compliance/victims-code.yaml
