@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../agreements/fixtures.hpp"
 #include "accord/agreements/loader.hpp"
 
 namespace accord::governance {
@@ -15,37 +16,14 @@ namespace {
 
 namespace ag = accord::agreements;
 
-// A proposed agreement police.met -> provider.lvws, provider.survivors-uk for referral.created
-// with the given flows section.
+// A proposed agreement police.met -> provider.lvws, provider.survivors-uk (the agreement tests'
+// base text, as id met-referral v2) with the given flows section and `extra` keys before it.
 std::string agreement_yaml(const std::string& flows, const std::string& extra = "") {
-  return R"(id: met-referral
-version: 2
-title: Referrals
-status: active
-provider: police.met
-recipients: [provider.lvws, provider.survivors-uk]
-parties:
-  - {agency: police.met, role: controller, competent_authority: true}
-  - {agency: provider.lvws, role: controller}
-  - {agency: provider.survivors-uk, role: controller}
-purpose: Testing.
-victims_code_right: Right 4
-lawful_basis:
-  article6: 6(1)(e) public task
-valid_from: 2026-01-01
-valid_until: 2027-01-01
-review_by: 2026-12-01
-retention:
-  - {agency: provider.lvws, period: P1Y, trigger: case_closed, disposal: deletion}
-  - {agency: provider.survivors-uk, period: P1Y, trigger: case_closed, disposal: deletion}
-onward_sharing: prohibited
-max_classification: OFFICIAL-SENSITIVE
-breach_contact: dpo@example.org
-signatories:
-  - {name: A. Person, role: DPO, agency: police.met}
-dpia_ref: DPIA-1
-)" + extra +
-         "flows:\n" + flows;
+  namespace fx = ag::testing;
+  std::string text = fx::replace(fx::base_yaml(), "id: test-agreement\nversion: 1\n",
+                                 "id: met-referral\nversion: 2\n");
+  text = fx::replace(text, "flows:\n", extra + "flows:\n");
+  return fx::with_flows(flows, text);
 }
 
 ag::AgreementSet proposed_set(const std::string& flows, const std::string& extra = "") {
