@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "accord/crypto/key_dir.hpp"
+#include "accord/keys/key_files.hpp"
 
 namespace accord::crypto {
 namespace {
@@ -15,24 +16,15 @@ constexpr std::string_view kSigningPublicSuffix = ".sign.pub.json";
 
 Result<KeyRegistry> KeyRegistry::parse(
     const std::vector<std::pair<std::string, std::string>>& files) {
+  // Every key file but an agreement signing key's (policy/governance SignerRegistry's).
+  auto keys = keys::parse_key_files<RecipientKey>(
+      files, [](const std::string& name) { return !name.ends_with(kSigningPublicSuffix); },
+      [](const std::string& text, const std::string& name) {
+        return parse_public_key_file(text, name);
+      });
+  if (!keys.ok()) return keys.error();
   KeyRegistry registry;
-  std::map<std::string, std::string, std::less<>> kid_source;
-  for (const auto& [name, text] : files) {
-    if (name.ends_with(kSigningPublicSuffix)) continue;  // an agreement signing key
-    auto key = parse_public_key_file(text, name);
-    if (!key) return key.error();
-    auto [it, fresh] = kid_source.emplace(key->kid, name);
-    if (!fresh) {
-      return make_error("duplicate_kid",
-                        name + ": kid \"" + key->kid + "\" is also registered by " + it->second,
-                        name);
-    }
-    registry.keys_.push_back(std::move(*key));
-  }
-  std::sort(registry.keys_.begin(), registry.keys_.end(),
-            [](const RecipientKey& a, const RecipientKey& b) {
-              return std::tie(a.agency, a.created, a.kid) < std::tie(b.agency, b.created, b.kid);
-            });
+  registry.keys_ = std::move(keys.value());
   // Sorted by (agency, created, kid): the last key of each agency is its newest.
   for (std::size_t i = 0; i < registry.keys_.size(); ++i) {
     registry.current_[registry.keys_[i].agency] = i;

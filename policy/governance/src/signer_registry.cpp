@@ -11,6 +11,7 @@
 #include "accord/core/time_format.hpp"
 #include "accord/governance/signing.hpp"
 #include "accord/keys/bytes.hpp"
+#include "accord/keys/key_files.hpp"
 #include "accord/keys/key_ids.hpp"
 
 namespace accord::governance {
@@ -236,24 +237,15 @@ Result<SigningSecret> parse_secret_key(std::string_view json_text, std::string s
 
 Result<SignerRegistry> SignerRegistry::parse(
     const std::vector<std::pair<std::string, std::string>>& files) {
+  // Only signing keys: an encryption key, or anything else, is not this registry's.
+  auto keys = keys::parse_key_files<SigningKey>(
+      files, [](const std::string& name) { return name.ends_with(kSigningPublicSuffix); },
+      [](const std::string& text, const std::string& name) {
+        return parse_public_key(text, name);
+      });
+  if (!keys.ok()) return keys.error();
   SignerRegistry registry;
-  std::map<std::string, std::string, std::less<>> kid_source;
-  for (const auto& [name, text] : files) {
-    if (!name.ends_with(kSigningPublicSuffix)) continue;  // an encryption key, or anything else
-    auto key = parse_public_key(text, name);
-    if (!key) return key.error();
-    auto [it, fresh] = kid_source.emplace(key->kid, name);
-    if (!fresh) {
-      return make_error("duplicate_kid",
-                        name + ": kid \"" + key->kid + "\" is also registered by " + it->second,
-                        name);
-    }
-    registry.keys_.push_back(std::move(*key));
-  }
-  std::sort(registry.keys_.begin(), registry.keys_.end(),
-            [](const SigningKey& a, const SigningKey& b) {
-              return std::tie(a.agency, a.created, a.kid) < std::tie(b.agency, b.created, b.kid);
-            });
+  registry.keys_ = std::move(keys.value());
   return registry;
 }
 
