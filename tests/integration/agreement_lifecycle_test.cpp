@@ -23,19 +23,6 @@ namespace fs = std::filesystem;
 using boost::beast::http::verb;
 using nlohmann::json;
 
-std::int64_t ms_at(const std::string& rfc3339) {
-  const auto t = agreements::parse_instant(rfc3339);
-  if (!t) throw std::runtime_error("bad test time " + rfc3339);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Replaces `from` (which must occur) with `to` in the file.
 void edit(const std::string& path, const std::string& from, const std::string& to) {
   std::string text = read_text(path);

@@ -29,13 +29,6 @@ using nlohmann::json;
 constexpr int kMessages = 8;
 constexpr const char* kNow = "2026-12-01T10:00:00Z";
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
   if (at == std::string::npos) throw std::runtime_error("no '" + from + "' in the text");

@@ -29,19 +29,6 @@ using nlohmann::json;
 constexpr const char* kReferral = "met-lvws-referral";
 constexpr const char* kUpdates = "met-wcu-victim-updates";
 
-std::int64_t ms_at(const std::string& rfc3339) {
-  const auto t = agreements::parse_instant(rfc3339);
-  if (!t) throw std::runtime_error("bad test time " + rfc3339);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }

@@ -18,6 +18,7 @@
 #include "accord/adapters/zmq/port.hpp"
 #include "accord/agreements/agency.hpp"
 #include "accord/agreements/loader.hpp"
+#include "accord/agreements/time.hpp"
 
 namespace accord::test {
 namespace fs = std::filesystem;
@@ -396,6 +397,19 @@ std::string read_source_file(const std::string& relative_path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::int64_t ms_at(const std::string& rfc3339) {
+  const auto t = agreements::parse_instant(rfc3339);
+  if (!t) throw std::runtime_error("bad test time " + rfc3339);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
 std::string with_id(const std::string& envelope_json, const std::string& id) {

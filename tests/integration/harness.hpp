@@ -156,6 +156,11 @@ CommandResult run_command(const std::string& command);
 
 // Reads a file from the repo (tests/data/...).
 std::string read_source_file(const std::string& relative_path);
+// Reads a file (empty when it cannot be read: the test's own checks then fail).
+std::string read_text(const std::string& path);
+
+// Unix milliseconds of an RFC 3339 time or date (throws on a bad test time): for FakeEnv clocks.
+std::int64_t ms_at(const std::string& rfc3339);
 
 // An envelope from the sample referral with another id.
 std::string with_id(const std::string& envelope_json, const std::string& id);

@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 using boost::beast::http::verb;
 using nlohmann::json;
 
-std::int64_t ms_at(const std::string& rfc3339) {
-  const auto t = agreements::parse_instant(rfc3339);
-  if (!t) throw std::runtime_error("bad test time " + rfc3339);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
-
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
