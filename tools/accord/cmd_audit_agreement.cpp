@@ -95,8 +95,9 @@ Fetched from_database(const std::string& location, const governance::AgreementRe
   return from_fold(fold, spool::format_index_mismatches(mismatches));
 }
 
-// An accord-audit-export-1 file: its record lines, in order (stubs and checkpoints carry no
-// record). The chain is not checked here: `accord audit verify FILE` does that.
+// An accord-audit-export-1 file: its record lines, in order (its stub lines, the digests of
+// records a filtered extract left out, and its checkpoints carry no record text). The chain is not
+// checked here: `accord audit verify FILE` does that.
 Fetched from_export(const std::string& path, const governance::AgreementRef& ref) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_with(kBadInput, "cannot read " + path);
