@@ -30,7 +30,7 @@ test('an agency certificate gets 403 on the console and on the admin API', async
     '/v1/admin/audit/records?case_urn=01MP0041726']) {
     const r = await deployment.admin('police.met', 'GET', urlPath);
     assert.equal(r.status, 403, `${urlPath}: ${r.status} ${r.text}`);
-    assert.equal(r.json().code, 'forbidden', `${urlPath}: ${r.text}`);
+    assert.equal(r.json().error.code, 'forbidden', `${urlPath}: ${r.text}`);
   }
   const r = await deployment.admin('police.met', 'POST', '/v1/admin/dlq/retry', {});
   assert.equal(r.status, 403, r.text);
@@ -86,7 +86,7 @@ test('an auditor cannot redrive: no Dead letters in the nav, the page shows the 
   }
   const r = await deployment.admin('auditor', 'POST', '/v1/admin/dlq/retry', {});
   assert.equal(r.status, 403, r.text);
-  assert.equal(r.json().code, 'forbidden');
+  assert.equal(r.json().error.code, 'forbidden');
 });
 
 test('an admin does not see the audit pages: the nav leaves them out, the page shows the 403', async () => {
