@@ -65,7 +65,7 @@ test('axe: the confirmation dialog has no WCAG 2 A/AA violations', async () => {
   const [dead] = await deployment.deadLetters(DEAD_RECIPIENT);
   const { context, page } = await openConsole(browser, deployment, 'admin', '#/dead-letters');
   try {
-    await page.getByRole('button', { name: `Redrive ${dead.delivery_id}` }).click();
+    await page.getByRole('button', { name: `Redrive ${dead.delivery_id}`, exact: true }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     const violations = await axeViolations(page);

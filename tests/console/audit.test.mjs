@@ -49,19 +49,19 @@ test('auditor: search by case URN, page forward and back, open a record', async 
     assert.deepEqual(first, expected.slice(0, first.length), 'the first page: the oldest matches, in order');
 
     await page.getByRole('button', { name: 'Next page' }).click();
-    await results.getByRole('link', { name: `Record ${expected[first.length]}` }).waitFor();
+    await results.getByRole('link', { name: `Record ${expected[first.length]}`, exact: true }).waitFor();
     const second = await listedSeqs(results);
     assert.deepEqual(second, expected.slice(first.length, first.length + second.length));
 
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await results.getByRole('link', { name: `Record ${expected[0]}` }).waitFor();
+    await results.getByRole('link', { name: `Record ${expected[0]}`, exact: true }).waitFor();
     assert.deepEqual(await listedSeqs(results), first);
 
     // A record's detail: its own address, its kind and message.
     const record = caseRecords.find((r) => r.kind === 'decision.accepted');
     const pageOf = first.includes(record.seq);
     assert.ok(pageOf, 'the first decision.accepted record is on the first page');
-    await results.getByRole('link', { name: `Record ${record.seq}` }).click();
+    await results.getByRole('link', { name: `Record ${record.seq}`, exact: true }).click();
     await page.waitForURL(new RegExp(`#/audit/record/${record.seq}$`));
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     const main = page.getByRole('main');
@@ -91,7 +91,7 @@ test('auditor: a record opened by its address, and the refusals of the case', as
     await setField(page, 'Decision', 'refused');
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByRole('table', { name: 'Audit records' });
-    await results.getByRole('link', { name: `Record ${refused[0].seq}` }).waitFor();
+    await results.getByRole('link', { name: `Record ${refused[0].seq}`, exact: true }).waitFor();
     assert.deepEqual(await listedSeqs(results), refused.map((r) => r.seq));
     assert.deepEqual(errors, []);
   } finally {

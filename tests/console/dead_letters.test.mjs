@@ -41,15 +41,15 @@ test('admin: Redrive asks first; Cancel changes nothing, confirming queues the c
     await table.waitFor();
     // Every dead letter of the spool is listed, each with its own Redrive button.
     for (const dead of before) {
-      await table.getByRole('button', { name: `Redrive ${dead.delivery_id}` }).waitFor();
+      await table.getByRole('button', { name: `Redrive ${dead.delivery_id}`, exact: true }).waitFor();
     }
     assert.match(await table.textContent(), new RegExp(RECIPIENT.replace('.', '\\.')));
 
-    const redrive = table.getByRole('button', { name: `Redrive ${target.delivery_id}` });
+    const redrive = table.getByRole('button', { name: `Redrive ${target.delivery_id}`, exact: true });
     await redrive.click();
     let dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     // Nothing happened: still dead, nothing delivered, no redrive in the audit log.
     assert.deepEqual((await deployment.deadLetters(RECIPIENT)).map((d) => d.delivery_id),
@@ -62,7 +62,7 @@ test('admin: Redrive asks first; Cancel changes nothing, confirming queues the c
     await redrive.click();
     dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Redrive' }).click();
+    await dialog.getByRole('button', { name: 'Redrive', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
 
     // The copy is queued again and this time delivered: the receiver holds it, by its id.
@@ -73,7 +73,7 @@ test('admin: Redrive asks first; Cancel changes nothing, confirming queues the c
     assert.deepEqual(remaining.map((d) => d.delivery_id),
       before.filter((d) => d.delivery_id !== target.delivery_id).map((d) => d.delivery_id));
     // The page no longer offers it.
-    await table.getByRole('button', { name: `Redrive ${target.delivery_id}` }).waitFor({ state: 'detached' });
+    await table.getByRole('button', { name: `Redrive ${target.delivery_id}`, exact: true }).waitFor({ state: 'detached' });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -103,7 +103,7 @@ test('auditor: the redrive is in the console audit log with the admin certificat
     const actions = (await deployment.auditRecords('kind=admin.action')).filter(
       (r) => r.details?.action === 'dlq.redrive');
     assert.equal(actions.length, 1);
-    await results.getByRole('link', { name: `Record ${actions[0].seq}` }).click();
+    await results.getByRole('link', { name: `Record ${actions[0].seq}`, exact: true }).click();
     await page.waitForURL(new RegExp(`#/audit/record/${actions[0].seq}`));
     await page.getByText('dlq.redrive').first().waitFor();
     await page.getByText(/CN=admin/).first().waitFor();
