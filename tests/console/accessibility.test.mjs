@@ -8,7 +8,7 @@ import {
   openConsole, seedJourney, seedRefusal, startDeployment, waitFor,
 } from './harness.mjs';
 
-const DEAD_RECIPIENT = 'provider.survivors-uk';
+const DEAD_RECIPIENT = 'wcu.met';
 let deployment;
 let browser;
 let firstSeq;
@@ -32,7 +32,7 @@ after(async () => {
 const VIEWS = [
   ['auditor', `#/audit?case_urn=${CASE_URN}`, 'Audit log', (p) => p.getByRole('table', { name: 'Audit records' })],
   ['auditor', () => `#/audit/record/${firstSeq}`, 'Audit log', null],
-  ['auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('wcu.met').first()],
+  ['auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('provider.lvws').first()],
   ['auditor', '#/flows', 'Flows', (p) => p.getByRole('table', { name: 'Flows' })],
   ['auditor', '#/agreements', 'Agreements', (p) => p.getByRole('table', { name: 'Agreements' })],
   ['auditor', '#/deliveries', 'Deliveries', (p) => p.getByRole('table', { name: 'Delivery health' })],

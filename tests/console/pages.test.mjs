@@ -7,7 +7,7 @@ import {
   launchBrowser, openConsole, seedJourney, seedRefusal, startDeployment, waitFor,
 } from './harness.mjs';
 
-const DEAD_RECIPIENT = 'provider.survivors-uk';
+const DEAD_RECIPIENT = 'wcu.met';
 let deployment;
 let browser;
 let accepted;

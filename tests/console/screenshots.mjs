@@ -13,7 +13,7 @@ import {
   seedRefusal, startDeployment, waitFor,
 } from './harness.mjs';
 
-const DEAD_RECIPIENT = 'provider.survivors-uk';
+const DEAD_RECIPIENT = 'wcu.met';
 const WIDTH = 1366;
 const HEIGHT = 768;
 let deployment;
@@ -45,7 +45,7 @@ after(async () => {
 const SHOTS = [
   ['audit.png', 'auditor', `#/audit?case_urn=${CASE_URN}`, 'Audit log', (p) => p.getByRole('table', { name: 'Audit records' })],
   ['audit-record.png', 'auditor', () => `#/audit/record/${recordSeq}`, 'Audit log', null],
-  ['subject.png', 'auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('wcu.met').first()],
+  ['subject.png', 'auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('provider.lvws').first()],
   ['flows.png', 'auditor', '#/flows', 'Flows', (p) => p.getByRole('img', { name: 'Flows map' })],
   ['agreements.png', 'admin', '#/agreements', 'Agreements', (p) => p.getByRole('table', { name: 'Agreements' })],
   ['deliveries.png', 'admin', '#/deliveries', 'Deliveries', (p) => p.getByRole('table', { name: 'Delivery health' })],
