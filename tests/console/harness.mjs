@@ -197,15 +197,25 @@ export async function startDeployment({ webhookRecipient = null } = {}) {
   let webhook = null;
   const log = [];
   const deployment = { dir, pki };
-  const stop = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-      await once(child, 'exit').catch(() => {});
-      clearTimeout(timer);
+  // SIGTERM drains and exits 0 (docs/operations.md); anything else (a crash, a sanitizer's
+  // report under scripts/test.sh --sanitize, a hang past 15 s) fails the test file.
+  const stop = async ({ quiet = false } = {}) => {
+    let exit = null;
+    if (child) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+        await exited;
+        clearTimeout(timer);
+      }
+      exit = child.exitCode ?? child.signalCode;
     }
     if (webhook) await webhook.close();
     if (!process.env.ACCORD_KEEP_TEMP) await fsp.rm(dir, { recursive: true, force: true });
+    if (!quiet && exit !== null && exit !== 0) {
+      throw new Error(`accord-gateway did not stop cleanly (${exit}); its log:\n${log.join('').slice(-4000)}`);
+    }
   };
   deployment.stop = stop;
   try {
@@ -260,7 +270,7 @@ export async function startDeployment({ webhookRecipient = null } = {}) {
     deployment.ca = fs.readFileSync(path.join(pki, 'ca.pem'));
     return Object.assign(deployment, deploymentApi(deployment));
   } catch (error) {
-    await stop();
+    await stop({ quiet: true });
     throw error;
   }
 }
