@@ -11,6 +11,7 @@
 #include "accord/env/env.hpp"
 #include "audit_routes.hpp"
 #include "compliance_routes.hpp"
+#include "console_api_routes.hpp"
 #include "dlq_routes.hpp"
 #include "dry_run_route.hpp"
 #include "governance_routes.hpp"
@@ -161,6 +162,14 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       const std::string_view target = held->http.target();
       handle_governance_route(*held, target.substr(0, target.find('?')), hooks_,
                               std::move(respond));
+    });
+  } else if (is_console_api_path(path)) {
+    // The agreement set's lock and the spool's queue query: off the io thread.
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_console_api_route(*held, target.substr(0, target.find('?')), hooks_,
+                               std::move(respond));
     });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));

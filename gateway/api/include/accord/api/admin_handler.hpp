@@ -14,6 +14,9 @@
 //                                                      (src/compliance_routes.hpp)
 //   POST /v1/admin/agreements/dry-run  admin, auditor  a proposed set tried on recent traffic
 //                                                      (src/dry_run_route.hpp)
+//   GET  /v1/admin/whoami, /flows, /deliveries, /agreements/{id}@{version},
+//        /agreements/diff              admin, auditor  what the console shows
+//                                                      (src/console_api_routes.hpp)
 //
 // Every POST above takes Content-Type: application/json (415 unsupported_media_type otherwise,
 // once the certificate may use the endpoint); the ones without parameters take an empty body
