@@ -138,7 +138,7 @@ async function renderVersion(root, ctx, wanted) {
       ['Warnings', w.length ? el('span', { class: 'warning' }, w.join('; ')) : 'none'],
     ]),
     el('h3', {}, 'Signatures'),
-    (detail.signed_by ?? []).length ? signaturesTable('Signatures', detail.signed_by) : el('p', {}, 'No party has signed this version.'),
+    (detail.signed_by ?? []).length ? signaturesTable('Parties who signed', detail.signed_by) : el('p', {}, 'No party has signed this version.'),
     el('p', {}, (detail.missing ?? []).length
       ? `Awaiting signatures from: ${detail.missing.join(', ')}.`
       : 'Every party has signed this version.'),

@@ -44,11 +44,13 @@ export function layout(agencies) {
     (a.kind ?? '').localeCompare(b.kind ?? '') || a.id.localeCompare(b.id));
   const cx = WIDTH / 2;
   const cy = HEIGHT / 2;
-  const r = Math.min(WIDTH, HEIGHT) / 2 - 70;
+  // An ellipse as wide as the labels allow: a laptop screen is wider than tall.
+  const rx = WIDTH / 2 - 190;
+  const ry = HEIGHT / 2 - 60;
   const positions = new Map();
   sorted.forEach((agency, i) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(sorted.length, 1);
-    positions.set(agency.id, { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle), angle });
+    positions.set(agency.id, { x: cx + rx * Math.cos(angle), y: cy + ry * Math.sin(angle), angle });
   });
   return positions;
 }
@@ -78,10 +80,31 @@ function curve(a, b, nth) {
   };
   const start = trim(a, { x: mx, y: my });
   const end = trim(b, { x: mx, y: my });
+  // The point at t of the curve: where a label may sit.
+  const at = (t) => ({
+    x: (1 - t) * (1 - t) * start.x + 2 * (1 - t) * t * mx + t * t * end.x,
+    y: (1 - t) * (1 - t) * start.y + 2 * (1 - t) * t * my + t * t * end.y,
+  });
   return {
     d: `M ${start.x.toFixed(1)} ${start.y.toFixed(1)} Q ${mx.toFixed(1)} ${my.toFixed(1)} ${end.x.toFixed(1)} ${end.y.toFixed(1)}`,
-    label: { x: (start.x + 2 * mx + end.x) / 4, y: (start.y + 2 * my + end.y) / 4 },
+    at,
   };
+}
+
+// Places each label at the first point along its curve (middle first) whose box overlaps no
+// label placed before; the last candidate when every one does. Deterministic, like the layout.
+const LABEL_STOPS = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
+function placeLabel(text, at, placed) {
+  const w = text.length * 6.6 + 6;
+  const h = 15;
+  let box;
+  for (const t of LABEL_STOPS) {
+    const p = at(t);
+    box = { x: p.x - w / 2, y: p.y - h / 2, w, h, cx: p.x, cy: p.y };
+    if (!placed.some((b) => box.x < b.x + b.w && b.x < box.x + box.w && box.y < b.y + b.h && b.y < box.y + box.h)) break;
+  }
+  placed.push(box);
+  return box;
 }
 
 function edgeLabel(edge) {
@@ -106,6 +129,7 @@ function map(data) {
   const seen = new Map();
   const edges = [];
   const labels = [];
+  const placed = [];
   for (const edge of edgesOf(data)) {
     const a = positions.get(edge.from);
     const b = positions.get(edge.to);
@@ -113,10 +137,15 @@ function map(data) {
     const key = `${edge.from}\u0000${edge.to}`;
     const nth = seen.get(key) ?? 0;
     seen.set(key, nth + 1);
-    const { d, label } = curve(a, b, nth);
-    edges.push(svg('path', { d, class: `edge edge-${edge.kind}`, 'marker-end': `url(#arrow-${edge.kind})` }));
+    const { d, at } = curve(a, b, nth);
+    const what = edge.agreement ? `${edge.agreement} (${edge.governance})` : 'no agreement';
+    edges.push(svg('path', { d, class: `edge edge-${edge.kind}`, 'marker-end': `url(#arrow-${edge.kind})` },
+      svg('title', {}, `${edge.from} → ${edge.to}: ${what}; ${edgeLabel(edge)}`)));
     const text = edgeLabel(edge);
-    if (text) labels.push(svg('text', { x: label.x.toFixed(1), y: label.y.toFixed(1), class: 'edge-label', 'text-anchor': 'middle' }, text));
+    if (text) {
+      const box = placeLabel(text, at, placed);
+      labels.push(svg('text', { x: box.cx.toFixed(1), y: (box.cy + 4).toFixed(1), class: 'edge-label', 'text-anchor': 'middle' }, text));
+    }
   }
   const nodes = (data.agencies ?? []).map((agency) => {
     const p = positions.get(agency.id);

@@ -28,7 +28,7 @@ export const count = (n) => (typeof n === 'number' ? n.toLocaleString('en-GB') :
 // A description list from [term, value] pairs (a value may be a Node); null pairs are skipped.
 export function facts(pairs) {
   return el('dl', { class: 'facts' },
-    pairs.filter(Boolean).map(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]));
+    pairs.filter(Boolean).flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]));
 }
 
 // The page's <h1> (its PAGES title), then a one-line lead.
