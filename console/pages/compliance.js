@@ -13,16 +13,14 @@ const COUNTS = [
   { key: 'open', label: 'Open' },
 ];
 
-function field(id, label, control, hint) {
-  return el('div', { class: 'field' },
-    el('label', { for: id }, label), control,
-    hint ? el('span', { class: 'hint', id: `${id}-hint` }, hint) : null);
+function field(id, label, control) {
+  return el('div', { class: 'field' }, el('label', { for: id }, label), control);
 }
 
 function filterForm(ctx) {
   const value = (k) => ctx.params.get(k) ?? '';
-  const from = el('input', { id: 'vc-from', name: 'from', type: 'date', value: value('from'), 'aria-describedby': 'vc-from-hint' });
-  const to = el('input', { id: 'vc-to', name: 'to', type: 'date', value: value('to'), 'aria-describedby': 'vc-to-hint' });
+  const from = el('input', { id: 'vc-from', name: 'from', type: 'date', value: value('from'), 'aria-describedby': 'vc-dates-hint' });
+  const to = el('input', { id: 'vc-to', name: 'to', type: 'date', value: value('to'), 'aria-describedby': 'vc-dates-hint' });
   const agency = el('input', { id: 'vc-agency', name: 'agency', type: 'text', value: value('agency'), autocomplete: 'off', spellcheck: 'false' });
   const right = el('select', { id: 'vc-right', name: 'right' },
     el('option', { value: '' }, 'Every right'),
@@ -39,11 +37,13 @@ function filterForm(ctx) {
       ctx.navigate(query ? `#/compliance?${query}` : '#/compliance');
     },
   },
-  field('vc-from', 'From', from, 'Clocks started on or after this day (00:00 UTC).'),
-  field('vc-to', 'To', to, 'Clocks started before this day (00:00 UTC).'),
+  field('vc-from', 'From', from),
+  field('vc-to', 'To', to),
   field('vc-agency', 'Informer agency', agency),
   field('vc-right', 'Right', right),
-  el('button', { type: 'submit' }, 'Show report'));
+  el('button', { type: 'submit' }, 'Show report'),
+  el('p', { class: 'hint', id: 'vc-dates-hint' },
+    'Clocks started on or after From and before To, each day from 00:00 UTC. Empty: from the first record, to now.'));
   return form;
 }
 
