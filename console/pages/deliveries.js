@@ -2,7 +2,7 @@
 // died, and whether the adapter's circuit is open. A row that needs attention says so in words.
 import { getJson } from '../api.js';
 import { el, errorBox, show, table } from '../ui.js';
-import { count, formatDuration, formatTime, heading, refreshBar } from './page-kit.js';
+import { count, formatDuration, formatTime, heading, refreshBar, showData } from './page-kit.js';
 
 // The oldest queued copy waiting longer than this needs attention (docs/console.md).
 export const STALE_AFTER_MS = 15 * 60 * 1000;
@@ -22,7 +22,9 @@ export function attention(row, now) {
 
 function oldest(row, now) {
   if (!row.oldest_queued_at) return 'none queued';
-  return el('span', {}, `${formatDuration(now - Date.parse(row.oldest_queued_at))} `,
+  // Redrawn once a minute at most (showData below): seconds would go stale.
+  const waited = now - Date.parse(row.oldest_queued_at);
+  return el('span', {}, `${waited < 60000 ? 'under 1 min' : formatDuration(waited)} `,
     el('span', { class: 'muted' }, `(since ${formatTime(row.oldest_queued_at)})`));
 }
 
@@ -65,7 +67,8 @@ export async function render(root, ctx) {
       const data = await getJson('/v1/admin/deliveries');
       const now = Date.now();
       const troubled = (data.recipients ?? []).filter((r) => attention(r, now).length).length;
-      show(body,
+      // Ages change with the clock: a refresh always redraws (the signature includes now's minute).
+      showData(body, { data, minute: Math.floor(now / 60000) },
         el('p', {}, troubled
           ? `${troubled} of ${data.recipients.length} recipients need attention.`
           : `All ${(data.recipients ?? []).length} recipients are healthy.`),
@@ -73,7 +76,7 @@ export async function render(root, ctx) {
         el('p', { class: 'muted' }, 'Totals count since the gateway started. "Leased": copies a recipient or an adapter holds and has not acknowledged; "In flight": pushes the adapter is sending now.'));
       if (asked) ctx.announce('Delivery health refreshed');
     } catch (error) {
-      show(body, errorBox(error));
+      showData(body, { error: error.code }, errorBox(error));
     }
   };
   show(root, heading('Deliveries', 'Delivery health per recipient.'),

@@ -2,7 +2,7 @@
 // (GET /v1/admin/flows). A map (inline SVG built with DOM APIs) and the same data as a table.
 import { getJson } from '../api.js';
 import { el, errorBox, show, table } from '../ui.js';
-import { count, formatTime, heading, refreshBar } from './page-kit.js';
+import { count, formatTime, heading, refreshBar, showData } from './page-kit.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 960;
@@ -184,13 +184,13 @@ export async function render(root, ctx) {
   const load = async (asked) => {
     try {
       const data = await getJson('/v1/admin/flows');
-      show(body,
+      showData(body, data,
         el('p', {}, `Copies shared and refused since the gateway started (${formatTime(data.since)}).`),
         el('figure', { class: 'flows-figure' }, map(data), el('figcaption', {}, legend())),
         flowsTable(data));
       if (asked) ctx.announce('Flows refreshed');
     } catch (error) {
-      show(body, errorBox(error));
+      showData(body, { error: error.code }, errorBox(error));
     }
   };
   show(root, heading('Flows', 'Agencies as nodes, agreement flows as arrows from sender to recipient.'),

@@ -48,10 +48,9 @@ export function refreshBar({ load, everyMs, label = 'Refresh' }) {
   const bar = el('div', { class: 'toolbar' }, refresh);
   if (everyMs) {
     let paused = false;
-    const pause = el('button', { type: 'button', 'aria-pressed': 'false' }, 'Pause auto-refresh');
+    const pause = el('button', { type: 'button' }, 'Pause auto-refresh');
     const describe = () => {
       pause.textContent = paused ? 'Resume auto-refresh' : 'Pause auto-refresh';
-      pause.setAttribute('aria-pressed', paused ? 'true' : 'false');
       status.textContent = paused ? 'Auto-refresh paused.' : `Refreshes every ${everyMs / 1000} s.`;
     };
     pause.addEventListener('click', () => { paused = !paused; describe(); });
@@ -64,4 +63,17 @@ export function refreshBar({ load, everyMs, label = 'Refresh' }) {
   }
   bar.append(status);
   return bar;
+}
+
+// Replaces the children of `container` unless `data` is what it shows already (an auto-refresh
+// with nothing new leaves the page alone); a link that had the focus keeps it when the new
+// content has a link to the same place. Answers whether it replaced.
+export function showData(container, data, ...children) {
+  const signature = JSON.stringify(data);
+  if (container.dataset.signature === signature) return false;
+  const focused = container.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+  container.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null));
+  container.dataset.signature = signature;
+  if (focused) container.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+  return true;
 }
