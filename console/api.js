@@ -37,10 +37,11 @@ async function send(path, { params, method = 'GET', body } = {}) {
     let message = response.statusText;
     let where;
     try {
-      const error = await response.json();
-      code = error.code ?? code;
-      message = error.message ?? message;
-      where = error.path;
+      // Every refusal is {"error": {"code", "message", "path"}} (docs/errors.md).
+      const { error } = await response.json();
+      code = error?.code ?? code;
+      message = error?.message ?? message;
+      where = error?.path;
     } catch { /* not JSON: keep the status line */ }
     throw new ApiError(response.status, code, message, where);
   }

@@ -61,14 +61,27 @@ function renderNav(active) {
   show(document.getElementById('nav'), items);
 }
 
+// Counts routes: a page still rendering when the user moves on draws into a container that is
+// no longer in the document, so a slow answer never overwrites the page now shown.
+let routeCount = 0;
+
 async function route() {
   const { segments, params } = parseRoute(window.location.hash);
   const allowed = PAGES.filter((p) => p.roles.includes(whoami.role));
-  const page = allowed.find((p) => p.id === segments[0]) ?? allowed[0];
+  const known = PAGES.find((p) => p.id === segments[0]);
+  const page = allowed.find((p) => p.id === segments[0]) ?? (known ? null : allowed[0]);
   renderNav(page?.id);
-  const root = main();
+  const count = ++routeCount;
+  const root = el('div', { class: 'page' });
+  show(main(), root);
   if (!page) {
-    show(root, el('h1', {}, 'Accord console'), el('p', {}, 'This certificate may not use any page.'));
+    // A page of the other role (a bookmark, a shared link): say so rather than show another.
+    const title = known ? known.title : 'Accord console';
+    document.title = `${title} · Accord console`;
+    show(root, el('h1', {}, title), el('p', { class: 'error', role: 'alert' }, known
+      ? `This page needs ${known.roles.map((r) => `an ${r}`).join(' or ')} certificate; this one is ${whoami.role}.`
+      : 'This certificate may not use any page.'));
+    main().focus();
     return;
   }
   document.title = `${page.title} · Accord console`;
@@ -77,12 +90,22 @@ async function route() {
     const module = await import(`./pages/${page.id}.js`);
     await module.render(root, { segments: segments.slice(1), params, whoami, navigate, confirmAction, announce });
   } catch (error) {
-    show(root, el('h1', {}, page.title), errorBox(error));
+    if (count === routeCount) show(root, el('h1', {}, page.title), errorBox(error));
   }
-  root.focus();
+  if (count === routeCount) main().focus({ preventScroll: false });
+}
+
+// The skip link's target is an element id, not a route: focus it without touching the hash.
+function wireSkipLink() {
+  const skip = document.querySelector('.skip-link');
+  skip?.addEventListener('click', (event) => {
+    event.preventDefault();
+    main().focus();
+  });
 }
 
 async function start() {
+  wireSkipLink();
   try {
     whoami = await getJson('/v1/admin/whoami');
   } catch (error) {
