@@ -4,71 +4,20 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "accord/audit/record_text.hpp"
 #include "accord/core/csv.hpp"
 
 namespace accord::cli::audit_output {
 namespace {
 
+using audit::record_text::fields;
+using audit::record_text::fields_text;
+using audit::record_text::format_rows;
+using audit::record_text::num;
+using audit::record_text::parse;
+using audit::record_text::str;
 using nlohmann::json;
 using nlohmann::ordered_json;
-
-json parse(std::string_view record) {
-  json doc = json::parse(record, nullptr, /*allow_exceptions=*/false);
-  return doc.is_object() ? doc : json::object();
-}
-
-std::string str(const json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end()) return {};
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
-  return {};
-}
-
-std::int64_t num(const json& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-// "fields":[["path","action"],...] -> pairs; anything else is skipped.
-std::vector<std::pair<std::string, std::string>> fields(const json& doc) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto it = doc.find("fields");
-  if (it == doc.end() || !it->is_array()) return out;
-  for (const auto& f : *it) {
-    if (f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string()) {
-      out.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
-    }
-  }
-  return out;
-}
-
-std::string fields_text(const json& doc) {
-  std::string out;
-  for (const auto& [path, action] : fields(doc)) {
-    if (!out.empty()) out += ';';
-    out += path + ":" + action;
-  }
-  return out;
-}
-
-std::string format_rows(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()), 0);
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::ostringstream out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    out << line << "\n";
-  }
-  return out.str();
-}
 
 bool agreement_matches(const std::string& filter, const std::string& agreement) {
   if (filter.empty()) return true;
@@ -318,46 +267,6 @@ std::string ShadowReport::json() const {
     row["shadow"] = k.shadow;
     row["count"] = n;
     fields.push_back(std::move(row));
-  }
-  return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
-}
-
-void SubjectReport::add(std::string_view record) {
-  records_.emplace_back(record);
-}
-
-std::string SubjectReport::table() const {
-  std::string out = "Subject access report for " + subject_ + ": " +
-                    std::to_string(records_.size()) + " records\n";
-  if (records_.empty()) return out;
-  std::vector<std::vector<std::string>> rows = {
-      {"AT", "KIND", "FLOW", "AGREEMENT", "EVENT", "CODE", "FIELDS"}};
-  for (const auto& r : records_) {
-    const auto d = parse(r);
-    auto dash = [](std::string s) { return s.empty() ? std::string("-") : s; };
-    rows.push_back({str(d, "at"), str(d, "kind"),
-                    dash(str(d, "sender")) + " -> " + dash(str(d, "recipient")),
-                    dash(str(d, "agreement")), dash(str(d, "event_type")), dash(str(d, "code")),
-                    dash(fields_text(d))});
-  }
-  return out + format_rows(rows);
-}
-
-std::string SubjectReport::json() const {
-  ordered_json out;
-  out["subject_ref"] = subject_;
-  auto& flows = out["flows"] = ordered_json::array();
-  for (const auto& r : records_) {
-    const auto d = parse(r);
-    ordered_json flow;
-    flow["seq"] = num(d, "seq");
-    for (const char* key : {"at", "kind", "sender", "recipient", "agreement", "event_type",
-                            "case_urn", "message_id", "code", "reason"}) {
-      if (auto v = str(d, key); !v.empty()) flow[key] = v;
-    }
-    auto& f = flow["fields"] = ordered_json::array();
-    for (const auto& [path, action] : fields(d)) f.push_back({{"path", path}, {"action", action}});
-    flows.push_back(std::move(flow));
   }
   return out.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }

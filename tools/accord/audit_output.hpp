@@ -1,5 +1,6 @@
 // What `accord audit` prints from audit records (docs/audit-format.md §2): the query table, CSV
-// rows, the per-agreement report and the subject access report. Pure: records in, text out.
+// rows, the per-agreement and shadow reports (the subject access report is
+// accord/audit/subject_report.hpp, shared with the admin API). Pure: records in, text out.
 // Records are the stored bytes; a record that is not a JSON object is shown with its seq only.
 #pragma once
 
@@ -85,20 +86,6 @@ class ShadowReport {
   std::set<std::string> agreements_;
   std::map<std::string, Row> rows_;
   std::map<FieldKey, std::int64_t> fields_;
-};
-
-// Every flow about one subject: time, kind, sender -> recipient, agreement, event type,
-// fields with their actions, code. Never values (records hold none).
-class SubjectReport {
- public:
-  explicit SubjectReport(std::string subject_ref) : subject_(std::move(subject_ref)) {}
-  void add(std::string_view record);
-  std::string table() const;
-  std::string json() const;
-
- private:
-  std::string subject_;
-  std::vector<std::string> records_;
 };
 
 }  // namespace accord::cli::audit_output

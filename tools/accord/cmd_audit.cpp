@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/audit/subject_report.hpp"
 #include "accord/audit/verifier.hpp"
 #include "accord/client/gateway_api.hpp"
 #include "accord/client/https_client.hpp"
@@ -568,7 +569,7 @@ void run_report(const QueryFlags& f) {
   const bool json = f.report_format == "json";
   MismatchLog mismatches;
   if (!f.filter.subject_ref.empty()) {
-    audit_output::SubjectReport report(f.filter.subject_ref);
+    audit::SubjectReport report(f.filter.subject_ref);
     scan(*source, 0, mismatches, [&](const std::string& r) {
       // A row selected by a forged subject_ref column is named by the mismatch warning, not
       // listed as this subject's: only what the record itself says counts.

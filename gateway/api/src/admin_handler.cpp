@@ -6,10 +6,12 @@
 #include <optional>
 
 #include "accord/api/json_body.hpp"
+#include "accord/console/console_files.hpp"
 #include "accord/core/time_format.hpp"
 #include "accord/env/env.hpp"
 #include "audit_routes.hpp"
 #include "compliance_routes.hpp"
+#include "console_api_routes.hpp"
 #include "dlq_routes.hpp"
 #include "dry_run_route.hpp"
 #include "governance_routes.hpp"
@@ -90,6 +92,14 @@ std::optional<server::HttpResponse> refuse_admin_post(const server::Request& req
   return std::nullopt;
 }
 
+server::HttpResponse console_response(console::ConsoleReply reply) {
+  server::HttpResponse response{static_cast<http::status>(reply.status), 11};
+  for (auto& [name, value] : reply.headers) response.set(name, value);
+  response.body() = std::move(reply.body);
+  response.prepare_payload();
+  return response;
+}
+
 }  // namespace
 
 AdminHandler::AdminHandler(AdminHooks hooks, server::Metrics& metrics)
@@ -119,6 +129,19 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
     }
   };
 
+  if (hooks_.console.enabled && console::is_console_path(path)) {
+    if (method != http::verb::get) return wrong_method(http::verb::get);
+    auto serve = [this, path = std::string(path),
+                  if_none_match = std::string(request.http[http::field::if_none_match]),
+                  respond = std::move(respond)] {
+      auto reply = console::console_reply(hooks_.console, path, if_none_match);
+      respond(reply.ok() ? console_response(std::move(*reply)) : refusal(reply.error()));
+    };
+    // Development mode reads the file from disk: not on an io thread.
+    if (hooks_.console.dir.empty()) return serve();
+    return off_thread(std::move(serve));
+  }
+
   if (path.starts_with(kAuditPathPrefix)) {
     auto held = std::make_shared<server::Request>(std::move(request));
     off_thread([this, held, respond = std::move(respond)]() mutable {
@@ -139,6 +162,14 @@ void AdminHandler::handle(server::Request request, server::Respond respond) {
       const std::string_view target = held->http.target();
       handle_governance_route(*held, target.substr(0, target.find('?')), hooks_,
                               std::move(respond));
+    });
+  } else if (is_console_api_path(path)) {
+    // The agreement set's lock and the spool's queue query: off the io thread.
+    auto held = std::make_shared<server::Request>(std::move(request));
+    off_thread([this, held, respond = std::move(respond)]() mutable {
+      const std::string_view target = held->http.target();
+      handle_console_api_route(*held, target.substr(0, target.find('?')), hooks_,
+                               std::move(respond));
     });
   } else if (path == kDlqPath || path.starts_with(std::string(kDlqPath) + "/")) {
     handle_dlq_route(request, path, hooks_, std::move(respond));

@@ -11,7 +11,9 @@
 #include "accord/api/audit_query.hpp"
 #include "accord/governance/archive.hpp"
 #include "accord/spool/audit_reader.hpp"
+#include "audit_read.hpp"
 #include "responses.hpp"
+#include "subject_report_route.hpp"
 
 namespace accord::api {
 namespace {
@@ -23,18 +25,6 @@ constexpr std::size_t kDefaultRecordsPage = 1'000;
 constexpr const char* kNdjson = "application/x-ndjson";
 constexpr const char* kNextHeader = "Accord-Next-After-Seq";
 constexpr const char* kCompleteHeader = "Accord-Extract-Complete";
-// Rows of this answer whose index columns disagree with their record: "seq:col,col;...".
-constexpr const char* kMismatchHeader = "Accord-Index-Mismatch";
-
-void report_mismatches(server::HttpResponse& response,
-                       const std::vector<spool::IndexMismatch>& mismatches) {
-  if (mismatches.empty()) return;
-  const std::string list = spool::format_index_mismatches(mismatches);
-  spdlog::error(
-      "audit read: index columns disagree with their records ({}): the database was changed", list);
-  response.set(kMismatchHeader, list);
-}
-
 using Params = AuditQuery;
 using Accepts = AuditQueryAccepts;
 
@@ -44,11 +34,6 @@ std::size_t page_limit(const Params& p, std::size_t fallback) {
   return std::min(wanted, spool::kMaxAuditPage);
 }
 
-server::HttpResponse storage_failure(const Error& e) {
-  spdlog::error("audit read failed ({}): {}", e.code, e.message);
-  return refusal(e);
-}
-
 json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCheckpoint>& cp) {
   json out = {{"last_seq", head.last_seq},
               {"sealed_seq", head.sealed_seq},
@@ -56,39 +41,6 @@ json head_json(const spool::AuditHead& head, const std::optional<spool::StoredCh
               {"unsealed", head.last_seq - head.sealed_seq}};
   out["latest_checkpoint"] = cp ? json::parse(cp->json, nullptr, false) : json(nullptr);
   return out;
-}
-
-// What an answered read disclosed, for its audit.read record.
-struct ReadFacts {
-  std::int64_t returned = 0;  // records (or checkpoints) in the answer, in full
-  std::int64_t first_seq = 0, last_seq = 0;
-};
-
-// Sends `response` once the audit.read record of this request is durable; without it the
-// reader gets 503 audit_unavailable and no data (DPA 2018 s.62: no consultation unlogged).
-void answer_recorded(const server::Request& request, std::string_view endpoint, const Params& p,
-                     const AdminHooks& hooks, const ReadFacts& facts, server::HttpResponse response,
-                     server::Respond& respond) {
-  if (!hooks.record_audit || response.result_int() != 200) return respond(std::move(response));
-  audit::Event event = actor_event(audit::kind::kAuditRead, request.peer, admin_now_ms(hooks));
-  event.details.emplace_back("endpoint", std::string(endpoint));
-  event.details.emplace_back("filter", spool::filter_to_json(p.filter));
-  if (p.after_seq != 0) event.details.emplace_back("after_seq", std::to_string(p.after_seq));
-  event.details.emplace_back("returned", std::to_string(facts.returned));
-  if (facts.returned > 0) {
-    event.details.emplace_back("first_seq", std::to_string(facts.first_seq));
-    event.details.emplace_back("last_seq", std::to_string(facts.last_seq));
-  }
-  auto shared = std::make_shared<server::HttpResponse>(std::move(response));
-  hooks.record_audit({std::move(event)}, [shared, respond](Status s) {
-    if (!s.ok()) {
-      spdlog::error("audit read refused: its audit record could not be written: {}",
-                    s.error().message);
-      return respond(
-          refusal("audit_unavailable", "the audit record of this read could not be written"));
-    }
-    respond(std::move(*shared));
-  });
 }
 
 void records(const server::Request& request, const AdminHooks& hooks, spool::AuditReader& reader,
@@ -271,7 +223,7 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   const bool is_agreement = name.starts_with(kAgreements) && name.size() > kAgreements.size() &&
                             name.find('/', kAgreements.size()) == std::string_view::npos;
   const bool known = is_post || is_agreement || name == "records" || name == "extract" ||
-                     name == "checkpoints" || name == "head";
+                     name == "checkpoints" || name == "head" || name == kSubjectReportName;
   if (!known) {
     respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
     return;
@@ -303,6 +255,11 @@ void handle_audit_route(const server::Request& request, std::string_view path,
     auto reader = spool::AuditReader::open(hooks.audit_db_path);
     if (!reader.ok()) return respond(storage_failure(reader.error()));
     return agreement_version(request, hooks, **reader, *ref, respond);
+  }
+  if (name == kSubjectReportName) {
+    auto reader = spool::AuditReader::open(hooks.audit_db_path);
+    if (!reader.ok()) return respond(storage_failure(reader.error()));
+    return subject_report(request, query, hooks, **reader, respond);
   }
   auto params =
       parse_audit_query(query, name == "records" || name == "extract" ? Accepts::filters_and_paging

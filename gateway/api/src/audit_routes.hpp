@@ -8,6 +8,9 @@
 //   GET  /v1/admin/audit/checkpoints?after_seq=&limit=       NDJSON, one checkpoint per line
 //   GET  /v1/admin/audit/head                                JSON: last/sealed seq, latest
 //   POST /v1/admin/audit/checkpoint                          forces a checkpoint, answers it
+//   GET  /v1/admin/audit/subject-report?subject_ref=&from=&to=
+//                                                            JSON: the subject access report
+//                                                            (src/subject_report_route.hpp)
 //   GET  /v1/admin/audit/agreements/{id}@{version}           JSON: the version's archived text
 //                                                            and lifecycle records (404
 //                                                            unknown_version if never archived)

@@ -115,7 +115,13 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   yaml::Handlers admin_listen = {
       {"address",
        [&](auto& n) { return yaml::read_scalar(n, "admin_listen.address", config.admin_address); }},
-      {"port", [&](auto& n) { return Reader::port(n, "admin_listen.port", config.admin_port); }}};
+      {"port", [&](auto& n) { return Reader::port(n, "admin_listen.port", config.admin_port); }},
+      {"console",
+       [&](auto& n) {
+         return yaml::read_scalar(n, "admin_listen.console", config.console.enabled);
+       }},
+      {"console_dir",
+       [&](auto& n) { return r.path(n, "admin_listen.console_dir", config.console.dir); }}};
   yaml::Handlers tls = {
       {"ca", [&](auto& n) { return r.path(n, "tls.ca", config.server.tls.ca); }},
       {"crl", [&](auto& n) { return r.path(n, "tls.crl", config.server.tls.crl); }},

@@ -16,6 +16,7 @@ api::AdminHooks Gateway::admin_hooks() {
   api::AdminHooks hooks;
   // The SQLite file, or the PostgreSQL URI: AuditReader::open takes either.
   hooks.audit_db_path = audit_location(config_);
+  hooks.console = config_.console;
   hooks.storage_unavailable = [this] { return storage_health_->unavailable(clock_()); };
   hooks.audit_checkpoint = [this](std::function<void(Status)> done) {
     // The answer reads the new checkpoint from the database: not on the spool's thread.

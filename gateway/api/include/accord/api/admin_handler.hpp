@@ -6,6 +6,7 @@
 //   POST /v1/admin/agreements/signatures, /suspensions, /proposals
 //                                      admin           governance (src/governance_routes.hpp)
 //   GET  /healthz, GET /metrics        admin, auditor
+//   GET  /, /console/...               admin, auditor  the web console's files (accord/console)
 //   /v1/admin/audit/...                auditor         the audit log (src/audit_routes.hpp)
 //   GET /v1/admin/dlq, POST .../retry  admin           dead letters (src/dlq_routes.hpp)
 //   GET  /v1/admin/compliance/report   auditor         the compliance report
@@ -13,6 +14,9 @@
 //                                                      (src/compliance_routes.hpp)
 //   POST /v1/admin/agreements/dry-run  admin, auditor  a proposed set tried on recent traffic
 //                                                      (src/dry_run_route.hpp)
+//   GET  /v1/admin/whoami, /flows, /deliveries, /agreements/{id}@{version},
+//        /agreements/diff              admin, auditor  what the console shows
+//                                                      (src/console_api_routes.hpp)
 //
 // Every POST above takes Content-Type: application/json (415 unsupported_media_type otherwise,
 // once the certificate may use the endpoint); the ones without parameters take an empty body
@@ -35,6 +39,7 @@
 #include "accord/agreements/time.hpp"
 #include "accord/api/compliance_query.hpp"
 #include "accord/audit/event.hpp"
+#include "accord/console/console_files.hpp"
 #include "accord/core/result.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
@@ -145,6 +150,9 @@ struct AdminHooks {
   // vocabulary (POST /v1/admin/agreements/dry-run). Empty: that endpoint answers 503.
   std::function<ProposedAgreements(const std::vector<agreements::SourceText>&, agreements::Instant)>
       validate_agreements;
+  // The web console (admin_listen.console, .console_dir): on, from the embedded files, unless
+  // told otherwise.
+  console::ConsoleOptions console;
 };
 
 // An event of `kind` at `at_ms` naming the actor: details actor (the id from the

@@ -11,6 +11,7 @@
 
 #include "accord/agreements/retention.hpp"
 #include "accord/api/api_handler.hpp"
+#include "accord/console/console_files.hpp"
 #include "accord/core/result.hpp"
 #include "accord/delivery/worker.hpp"
 #include "accord/env/env.hpp"
@@ -62,6 +63,8 @@ struct GatewayConfig {
   bool admin_enabled = false;
   std::string admin_address = "127.0.0.1";
   std::uint16_t admin_port = 0;
+  // The web console it serves (admin_listen.console, admin_listen.console_dir).
+  console::ConsoleOptions console;
   int threads = 2;
   StorageBackend storage_backend = StorageBackend::sqlite;
   // storage.path, storage.max_batch/max_pending and audit.*; for sqlite, the whole spool's
