@@ -3,11 +3,12 @@
 // with the gateway's error code (docs/errors.md), never a silent empty page.
 
 export class ApiError extends Error {
-  constructor(status, code, message, path) {
+  constructor(status, code, message, path, body) {
     super(message);
     this.status = status;  // HTTP status, 0 when the request never reached the gateway
     this.code = code;      // the gateway's error code ("forbidden", "not_found", ...)
     this.path = path;      // the offending input, when the gateway named one
+    this.body = body;      // the whole JSON answer (e.g. a dry run's `diagnostics`), if any
   }
 }
 
@@ -36,14 +37,16 @@ async function send(path, { params, method = 'GET', body } = {}) {
     let code = `http_${response.status}`;
     let message = response.statusText;
     let where;
+    let body;
     try {
-      // Every refusal is {"error": {"code", "message", "path"}} (docs/errors.md).
-      const { error } = await response.json();
-      code = error?.code ?? code;
-      message = error?.message ?? message;
-      where = error?.path;
+      // Every refusal is {"error": {"code", "message", "path"}} (docs/api.yaml, Error).
+      body = await response.json();
+      const error = body.error ?? body;
+      code = error.code ?? code;
+      message = error.message ?? message;
+      where = error.path || undefined;
     } catch { /* not JSON: keep the status line */ }
-    throw new ApiError(response.status, code, message, where);
+    throw new ApiError(response.status, code, message, where, body);
   }
   return response;
 }
