@@ -29,10 +29,11 @@ export function uniqueId(prefix = 'ui') {
 // horizontally scrolling box (keyboard-focusable, named by the caption) so a wide table never
 // widens the page. Returns the box; the table is its only child.
 // columns: [{label, value: (row) => string|Node, class?: 'num'}]
-// options.empty: the text of the one row shown when there are no rows.
-export function table(caption, columns, rows, { empty = 'None.' } = {}) {
+// options.empty: when given, the text of the one row shown when there are no rows (without it
+// an empty table has no body rows, so a caller's rows and the table's stay index for index).
+export function table(caption, columns, rows, { empty } = {}) {
   const captionId = uniqueId('caption');
-  const body = rows.length === 0
+  const body = rows.length === 0 && empty !== undefined
     ? [el('tr', {}, el('td', { colspan: columns.length, class: 'muted' }, empty))]
     : rows.map((row) => el('tr', {}, columns.map((c) => el('td', { class: c.class }, c.value(row)))));
   const grid = el('table', {},
