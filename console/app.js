@@ -61,14 +61,26 @@ function renderNav(active) {
   show(document.getElementById('nav'), items);
 }
 
+// Counts routes: a page still rendering when the user moves on draws into a container that is
+// no longer in the document, so a slow answer never overwrites the page now shown.
+let routeCount = 0;
+
 async function route() {
   const { segments, params } = parseRoute(window.location.hash);
   const allowed = PAGES.filter((p) => p.roles.includes(whoami.role));
-  const page = allowed.find((p) => p.id === segments[0]) ?? allowed[0];
+  // A page of the other role opened by its address (a bookmark, a shared link) is rendered all
+  // the same: its API calls answer 403 and the page shows that refusal. The API decides what a
+  // certificate may see, never the page; the navigation only leaves such pages out.
+  const page = PAGES.find((p) => p.id === segments[0]) ?? allowed[0];
   renderNav(page?.id);
-  const root = main();
+  const count = ++routeCount;
+  const root = el('div', { class: 'page' });
+  show(main(), root);
+  window.scrollTo(0, 0);
   if (!page) {
-    show(root, el('h1', {}, 'Accord console'), el('p', {}, 'This certificate may not use any page.'));
+    document.title = 'Accord console';
+    show(root, el('h1', {}, 'Accord console'), el('p', { class: 'error', role: 'alert' }, 'This certificate may not use any page.'));
+    main().focus({ preventScroll: true });
     return;
   }
   document.title = `${page.title} · Accord console`;
@@ -77,12 +89,22 @@ async function route() {
     const module = await import(`./pages/${page.id}.js`);
     await module.render(root, { segments: segments.slice(1), params, whoami, navigate, confirmAction, announce });
   } catch (error) {
-    show(root, el('h1', {}, page.title), errorBox(error));
+    if (count === routeCount) show(root, el('h1', {}, page.title), errorBox(error));
   }
-  root.focus();
+  if (count === routeCount) main().focus({ preventScroll: true });
+}
+
+// The skip link's target is an element id, not a route: focus it without touching the hash.
+function wireSkipLink() {
+  const skip = document.querySelector('.skip-link');
+  skip?.addEventListener('click', (event) => {
+    event.preventDefault();
+    main().focus();
+  });
 }
 
 async function start() {
+  wireSkipLink();
   try {
     whoami = await getJson('/v1/admin/whoami');
   } catch (error) {

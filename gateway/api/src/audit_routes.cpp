@@ -14,6 +14,7 @@
 #include "audit_read.hpp"
 #include "responses.hpp"
 #include "subject_report_route.hpp"
+#include "verification_route.hpp"
 
 namespace accord::api {
 namespace {
@@ -223,7 +224,8 @@ void handle_audit_route(const server::Request& request, std::string_view path,
   const bool is_agreement = name.starts_with(kAgreements) && name.size() > kAgreements.size() &&
                             name.find('/', kAgreements.size()) == std::string_view::npos;
   const bool known = is_post || is_agreement || name == "records" || name == "extract" ||
-                     name == "checkpoints" || name == "head" || name == kSubjectReportName;
+                     name == "checkpoints" || name == "head" || name == kSubjectReportName ||
+                     name == kVerificationName;
   if (!known) {
     respond(refusal("not_found", "no such endpoint: " + std::string(path), "target"));
     return;
@@ -255,6 +257,11 @@ void handle_audit_route(const server::Request& request, std::string_view path,
     auto reader = spool::AuditReader::open(hooks.audit_db_path);
     if (!reader.ok()) return respond(storage_failure(reader.error()));
     return agreement_version(request, hooks, **reader, *ref, respond);
+  }
+  if (name == kVerificationName) {
+    auto reader = spool::AuditReader::open(hooks.audit_db_path);
+    if (!reader.ok()) return respond(storage_failure(reader.error()));
+    return verification(request, query, hooks, **reader, respond);
   }
   if (name == kSubjectReportName) {
     auto reader = spool::AuditReader::open(hooks.audit_db_path);

@@ -11,6 +11,9 @@
 //   GET  /v1/admin/audit/subject-report?subject_ref=&from=&to=
 //                                                            JSON: the subject access report
 //                                                            (src/subject_report_route.hpp)
+//   GET  /v1/admin/audit/verification                        JSON: the chain verifier's verdict
+//                                                            over the whole stored log
+//                                                            (src/verification_route.hpp)
 //   GET  /v1/admin/audit/agreements/{id}@{version}           JSON: the version's archived text
 //                                                            and lifecycle records (404
 //                                                            unknown_version if never archived)

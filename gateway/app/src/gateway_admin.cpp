@@ -17,6 +17,7 @@ api::AdminHooks Gateway::admin_hooks() {
   // The SQLite file, or the PostgreSQL URI: AuditReader::open takes either.
   hooks.audit_db_path = audit_location(config_);
   hooks.console = config_.console;
+  if (signer_) hooks.audit_key = signer_->public_key();
   hooks.storage_unavailable = [this] { return storage_health_->unavailable(clock_()); };
   hooks.audit_checkpoint = [this](std::function<void(Status)> done) {
     // The answer reads the new checkpoint from the database: not on the spool's thread.

@@ -41,6 +41,7 @@
 #include "accord/audit/event.hpp"
 #include "accord/console/console_files.hpp"
 #include "accord/core/result.hpp"
+#include "accord/crypto/signature.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
 #include "accord/spool/spool.hpp"
@@ -150,6 +151,9 @@ struct AdminHooks {
   // vocabulary (POST /v1/admin/agreements/dry-run). Empty: that endpoint answers 503.
   std::function<ProposedAgreements(const std::vector<agreements::SourceText>&, agreements::Instant)>
       validate_agreements;
+  // The gateway's public signing key: GET /v1/admin/audit/verification checks the stored log's
+  // checkpoints against it. Empty: that endpoint answers 503 audit_unavailable.
+  std::optional<crypto::GatewayPublicKey> audit_key;
   // The web console (admin_listen.console, .console_dir): on, from the embedded files, unless
   // told otherwise.
   console::ConsoleOptions console;
