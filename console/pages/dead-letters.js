@@ -10,7 +10,7 @@ const DEFAULT_LIMIT = 100;
 function filterForm(ctx, recipient) {
   const input = el('input', { id: 'dlq-recipient', name: 'recipient', type: 'text', value: recipient, autocomplete: 'off', spellcheck: 'false' });
   return el('form', {
-    class: 'filters',
+    class: 'search',
     role: 'search',
     onsubmit: (e) => {
       e.preventDefault();
@@ -19,7 +19,7 @@ function filterForm(ctx, recipient) {
     },
   },
   el('div', { class: 'field' }, el('label', { for: 'dlq-recipient' }, 'Recipient'), input),
-  el('button', { type: 'submit' }, 'Filter'));
+  el('div', { class: 'form-actions' }, el('button', { type: 'submit' }, 'Filter')));
 }
 
 // Redrive after confirmation; announce the count, then reload the list.
@@ -47,7 +47,7 @@ function lettersTable(letters, ctx, reload, status) {
     { label: 'Event', value: (d) => d.event_type },
     { label: 'Case', value: (d) => d.case_urn },
     { label: 'Received', value: (d) => formatTime(d.received_at) },
-    { label: 'Attempts', value: (d) => count(d.attempts) },
+    { label: 'Attempts', class: 'num', value: (d) => count(d.attempts) },
     { label: 'Dead since', value: (d) => formatTime(d.dead_at) },
     { label: 'Code', value: (d) => el('code', {}, d.code) },
     { label: 'Detail', value: (d) => d.detail || '—' },
@@ -55,6 +55,7 @@ function lettersTable(letters, ctx, reload, status) {
       label: 'Action',
       value: (d) => el('button', {
         type: 'button',
+        class: 'secondary',
         'aria-label': `Redrive ${d.delivery_id}`,
         onclick: () => redrive(ctx, { delivery_id: d.delivery_id },
           `Redrive dead letter ${d.delivery_id}?`,
@@ -86,7 +87,7 @@ export async function render(root, ctx) {
           ? (recipient ? `No dead letters for ${recipient}.` : 'No dead letters.')
           : `${letters.length} dead ${letters.length === 1 ? 'letter' : 'letters'}${recipient ? ` for ${recipient}` : ''}, oldest first${letters.length >= limit ? ` (the first ${limit})` : ''}.`),
         bulk.length ? el('div', { class: 'toolbar' }, bulk) : null,
-        letters.length ? el('div', { class: 'table-scroll' }, lettersTable(letters, ctx, reload, status)) : null);
+        letters.length ? lettersTable(letters, ctx, reload, status) : null);
     } catch (error) {
       show(body, errorBox(error));
     }
