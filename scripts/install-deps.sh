@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build, test and run dependency from Debian 12 packages. Idempotent: does
-# nothing when everything is present. Needs root (or sudo) only when something is missing.
+# Installs every build, test and run dependency from Debian 12 packages, and the console tests' npm
+# packages (tests/console). Idempotent: does nothing when everything is present. Needs root (or sudo)
+# only when a Debian package is missing.
 set -euo pipefail
 
 packages=(
@@ -12,20 +13,31 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-nacl python3-zmq python3-requests
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
+  nodejs chromium fonts-liberation fonts-dejavu-core      # the console's browser tests
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm ships inside some nodejs builds and as its own package in Debian's: only when absent.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The console tests' npm packages (tests/console/package-lock.json pins exact versions): only
+# when node_modules is missing or older than the lock. No browser download: Debian's chromium.
+console_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/console"
+installed="$console_dir/node_modules/.package-lock.json"
+if [ ! -f "$installed" ] || [ "$console_dir/package-lock.json" -nt "$installed" ]; then
+  echo "install-deps: npm ci in tests/console"
+  (cd "$console_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
