@@ -73,7 +73,7 @@ function compareForm(list, ctx) {
   const from = select('cmp-from', pair[0]);
   const to = select('cmp-to', pair[1]);
   return el('form', {
-    class: 'filters',
+    class: 'search',
     onsubmit: (e) => {
       e.preventDefault();
       ctx.navigate(`#/agreements/diff?from=${encodeURIComponent(from.value)}&to=${encodeURIComponent(to.value)}`);
@@ -81,7 +81,7 @@ function compareForm(list, ctx) {
   },
   el('div', { class: 'field' }, el('label', { for: 'cmp-from' }, 'From version'), from),
   el('div', { class: 'field' }, el('label', { for: 'cmp-to' }, 'To version'), to),
-  el('button', { type: 'submit' }, 'Compare'));
+  el('div', { class: 'form-actions' }, el('button', { type: 'submit' }, 'Compare')));
 }
 
 async function renderList(root, ctx) {
@@ -93,7 +93,7 @@ async function renderList(root, ctx) {
     heading('Agreements', 'The agreement set in force: parties, governance, validity and review dates.'),
     facts([['Set hash', el('code', {}, data.hash ?? '—')], ['Loaded', formatTime(data.loaded_at)], ['Versions', count(list.length)],
       ['With warnings', count(flagged)]]),
-    el('div', { class: 'table-scroll' }, listTable(list, now)),
+    listTable(list, now),
     el('h2', {}, 'Compare two versions'),
     list.length ? compareForm(list, ctx) : el('p', {}, 'No agreement is loaded.'),
     dryRunSection(list));
@@ -235,7 +235,7 @@ async function renderDiff(root, ctx) {
     el('p', {}, exposure.length
       ? 'Who newly receives, or no longer receives, which events and fields (enforce-mode flows only).'
       : 'No change of exposure: every agency receives the same events and fields in the same form.'),
-    exposure.length ? el('div', { class: 'table-scroll' }, exposureTable(exposure)) : null,
+    exposure.length ? exposureTable(exposure) : null,
     el('h3', {}, 'Text'),
     textDiff(data.from_text, data.to_text, data.from ?? from, data.to ?? to));
 }
@@ -261,7 +261,7 @@ export function dryRunResult(result) {
       ['Undecidable', count(result.undecidable)],
     ]),
     changes.length
-      ? el('div', { class: 'table-scroll' }, table('Dry run changes', [
+      ? table('Dry run changes', [
         { label: 'Recipient', value: (c) => c.recipient },
         { label: 'Sender', value: (c) => c.sender },
         { label: 'Event', value: (c) => c.event_type },
@@ -269,14 +269,14 @@ export function dryRunResult(result) {
         { label: 'Field', value: (c) => (c.path ? el('code', {}, c.path) : '—') },
         { label: 'Now', value: (c) => c.from || '—' },
         { label: 'Proposed', value: (c) => c.to || '—' },
-        { label: 'Messages', value: (c) => count(c.messages) },
-      ], changes))
+        { label: 'Messages', class: 'num', value: (c) => count(c.messages) },
+      ], changes)
       : el('p', {}, 'No exposure change: the proposed set would have made the same copies.'),
     facts_.length
-      ? el('div', { class: 'table-scroll' }, table('Facts the log did not hold', [
+      ? table('Facts the log did not hold', [
         { label: 'Fact', value: ([fact]) => el('code', {}, fact) },
-        { label: 'Submissions', value: ([, n]) => count(n) },
-      ], facts_))
+        { label: 'Submissions', class: 'num', value: ([, n]) => count(n) },
+      ], facts_)
       : null,
   ];
 }

@@ -26,7 +26,7 @@ function filterForm(ctx) {
     el('option', { value: '' }, 'Every right'),
     Array.from({ length: 12 }, (_, i) => el('option', { value: String(i + 1), selected: value('right') === String(i + 1) }, `Right ${i + 1}`)));
   const form = el('form', {
-    class: 'filters',
+    class: 'search',
     onsubmit: (e) => {
       e.preventDefault();
       const params = new URLSearchParams();
@@ -41,13 +41,13 @@ function filterForm(ctx) {
   field('vc-to', 'To', to),
   field('vc-agency', 'Informer agency', agency),
   field('vc-right', 'Right', right),
-  el('button', { type: 'submit' }, 'Show report'),
+  el('div', { class: 'form-actions' }, el('button', { type: 'submit' }, 'Show report')),
   el('p', { class: 'hint', id: 'vc-dates-hint' },
     'Clocks started on or after From and before To, each day from 00:00 UTC. Empty: from the first record, to now.'));
   return form;
 }
 
-const countColumns = COUNTS.map(({ key, label }) => ({ label, value: (r) => count(r[key]) }));
+const countColumns = COUNTS.map(({ key, label }) => ({ label, class: 'num', value: (r) => count(r[key]) }));
 
 function report(data) {
   const f = data.filter ?? {};
@@ -68,18 +68,18 @@ function report(data) {
     parts.push(el('p', {}, 'No clocks started in the window.'));
   } else {
     parts.push(
-      el('div', { class: 'table-scroll' }, table('Totals by agency', [{ label: 'Agency', value: (r) => r.agency }, ...countColumns], data.by_agency ?? [])),
-      el('div', { class: 'table-scroll' }, table('Totals by right', [{ label: 'Right', value: (r) => String(r.right) }, ...countColumns], data.by_right ?? [])),
+      table('Totals by agency', [{ label: 'Agency', value: (r) => r.agency }, ...countColumns], data.by_agency ?? []),
+      table('Totals by right', [{ label: 'Right', value: (r) => String(r.right) }, ...countColumns], data.by_right ?? []),
       el('h2', {}, 'Clocks by rule'),
       el('p', { class: 'muted' }, 'One row per informer agency, right, rule applied, London month of the clock\'s start, and whether the enhanced rights\' deadline applied.'),
-      el('div', { class: 'table-scroll' }, table('Clocks by agency, right and rule', [
+      table('Clocks by agency, right and rule', [
         { label: 'Agency', value: (r) => r.agency },
         { label: 'Right', value: (r) => String(r.right) },
         { label: 'Rule applied', value: (r) => el('code', {}, r.rule) },
         { label: 'Month', value: (r) => r.month },
         { label: 'Rights', value: (r) => (r.enhanced ? 'enhanced' : 'standard') },
         ...countColumns,
-      ], rows)));
+      ], rows));
   }
   const problems = data.problems ?? [];
   if (problems.length) {

@@ -6,11 +6,13 @@ import { el, errorBox, show, table } from '../ui.js';
 import { count, formatTime, heading } from './page-kit.js';
 
 const DEFAULT_LIMIT = 100;
+// Times in the table without " UTC": the line above the table says it once.
+const utc = (value) => formatTime(value).replace(/ UTC$/, '');
 
 function filterForm(ctx, recipient) {
   const input = el('input', { id: 'dlq-recipient', name: 'recipient', type: 'text', value: recipient, autocomplete: 'off', spellcheck: 'false' });
   return el('form', {
-    class: 'filters',
+    class: 'search',
     role: 'search',
     onsubmit: (e) => {
       e.preventDefault();
@@ -19,7 +21,7 @@ function filterForm(ctx, recipient) {
     },
   },
   el('div', { class: 'field' }, el('label', { for: 'dlq-recipient' }, 'Recipient'), input),
-  el('button', { type: 'submit' }, 'Filter'));
+  el('div', { class: 'form-actions' }, el('button', { type: 'submit' }, 'Filter')));
 }
 
 // Redrive after confirmation; announce the count, then reload the list.
@@ -41,20 +43,11 @@ async function redrive(ctx, body, question, detail, reload, status) {
 
 function lettersTable(letters, ctx, reload, status) {
   return table('Dead letters', [
-    { label: 'Recipient', value: (d) => d.recipient },
-    { label: 'Sender', value: (d) => d.sender },
-    { label: 'Message id', value: (d) => el('code', {}, d.message_id) },
-    { label: 'Event', value: (d) => d.event_type },
-    { label: 'Case', value: (d) => d.case_urn },
-    { label: 'Received', value: (d) => formatTime(d.received_at) },
-    { label: 'Attempts', value: (d) => count(d.attempts) },
-    { label: 'Dead since', value: (d) => formatTime(d.dead_at) },
-    { label: 'Code', value: (d) => el('code', {}, d.code) },
-    { label: 'Detail', value: (d) => d.detail || '—' },
     {
       label: 'Action',
       value: (d) => el('button', {
         type: 'button',
+        class: 'secondary',
         'aria-label': `Redrive ${d.delivery_id}`,
         onclick: () => redrive(ctx, { delivery_id: d.delivery_id },
           `Redrive dead letter ${d.delivery_id}?`,
@@ -62,6 +55,16 @@ function lettersTable(letters, ctx, reload, status) {
           reload, status),
       }, 'Redrive'),
     },
+    { label: 'Recipient', value: (d) => d.recipient },
+    { label: 'Sender', value: (d) => d.sender },
+    { label: 'Message id', value: (d) => el('code', {}, d.message_id) },
+    { label: 'Event', value: (d) => d.event_type },
+    { label: 'Case', value: (d) => d.case_urn },
+    { label: 'Received', class: 'time-col', value: (d) => utc(d.received_at) },
+    { label: 'Attempts', class: 'num', value: (d) => count(d.attempts) },
+    { label: 'Dead since', class: 'time-col', value: (d) => utc(d.dead_at) },
+    { label: 'Code', value: (d) => d.code },
+    { label: 'Detail', value: (d) => d.detail || '—' },
   ], letters);
 }
 
@@ -77,6 +80,7 @@ export async function render(root, ctx) {
       const recipients = [...new Set(letters.map((d) => d.recipient))].sort();
       const bulk = recipients.map((r) => el('button', {
         type: 'button',
+        class: 'secondary',
         onclick: () => redrive(ctx, { recipient: r }, `Redrive every dead letter for ${r}?`,
           `Every dead letter of ${r} goes back in the queue with its attempts reset, including any beyond the ${limit} listed here.`,
           reload, status),
@@ -84,9 +88,9 @@ export async function render(root, ctx) {
       show(body,
         el('p', {}, letters.length === 0
           ? (recipient ? `No dead letters for ${recipient}.` : 'No dead letters.')
-          : `${letters.length} dead ${letters.length === 1 ? 'letter' : 'letters'}${recipient ? ` for ${recipient}` : ''}, oldest first${letters.length >= limit ? ` (the first ${limit})` : ''}.`),
+          : `${letters.length} dead ${letters.length === 1 ? 'letter' : 'letters'}${recipient ? ` for ${recipient}` : ''}, oldest first${letters.length >= limit ? ` (the first ${limit})` : ''}. Times are UTC.`),
         bulk.length ? el('div', { class: 'toolbar' }, bulk) : null,
-        letters.length ? el('div', { class: 'table-scroll' }, lettersTable(letters, ctx, reload, status)) : null);
+        letters.length ? lettersTable(letters, ctx, reload, status) : null);
     } catch (error) {
       show(body, errorBox(error));
     }

@@ -24,8 +24,8 @@ function oldest(row, now) {
   if (!row.oldest_queued_at) return 'none queued';
   // Redrawn once a minute at most (showData below): seconds would go stale.
   const waited = now - Date.parse(row.oldest_queued_at);
-  return el('span', {}, `${waited < 60000 ? 'under 1 min' : formatDuration(waited)} `,
-    el('span', { class: 'muted' }, `(since ${formatTime(row.oldest_queued_at)})`));
+  return el('span', {}, waited < 60000 ? 'under 1 min' : formatDuration(waited),
+    el('br'), el('span', { class: 'muted' }, `since ${formatTime(row.oldest_queued_at)}`));
 }
 
 function healthTable(data, whoami, now) {
@@ -39,19 +39,18 @@ function healthTable(data, whoami, now) {
       ? el('span', { class: 'attention' }, el('strong', {}, 'Needs attention: '), reasons.join('; '))
       : el('span', { class: 'healthy' }, 'OK');
   };
+  const totals = (r) => `${count(r.delivered_total)} delivered, ${count(r.retried_total)} retried, ${count(r.dead_lettered_total)} dead-lettered`;
   const t = table('Delivery health', [
     { label: 'Recipient', value: (r) => r.recipient },
-    { label: 'Status', value: status },
+    { label: 'Status', class: 'status-col', value: status },
     { label: 'Adapter', value: (r) => r.adapter ?? '—' },
-    { label: 'Queued', value: (r) => count(r.queued) },
-    { label: 'Leased', value: (r) => count(r.leased) },
-    { label: 'In flight', value: (r) => count(r.in_flight) },
-    { label: 'Oldest queued copy', value: (r) => oldest(r, now) },
-    { label: 'Dead letters', value: deadLetters },
+    { label: 'Queued', class: 'num', value: (r) => count(r.queued) },
+    { label: 'Leased', class: 'num', value: (r) => count(r.leased) },
+    { label: 'In flight', class: 'num', value: (r) => count(r.in_flight) },
+    { label: 'Oldest queued', value: (r) => oldest(r, now) },
+    { label: 'Dead letters', class: 'num', value: deadLetters },
     { label: 'Circuit', value: (r) => r.circuit ?? '—' },
-    { label: 'Delivered', value: (r) => count(r.delivered_total) },
-    { label: 'Retried', value: (r) => count(r.retried_total) },
-    { label: 'Dead-lettered', value: (r) => count(r.dead_lettered_total) },
+    { label: 'Totals', class: 'totals-col', value: totals },
   ], rows);
   // Mark the rows (the Status column says why in words; the class only adds emphasis).
   t.querySelectorAll('tbody tr').forEach((tr, i) => {
@@ -72,8 +71,8 @@ export async function render(root, ctx) {
         el('p', {}, troubled
           ? `${troubled} of ${data.recipients.length} recipients need attention.`
           : `All ${(data.recipients ?? []).length} recipients are healthy.`),
-        el('div', { class: 'table-scroll' }, healthTable(data, ctx.whoami, now)),
-        el('p', { class: 'muted' }, 'Totals count since the gateway started. "Leased": copies a recipient or an adapter holds and has not acknowledged; "In flight": pushes the adapter is sending now.'));
+        healthTable(data, ctx.whoami, now),
+        el('p', { class: 'muted' }, '"Leased": copies a recipient or an adapter holds and has not acknowledged yet; "In flight": pushes the adapter is sending now; "Totals": since the gateway started.'));
       if (asked) ctx.announce('Delivery health refreshed');
     } catch (error) {
       showData(body, { error: error.code }, errorBox(error));

@@ -174,8 +174,8 @@ function flowsTable(data) {
     { label: 'Agreement', value: (r) => (r.agreement ? el('a', { href: `#/agreements/${r.agreement}` }, r.agreement) : 'none') },
     { label: 'Governance', value: (r) => (r.agreement ? `${r.governance ?? 'unknown'} (${EDGE_CLASSES[r.kind].line} line)` : `no agreement (${EDGE_CLASSES.none.line} line)`) },
     { label: 'Events', value: (r) => (r.events?.length ? r.events.join(', ') : '—') },
-    { label: 'Shared', value: (r) => (r.agreement ? count(r.shared) : '—') },
-    { label: 'Refused', value: (r) => count(r.refused) },
+    { label: 'Shared', class: 'num', value: (r) => (r.agreement ? count(r.shared) : '—') },
+    { label: 'Refused', class: 'num', value: (r) => count(r.refused) },
   ], rows);
 }
 

@@ -27,7 +27,7 @@ export const count = (n) => (typeof n === 'number' ? n.toLocaleString('en-GB') :
 
 // A description list from [term, value] pairs (a value may be a Node); null pairs are skipped.
 export function facts(pairs) {
-  return el('dl', { class: 'facts' },
+  return el('dl', { class: 'record' },
     pairs.filter(Boolean).flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]));
 }
 
@@ -48,7 +48,7 @@ export function refreshBar({ load, everyMs, label = 'Refresh' }) {
   const bar = el('div', { class: 'toolbar' }, refresh);
   if (everyMs) {
     let paused = false;
-    const pause = el('button', { type: 'button' }, 'Pause auto-refresh');
+    const pause = el('button', { type: 'button', class: 'secondary' }, 'Pause auto-refresh');
     const describe = () => {
       pause.textContent = paused ? 'Resume auto-refresh' : 'Pause auto-refresh';
       status.textContent = paused ? 'Auto-refresh paused.' : `Refreshes every ${everyMs / 1000} s.`;
