@@ -114,7 +114,12 @@ function gatewayYaml(dir, { webhookRecipient, webhookPort }) {
   const lines = [
     '# Written by tests/console/harness.mjs for one browser test.',
     'listen: {address: 127.0.0.1, port: 0}',
-    'admin_listen: {address: 127.0.0.1, port: 0}',
+    'admin_listen:',
+    '  address: 127.0.0.1',
+    '  port: 0',
+    // Development only: ACCORD_CONSOLE_DIR=console serves the files from disk, so an edit to a
+    // page is tested without rebuilding the gateway. Unset (ctest), the embedded files are.
+    ...(process.env.ACCORD_CONSOLE_DIR ? [`  console_dir: ${yamlString(path.resolve(process.env.ACCORD_CONSOLE_DIR))}`] : []),
     'threads: 2',
     'tls:',
     `  ca: ${yamlString(path.join(dir, 'pki', 'ca.pem'))}`,
