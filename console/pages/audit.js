@@ -327,7 +327,7 @@ function verificationSummary(v) {
     el('p', {}, badge('Verified', 'ok'), ` Chain verified: ${v.records} records (${range}) and ${v.checkpoints} signed checkpoint${v.checkpoints === 1 ? '' : 's'}, key `,
       el('code', {}, v.key_id ?? ''), '.'),
     el('p', {}, v.sealed_seq > 0 ? `Signed up to record ${v.sealed_seq}` : 'No checkpoint signed yet',
-      v.unsealed_tail > 0 ? `; ${v.unsealed_tail} newer record${v.unsealed_tail === 1 ? '' : 's'} await the next checkpoint.` : '.'),
+      v.unsealed_tail > 0 ? `; ${v.unsealed_tail} newer record${v.unsealed_tail === 1 ? ' awaits' : 's await'} the next checkpoint.` : '.'),
     v.index_mismatches > 0
       ? el('p', { class: 'error', role: 'alert' }, `${v.index_mismatches} rows have index columns that disagree with their record (the database was changed).`)
       : null,
