@@ -68,20 +68,19 @@ let routeCount = 0;
 async function route() {
   const { segments, params } = parseRoute(window.location.hash);
   const allowed = PAGES.filter((p) => p.roles.includes(whoami.role));
-  const known = PAGES.find((p) => p.id === segments[0]);
-  const page = allowed.find((p) => p.id === segments[0]) ?? (known ? null : allowed[0]);
+  // A page of the other role opened by its address (a bookmark, a shared link) is rendered all
+  // the same: its API calls answer 403 and the page shows that refusal. The API decides what a
+  // certificate may see, never the page; the navigation only leaves such pages out.
+  const page = PAGES.find((p) => p.id === segments[0]) ?? allowed[0];
   renderNav(page?.id);
   const count = ++routeCount;
   const root = el('div', { class: 'page' });
   show(main(), root);
+  window.scrollTo(0, 0);
   if (!page) {
-    // A page of the other role (a bookmark, a shared link): say so rather than show another.
-    const title = known ? known.title : 'Accord console';
-    document.title = `${title} · Accord console`;
-    show(root, el('h1', {}, title), el('p', { class: 'error', role: 'alert' }, known
-      ? `This page needs ${known.roles.map((r) => `an ${r}`).join(' or ')} certificate; this one is ${whoami.role}.`
-      : 'This certificate may not use any page.'));
-    main().focus();
+    document.title = 'Accord console';
+    show(root, el('h1', {}, 'Accord console'), el('p', { class: 'error', role: 'alert' }, 'This certificate may not use any page.'));
+    main().focus({ preventScroll: true });
     return;
   }
   document.title = `${page.title} · Accord console`;
@@ -92,7 +91,7 @@ async function route() {
   } catch (error) {
     if (count === routeCount) show(root, el('h1', {}, page.title), errorBox(error));
   }
-  if (count === routeCount) main().focus({ preventScroll: false });
+  if (count === routeCount) main().focus({ preventScroll: true });
 }
 
 // The skip link's target is an element id, not a route: focus it without touching the hash.

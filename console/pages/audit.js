@@ -96,9 +96,13 @@ async function renderSearch(root, ctx) {
 
   const key = JSON.stringify(filters);
   const paging = lastPaging?.key === key ? lastPaging : { stack: [], after: 0 };
-  const searching = runSearch(results, filters, ctx, paging);
-  const status = renderChainStatus(chain, ctx);
-  await Promise.all([searching, status]);
+  const refused = await runSearch(results, filters, ctx, paging);
+  if (refused?.status === 403) {
+    // Not an auditor's certificate: the gateway's refusal is the page (one alert, no form).
+    show(root, el('h1', {}, TITLE), errorBox(refused));
+    return;
+  }
+  await renderChainStatus(chain, ctx);
 }
 
 function describe(filters) {
@@ -115,7 +119,7 @@ async function runSearch(section, filters, ctx, { stack, after }) {
   } catch (error) {
     show(section, heading, errorBox(error));
     ctx.announce(`Search failed: ${error.code}`);
-    return;
+    return error;
   }
   lastPaging = { key: JSON.stringify(filters), stack, after };
   const first = stack.length * PAGE_SIZE + 1;
@@ -156,7 +160,7 @@ function recordsTable(records) {
       value: (r) => el('a', { href: `#/audit/record/${r.seq}`, 'aria-label': `Record ${r.seq}` }, String(r.seq)),
       class: 'num',
     },
-    { label: 'Time (UTC)', value: (r) => el('time', { datetime: r.at, title: `local ${formatLocal(r.at)}` }, formatUtc(r.at)) },
+    { label: 'Time (UTC)', value: (r) => el('time', { datetime: r.at, title: `local ${formatLocal(r.at)}` }, formatUtc(r.at)), class: 'nowrap' },
     { label: 'Kind', value: (r) => kindBadge(r.kind) },
     { label: 'Sender', value: (r) => r.sender ?? '' },
     { label: 'Recipient', value: (r) => r.recipient ?? '' },
@@ -323,7 +327,7 @@ function verificationSummary(v) {
     el('p', {}, badge('Verified', 'ok'), ` Chain verified: ${v.records} records (${range}) and ${v.checkpoints} signed checkpoint${v.checkpoints === 1 ? '' : 's'}, key `,
       el('code', {}, v.key_id ?? ''), '.'),
     el('p', {}, v.sealed_seq > 0 ? `Signed up to record ${v.sealed_seq}` : 'No checkpoint signed yet',
-      v.unsealed_tail > 0 ? `; ${v.unsealed_tail} newer record${v.unsealed_tail === 1 ? '' : 's'} await the next checkpoint.` : '.'),
+      v.unsealed_tail > 0 ? `; ${v.unsealed_tail} newer record${v.unsealed_tail === 1 ? ' awaits' : 's await'} the next checkpoint.` : '.'),
     v.index_mismatches > 0
       ? el('p', { class: 'error', role: 'alert' }, `${v.index_mismatches} rows have index columns that disagree with their record (the database was changed).`)
       : null,

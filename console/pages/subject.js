@@ -70,10 +70,17 @@ function period({ from, to }) {
   return '';
 }
 
+// The fields grouped by the form they went in: "Shared as sent: a, b" / "Not shared: c".
 function fieldList(fields) {
   if (!fields || fields.length === 0) return el('span', { class: 'muted' }, 'no data fields');
-  return el('ul', { class: 'fields' }, fields.map((f) =>
-    el('li', {}, el('code', {}, f.path), ` \u2014 ${ACTIONS[f.action] ?? f.action}`)));
+  const order = [...Object.keys(ACTIONS), ...new Set(fields.map((f) => f.action))];
+  const groups = [...new Set(order)].map((action) => [action, fields.filter((f) => f.action === action)])
+    .filter(([, list]) => list.length > 0);
+  return el('div', { class: 'field-actions' }, groups.map(([action, list]) => {
+    const words = ACTIONS[action] ?? action;
+    return el('p', {}, el('strong', {}, `${words.charAt(0).toUpperCase()}${words.slice(1)}: `),
+      list.flatMap((f, i) => [i > 0 ? ', ' : null, el('code', {}, f.path)]));
+  }));
 }
 
 function recordLink(flow) {
@@ -104,7 +111,7 @@ function renderReport(report, range) {
       el('a', { href: hashLink('audit', { subject_ref: report.subject_ref }) }, 'Every record in the audit log')),
     el('h3', {}, 'Who received what'),
     table('Information shared', [
-      { label: 'When', value: (f) => timeEl(f.at) },
+      { label: 'When', value: (f) => timeEl(f.at), class: 'nowrap' },
       { label: 'From', value: (f) => f.sender ?? '' },
       { label: 'To', value: (f) => f.recipient ?? '' },
       { label: 'Event', value: (f) => f.event_type ?? '' },
@@ -114,7 +121,7 @@ function renderReport(report, range) {
     ], received, { empty: 'Nothing was shared.' }),
     el('h3', {}, 'What was refused'),
     table('Refused sharing', [
-      { label: 'When', value: (f) => timeEl(f.at) },
+      { label: 'When', value: (f) => timeEl(f.at), class: 'nowrap' },
       { label: 'From', value: (f) => f.sender ?? '' },
       { label: 'To', value: (f) => f.recipient ?? el('span', { class: 'muted' }, 'any agency') },
       { label: 'Event', value: (f) => f.event_type ?? '' },
@@ -125,7 +132,7 @@ function renderReport(report, range) {
     deliveries.length > 0 ? el('h3', {}, 'Deliveries') : null,
     deliveries.length > 0
       ? table('Deliveries', [
-        { label: 'When', value: (f) => timeEl(f.at) },
+        { label: 'When', value: (f) => timeEl(f.at), class: 'nowrap' },
         { label: 'What happened', value: (f) => f.kind },
         { label: 'To', value: (f) => f.recipient ?? '' },
         { label: 'Message', value: (f) => f.message_id ?? '' },
@@ -135,7 +142,7 @@ function renderReport(report, range) {
     others.length > 0 ? el('h3', {}, 'Other records') : null,
     others.length > 0
       ? table('Other records', [
-        { label: 'When', value: (f) => timeEl(f.at) },
+        { label: 'When', value: (f) => timeEl(f.at), class: 'nowrap' },
         { label: 'Kind', value: (f) => f.kind },
         { label: 'From', value: (f) => f.sender ?? '' },
         { label: 'Event', value: (f) => f.event_type ?? '' },

@@ -33,6 +33,13 @@ Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only
   const auto& cfg = config_;
   // Before anything is opened: too few descriptors is a reason not to start at all.
   if (auto status = ensure_descriptor_limit(cfg); !status.ok()) return status.error();
+  // A console directory that is not one would answer every console request 404: say so now.
+  if (cfg.admin_enabled && cfg.console.enabled && !cfg.console.dir.empty() &&
+      !std::filesystem::is_directory(cfg.console.dir)) {
+    return make_error("invalid_config",
+                      "admin_listen.console_dir " + cfg.console.dir + " is not a directory",
+                      cfg.source);
+  }
   auto vocabulary = parse_file(cfg.vocabulary_path, &envelope::Vocabulary::parse);
   if (!vocabulary.ok()) return vocabulary.error();
   vocabulary_ = std::move(vocabulary.value());

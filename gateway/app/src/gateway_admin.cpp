@@ -17,6 +17,12 @@ api::AdminHooks Gateway::admin_hooks() {
   // The SQLite file, or the PostgreSQL URI: AuditReader::open takes either.
   hooks.audit_db_path = audit_location(config_);
   hooks.console = config_.console;
+  if (!config_.console.enabled) {
+    spdlog::info("admin_listen.console is false: the web console is off");
+  } else if (!config_.console.dir.empty()) {
+    spdlog::warn("admin_listen.console_dir: the web console is served from {} (development only)",
+                 config_.console.dir);
+  }
   if (signer_) hooks.audit_key = signer_->public_key();
   hooks.storage_unavailable = [this] { return storage_health_->unavailable(clock_()); };
   hooks.audit_checkpoint = [this](std::function<void(Status)> done) {
