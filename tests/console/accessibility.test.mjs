@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CASE_URN, SUBJECT_REF, axeViolations, formatViolations, forceCheckpoint, launchBrowser,
-  openConsole, seedJourney, seedRefusal, startDeployment, waitFor,
+  openConsole, seedJourney, seedRefusal, shown, startDeployment, waitFor,
 } from './harness.mjs';
 
 const DEAD_RECIPIENT = 'wcu.met';
@@ -51,7 +51,7 @@ for (const [who, hashOf, heading, ready] of VIEWS) {
     const { context, page, errors } = await openConsole(browser, deployment, who, hash);
     try {
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-      if (ready) await ready(page).waitFor();
+      if (ready) await shown(page, ready(page));
       // Checked before axe runs: axe's own probes set inline styles, which the CSP refuses.
       assert.deepEqual(errors, []);
       const violations = await axeViolations(page);

@@ -465,3 +465,18 @@ export async function setField(page, label, value) {
   if ((await field.evaluate((node) => node.tagName)) === 'SELECT') await field.selectOption(value);
   else await field.fill(value);
 }
+
+// Waits for `locator`; if the page shows an error (role=alert) first, fails at once with the
+// error's text (e.g. "not_found: no such endpoint ...") instead of timing out in silence.
+export async function shown(page, locator) {
+  const alert = page.getByRole('alert').first();
+  // Neither wait may reject unobserved: the loser settles after the test has moved on.
+  const content = locator.waitFor().then(() => 'content', (error) => error);
+  const error = alert.waitFor().then(() => 'alert', () => 'no alert');
+  let which = await Promise.race([content, error]);
+  if (which === 'no alert') which = await content;
+  if (which instanceof Error) throw which;
+  if (which === 'alert' && !(await locator.isVisible())) {
+    throw new Error(`the page shows an error instead of the content: ${(await alert.textContent()).trim()}`);
+  }
+}

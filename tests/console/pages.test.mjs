@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, openConsole, seedJourney, seedRefusal, startDeployment, waitFor,
+  launchBrowser, openConsole, shown, seedJourney, seedRefusal, startDeployment, waitFor,
 } from './harness.mjs';
 
 const DEAD_RECIPIENT = 'wcu.met';
@@ -38,9 +38,9 @@ async function open(who, hash, heading) {
 
 for (const who of ['admin', 'auditor']) {
   test(`${who}: the flows map and its table show every agreement that shared a copy`, async () => {
-    const { main, errors, close } = await open(who, '#/flows', 'Flows');
+    const { page, main, errors, close } = await open(who, '#/flows', 'Flows');
     try {
-      await main.getByRole('img', { name: 'Flows map' }).waitFor();
+      await shown(page, main.getByRole('img', { name: 'Flows map' }));
       const table = main.getByRole('table', { name: 'Flows' });
       await table.waitFor();
       const text = await table.textContent();
@@ -60,10 +60,10 @@ for (const who of ['admin', 'auditor']) {
 
   test(`${who}: the agreements page lists the set in force with its governance`, async () => {
     const inForce = await deployment.getJson(who, '/v1/admin/agreements');
-    const { main, errors, close } = await open(who, '#/agreements', 'Agreements');
+    const { page, main, errors, close } = await open(who, '#/agreements', 'Agreements');
     try {
       const table = main.getByRole('table', { name: 'Agreements' });
-      await table.waitFor();
+      await shown(page, table);
       const text = await table.textContent();
       for (const agreement of inForce.agreements) {
         assert.ok(text.includes(agreement.id), `the Agreements table names ${agreement.id}`);
@@ -77,10 +77,10 @@ for (const who of ['admin', 'auditor']) {
 
   test(`${who}: delivery health shows each recipient's adapter, queue and dead letters`, async () => {
     const dead = await deployment.deadLetters(DEAD_RECIPIENT);
-    const { main, errors, close } = await open(who, '#/deliveries', 'Deliveries');
+    const { page, main, errors, close } = await open(who, '#/deliveries', 'Deliveries');
     try {
       const table = main.getByRole('table', { name: 'Delivery health' });
-      await table.waitFor();
+      await shown(page, table);
       const row = table.getByRole('row').filter({ hasText: DEAD_RECIPIENT });
       await row.waitFor();
       const cells = await row.getByRole('cell').allTextContents();
@@ -99,9 +99,9 @@ for (const who of ['admin', 'auditor']) {
 
 test("auditor: the Victims' Code page shows the journey's clocks", async () => {
   const report = await deployment.getJson('auditor', '/v1/admin/compliance/report?format=json');
-  const { main, errors, close } = await open('auditor', '#/compliance', "Victims' Code");
+  const { page, main, errors, close } = await open('auditor', '#/compliance', "Victims' Code");
   try {
-    await main.getByRole('table').first().waitFor();
+    await shown(page, main.getByRole('table').first());
     const text = await main.textContent();
     // The journey's informers (docs/compliance.md §5): each one the report counts is shown.
     const informers = new Set(JSON.stringify(report).match(/"(police\.met|cps\.london|wcu\.met)"/g) ?? []);

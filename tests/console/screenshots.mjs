@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CASE_URN, SUBJECT_REF, forceCheckpoint, launchBrowser, openConsole, repoRoot, seedJourney,
-  seedRefusal, startDeployment, waitFor,
+  seedRefusal, shown, startDeployment, waitFor,
 } from './harness.mjs';
 
 const DEAD_RECIPIENT = 'wcu.met';
@@ -65,7 +65,7 @@ for (const [file, who, hashOf, heading, ready] of SHOTS) {
     const { context, page, errors } = await openConsole(browser, deployment, who, hash);
     try {
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-      if (ready) await ready(page).waitFor();
+      if (ready) await shown(page, ready(page));
       await page.evaluate(() => document.fonts.ready);
       // No focus ring or caret in the picture.
       await page.evaluate(() => document.activeElement?.blur());
