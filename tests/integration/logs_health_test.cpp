@@ -133,7 +133,8 @@ TEST_P(LogsThroughTheBinary, EveryLineInItsFormatAndOneAccessLinePerRequest) {
   const auto lines = lines_of(log);
   ASSERT_FALSE(lines.empty());
   static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
-  static const std::regex kTextLine(R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[\w+\] \[\w+\] .*)");
+  static const std::regex kTextLine(
+      R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[\w+\] \[\w+\] .*)");
   for (const auto& line : lines) {
     if (row.json_format) {
       const auto object = json::parse(line, nullptr, false);
@@ -183,11 +184,11 @@ TEST_P(LogsThroughTheBinary, EveryLineInItsFormatAndOneAccessLinePerRequest) {
                                         {"status", "200"}}),
                 1)
           << log;
-      EXPECT_EQ(count_matching(access, {{"listener", "health"},
-                                        {"method", "POST"},
-                                        {"path", "/readyz"},
-                                        {"status", "405"}}),
-                1)
+      EXPECT_EQ(
+          count_matching(
+              access,
+              {{"listener", "health"}, {"method", "POST"}, {"path", "/readyz"}, {"status", "405"}}),
+          1)
           << log;
     }
     for (const auto& facts : access) {
@@ -196,8 +197,8 @@ TEST_P(LogsThroughTheBinary, EveryLineInItsFormatAndOneAccessLinePerRequest) {
     }
   }
   // Never a query string, a field value of the envelope or a header value.
-  for (const char* never : {"SECRET", "07700 900123", "1987-03-14", "Southwark custody",
-                            "application/json"}) {
+  for (const char* never :
+       {"SECRET", "07700 900123", "1987-03-14", "Southwark custody", "application/json"}) {
     EXPECT_EQ(log.find(never), std::string::npos) << never << " is in the log:\n" << log;
   }
 }
@@ -236,7 +237,9 @@ TEST(HealthListener, LivezAndReadyzWithoutACertificate) {
   EXPECT_EQ(healthz.value().status, 200u);
   // A TLS client on the health port gets no TLS: it is plain HTTP only.
   auto tls_client = client::HttpsClient::create(client_options("police.met", port));
-  if (tls_client.ok()) EXPECT_FALSE(tls_client.value()->request(verb::get, "/livez").ok());
+  if (tls_client.ok()) {
+    EXPECT_FALSE(tls_client.value()->request(verb::get, "/livez").ok());
+  }
   // Stopping the gateway stops the probes first.
   gateway.stop();
   EXPECT_FALSE(testing::plain_request(port, "GET", "/livez", std::chrono::seconds(5)).ok);

@@ -287,7 +287,8 @@ TEST(PgGateway, NotReadyWhileTheStandbyIsDownThenServesAgain) {
   EXPECT_EQ(readyz.headers.count("retry-after") ? readyz.headers.at("retry-after") : "", "5");
   EXPECT_EQ(json::parse(readyz.body, nullptr, false)["status"], "unavailable") << readyz.body;
   EXPECT_EQ(json::parse(readyz.body, nullptr, false)["code"], "storage_unavailable") << readyz.body;
-  EXPECT_EQ(json::parse(readyz.body, nullptr, false)["error"]["code"], "storage_unavailable") << readyz.body;
+  EXPECT_EQ(json::parse(readyz.body, nullptr, false)["error"]["code"], "storage_unavailable")
+      << readyz.body;
   EXPECT_EQ(testing::plain_request(health_port, "GET", "/livez").status, 200u);
   const auto metrics = call(gateway.port(), "admin", verb::get, "/metrics").body;
   EXPECT_EQ(metric(metrics, "accord_storage_ready"), 0) << metrics;

@@ -377,7 +377,8 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return yaml::read_positive(n, "retention.batch_size", config.retention.batch_size);
        }}};
   yaml::Handlers log = {
-      {"level", [&](auto& n) {
+      {"level",
+       [&](auto& n) {
          if (auto s = yaml::read_scalar(n, "log.level", config.log_level); !s.ok()) return s;
          static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
          for (const char* level : kLevels) {
@@ -399,8 +400,7 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          }
          return Status::Ok();
        }},
-      {"access",
-       [&](auto& n) { return yaml::read_scalar(n, "log.access", config.log_access); }}};
+      {"access", [&](auto& n) { return yaml::read_scalar(n, "log.access", config.log_access); }}};
   auto& compliance = config.compliance;
   auto& feed = compliance.oversight_feed;
   yaml::Handlers oversight_feed = {

@@ -7,10 +7,10 @@
 #include <future>
 #include <mutex>
 
+#include "access_log.hpp"
 #include "accord/app/fd_limit.hpp"
 #include "accord/app/storage_health.hpp"
 #include "accord/spool/pg_spool.hpp"
-#include "access_log.hpp"
 #include "certificate_refusals.hpp"
 #include "compliance_tracker.hpp"
 #include "gateway_metrics.hpp"

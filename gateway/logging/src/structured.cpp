@@ -51,10 +51,9 @@ std::string text_fields(const std::vector<Field>& fields) {
     out += field.name;
     out += '=';
     if (const auto* text = std::get_if<std::string>(&field.value)) {
-      out += needs_quotes(*text)
-                 ? nlohmann::json(*text).dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace)
-                 : *text;
+      out += needs_quotes(*text) ? nlohmann::json(*text).dump(
+                                       -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                 : *text;
     } else {
       out += std::to_string(std::get<std::int64_t>(field.value));
     }

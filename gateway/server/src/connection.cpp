@@ -244,8 +244,11 @@ void Connection::answer_error(std::string_view code, std::string_view message) {
   request_keep_alive_ = false;  // the stream is no longer in step with the client
   linger_ = true;
   request_version_ = 11;
-  if (parser_ && parser_->is_header_done()) {
-    access_method_ = std::string(parser_->get().method_string());
+  // Whatever of the request line was parsed (a refusal in the header, e.g. a Content-Length
+  // over the limit, comes after it).
+  if (parser_) {
+    const auto method = parser_->get().method_string();
+    if (!method.empty()) access_method_ = std::string(method);
     access_path_ = loggable_path(parser_->get().target());
   }
   parser_.reset();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -93,15 +93,16 @@ class HealthConnection : public std::enable_shared_from_this<HealthConnection> {
 
  private:
   void on_read(beast::error_code ec, std::size_t) {
-    if (parser_.is_header_done()) {
-      method_ = std::string(parser_.get().method_string());
-      path_ = loggable_path(parser_.get().target());
+    // Whatever of the request line was parsed, also when the header is refused after it.
+    if (const auto method = parser_.get().method_string(); !method.empty()) {
+      method_ = std::string(method);
     }
+    path_ = loggable_path(parser_.get().target());
     if (!ec) return answer(health_answer(parser_.get(), state_->options));
     if (ec == http::error::header_limit) {
-      return answer(refusal(make_error("headers_too_large", "a health probe's request is at most " +
-                                                                std::to_string(kMaxRequestBytes) +
-                                                                " bytes")));
+      return answer(refusal(make_error(
+          "headers_too_large",
+          "a health probe's request is at most " + std::to_string(kMaxRequestBytes) + " bytes")));
     }
     if (ec == http::error::body_limit) {
       return answer(refusal(make_error("too_large", "a health probe has no body")));
@@ -219,7 +220,8 @@ class HealthServerImpl final : public HealthServer {
   }
 
  private:
-  static void do_accept(std::shared_ptr<HealthState> state, std::shared_ptr<tcp::acceptor> acceptor) {
+  static void do_accept(std::shared_ptr<HealthState> state,
+                        std::shared_ptr<tcp::acceptor> acceptor) {
     acceptor->async_accept(
         net::make_strand(state->io),
         [state, acceptor](boost::system::error_code ec, tcp::socket socket) {
@@ -260,14 +262,15 @@ HttpResponse health_answer(const HttpRequest& request, const HealthOptions& opti
   const bool live = path == "/livez";
   const bool ready = path == "/readyz";
   if (!live && !ready) {
-    return refusal(make_error("not_found", "no such endpoint: " + path +
-                                               " (the health listener serves /livez and /readyz)",
-                              "target"));
+    return refusal(
+        make_error("not_found",
+                   "no such endpoint: " + path + " (the health listener serves /livez and /readyz)",
+                   "target"));
   }
   if (request.method() != http::verb::get) {
-    auto response = refusal(make_error(
-        "method_not_allowed",
-        std::string(request.method_string()) + " is not allowed on " + path, "method"));
+    auto response = refusal(
+        make_error("method_not_allowed",
+                   std::string(request.method_string()) + " is not allowed on " + path, "method"));
     response.set(http::field::allow, "GET");
     return response;
   }

@@ -25,17 +25,17 @@ PlainAnswer plain_exchange(std::uint16_t port, const std::string& raw,
   stream.expires_after(limit);
   const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
   std::array<char, 4096> chunk{};
-  std::function<void(beast::error_code, std::size_t)> on_read =
-      [&](beast::error_code ec, std::size_t n) {
-        received.append(chunk.data(), n);
-        if (ec) {
-          if (ec != net::error::eof && ec != net::error::connection_reset) {
-            answer.error = "read: " + ec.message();
-          }
-          return;
-        }
-        stream.async_read_some(net::buffer(chunk), on_read);
-      };
+  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code ec,
+                                                                    std::size_t n) {
+    received.append(chunk.data(), n);
+    if (ec) {
+      if (ec != net::error::eof && ec != net::error::connection_reset) {
+        answer.error = "read: " + ec.message();
+      }
+      return;
+    }
+    stream.async_read_some(net::buffer(chunk), on_read);
+  };
   stream.async_connect(endpoint, [&](beast::error_code ec) {
     if (ec) {
       answer.error = "connect: " + ec.message();

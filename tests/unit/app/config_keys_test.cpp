@@ -371,8 +371,9 @@ INSTANTIATE_TEST_SUITE_P(
         StrictRow{"health_port_is_the_admin_port",
                   kBase + "admin_listen: {port: 9000}\nhealth_listen: {port: 9000}\n",
                   "gateway.yaml:7:23", "health_listen.port 9000 is also admin_listen.port"},
-        StrictRow{"health_listen_unknown_key", kBase + "health_listen: {prot: 1}\n",
-                  "gateway.yaml:6:17", "unknown key 'prot' in health_listen; did you mean 'port'?"},
+        StrictRow{"health_listen_unknown_key", kBase + "health_listen: {portt: 1}\n",
+                  "gateway.yaml:6:17",
+                  "unknown key 'portt' in health_listen; did you mean 'port'?"},
         StrictRow{"section_not_a_mapping", kBase + "limits: 5\n", "gateway.yaml:6:9",
                   "limits must be a mapping, not a single value"},
         StrictRow{"not_a_mapping", "- tls\n", "gateway.yaml:1:1",
@@ -550,9 +551,9 @@ TEST(ConfigOperations, DefaultsAndPortZero) {
   EXPECT_EQ(plain->log_format, logging::LogFormat::text);
   EXPECT_FALSE(plain->log_access);
   EXPECT_FALSE(plain->health_enabled);
-  const auto zero = parse_config(
-      base + "listen: {port: 0}\nadmin_listen: {port: 0}\nhealth_listen: {port: 0}\n",
-      "/etc/accord", "gateway.yaml");
+  const auto zero =
+      parse_config(base + "listen: {port: 0}\nadmin_listen: {port: 0}\nhealth_listen: {port: 0}\n",
+                   "/etc/accord", "gateway.yaml");
   ASSERT_TRUE(zero.ok()) << zero.error().message;
   EXPECT_TRUE(zero->health_enabled);
   EXPECT_EQ(zero->health_address, "127.0.0.1");

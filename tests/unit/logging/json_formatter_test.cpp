@@ -1,13 +1,13 @@
 // The JSON formatter: every message, whatever bytes it holds, is one line that is one JSON
 // object with time (UTC, milliseconds), level and the message back exactly (invalid UTF-8
 // bytes as U+FFFD).
+#include "accord/logging/json_formatter.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include "accord/logging/json_formatter.hpp"
 
 namespace accord::logging {
 namespace {
@@ -67,8 +67,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "line one\nline two\r\n{\"time\":\"forged\"}"},
         MessageRow{"control_characters", std::string("bell\x07 nul\0 esc\x1b[31m", 19),
                    std::string("bell\x07 nul\0 esc\x1b[31m", 19)},
-        MessageRow{"non_ascii_utf8", "Jürgen’s café — 日本 🙂", "Jürgen’s café — 日本 🙂"},
-        MessageRow{"invalid_utf8", "bad \xff\xfe bytes \xc3", "bad \xef\xbf\xbd\xef\xbf\xbd bytes \xef\xbf\xbd"},
+        MessageRow{"non_ascii_utf8", "Jürgen’s café — 日本 🙂",
+                   "Jürgen’s café — 日本 🙂"},
+        MessageRow{"invalid_utf8", "bad \xff\xfe bytes \xc3",
+                   "bad \xef\xbf\xbd\xef\xbf\xbd bytes \xef\xbf\xbd"},
         MessageRow{"empty", "", ""}),
     [](const auto& info) { return std::string(info.param.name); });
 

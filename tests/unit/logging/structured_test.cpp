@@ -1,9 +1,11 @@
 // Structured members: in JSON members of the line's object after "message", in text
 // ` name=value` after the message (quoted when a value could be misread). The access logger
 // shares the gateway log's sinks and writes whatever log.level says.
+#include "accord/logging/structured.hpp"
+
+#include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <gtest/gtest.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "accord/logging/json_formatter.hpp"
-#include "accord/logging/structured.hpp"
 
 namespace accord::logging {
 namespace {
@@ -34,17 +35,18 @@ TEST_P(TextFieldRows, Row) {
 INSTANTIATE_TEST_SUITE_P(
     Text, TextFieldRows,
     ::testing::Values(
-        TextRow{"bare", {{"listener", std::string("agency")}, {"status", std::int64_t{202}}},
+        TextRow{"bare",
+                {{"listener", std::string("agency")}, {"status", std::int64_t{202}}},
                 " listener=agency status=202"},
-        TextRow{"path_kept_bare", {{"path", std::string("/v1/inbox/m-1/ack")}},
+        TextRow{"path_kept_bare",
+                {{"path", std::string("/v1/inbox/m-1/ack")}},
                 " path=/v1/inbox/m-1/ack"},
         TextRow{"space_quoted", {{"peer", std::string("a b")}}, " peer=\"a b\""},
         TextRow{"quote_and_equals_quoted", {{"x", std::string("k=\"v\"")}}, " x=\"k=\\\"v\\\"\""},
         TextRow{"newline_escaped", {{"x", std::string("a\nb")}}, " x=\"a\\nb\""},
         TextRow{"empty_quoted", {{"x", std::string()}}, " x=\"\""},
         TextRow{"non_ascii_quoted", {{"x", std::string("café")}}, " x=\"café\""},
-        TextRow{"negative_number", {{"n", std::int64_t{-3}}}, " n=-3"},
-        TextRow{"none", {}, ""}),
+        TextRow{"negative_number", {{"n", std::int64_t{-3}}}, " n=-3"}, TextRow{"none", {}, ""}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // A logger writing into a string, in the given format; restores text afterwards.

@@ -25,13 +25,13 @@ TEST_P(LoggablePathRows, Row) {
   EXPECT_EQ(loggable_path(GetParam().target), GetParam().path);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Paths, LoggablePathRows,
-    ::testing::Values(PathRow{"/v1/inbox", "/v1/inbox"},
-                      PathRow{"/v1/admin/audit/subject-report?subject_ref=SECRET",
-                              "/v1/admin/audit/subject-report"},
-                      PathRow{"/a#frag?x", "/a"}, PathRow{"?only=query", "-"}, PathRow{"", "-"},
-                      PathRow{"/x?", "/x"}));
+INSTANTIATE_TEST_SUITE_P(Paths, LoggablePathRows,
+                         ::testing::Values(PathRow{"/v1/inbox", "/v1/inbox"},
+                                           PathRow{
+                                               "/v1/admin/audit/subject-report?subject_ref=SECRET",
+                                               "/v1/admin/audit/subject-report"},
+                                           PathRow{"/a#frag?x", "/a"}, PathRow{"?only=query", "-"},
+                                           PathRow{"", "-"}, PathRow{"/x?", "/x"}));
 
 TEST(LoggablePath, LongPathsAreCut) {
   const std::string path = loggable_path("/" + std::string(2000, 'a'));

@@ -2,6 +2,8 @@
 // readiness hook says why not), 404 and 405, bounded requests, a client that says too
 // little is cut after the configured timeout, the connection cap, stop(), and one access
 // record per answer with the path and never the query.
+#include "accord/server/health_server.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,7 +13,6 @@
 #include <optional>
 #include <vector>
 
-#include "accord/server/health_server.hpp"
 #include "accord/testing/io_threads.hpp"
 #include "accord/testing/plain_http.hpp"
 #include "accord/testing/wait_until.hpp"
@@ -87,23 +88,30 @@ class HealthRoutes : public HealthServerTest, public ::testing::WithParamInterfa
 TEST_P(HealthRoutes, Row) {
   start();
   const auto& row = GetParam();
-  const auto answer = plain_request(port(), row.method, row.target);
+  auto answer = plain_request(port(), row.method, row.target);
   ASSERT_TRUE(answer.ok) << answer.error;
   EXPECT_EQ(answer.status, row.status) << answer.body;
   EXPECT_EQ(answer.headers["content-type"], "application/json");
   EXPECT_EQ(answer.headers["connection"], "close");
   const auto body = json::parse(answer.body, nullptr, false);
   ASSERT_TRUE(body.is_object()) << answer.body;
-  if (*row.status_member != '\0') EXPECT_EQ(body["status"], row.status_member) << answer.body;
-  if (*row.code != '\0') EXPECT_EQ(body["error"]["code"], row.code) << answer.body;
-  if (row.status == 405) EXPECT_EQ(answer.headers["allow"], "GET");
+  if (*row.status_member != '\0') {
+    EXPECT_EQ(body["status"], row.status_member) << answer.body;
+  }
+  if (*row.code != '\0') {
+    EXPECT_EQ(body["error"]["code"], row.code) << answer.body;
+  }
+  if (row.status == 405) {
+    EXPECT_EQ(answer.headers["allow"], "GET");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Routes, HealthRoutes,
     ::testing::Values(RouteRow{"livez", "GET", "/livez", 200, "alive", ""},
                       RouteRow{"readyz", "GET", "/readyz", 200, "ready", ""},
-                      RouteRow{"readyz_query_ignored", "GET", "/readyz?verbose=1", 200, "ready", ""},
+                      RouteRow{"readyz_query_ignored", "GET", "/readyz?verbose=1", 200, "ready",
+                               ""},
                       RouteRow{"post_livez", "POST", "/livez", 405, "", "method_not_allowed"},
                       RouteRow{"put_readyz", "PUT", "/readyz", 405, "", "method_not_allowed"},
                       RouteRow{"delete_livez", "DELETE", "/livez", 405, "", "method_not_allowed"},
@@ -115,8 +123,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(HealthServerTest, ReadyzIs503WhileUnavailableThenReadyAgain) {
   start();
-  set_unavailable(make_error("storage_unavailable", "the spool cannot store: disk full", "storage"));
-  const auto down = plain_request(port(), "GET", "/readyz");
+  set_unavailable(
+      make_error("storage_unavailable", "the spool cannot store: disk full", "storage"));
+  auto down = plain_request(port(), "GET", "/readyz");
   ASSERT_TRUE(down.ok) << down.error;
   EXPECT_EQ(down.status, 503u);
   EXPECT_EQ(down.headers["retry-after"], "5");
@@ -152,10 +161,10 @@ TEST_P(HealthBadRequests, AnsweredThenClosed) {
 INSTANTIATE_TEST_SUITE_P(
     Bounded, HealthBadRequests,
     ::testing::Values(
-        BadRequestRow{"header_over_1k",
-                      "GET /livez HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2048, 'a') +
-                          "\r\n\r\n",
-                      431, "headers_too_large"},
+        BadRequestRow{
+            "header_over_1k",
+            "GET /livez HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2048, 'a') + "\r\n\r\n", 431,
+            "headers_too_large"},
         BadRequestRow{"body_over_1k",
                       "POST /livez HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" +
                           std::string(4096, 'b'),

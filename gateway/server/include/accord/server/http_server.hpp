@@ -70,8 +70,8 @@ struct AccessRecord {
   std::string method;  // "-" when the request line was never read whole
   std::string path;    // the request target up to its first '?' or '#'; "-" as for method
   unsigned status = 0;
-  std::size_t bytes = 0;          // of the response body
-  std::int64_t duration_ms = 0;   // from the request's first byte to its answer written
+  std::size_t bytes = 0;         // of the response body
+  std::int64_t duration_ms = 0;  // from the request's first byte to its answer written
 };
 
 // The path of a request target for a log: up to the first '?' or '#', at most 512 bytes

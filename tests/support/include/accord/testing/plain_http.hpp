@@ -11,8 +11,8 @@
 namespace accord::testing {
 
 struct PlainAnswer {
-  bool ok = false;     // a whole response was read
-  std::string error;   // why not, otherwise
+  bool ok = false;    // a whole response was read
+  std::string error;  // why not, otherwise
   unsigned status = 0;
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
