@@ -26,6 +26,7 @@ echo "the sample agreements are co-signed by development signing keys of every p
 
 # The sample config with a free port and the demo's own data directory.
 sed -e "s#port: 8443#port: 0#" \
+    -e "s#port: 8081#port: 0#" \
     -e "s#\.\./#$root/#g" \
     -e "s#^vocabulary: #vocabulary: $root/config/#" \
     -e "s#^agencies: #agencies: $root/config/#" \

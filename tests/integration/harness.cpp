@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -342,6 +343,10 @@ bool GatewayProcess::start(std::chrono::milliseconds timeout) {
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    if (!log_path_.empty()) {
+      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd < 0 || ::dup2(fd, STDERR_FILENO) < 0) _exit(126);
+    }
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
@@ -358,6 +363,7 @@ bool GatewayProcess::start(std::chrono::milliseconds timeout) {
       if (!ready.is_discarded() && ready.contains("port")) {
         port_ = ready["port"].get<std::uint16_t>();
         admin_port_ = ready.value("admin_port", std::uint16_t{0});
+        health_port_ = ready.value("health_port", std::uint16_t{0});
         return true;
       }
     }

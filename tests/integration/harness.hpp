@@ -132,6 +132,10 @@ class GatewayProcess {
   bool start(std::chrono::milliseconds timeout = std::chrono::milliseconds(20'000));
   std::uint16_t port() const { return port_; }
   std::uint16_t admin_port() const { return admin_port_; }
+  std::uint16_t health_port() const { return health_port_; }  // 0 without health_listen
+  // The child's stderr (its log) is appended to `path` from the next start() on, instead of
+  // going to the test's own stderr.
+  void log_to(std::string path) { log_path_ = std::move(path); }
   pid_t pid() const { return pid_; }
   void kill9();
   // SIGTERM, then waits; returns the exit status (or -1 on timeout / signal).
@@ -145,6 +149,8 @@ class GatewayProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
+  std::uint16_t health_port_ = 0;
+  std::string log_path_;
 };
 
 // Runs a command line, returns {exit status, stdout+stderr}.

@@ -10,6 +10,7 @@
 
 #include "accord/crypto/signature.hpp"
 #include "accord/testing/pg_cluster.hpp"
+#include "accord/testing/plain_http.hpp"
 #include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
 
@@ -257,11 +258,13 @@ TEST(PgGateway, NotReadyWhileTheStandbyIsDownThenServesAgain) {
   const auto db = fresh_database("gateway_standby_down");
   ASSERT_NE(db.cluster, nullptr);
   TempDir dir;
-  InProcessGateway gateway(
-      write_pg_config(dir, db.uri, dir.path(), {}, "    commit_timeout_seconds: 1\n"));
+  InProcessGateway gateway(write_pg_config(dir, db.uri, dir.path(), "health_listen: {port: 0}\n",
+                                           "    commit_timeout_seconds: 1\n"));
+  const auto health_port = gateway.gateway().health_port();
   ASSERT_EQ(
       call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-up-1")).status,
       202u);
+  EXPECT_EQ(testing::plain_request(health_port, "GET", "/readyz").status, 200u);
 
   ASSERT_TRUE(db.cluster->stop_standby().ok());
   const auto refused =
@@ -276,6 +279,17 @@ TEST(PgGateway, NotReadyWhileTheStandbyIsDownThenServesAgain) {
     EXPECT_EQ(body_of(health)["status"], "unavailable") << health.body;
     EXPECT_EQ(body_of(health)["error"]["code"], "storage_unavailable") << health.body;
   }
+  // The health listener's /readyz says the same, without a certificate (docs/operations.md,
+  // "Health checks"); /livez: the process still serves.
+  const auto readyz = testing::plain_request(health_port, "GET", "/readyz");
+  ASSERT_TRUE(readyz.ok) << readyz.error;
+  EXPECT_EQ(readyz.status, 503u) << readyz.body;
+  EXPECT_EQ(readyz.headers.count("retry-after") ? readyz.headers.at("retry-after") : "", "5");
+  EXPECT_EQ(json::parse(readyz.body, nullptr, false)["status"], "unavailable") << readyz.body;
+  EXPECT_EQ(json::parse(readyz.body, nullptr, false)["code"], "storage_unavailable") << readyz.body;
+  EXPECT_EQ(json::parse(readyz.body, nullptr, false)["error"]["code"], "storage_unavailable")
+      << readyz.body;
+  EXPECT_EQ(testing::plain_request(health_port, "GET", "/livez").status, 200u);
   const auto metrics = call(gateway.port(), "admin", verb::get, "/metrics").body;
   EXPECT_EQ(metric(metrics, "accord_storage_ready"), 0) << metrics;
   EXPECT_GE(metric(metrics, "accord_storage_unavailable_total"), 1) << metrics;
@@ -287,6 +301,7 @@ TEST(PgGateway, NotReadyWhileTheStandbyIsDownThenServesAgain) {
       call(gateway.port(), "police.met", verb::post, "/v1/messages", arrested("pg-down-1"));
   EXPECT_TRUE(resent.status == 202u || resent.status == 200u) << resent.body;
   EXPECT_EQ(call(gateway.port(), "police.met", verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(testing::plain_request(health_port, "GET", "/readyz").status, 200u);
 }
 
 // The primary dies: 503 and not ready, nothing acknowledged; the standby is promoted: the

@@ -122,6 +122,16 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
        }},
       {"console_dir",
        [&](auto& n) { return r.path(n, "admin_listen.console_dir", config.console.dir); }}};
+  YAML::Node health_port_node;
+  yaml::Handlers health_listen = {
+      {"address",
+       [&](auto& n) {
+         return yaml::read_scalar(n, "health_listen.address", config.health_address);
+       }},
+      {"port", [&](auto& n) {
+         health_port_node = n;
+         return Reader::port(n, "health_listen.port", config.health_port);
+       }}};
   yaml::Handlers tls = {
       {"ca", [&](auto& n) { return r.path(n, "tls.ca", config.server.tls.ca); }},
       {"crl", [&](auto& n) { return r.path(n, "tls.crl", config.server.tls.crl); }},
@@ -373,7 +383,8 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return yaml::read_positive(n, "retention.batch_size", config.retention.batch_size);
        }}};
   yaml::Handlers log = {
-      {"level", [&](auto& n) {
+      {"level",
+       [&](auto& n) {
          if (auto s = yaml::read_scalar(n, "log.level", config.log_level); !s.ok()) return s;
          static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
          for (const char* level : kLevels) {
@@ -381,7 +392,21 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          }
          return Status(
              yaml::error_at(n, "log.level must be trace, debug, info, warn, error or off"));
-       }}};
+       }},
+      {"format",
+       [&](auto& n) {
+         std::string format;
+         if (auto s = yaml::read_scalar(n, "log.format", format); !s.ok()) return s;
+         if (format == "text") {
+           config.log_format = logging::LogFormat::text;
+         } else if (format == "json") {
+           config.log_format = logging::LogFormat::json;
+         } else {
+           return Status(yaml::error_at(n, "log.format must be text or json"));
+         }
+         return Status::Ok();
+       }},
+      {"access", [&](auto& n) { return yaml::read_scalar(n, "log.access", config.log_access); }}};
   auto& compliance = config.compliance;
   auto& feed = compliance.oversight_feed;
   yaml::Handlers oversight_feed = {
@@ -420,6 +445,11 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
        [&](auto& n) {
          config.admin_enabled = true;
          return yaml::read_mapping(n, "admin_listen", admin_listen);
+       }},
+      {"health_listen",
+       [&](auto& n) {
+         config.health_enabled = true;
+         return yaml::read_mapping(n, "health_listen", health_listen);
        }},
       {"threads", [&](auto& n) { return yaml::read_positive(n, "threads", config.threads); }},
       {"tls",
@@ -517,6 +547,16 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
   if (config.server.tls.revocation == server::Revocation::none && !config.server.tls.crl.empty()) {
     return in_file(yaml::error_at(
         tls_node["crl"], "tls.crl is set but tls.revocation is none; remove one of the two"));
+  }
+  // A fixed health port must not be one the TLS listeners take (0: the OS picks a free one).
+  if (config.health_enabled && config.health_port != 0) {
+    const bool agency = config.health_port == config.server.port;
+    if (agency || (config.admin_enabled && config.health_port == config.admin_port)) {
+      return in_file(yaml::error_at(
+          health_port_node, "health_listen.port " + std::to_string(config.health_port) +
+                                " is also " + (agency ? "listen.port" : "admin_listen.port") +
+                                "; give the health listener a port of its own"));
+    }
   }
   if (auto s =
           check_storage(config, root, storage_node, has_postgresql ? &postgresql_node : nullptr);

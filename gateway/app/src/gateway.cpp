@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 
+#include "access_log.hpp"
 #include "accord/app/fd_limit.hpp"
 #include "accord/app/storage_health.hpp"
 #include "accord/spool/pg_spool.hpp"
@@ -144,6 +145,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
       self->clock_, [self](std::vector<audit::Event> events) { self->record(std::move(events)); });
   server::ServerOptions agency_options = cfg.server;
   agency_options.on_certificate_refused = refused;
+  if (cfg.log_access) agency_options.on_access = access_log("agency");
   self->server_ = server::make_http_server(self->io_, agency_options, *self->api_, self->metrics_);
   if (cfg.admin_enabled) {
     self->admin_ = std::make_unique<api::AdminHandler>(self->admin_hooks(), self->metrics_);
@@ -151,8 +153,18 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
     admin_options.on_certificate_refused = refused;
     admin_options.address = cfg.admin_address;
     admin_options.port = cfg.admin_port;
+    admin_options.on_access = cfg.log_access ? access_log("admin") : nullptr;
     self->admin_server_ =
         server::make_http_server(self->io_, admin_options, *self->admin_, self->metrics_);
+  }
+  if (cfg.health_enabled) {
+    server::HealthOptions health;
+    health.address = cfg.health_address;
+    health.port = cfg.health_port;
+    // The same verdict as /healthz: not ready while the spool answers storage_unavailable.
+    health.unavailable = [self] { return self->storage_health_->unavailable(self->clock_()); };
+    if (cfg.log_access) health.on_access = access_log("health");
+    self->health_server_ = server::make_health_server(self->io_, std::move(health));
   }
   if (auto s = self->build_adapters(std::move(registry)); !s.ok()) return s.error();
   if (self->compliance_rules_) {
@@ -296,6 +308,9 @@ Status Gateway::start() {
   if (admin_server_) {
     if (auto status = admin_server_->start(); !status.ok()) return status;
   }
+  if (health_server_) {
+    if (auto status = health_server_->start(); !status.ok()) return status;
+  }
   work_.emplace(io_.get_executor());
   for (int i = 0; i < config_.threads; ++i) {
     threads_.emplace_back([this] {
@@ -365,6 +380,9 @@ std::uint16_t Gateway::port() const {
 std::uint16_t Gateway::admin_port() const {
   return admin_server_ ? admin_server_->port() : 0;
 }
+std::uint16_t Gateway::health_port() const {
+  return health_server_ ? health_server_->port() : 0;
+}
 
 void Gateway::stop() {
   {
@@ -381,6 +399,8 @@ void Gateway::stop() {
     std::lock_guard lock(governance_timer_mutex_);
     if (governance_timer_) governance_timer_->cancel();
   }
+  // Not ready from the first moment of a stop: probes fail while the listeners drain.
+  if (health_server_) health_server_->stop();
   // Inbound first: nothing new enters while the rest winds down.
   for (auto& adapter : inbound_) adapter->stop();
   if (server_ && !threads_.empty()) {

@@ -18,6 +18,7 @@
 #include "accord/adapters/zmq/port.hpp"
 #include "accord/app/gateway.hpp"
 #include "accord/core/version.hpp"
+#include "accord/logging/structured.hpp"
 
 namespace {
 
@@ -25,14 +26,16 @@ namespace {
 // invalid configuration (docs/operations.md).
 constexpr int kExitUsage = 2;
 
-// Writes {"port": N, "admin_port": A, "pid": P} atomically, so scripts and tests can wait for
-// readiness.
-bool write_ready_file(const std::string& path, std::uint16_t port, std::uint16_t admin_port) {
+// Writes {"port": N, "admin_port": A, "health_port": H, "pid": P} atomically (admin_port and
+// health_port only for the listeners that are on), so scripts and tests can wait for readiness.
+bool write_ready_file(const std::string& path, const accord::app::Gateway& gateway) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"port\": " << port << ", \"admin_port\": " << admin_port
-        << ", \"pid\": " << ::getpid() << "}\n";
+    out << "{\"port\": " << gateway.port();
+    if (gateway.admin_port() != 0) out << ", \"admin_port\": " << gateway.admin_port();
+    if (gateway.health_port() != 0) out << ", \"health_port\": " << gateway.health_port();
+    out << ", \"pid\": " << ::getpid() << "}\n";
     if (!out.flush()) return false;
   }
   std::error_code ec;
@@ -49,7 +52,8 @@ int main(int argc, char** argv) {
   bool check_only = false;
   cli.add_option("--config", config_path, "gateway configuration (YAML)")->required();
   cli.add_option("--ready-file", ready_file,
-                 "write {\"port\",\"pid\"} here once listening (for scripts and tests)");
+                 "write {\"port\",\"admin_port\",\"health_port\",\"pid\"} here once listening "
+                 "(for scripts and tests)");
   bool accept_spool_gap = false;
   cli.add_flag("--check", check_only,
                "validate everything start would (config, agreements, keys, spool, adapter "
@@ -72,6 +76,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  // From here on every line (and the access log's) is in log.format.
+  accord::logging::set_format(config->log_format);
   if (accept_spool_gap && config->storage_backend == accord::app::StorageBackend::postgresql) {
     // PostgreSQL keeps no manifest: its own WAL and the synchronous standby guard the data.
     spdlog::error(
@@ -134,8 +140,11 @@ int main(int argc, char** argv) {
     spdlog::info("admin listener on https://{}:{} (admin and auditor certificates only)",
                  cfg.admin_address, admin);
   }
-  if (!ready_file.empty() &&
-      !write_ready_file(ready_file, gateway.value()->port(), gateway.value()->admin_port())) {
+  if (const auto health = gateway.value()->health_port(); health != 0) {
+    spdlog::info("health listener on http://{}:{} (/livez, /readyz; no certificate)",
+                 cfg.health_address, health);
+  }
+  if (!ready_file.empty() && !write_ready_file(ready_file, *gateway.value())) {
     spdlog::error("cannot write ready file {}", ready_file);
     return 1;
   }

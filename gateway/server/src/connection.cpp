@@ -143,6 +143,8 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   // From the first byte on, the whole request must arrive within request_timeout: a
   // client trickling headers (slowloris) is cut however steadily it trickles.
   stage_ = Stage::request;
+  request_started_ = std::chrono::steady_clock::now();
+  access_method_ = access_path_ = "-";
   parser_.emplace();
   parser_->body_limit(state_->options.max_body_bytes);
   parser_->header_limit(kHeaderLimit);
@@ -163,6 +165,8 @@ void Connection::dispatch() {
   // No deadline while the handler works: it bounds its own work, and the socket has no
   // operation pending that a timer could cut.
   beast::get_lowest_layer(stream_).expires_never();
+  access_method_ = std::string(parser_->get().method_string());
+  access_path_ = loggable_path(parser_->get().target());
   Request request{parser_->release(), peer_};
   parser_.reset();
   auto reply = std::make_shared<ReplyState>(shared_from_this());
@@ -198,6 +202,8 @@ void Connection::write(HttpResponse response) {
   response.keep_alive(keep_alive);  // HTTP/1.1 without keep-alive says Connection: close
   response.prepare_payload();
   state_->metrics.http_answered(response.result_int());
+  access_status_ = response.result_int();
+  access_bytes_ = response.body().size();
   response_.emplace(std::move(response));
   beast::get_lowest_layer(stream_).expires_after(state_->options.request_timeout);
   http::async_write(
@@ -207,6 +213,7 @@ void Connection::write(HttpResponse response) {
 
 void Connection::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   response_.reset();
+  report_access();
   if (ec) return fail(Phase::write, ec);
   if (!keep_alive) return linger_ ? do_linger() : do_close();
   do_idle();
@@ -237,6 +244,13 @@ void Connection::answer_error(std::string_view code, std::string_view message) {
   request_keep_alive_ = false;  // the stream is no longer in step with the client
   linger_ = true;
   request_version_ = 11;
+  // Whatever of the request line was parsed (a refusal in the header, e.g. a Content-Length
+  // over the limit, comes after it).
+  if (parser_) {
+    const auto method = parser_->get().method_string();
+    if (!method.empty()) access_method_ = std::string(method);
+    access_path_ = loggable_path(parser_->get().target());
+  }
   parser_.reset();
   stage_ = Stage::handling;
   write(error_response(code, message));
@@ -249,6 +263,21 @@ void Connection::do_close() {
     if (ec) self->fail(Phase::shutdown, ec);
     // Returning drops the last reference: the socket closes in the destructor.
   });
+}
+
+void Connection::report_access() {
+  const auto& hook = state_->options.on_access;
+  if (!hook) return;
+  AccessRecord record;
+  record.peer = peer_.id.empty() ? "-" : peer_.id;
+  record.method = access_method_;
+  record.path = access_path_;
+  record.status = access_status_;
+  record.bytes = access_bytes_;
+  record.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - request_started_)
+                           .count();
+  hook(record);
 }
 
 void Connection::report_certificate_refused(std::string_view reason) {

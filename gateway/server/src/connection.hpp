@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_linger();
   void on_linger(boost::beast::error_code ec, std::size_t bytes);
   void close_now();
+  // The access record of the answer just written (ServerOptions::on_access).
+  void report_access();
   void report_certificate_refused(std::string_view reason);
   // Verifies against `context`; false (and closed) when the certificate no longer passes.
   bool still_valid(boost::asio::ssl::context& context);
@@ -87,6 +90,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool linger_ = false;       // the current answer interrupts an unread request
   std::size_t lingered_ = 0;  // bytes discarded while lingering
   unsigned request_version_ = 11;
+  // For the access record of the request in progress: when its first byte came, its method
+  // and path (query cut off) once its header is read, the answer's status and body size.
+  std::chrono::steady_clock::time_point request_started_{};
+  std::string access_method_ = "-";
+  std::string access_path_ = "-";
+  unsigned access_status_ = 0;
+  std::size_t access_bytes_ = 0;
 };
 
 }  // namespace accord::server

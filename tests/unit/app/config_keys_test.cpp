@@ -260,6 +260,20 @@ INSTANTIATE_TEST_SUITE_P(
                kNotPositive},
         KeyRow{"log", "level", "debug", [](auto& c) { return c.log_level == "debug"; }, "loud",
                "log.level must be trace, debug, info, warn, error or off"},
+        KeyRow{"log", "format", "json",
+               [](auto& c) { return c.log_format == logging::LogFormat::json; }, "yaml",
+               "log.format must be text or json"},
+        KeyRow{"log", "access", "true", [](auto& c) { return c.log_access; }, "sometimes",
+               "log.access has the wrong type: expected true or false, got 'sometimes'"},
+        KeyRow{"health_listen", "address", "127.0.0.2",
+               [](auto& c) { return c.health_enabled && c.health_address == "127.0.0.2"; },
+               "[a]", "health_listen.address has the wrong type: expected text, got a list"},
+        KeyRow{"health_listen", "port", "8081",
+               [](auto& c) {
+                 return c.health_enabled && c.health_port == 8081 &&
+                        c.health_address == "127.0.0.1";
+               },
+               "65536", "health_listen.port must be 0..65535"},
         KeyRow{"retention", "purge_every_seconds", "0",
                [](auto& c) { return c.retention.purge_every_seconds == 0; }, "-1",
                "retention.purge_every_seconds must be 0 (no periodic purge) or more"},
@@ -354,6 +368,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "gateway.yaml:1:44", "tls.crl is set but tls.revocation is none"},
         StrictRow{"adapter_id_not_text", kBase + "adapters: {[a]: {outbound: {type: mailbox}}}\n",
                   "gateway.yaml:6:12", "adapters keys must be agency ids"},
+        StrictRow{"health_port_is_the_agency_port",
+                  kBase + "listen: {port: 8443}\nhealth_listen: {port: 8443}\n",
+                  "gateway.yaml:7:23",
+                  "health_listen.port 8443 is also listen.port; give the health listener a "
+                  "port of its own"},
+        StrictRow{"health_port_is_the_admin_port",
+                  kBase + "admin_listen: {port: 9000}\nhealth_listen: {port: 9000}\n",
+                  "gateway.yaml:7:23", "health_listen.port 9000 is also admin_listen.port"},
+        StrictRow{"health_listen_unknown_key", kBase + "health_listen: {portt: 1}\n",
+                  "gateway.yaml:6:17",
+                  "unknown key 'portt' in health_listen; did you mean 'port'?"},
         StrictRow{"section_not_a_mapping", kBase + "limits: 5\n", "gateway.yaml:6:9",
                   "limits must be a mapping, not a single value"},
         StrictRow{"not_a_mapping", "- tls\n", "gateway.yaml:1:1",
@@ -513,6 +538,35 @@ INSTANTIATE_TEST_SUITE_P(
                    "gateway.yaml:1:1",
                    "missing required key 'pseudonym_key'"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace accord::app
+
+namespace accord::app {
+namespace {
+
+// log.format text, no access log, no health listener unless asked; port 0 everywhere (the
+// OS picks distinct ports) is no collision.
+TEST(ConfigOperations, DefaultsAndPortZero) {
+  const std::string base =
+      "tls: {ca: ca.pem, cert: server.pem, key: server.key, crl: crl.pem}\n"
+      "storage: {path: var/spool.db}\nvocabulary: v.yaml\nagencies: a.yaml\nagreements: g\n";
+  const auto plain = parse_config(base, "/etc/accord", "gateway.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->log_format, logging::LogFormat::text);
+  EXPECT_FALSE(plain->log_access);
+  EXPECT_FALSE(plain->health_enabled);
+  const auto zero =
+      parse_config(base + "listen: {port: 0}\nadmin_listen: {port: 0}\nhealth_listen: {port: 0}\n",
+                   "/etc/accord", "gateway.yaml");
+  ASSERT_TRUE(zero.ok()) << zero.error().message;
+  EXPECT_TRUE(zero->health_enabled);
+  EXPECT_EQ(zero->health_address, "127.0.0.1");
+  const auto empty = parse_config(base + "health_listen: {}\n", "/etc/accord", "gateway.yaml");
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->health_enabled);
+  EXPECT_EQ(empty->health_port, 0);
+}
 
 }  // namespace
 }  // namespace accord::app

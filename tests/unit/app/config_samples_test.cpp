@@ -29,6 +29,12 @@ TEST(ConfigSamples, LondonIsEmbedded) {
   // is in git.
   EXPECT_TRUE(london.signatures_path.ends_with("/var/london/signatures")) << london.signatures_path;
   EXPECT_TRUE(london.keys_path.ends_with("/var/london/keys")) << london.keys_path;
+  // Probes on loopback without a certificate (docs/operations.md, "Health checks"); text logs.
+  EXPECT_TRUE(london.health_enabled);
+  EXPECT_EQ(london.health_address, "127.0.0.1");
+  EXPECT_EQ(london.health_port, 8081);
+  EXPECT_EQ(london.log_format, logging::LogFormat::text);
+  EXPECT_FALSE(london.log_access);
 }
 
 TEST(ConfigSamples, HighAvailabilityPairSharesEverythingButTheAddresses) {

@@ -16,6 +16,7 @@
 #include "accord/delivery/worker.hpp"
 #include "accord/env/env.hpp"
 #include "accord/envelope/codec.hpp"
+#include "accord/logging/structured.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/spool/pg_spool.hpp"
 #include "accord/spool/sqlite_spool.hpp"
@@ -87,6 +88,13 @@ struct GatewayConfig {
   api::ApiOptions api;
   envelope::DecodeLimits decode;
   std::string log_level = "info";
+  logging::LogFormat log_format = logging::LogFormat::text;  // log.format
+  bool log_access = false;  // log.access: one line per HTTP request on every listener
+  // health_listen: plain HTTP /livez and /readyz (docs/operations.md, "Health checks");
+  // disabled when absent.
+  bool health_enabled = false;
+  std::string health_address = "127.0.0.1";
+  std::uint16_t health_port = 0;
   std::string base_dir;  // the config file's directory: adapters resolve relative paths here
   // Push delivery (retries, dead letters, circuit breaker) for agencies with an outbound
   // adapter that pushes.

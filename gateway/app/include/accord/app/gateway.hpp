@@ -32,6 +32,7 @@
 #include "accord/governance/lifecycle.hpp"
 #include "accord/governance/signing.hpp"
 #include "accord/pipeline/pipeline.hpp"
+#include "accord/server/health_server.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
 #include "accord/spool/spool.hpp"
@@ -63,7 +64,8 @@ class Gateway {
   // the delivery workers.
   Status start();
   std::uint16_t port() const;
-  std::uint16_t admin_port() const;  // 0 when the admin listener is disabled
+  std::uint16_t admin_port() const;   // 0 when the admin listener is disabled
+  std::uint16_t health_port() const;  // 0 when the health listener is disabled
 
   // Re-reads agencies and agreements and swaps them in atomically (requests in flight keep
   // the set they started with; no connection is dropped). On any error the current set stays.
@@ -161,6 +163,7 @@ class Gateway {
   std::unique_ptr<server::HttpServer> server_;
   std::unique_ptr<api::AdminHandler> admin_;
   std::unique_ptr<server::HttpServer> admin_server_;
+  std::unique_ptr<server::HealthServer> health_server_;  // health_listen; null when absent
   std::unique_ptr<adapters::Submitter> submitter_;
   std::vector<std::unique_ptr<adapters::Port>> ports_;
   std::vector<std::unique_ptr<adapters::InboundAdapter>> inbound_;

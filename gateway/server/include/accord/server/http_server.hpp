@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "accord/core/result.hpp"
 #include "accord/server/metrics.hpp"
@@ -62,6 +63,21 @@ struct CrlInfo {
   std::int64_t last_update = 0;  // latest lastUpdate (thisUpdate), Unix seconds
 };
 
+// One answered request, for the access log (docs/operations.md, "Logs"): never a header, a
+// body or the query string (a query can carry a subject reference).
+struct AccessRecord {
+  std::string peer;    // the certificate's id; "-" when none (plain HTTP, or not yet known)
+  std::string method;  // "-" when the request line was never read whole
+  std::string path;    // the request target up to its first '?' or '#'; "-" as for method
+  unsigned status = 0;
+  std::size_t bytes = 0;         // of the response body
+  std::int64_t duration_ms = 0;  // from the request's first byte to its answer written
+};
+
+// The path of a request target for a log: up to the first '?' or '#', at most 512 bytes
+// (longer ones end in "..."); "-" when empty.
+std::string loggable_path(std::string_view target);
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port; see HttpServer::port()
@@ -102,6 +118,10 @@ struct ServerOptions {
   std::function<void(std::string_view reason, const std::string& remote,
                      const PresentedCertificate& presented)>
       on_certificate_refused;
+  // Called (on an io thread) once per answered request, after its answer is written (or the
+  // write failed); includes the server's own answers (413, 431, 400). Empty: no access log.
+  // Must not block.
+  std::function<void(const AccessRecord&)> on_access;
 };
 
 class HttpServer {
