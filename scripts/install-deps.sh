@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-nacl python3-zmq python3-requests
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
+  dpkg-dev systemd   # cpack's dpkg-shlibdeps and systemd-analyze verify (tests/package)
 )
 
 missing=()
