@@ -207,6 +207,11 @@ try:
     with open(checked_config, "w", encoding="utf-8") as f:
         f.write(copy_text)
 
+    # Without the operator's certificates the packaged config is refused, naming the file.
+    bare = run([gateway_bin, "--config", checked_config, "--check"])
+    check(bare.returncode == 1 and os.path.join(etc, "tls/") in bare.stdout + bare.stderr,
+          "--check without the TLS files exits %d: %s%s" % (bare.returncode, bare.stdout, bare.stderr))
+
     pki = os.path.join(work, "pki")
     must([os.path.join(args.source_dir, "certs/gen-dev-pki.sh"), pki])
     for name in ("ca.pem", "crl.pem", "server.pem", "server.key"):
