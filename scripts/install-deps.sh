@@ -14,6 +14,7 @@ packages=(
   python3 python3-nacl python3-zmq python3-requests
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
   nodejs chromium fonts-liberation fonts-dejavu-core      # the console's browser tests
+  dpkg-dev systemd   # cpack's dpkg-shlibdeps and systemd-analyze verify (tests/package)
 )
 
 missing=()

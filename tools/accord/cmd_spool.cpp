@@ -142,8 +142,9 @@ void run_migrate(const MigrateFlags& f) {
 }  // namespace
 
 void add_spool_commands(CLI::App& app) {
-  CLI::App* group =
-      app.add_subcommand("spool", "Operate on a spool database directly (the gateway stopped)");
+  CLI::App* group = app.add_subcommand("spool",
+                                       "Operate on a spool database directly (migrate: the gateway "
+                                       "stopped; backup: while it runs)");
   group->require_subcommand(1);
 
   auto f = std::make_shared<MigrateFlags>();
@@ -173,6 +174,7 @@ void add_spool_commands(CLI::App& app) {
       "(not empty, newer schema, another gateway key), 3 PostgreSQL unreachable or failed\n"
       "(nothing committed), 4 an audit chain or the row counts do not verify.");
   migrate->callback([f] { run_migrate(*f); });
+  add_spool_backup_command(*group);
 }
 
 }  // namespace accord::cli

@@ -17,7 +17,9 @@ void add_bench_commands(CLI::App& app);              // bench                   
 void add_audit_commands(CLI::App& app);              // audit verify|query|export|report
                                                      //                            (cmd_audit.cpp)
 void add_dlq_commands(CLI::App& app);                // dlq list|retry             (cmd_dlq.cpp)
-void add_spool_commands(CLI::App& app);              // spool migrate              (cmd_spool.cpp)
+void add_spool_commands(CLI::App& app);              // spool migrate|backup       (cmd_spool.cpp)
+// spool backup (cmd_spool_backup.cpp); added to the `spool` group by add_spool_commands
+void add_spool_backup_command(CLI::App& group);
 // compliance report (cmd_compliance.cpp)
 void add_compliance_commands(CLI::App& app);
 // compliance notices (cmd_compliance_notices.cpp); joins the `compliance` group when another

@@ -28,6 +28,8 @@ Status Gateway::check(GatewayConfig config, adapters::Registry registry) {
   const auto& cfg = gateway->config_;
   auto policy = gateway->load_inputs(/*check_only=*/true);
   if (!policy.ok()) return policy.error();
+  // The listener's files: a start reads them only once the keys and the spool exist.
+  if (auto s = server::check_tls_files(cfg.server.tls); !s.ok()) return s;
   std::error_code ec;
   std::string gateway_kid;  // "" while the key does not exist yet (a first start makes it)
   if (std::filesystem::exists(cfg.signing_key_path, ec)) {

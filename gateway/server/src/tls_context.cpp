@@ -233,4 +233,10 @@ Result<PeerIdentity> identity_from_certificate(X509* cert) {
   return *identity;
 }
 
+Status check_tls_files(const TlsFiles& files) {
+  auto loaded = make_server_tls_context(files);
+  if (!loaded.ok()) return loaded.error();
+  return Status::Ok();
+}
+
 }  // namespace accord::server

@@ -150,4 +150,8 @@ class HttpServer {
 std::unique_ptr<HttpServer> make_http_server(boost::asio::io_context& io, ServerOptions options,
                                              RequestHandler& handler, Metrics& metrics);
 
+// Loads the TLS files as start() does and discards them (accord-gateway --check): a missing
+// or unreadable file, a key that does not match the chain, a bad CRL. Errors: tls_config.
+Status check_tls_files(const TlsFiles& files);
+
 }  // namespace accord::server
