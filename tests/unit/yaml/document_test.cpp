@@ -56,7 +56,12 @@ INSTANTIATE_TEST_SUITE_P(
         ParseRow{"syntax", "a: [1, 2\n", "yaml_syntax", "2:1", "YAML syntax"},
         ParseRow{"bad_indentation", "a:\n  b: 1\n c: 2\n", "yaml_syntax", "3:2", "YAML syntax"},
         ParseRow{"two_documents", "a: 1\n---\nb: 2\n", "not_one_document", "3:1",
-                 "several YAML documents"}),
+                 "several YAML documents"},
+        ParseRow{"alias", "a: &x [1, 2]\nb: *x\n", "yaml_alias", "2:4", "aliases (*name)"},
+        ParseRow{"alias_before_a_duplicate", "a: &x 1\nb: [*x]\nb: 2\n", "yaml_alias", "2:5",
+                 "not accepted"},
+        ParseRow{"self_alias", "a: &x [*x]\n", "yaml_alias", "1:8", "aliases"},
+        ParseRow{"anchor_alone", "a: &x [1, 2]\nb: 3\n", "", "", ""}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DuplicateKeys, ReportsEveryDuplicateInDocumentOrder) {
@@ -67,9 +72,43 @@ TEST(DuplicateKeys, ReportsEveryDuplicateInDocumentOrder) {
 }
 
 TEST(DuplicateKeys, AnAliasedMappingIsReportedOnce) {
-  const Document document = parse("base: &b {k: 1, k: 2}\none: *b\ntwo: *b\n");
-  ASSERT_EQ(document.problems.size(), 1u);
-  EXPECT_EQ(document.problems[0].at.to_string(), "1:17");
+  // parse() refuses aliases; the walk itself still visits an aliased node once.
+  const auto problems = duplicate_keys(YAML::Load("base: &b {k: 1, k: 2}\none: *b\ntwo: *b\n"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].at.to_string(), "1:17");
+}
+
+TEST(DuplicateKeys, MessagesQuoteAnExcerptOfLongKeysAndPaths) {
+  // Two 1,000-byte keys (YAML's longest plain key is 1,024) above 1,000 duplicates: each
+  // message names an excerpt of the path, so the problems stay proportional to the text (the
+  // whole path each time would be 2 MB).
+  const std::string key(1'000, 'k');
+  std::string text = key + ":\n  " + key + ":\n";
+  for (int i = 0; i < 1'001; ++i) text += "    d: " + std::to_string(i) + "\n";
+  const Document document = parse(text);
+  ASSERT_EQ(document.problems.size(), 1'000u);
+  std::size_t bytes = 0;
+  for (const Problem& p : document.problems) bytes += p.message.size() + p.hint.size();
+  EXPECT_LT(bytes, 1'000u * 200);
+  EXPECT_NE(document.problems[0].message.find(std::string(kExcerptBytes, 'k') + "..."),
+            std::string::npos);
+}
+
+TEST(Excerpt, KeepsShortTextAndCutsLongTextAtACharacterBoundary) {
+  EXPECT_EQ(excerpt("short"), "short");
+  EXPECT_EQ(excerpt(std::string(kExcerptBytes, 'a')), std::string(kExcerptBytes, 'a'));
+  EXPECT_EQ(excerpt(std::string(kExcerptBytes + 1, 'a')), std::string(kExcerptBytes, 'a') + "...");
+  // A 3-byte character across the cut is dropped whole.
+  const std::string text = std::string(kExcerptBytes - 1, 'a') + "\xE2\x82\xAC" + "tail";
+  EXPECT_EQ(excerpt(text), std::string(kExcerptBytes - 1, 'a') + "...");
+}
+
+TEST(FirstAlias, FindsTheFirstAliasOnlyInTextThatParses) {
+  EXPECT_FALSE(first_alias("a: 1\n").has_value());
+  EXPECT_FALSE(first_alias("a: &x 1\n").has_value());
+  EXPECT_EQ(first_alias("a: &x 1\nb: *x\nc: *x\n")->to_string(), "2:4");
+  EXPECT_FALSE(first_alias("a: [1\n").has_value());  // a syntax error: parse() reports it
+  EXPECT_EQ(first_alias("a: 1\n---\nb: &y 2\nc: *y\n")->to_string(), "4:4");
 }
 
 TEST(DuplicateKeys, DeepNestingDoesNotExhaustTheStack) {

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +46,23 @@ struct Document {
 
 // Parses text holding at most one YAML document, then refuses every duplicate key at every
 // depth (duplicate_keys). A syntax error is yaml_syntax at its position; several documents
-// are not_one_document at the second.
+// are not_one_document at the second; an alias is yaml_alias at the first (first_alias).
 Document parse(std::string_view text);
+
+// Where the first alias (`*name`) of the text is, if it has one. Accord's YAML files refuse
+// aliases: an alias repeats a node without repeating its text, so a few kilobytes of aliases
+// to lists of aliases stand for millions of nodes, and every reader would walk each copy. An
+// anchor (`&name`) alone repeats nothing and is allowed. Text that does not parse has no
+// alias found here (the parse reports the syntax error).
+std::optional<Position> first_alias(std::string_view text);
+
+// The Problem for an alias at `at` (code yaml_alias).
+Problem alias_problem(Position at);
+
+// At most kExcerptBytes of `text` (cut at a UTF-8 character boundary), with "..." when cut:
+// what a message quotes of an input value, so that a message never grows with the input.
+inline constexpr std::size_t kExcerptBytes = 40;
+std::string excerpt(std::string_view text);
 
 // Every key given twice in one mapping, anywhere under `root` (inside lists too), in
 // document order, each at its second occurrence, naming the first. Aliased nodes are
