@@ -1,6 +1,6 @@
 // Issue 19: an agreement file of a few kilobytes must be refused in bounded memory and time.
 // The loader used to walk every copy an alias stands for (3.5 KB of aliases to lists of
-// aliases: 8 million condition values, 1 GB and minutes under ASan), and its messages quoted
+// aliases: 12 million condition values, 1 GB and minutes under ASan), and its messages quoted
 // whole values once per item (a long flow name once per recipient). Work is measured here by
 // what the loader produces (diagnostics and their bytes), never by time.
 #include <gtest/gtest.h>
