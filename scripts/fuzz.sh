@@ -10,6 +10,7 @@
 #   FUZZ_BUILD_DIR=build-fuzz                 where the fuzz build lives
 #   FUZZ_OUT=DIR                              where each run's new inputs, logs and findings go
 #                                             (default: a fresh directory under /tmp)
+#   FUZZ_NO_BUILD=1                           run the binaries as built, build nothing
 #
 # New inputs the fuzzer finds go to a temporary corpus directory, never into the committed
 # corpora: a finding worth keeping is added by hand, fixed, under a name saying what it was.
@@ -52,16 +53,18 @@ if [[ ${#selected[@]} -eq 0 ]]; then
 fi
 
 # Build what is missing or stale (ninja decides), only the fuzz binaries.
-if [[ ! -f "$build_dir/build.ninja" ]]; then
-  CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DACCORD_BUILD_FUZZ=ON -DACCORD_BUILD_BENCH=OFF >/dev/null
+if [[ -z "${FUZZ_NO_BUILD:-}" ]]; then
+  if [[ ! -f "$build_dir/build.ninja" ]]; then
+    CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DACCORD_BUILD_FUZZ=ON -DACCORD_BUILD_BENCH=OFF >/dev/null
+  fi
+  binaries=()
+  for row in "${selected[@]}"; do
+    IFS='|' read -r _ binary _ _ _ <<<"$row"
+    binaries+=("$(basename "$binary")")
+  done
+  cmake --build "$build_dir" -j"${ACCORD_JOBS:-$(nproc)}" --target "${binaries[@]}"
 fi
-binaries=()
-for row in "${selected[@]}"; do
-  IFS='|' read -r _ binary _ _ _ <<<"$row"
-  binaries+=("$(basename "$binary")")
-done
-cmake --build "$build_dir" -j"${ACCORD_JOBS:-$(nproc)}" --target "${binaries[@]}"
 
 out=${FUZZ_OUT:-$(mktemp -d /tmp/accord-fuzz.XXXXXX)}
 mkdir -p "$out"

@@ -793,25 +793,32 @@ LoadResult parse(std::string_view yaml_text, std::string_view file_name) {
                                          "an agreement is one small file; split it"});
     return out;
   }
-  if (const auto alias = yaml::first_alias(yaml_text)) {
-    const yaml::Problem p = yaml::alias_problem(*alias);
+  // Aliases and a second document are found before any tree is built (yaml/document.hpp).
+  const yaml::Scan found = yaml::scan(yaml_text);
+  if (found.alias) {
+    const yaml::Problem p = yaml::alias_problem(*found.alias);
     out.diagnostics.push_back(Diagnostic{Severity::error, std::string(file_name),
                                          Pos{p.at.line, p.at.column}, p.code, p.message, p.hint});
     return out;
   }
+  if (found.second_document) {
+    out.diagnostics.push_back(Diagnostic{
+        Severity::error, std::string(file_name),
+        Pos{found.second_document->line, found.second_document->column}, "not_one_document",
+        "the file holds several YAML documents",
+        "put exactly one agreement in each file (a stray `,` at the top level starts another)"});
+    return out;
+  }
   Loader loader(file_name, out.diagnostics);
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
-    if (docs.size() != 1 || docs[0].IsNull()) {
-      out.diagnostics.push_back(
-          Diagnostic{Severity::error, std::string(file_name),
-                     docs.size() > 1 ? Loader::pos(docs[1].Mark()) : Pos{}, "not_one_document",
-                     docs.empty() || docs[0].IsNull() ? "the file is empty"
-                                                      : "the file holds several YAML documents",
-                     "put exactly one agreement in each file"});
+    const YAML::Node root = YAML::Load(std::string(yaml_text));  // the only document
+    if (root.IsNull()) {
+      out.diagnostics.push_back(Diagnostic{Severity::error, std::string(file_name), Pos{},
+                                           "not_one_document", "the file is empty",
+                                           "put exactly one agreement in each file"});
       return out;
     }
-    out.agreement = loader.load(docs[0]);
+    out.agreement = loader.load(root);
   } catch (const YAML::Exception& e) {
     loader.error(e.mark, "yaml_syntax", "YAML syntax: " + e.msg,
                  "fix the YAML at this position (indentation, quotes, colons)");

@@ -29,42 +29,68 @@ std::string Problem::text() const {
 
 namespace {
 
-// Stops the event parse at the first alias: nothing after it matters.
-struct AliasFound {
+// The event-level scan stops (by throwing one of these) at the first alias, or at the first
+// node of a second document: nothing after either matters.
+struct Stop {
   YAML::Mark mark;
+  bool alias = false;
 };
 
-class AliasFinder : public YAML::EventHandler {
+class Scanner : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { throw AliasFound{mark}; }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    node(mark);
+    throw Stop{mark, true};
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) const {
+    if (documents_ > 1) throw Stop{mark, false};
+  }
+  int documents_ = 0;
 };
 
 }  // namespace
 
-std::optional<Position> first_alias(std::string_view text) {
+Scan scan(std::string_view text) {
   std::istringstream in{std::string(text)};
-  AliasFinder finder;
+  Scanner scanner;
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(finder)) {
+    // yaml-cpp 0.7 never consumes a `,` outside a flow collection at the top level: each
+    // call answers another empty document at the same token, forever. Stopping at the second
+    // document is what bounds this loop (and YAML::LoadAll would grow without end).
+    while (parser.HandleNextDocument(scanner)) {
     }
-  } catch (const AliasFound& found) {
-    return position_of(found.mark);
+  } catch (const Stop& stop) {
+    Scan out;
+    (stop.alias ? out.alias : out.second_document) = position_of(stop.mark);
+    return out;
   } catch (const YAML::Exception&) {
-    return std::nullopt;
+    return {};  // the tree's parse reports the syntax error
   }
-  return std::nullopt;
+  return {};
+}
+
+std::optional<Position> first_alias(std::string_view text) {
+  return scan(text).alias;
 }
 
 Problem alias_problem(Position at) {
@@ -72,9 +98,9 @@ Problem alias_problem(Position at) {
                  "write the value out in full where it applies", at};
 }
 
-std::string excerpt(std::string_view text) {
-  if (text.size() <= kExcerptBytes) return std::string(text);
-  std::size_t cut = kExcerptBytes;
+std::string excerpt(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
   // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return std::string(text.substr(0, cut)) + "...";
@@ -82,19 +108,17 @@ std::string excerpt(std::string_view text) {
 
 Document parse(std::string_view text) {
   Document out;
-  if (const auto alias = first_alias(text)) {
-    out.problems.push_back(alias_problem(*alias));
+  const Scan found = scan(text);
+  if (found.alias) {
+    out.problems.push_back(alias_problem(*found.alias));
+    return out;
+  }
+  if (found.second_document) {
+    out.problems.push_back(not_one_document_problem(*found.second_document));
     return out;
   }
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      out.problems.push_back(Problem{"not_one_document", "the text holds several YAML documents",
-                                     "keep one document (remove the `---` line)",
-                                     position_of(docs[1])});
-      return out;
-    }
-    if (!docs.empty()) out.root = docs[0];
+    out.root = YAML::Load(std::string(text));  // the first (and only) document
   } catch (const YAML::Exception& e) {
     out.problems.push_back(Problem{"yaml_syntax", "YAML syntax: " + e.msg,
                                    "fix the YAML at this position (indentation, quotes, colons)",
@@ -103,6 +127,11 @@ Document parse(std::string_view text) {
   }
   out.problems = duplicate_keys(out.root);
   return out;
+}
+
+Problem not_one_document_problem(Position at) {
+  return Problem{"not_one_document", "the text holds several YAML documents",
+                 "keep one document (remove the `---` line, or a stray `,` at the top level)", at};
 }
 
 std::vector<Problem> duplicate_keys(const YAML::Node& root) {
@@ -125,7 +154,7 @@ std::vector<Problem> duplicate_keys(const YAML::Node& root) {
     std::string path;
     for (auto it = segments.rbegin(); it != segments.rend(); ++it) path += **it;
     if (!path.empty() && path.front() == '.') path.erase(0, 1);
-    return path.empty() ? std::string("the top level") : excerpt(path);
+    return path.empty() ? std::string("the top level") : excerpt(path, kPathExcerptBytes);
   };
   struct Item {
     YAML::Node node;

@@ -34,6 +34,22 @@ TEST(LoaderLimits, TheFuzzersAliasAmplificationIsRefusedAtTheFirstAlias) {
   EXPECT_EQ(r.diagnostics[0].pos, testing::pos_of(text, "*c"));  // the first alias
 }
 
+TEST(LoaderLimits, ATopLevelCommaIsASecondDocumentNotAnEndlessLoop) {
+  // The fuzzer's 12-byte timeout: yaml-cpp 0.7 answers an empty document at a top-level `,`
+  // forever without consuming it (YAML::LoadAll never returned, growing all the while).
+  const std::string text = testing::read_file(
+      testing::source_dir() + "/tests/fuzz/agreements/corpus/timeout-top-level-comma.yaml");
+  for (const std::string& input : {text, std::string(",\n"), base_yaml() + ",\n"}) {
+    const LoadResult r = parse(input, "comma.yaml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_FALSE(r.diagnostics.empty());
+    EXPECT_TRUE(r.diagnostics[0].code == "not_one_document" ||
+                r.diagnostics[0].code == "yaml_syntax")
+        << r.diagnostics[0].to_string();
+  }
+  EXPECT_EQ(parse(",\n", "comma.yaml").diagnostics[0].code, "not_one_document");
+}
+
 TEST(LoaderLimits, AnyAliasIsRefusedEvenWhereItWouldBeHarmless) {
   const std::string text =
       replace(base_yaml(), "recipients: [", "recipients: &r [") + "special_category: *r\n";
