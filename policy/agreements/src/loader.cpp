@@ -12,6 +12,7 @@
 #include <set>
 
 #include "accord/agreements/subject_state.hpp"
+#include "accord/yaml/document.hpp"
 #include "accord/yaml/keys.hpp"
 
 namespace accord::agreements {
@@ -22,6 +23,13 @@ struct Entry {
   YAML::Node value;
 };
 using Entries = std::map<std::string, Entry, std::less<>>;
+
+// A message quotes at most yaml::kExcerptBytes of any value from the file, so that the
+// diagnostics of a file stay proportional to it (a long flow name once per recipient would
+// otherwise cost their product).
+std::string q(std::string_view text) {
+  return yaml::excerpt(text);
+}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -157,7 +165,7 @@ std::optional<std::vector<std::pair<std::string, Pos>>> Loader::string_list(cons
     }
     if (!seen.insert(item.Scalar()).second) {
       error(item.Mark(), "duplicate_item",
-            "`" + item.Scalar() + "` is listed twice in `" + std::string(key) + "`",
+            "`" + q(item.Scalar()) + "` is listed twice in `" + std::string(key) + "`",
             "list it once");
       ok = false;
       continue;
@@ -207,7 +215,7 @@ std::optional<E> Loader::choice(const Entries& m, std::string_view key,
     allowed += (allowed.empty() ? "" : ", ") + std::string(name);
   }
   error(it->second.value.Mark(), "invalid_value",
-        "`" + std::string(key) + "` cannot be `" + *s + "`", "use one of: " + allowed);
+        "`" + std::string(key) + "` cannot be `" + q(*s) + "`", "use one of: " + allowed);
   return std::nullopt;
 }
 
@@ -228,7 +236,7 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
     if (node.Tag() == "!") return nlohmann::json(s).dump();  // quoted: always text
     if (node.Tag() != "?") {
       error(node.Mark(), "noncanonical_value",
-            "explicit YAML tag `" + node.Tag() + "` on a condition value",
+            "explicit YAML tag `" + q(node.Tag()) + "` on a condition value",
             "remove the tag; quote the value to make it text");
       return std::nullopt;
     }
@@ -240,9 +248,9 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
         return j.dump();
       }
       error(node.Mark(), "noncanonical_value",
-            "`" + s + "` starts like a number but is not a JSON number",
-            "write the number as JSON writes it (e.g. 1, -2, 0.5, 16, 1e3), or quote it (\"" + s +
-                "\") if it is text");
+            "`" + q(s) + "` starts like a number but is not a JSON number",
+            "write the number as JSON writes it (e.g. 1, -2, 0.5, 16, 1e3), or quote it (\"" +
+                q(s) + "\") if it is text");
       return std::nullopt;
     }
     static constexpr std::string_view kAmbiguous[] = {
@@ -250,7 +258,7 @@ std::optional<std::string> Loader::json_value(const YAML::Node& node) {
         "on",   "On",   "ON",    "off",   "Off", "OFF", "y",   "Y",  "n",  "N"};
     if (std::find(std::begin(kAmbiguous), std::end(kAmbiguous), s) != std::end(kAmbiguous)) {
       error(node.Mark(), "noncanonical_value",
-            "`" + s + "` is a boolean to some YAML readers and text to others",
+            "`" + q(s) + "` is a boolean to some YAML readers and text to others",
             "write true or false in lower case, or quote it (\"" + s + "\") if it is text");
       return std::nullopt;
     }
@@ -276,13 +284,13 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
                       c.fact == "classification" || c.fact == "type";
   const bool state = is_state_fact(c.fact);
   if (!state && c.fact.rfind("state.", 0) == 0) {
-    error(m.at("fact").value.Mark(), "invalid_path", "unknown state fact `" + c.fact + "`",
+    error(m.at("fact").value.Mark(), "invalid_path", "unknown state fact `" + q(c.fact) + "`",
           "use state.consent, state.contact.channel, state.contact.updates or "
           "state.contact.do_not_contact");
     return std::nullopt;
   }
   if (!header && !state && !split_pattern(c.fact, false)) {
-    error(m.at("fact").value.Mark(), "invalid_path", "unknown fact `" + c.fact + "`",
+    error(m.at("fact").value.Mark(), "invalid_path", "unknown fact `" + q(c.fact) + "`",
           "use data.<path> (no wildcard), subject.role, case.owner, classification, type or "
           "state.<fact>");
     return std::nullopt;
@@ -331,7 +339,7 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
     const auto cls = parse_classification(*s);
     if (!cls || to_string(*cls) != *s) {
       error(e.value.Mark(), "invalid_value",
-            "`" + *s + "` is not a bare classification marking (caveats are ignored)",
+            "`" + q(*s) + "` is not a bare classification marking (caveats are ignored)",
             "use OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET");
       return std::nullopt;
     }
@@ -348,7 +356,7 @@ std::optional<Condition> Loader::condition(const YAML::Node& node) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
       error(item.Mark(), "invalid_value",
-            "`" + c.fact + "` is never " + c.values[i] + " (its values: " + list + ")",
+            "`" + c.fact + "` is never " + q(c.values[i]) + " (its values: " + list + ")",
             "use one of its values");
       return std::nullopt;
     }
@@ -394,7 +402,7 @@ std::optional<FieldRule> Loader::field_rule(const YAML::Node& key, const YAML::N
   r.pos = pos(key.Mark());
   const auto split = split_pattern(r.pattern, true);
   if (!split) {
-    error(key.Mark(), "invalid_path", "`" + r.pattern + "` is not a field path",
+    error(key.Mark(), "invalid_path", "`" + q(r.pattern) + "` is not a field path",
           "write data.<name>[.<name>...], optionally ending in .* (e.g. data.victim.*)");
     return std::nullopt;
   }
@@ -492,9 +500,9 @@ std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
     for (const auto& [r, p] : *to) {
       if (std::find(a.recipients.begin(), a.recipients.end(), r) == a.recipients.end()) {
         diags_.push_back(Diagnostic{Severity::error, file_, p, "recipient_not_listed",
-                                    "flow `" + f.name + "` sends to `" + r +
+                                    "flow `" + q(f.name) + "` sends to `" + q(r) +
                                         "`, which is not among the agreement's recipients",
-                                    "add `" + r + "` to `recipients` or remove it from `to`"});
+                                    "add `" + q(r) + "` to `recipients` or remove it from `to`"});
         ok = false;
       }
       f.to.push_back(r), f.to_pos.push_back(p);
@@ -546,20 +554,21 @@ std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
     f.fields.push_back(std::move(*rule));
   }
   // Contradictions: the same pattern twice in one flow (yaml-cpp keeps duplicate map keys).
+  // Each rule is compared with the first rule of its pattern, found by a map: a flow of
+  // many fields costs n log n, not n squared.
+  std::map<std::string_view, std::size_t> first_of;
   for (std::size_t i = 0; i < f.fields.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      const FieldRule& x = f.fields[i];
-      const FieldRule& y = f.fields[j];
-      if (x.pattern != y.pattern) continue;
-      const bool same = x.describe() == y.describe();
-      diags_.push_back(Diagnostic{
-          Severity::error, file_, x.pos, same ? "duplicate_field" : "contradictory_field_action",
-          "`" + x.pattern + "` is given twice in flow `" + f.name + "` (" + y.describe() +
-              " at line " + std::to_string(y.pos.line) + ", " + x.describe() + " here)",
-          same ? "remove one of them" : "keep the one action you intend"});
-      ok = false;
-      break;
-    }
+    const FieldRule& x = f.fields[i];
+    const auto [it, fresh] = first_of.emplace(x.pattern, i);
+    if (fresh) continue;
+    const FieldRule& y = f.fields[it->second];
+    const bool same = x.describe() == y.describe();
+    diags_.push_back(Diagnostic{
+        Severity::error, file_, x.pos, same ? "duplicate_field" : "contradictory_field_action",
+        "`" + q(x.pattern) + "` is given twice in flow `" + q(f.name) + "` (" + y.describe() +
+            " at line " + std::to_string(y.pos.line) + ", " + x.describe() + " here)",
+        same ? "remove one of them" : "keep the one action you intend"});
+    ok = false;
   }
   if (!ok) return std::nullopt;
   return f;
@@ -621,7 +630,7 @@ std::optional<Agreement> Loader::load(const YAML::Node& root) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
       })) {
     error(m.at("id").value.Mark(), "invalid_value",
-          "id `" + a.id + "` has characters other than a-z 0-9 - .",
+          "id `" + q(a.id) + "` has characters other than a-z 0-9 - .",
           "use a lowercase id such as met-lvws-referral");
   }
   if (m.count("version")) {
@@ -655,7 +664,7 @@ std::optional<Agreement> Loader::load(const YAML::Node& root) {
         a.max_classification = *c;
       } else {
         error(m.at("max_classification").value.Mark(), "invalid_value",
-              "unknown classification `" + *s + "`",
+              "unknown classification `" + q(*s) + "`",
               "use OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET");
       }
     }
@@ -734,7 +743,7 @@ std::optional<Agreement> Loader::load(const YAML::Node& root) {
         std::string list;
         for (const auto t : kRetentionTriggers) list += (list.empty() ? "" : ", ") + std::string(t);
         error(rm.at("trigger").value.Mark(), "invalid_retention",
-              "unknown retention trigger `" + *v + "`", "use one of " + list);
+              "unknown retention trigger `" + q(*v) + "`", "use one of " + list);
       }
     }
     if (auto v = text(rm, "disposal")) r.disposal = *v;
@@ -756,7 +765,7 @@ std::optional<Agreement> Loader::load(const YAML::Node& root) {
       for (const auto& [p, at] : *v) {
         if (!split_pattern(p, true)) {
           diags_.push_back(Diagnostic{Severity::error, file_, at, "invalid_path",
-                                      "`" + p + "` is not a field path",
+                                      "`" + q(p) + "` is not a field path",
                                       "write data.<name>..., optionally ending in .*"});
           continue;
         }
@@ -784,19 +793,32 @@ LoadResult parse(std::string_view yaml_text, std::string_view file_name) {
                                          "an agreement is one small file; split it"});
     return out;
   }
+  // Aliases and a second document are found before any tree is built (yaml/document.hpp).
+  const yaml::Scan found = yaml::scan(yaml_text);
+  if (found.alias) {
+    const yaml::Problem p = yaml::alias_problem(*found.alias);
+    out.diagnostics.push_back(Diagnostic{Severity::error, std::string(file_name),
+                                         Pos{p.at.line, p.at.column}, p.code, p.message, p.hint});
+    return out;
+  }
+  if (found.second_document) {
+    out.diagnostics.push_back(Diagnostic{
+        Severity::error, std::string(file_name),
+        Pos{found.second_document->line, found.second_document->column}, "not_one_document",
+        "the file holds several YAML documents",
+        "put exactly one agreement in each file (a stray `,` at the top level starts another)"});
+    return out;
+  }
   Loader loader(file_name, out.diagnostics);
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
-    if (docs.size() != 1 || docs[0].IsNull()) {
-      out.diagnostics.push_back(
-          Diagnostic{Severity::error, std::string(file_name),
-                     docs.size() > 1 ? Loader::pos(docs[1].Mark()) : Pos{}, "not_one_document",
-                     docs.empty() || docs[0].IsNull() ? "the file is empty"
-                                                      : "the file holds several YAML documents",
-                     "put exactly one agreement in each file"});
+    const YAML::Node root = YAML::Load(std::string(yaml_text));  // the only document
+    if (root.IsNull()) {
+      out.diagnostics.push_back(Diagnostic{Severity::error, std::string(file_name), Pos{},
+                                           "not_one_document", "the file is empty",
+                                           "put exactly one agreement in each file"});
       return out;
     }
-    out.agreement = loader.load(docs[0]);
+    out.agreement = loader.load(root);
   } catch (const YAML::Exception& e) {
     loader.error(e.mark, "yaml_syntax", "YAML syntax: " + e.msg,
                  "fix the YAML at this position (indentation, quotes, colons)");

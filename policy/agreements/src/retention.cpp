@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "accord/yaml/document.hpp"
+
 namespace accord::agreements {
 namespace {
 
 ParsedDuration fail(std::string_view text, std::string why) {
-  return {std::nullopt, DurationError{"`" + std::string(text) +
+  return {std::nullopt, DurationError{"`" + yaml::excerpt(text) +
                                       "` is not an ISO 8601 duration: " + std::move(why)}};
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <utility>
 
+#include "accord/yaml/document.hpp"
 #include "accord/yaml/keys.hpp"
 #include "text_rules.hpp"
 
@@ -126,6 +127,10 @@ bool EventType::recorded_by_gateway() const {
 }
 
 Result<Vocabulary> Vocabulary::parse(std::string_view yaml_text) {
+  if (const auto alias = yaml::first_alias(yaml_text)) {
+    const yaml::Problem problem = yaml::alias_problem(*alias);
+    return make_error(problem.code, problem.text(), alias->to_string());
+  }
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     if (!root || root.IsNull()) return make_error("missing_field", "empty vocabulary", "1:1");

@@ -18,9 +18,7 @@ std::string describe(const YAML::Node& node) {
   if (node.IsMap()) return "a mapping";
   if (node.IsSequence()) return "a list";
   if (!node.IsScalar()) return "nothing";
-  constexpr std::size_t kShown = 40;  // enough to recognise, short enough for one log line
-  const std::string& value = node.Scalar();
-  return "'" + (value.size() > kShown ? value.substr(0, kShown) + "..." : value) + "'";
+  return "'" + excerpt(node.Scalar()) + "'";  // enough to recognise, short enough for a log line
 }
 
 Status read_mapping(const YAML::Node& node, std::string_view where, const Handlers& handlers,

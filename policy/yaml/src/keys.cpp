@@ -36,6 +36,10 @@ std::string nearest(std::string_view key, const std::vector<std::string_view>& k
   std::string best;
   std::size_t best_distance = limit + 1;
   for (std::string_view candidate : known) {
+    // The distance is at least the difference in length: a long key costs nothing here.
+    const std::size_t gap = key.size() > candidate.size() ? key.size() - candidate.size()
+                                                          : candidate.size() - key.size();
+    if (gap > limit) continue;
     const std::size_t d = edit_distance(key, candidate);
     if (d < best_distance) best_distance = d, best = std::string(candidate);
   }
@@ -57,7 +61,7 @@ Problem unknown_key(const YAML::Node& key_node, std::string_view where,
   } else {
     hint = "did you mean '" + suggestion + "'?";
   }
-  return Problem{"unknown_key", "unknown key '" + key + "' in " + std::string(where), hint,
+  return Problem{"unknown_key", "unknown key '" + excerpt(key) + "' in " + std::string(where), hint,
                  position_of(key_node)};
 }
 

@@ -56,7 +56,17 @@ INSTANTIATE_TEST_SUITE_P(
         ParseRow{"syntax", "a: [1, 2\n", "yaml_syntax", "2:1", "YAML syntax"},
         ParseRow{"bad_indentation", "a:\n  b: 1\n c: 2\n", "yaml_syntax", "3:2", "YAML syntax"},
         ParseRow{"two_documents", "a: 1\n---\nb: 2\n", "not_one_document", "3:1",
-                 "several YAML documents"}),
+                 "several YAML documents"},
+        ParseRow{"alias", "a: &x [1, 2]\nb: *x\n", "yaml_alias", "2:4", "aliases (*name)"},
+        ParseRow{"alias_before_a_duplicate", "a: &x 1\nb: [*x]\nb: 2\n", "yaml_alias", "2:5",
+                 "not accepted"},
+        ParseRow{"self_alias", "a: &x [*x]\n", "yaml_alias", "1:8", "aliases"},
+        ParseRow{"anchor_alone", "a: &x [1, 2]\nb: 3\n", "", "", ""},
+        // yaml-cpp 0.7 reads a top-level `,` as endless empty documents: the scan stops at the
+        // second (issue 19: LoadAll never returned on these).
+        ParseRow{"stray_comma", ",\n", "not_one_document", "1:1", "several YAML documents"},
+        ParseRow{"comma_after_a_list", "- a\n,\n", "not_one_document", "2:1", "several"},
+        ParseRow{"comma_after_a_tag", "!\xff\xff]\n,", "not_one_document", "2:1", "several"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DuplicateKeys, ReportsEveryDuplicateInDocumentOrder) {
@@ -67,9 +77,50 @@ TEST(DuplicateKeys, ReportsEveryDuplicateInDocumentOrder) {
 }
 
 TEST(DuplicateKeys, AnAliasedMappingIsReportedOnce) {
-  const Document document = parse("base: &b {k: 1, k: 2}\none: *b\ntwo: *b\n");
-  ASSERT_EQ(document.problems.size(), 1u);
-  EXPECT_EQ(document.problems[0].at.to_string(), "1:17");
+  // parse() refuses aliases; the walk itself still visits an aliased node once.
+  const auto problems = duplicate_keys(YAML::Load("base: &b {k: 1, k: 2}\none: *b\ntwo: *b\n"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].at.to_string(), "1:17");
+}
+
+TEST(DuplicateKeys, MessagesQuoteAnExcerptOfLongKeysAndPaths) {
+  // Two 1,000-byte keys (YAML's longest plain key is 1,024) above 1,000 duplicates: each
+  // message names an excerpt of the path, so the problems stay proportional to the text (the
+  // whole path each time would be 2 MB).
+  const std::string key(1'000, 'k');
+  std::string text = key + ":\n  " + key + ":\n";
+  for (int i = 0; i < 1'001; ++i) text += "    d: " + std::to_string(i) + "\n";
+  const Document document = parse(text);
+  ASSERT_EQ(document.problems.size(), 1'000u);
+  std::size_t bytes = 0;
+  for (const Problem& p : document.problems) bytes += p.message.size() + p.hint.size();
+  EXPECT_LT(bytes, 1'000u * 200);
+  // Each key is excerpted, then the path: "kkk...(40)....kkk...(40)...".
+  EXPECT_NE(document.problems[0].message.find(std::string(kExcerptBytes, 'k') + "..." + "." +
+                                              std::string(kExcerptBytes, 'k') + "..."),
+            std::string::npos)
+      << document.problems[0].message;
+}
+
+TEST(Excerpt, KeepsShortTextAndCutsLongTextAtACharacterBoundary) {
+  EXPECT_EQ(excerpt("short"), "short");
+  EXPECT_EQ(excerpt(std::string(kExcerptBytes, 'a')), std::string(kExcerptBytes, 'a'));
+  EXPECT_EQ(excerpt(std::string(kExcerptBytes + 1, 'a')), std::string(kExcerptBytes, 'a') + "...");
+  // A 3-byte character across the cut is dropped whole.
+  const std::string text = std::string(kExcerptBytes - 1, 'a') + "\xE2\x82\xAC" + "tail";
+  EXPECT_EQ(excerpt(text), std::string(kExcerptBytes - 1, 'a') + "...");
+}
+
+TEST(Scan, FindsTheFirstAliasOrSecondDocumentOnlyInTextThatParses) {
+  EXPECT_FALSE(first_alias("a: 1\n").has_value());
+  EXPECT_FALSE(first_alias("a: &x 1\n").has_value());
+  EXPECT_EQ(first_alias("a: &x 1\nb: *x\nc: *x\n")->to_string(), "2:4");
+  EXPECT_FALSE(first_alias("a: [1\n").has_value());  // a syntax error: parse() reports it
+  // The scan stops at a second document, before an alias in it.
+  const Scan two = scan("a: 1\n---\nb: &y 2\nc: *y\n");
+  EXPECT_FALSE(two.alias.has_value());
+  ASSERT_TRUE(two.second_document.has_value());
+  EXPECT_EQ(two.second_document->to_string(), "3:1");
 }
 
 TEST(DuplicateKeys, DeepNestingDoesNotExhaustTheStack) {

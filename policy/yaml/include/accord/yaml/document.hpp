@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +46,39 @@ struct Document {
 
 // Parses text holding at most one YAML document, then refuses every duplicate key at every
 // depth (duplicate_keys). A syntax error is yaml_syntax at its position; several documents
-// are not_one_document at the second.
+// are not_one_document at the second; an alias is yaml_alias at the first (first_alias).
 Document parse(std::string_view text);
+
+// What an event-level scan of the text finds before any tree is built (every reader of an
+// Accord YAML file calls it first, through parse() or directly):
+// - the first alias (`*name`). Accord's YAML files refuse aliases: an alias repeats a node
+//   without repeating its text, so a few kilobytes of aliases to lists of aliases stand for
+//   millions of nodes, and every reader would walk each copy. An anchor (`&name`) alone
+//   repeats nothing and is allowed.
+// - where a second document starts. Every reader refuses a second document, and stopping
+//   there also bounds yaml-cpp 0.7, which reads a `,` at the top level as an endless run of
+//   empty documents (YAML::LoadAll of ",\n" never returns). After a scan that found neither,
+//   YAML::Load (one document) is safe to call.
+// Text that does not parse finds nothing here (the tree's parse reports the syntax error).
+struct Scan {
+  std::optional<Position> alias;
+  std::optional<Position> second_document;
+};
+Scan scan(std::string_view text);
+std::optional<Position> first_alias(std::string_view text);  // scan(text).alias
+
+// The Problem for an alias at `at` (code yaml_alias), and for a second document starting at
+// `at` (code not_one_document).
+Problem alias_problem(Position at);
+Problem not_one_document_problem(Position at);
+
+// At most `max_bytes` of `text` (cut at a UTF-8 character boundary), with "..." when cut:
+// what a message quotes of an input value, so that a message never grows with the input.
+// kPathExcerptBytes is for a key path ("adapters.police.met.inbound[0].mapping"), whose
+// keys are each excerpted already: long enough for any real one.
+inline constexpr std::size_t kExcerptBytes = 40;
+inline constexpr std::size_t kPathExcerptBytes = 200;
+std::string excerpt(std::string_view text, std::size_t max_bytes = kExcerptBytes);
 
 // Every key given twice in one mapping, anywhere under `root` (inside lists too), in
 // document order, each at its second occurrence, naming the first. Aliased nodes are
