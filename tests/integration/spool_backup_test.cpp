@@ -110,7 +110,8 @@ class Writer {
 class SpoolBackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_ = write_config(dir_);
+    // Checkpoints every few records: the copies hold signed checkpoints to verify.
+    config_ = write_config(dir_, "audit: {checkpoint_every_records: 20}\n");
     gateway_ = std::make_unique<GatewayProcess>(config_);
     ASSERT_TRUE(gateway_->start());
     auto key = make_client("police.met", gateway_->port())->request(verb::get, "/v1/gateway-key");
@@ -147,6 +148,9 @@ TEST_F(SpoolBackupTest, BackupUnderLoadVerifiesAndRestoresIntoAFreshDataDirector
             std::string::npos)
       << taken.output;
   EXPECT_NE(taken.output.find("audit chain verified"), std::string::npos) << taken.output;
+  EXPECT_EQ(taken.output.find(" 0 checkpoints"), std::string::npos)
+      << "no signed checkpoint in the copy: the key was not put to the test\n"
+      << taken.output;
   EXPECT_EQ(mode_of(copy), 0600u) << "the backup holds shared fields in clear";
   EXPECT_FALSE(fs::exists(copy + "-wal")) << "the backup is one file";
 
@@ -205,6 +209,24 @@ TEST_F(SpoolBackupTest, RefusesAnExistingTargetAndLeavesNothingOnFailure) {
     EXPECT_EQ(r.status, 1) << row.args << ": " << r.output;
     EXPECT_NE(r.output.find(row.says), std::string::npos) << row.args << ": " << r.output;
   }
+  std::ofstream(backups_.file("not-a-spool.txt"))
+      << "these are not the pages you are looking for\n";
+  const auto foreign = run_command(cli() + "spool backup --db " + backups_.file("not-a-spool.txt") +
+                                   " --to " + backups_.file("e.db"));
+  EXPECT_EQ(foreign.status, 1) << foreign.output;
+  EXPECT_NE(foreign.output.find("not a database"), std::string::npos) << foreign.output;
+  fs::remove(backups_.file("not-a-spool.txt"));
+
+  // A key other than the gateway's (a valid one): the copy's checkpoints do not verify under
+  // it; exit 4, and the copy stays for inspection.
+  const auto wrong = run_command(cli() + "spool backup --db " + dir_.file("spool.db") + " --to " +
+                                 backups_.file("wrong-key.db") +
+                                 " --gateway-key 5uiH+nwRCFMHqRI1AmcIeUDznY6FIytZhn03UQGQL4A=");
+  EXPECT_EQ(wrong.status, 4) << wrong.output;
+  EXPECT_NE(wrong.output.find("does not verify"), std::string::npos) << wrong.output;
+  EXPECT_TRUE(fs::exists(backups_.file("wrong-key.db")));
+  fs::remove(backups_.file("wrong-key.db"));
+
   std::vector<std::string> left;
   for (const auto& entry : fs::directory_iterator(backups_.path())) {
     left.push_back(entry.path().filename().string());
