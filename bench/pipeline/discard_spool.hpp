@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 
 #include "accord/spool/spool.hpp"
 
@@ -33,6 +34,10 @@ class DiscardSpool : public spool::Spool {
   void record(std::vector<audit::Event> events, StatusHandler done) override;
   void checkpoint(std::int64_t now_ms, StatusHandler done) override;
   spool::SpoolStats stats() const override;
+  // Nothing is queued.
+  Result<std::map<std::string, spool::QueueHealth>> queue_health(std::int64_t) const override {
+    return std::map<std::string, spool::QueueHealth>{};
+  }
   void shutdown() override {}
 
  private:

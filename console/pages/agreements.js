@@ -206,17 +206,17 @@ function textDiff(fromText, toText, fromLabel, toLabel) {
   ];
 }
 
-// An exposure row of policy exposure_diff: {kind, provider, recipient, event, field, before,
-// after, whole_route} (any missing member shows as "—").
+// An exposure row of policy exposure_diff (docs/api.yaml): {change, provider, recipient, event,
+// field ("" for a whole route, "(conditions)"), before, after, whole_route}.
 const KIND_WORDS = { gained: 'Gained', lost: 'Lost', changed: 'Changed' };
 
 function exposureTable(rows) {
   return table('Exposure changes', [
-    { label: 'Change', value: (r) => KIND_WORDS[r.kind ?? r.change] ?? r.kind ?? r.change ?? '—' },
-    { label: 'From agency', value: (r) => r.provider ?? r.sender ?? '—' },
-    { label: 'To agency', value: (r) => r.recipient ?? '—' },
-    { label: 'Event', value: (r) => r.event ?? r.event_type ?? '—' },
-    { label: 'Field', value: (r) => (r.field ? el('code', {}, r.field) : 'whole event') },
+    { label: 'Change', value: (r) => KIND_WORDS[r.change] ?? r.change },
+    { label: 'From agency', value: (r) => r.provider },
+    { label: 'To agency', value: (r) => r.recipient },
+    { label: 'Event', value: (r) => r.event },
+    { label: 'Field', value: (r) => (r.field ? el('code', {}, r.field) : 'the whole route') },
     { label: 'Before', value: (r) => r.before || '—' },
     { label: 'After', value: (r) => r.after || '—' },
   ], rows);

@@ -12,9 +12,9 @@ const REFRESH_MS = 10000;
 // Edge styles: the dash pattern and the legend's words carry the meaning, colour only repeats it.
 export const EDGE_CLASSES = {
   active: { label: 'Active agreement', line: 'solid' },
-  held: { label: 'Held (not granting: awaiting signatures, draft, shadow, expired)', line: 'dashed' },
+  held: { label: 'Not granting now (awaiting signatures, draft, shadow, expired, no longer loaded)', line: 'dashed' },
   suspended: { label: 'Suspended agreement', line: 'dotted' },
-  none: { label: 'No agreement covers it (refusals only)', line: 'dash-dot' },
+  none: { label: 'No agreement covers it (refusals and notices)', line: 'dash-dot' },
 };
 
 // The governance state of a flow -> one of EDGE_CLASSES.
@@ -58,7 +58,7 @@ export function layout(agencies) {
 // Every edge of the map: the agreement flows and the refusals no agreement covered.
 function edgesOf(data) {
   const flows = (data.flows ?? []).map((f) => ({ ...f, kind: edgeClass(f) }));
-  const unmatched = (data.unmatched ?? []).map((u) => ({ ...u, agreement: null, shared: 0, events: [], kind: 'none' }));
+  const unmatched = (data.unmatched ?? []).map((u) => ({ ...u, agreement: null, events: [], kind: 'none' }));
   return [...flows, ...unmatched];
 }
 
@@ -107,9 +107,10 @@ function placeLabel(text, at, placed) {
   return box;
 }
 
-function edgeLabel(edge) {
+// "3 shared, 1 refused"; empty for a flow that carried nothing yet (no label on the map).
+export function edgeLabel(edge) {
   const parts = [];
-  if (edge.agreement) parts.push(`${count(edge.shared)} shared`);
+  if (edge.shared) parts.push(`${count(edge.shared)} shared`);
   if (edge.refused) parts.push(`${count(edge.refused)} refused`);
   return parts.join(', ');
 }
@@ -140,7 +141,7 @@ function map(data) {
     const { d, at } = curve(a, b, nth);
     const what = edge.agreement ? `${edge.agreement} (${edge.governance})` : 'no agreement';
     edges.push(svg('path', { d, class: `edge edge-${edge.kind}`, 'marker-end': `url(#arrow-${edge.kind})` },
-      svg('title', {}, `${edge.from} → ${edge.to}: ${what}; ${edgeLabel(edge)}`)));
+      svg('title', {}, `${edge.from} → ${edge.to}: ${what}; ${edgeLabel(edge) || 'nothing yet'}`)));
     const text = edgeLabel(edge);
     if (text) {
       const box = placeLabel(text, at, placed);
@@ -165,7 +166,10 @@ function map(data) {
 
 function flowsTable(data) {
   const names = new Map((data.agencies ?? []).map((a) => [a.id, a.name]));
-  const who = (id) => (names.get(id) && names.get(id) !== id ? `${id} (${names.get(id)})` : id);
+  const who = (id) => {
+    if (id === '-') return 'no recipient';
+    return names.get(id) && names.get(id) !== id ? `${id} (${names.get(id)})` : id;
+  };
   const rows = edgesOf(data).sort((x, y) => x.from.localeCompare(y.from) || x.to.localeCompare(y.to) ||
     (x.agreement ?? '').localeCompare(y.agreement ?? ''));
   return table('Flows', [
@@ -174,7 +178,7 @@ function flowsTable(data) {
     { label: 'Agreement', value: (r) => (r.agreement ? el('a', { href: `#/agreements/${r.agreement}` }, r.agreement) : 'none') },
     { label: 'Governance', value: (r) => (r.agreement ? `${r.governance ?? 'unknown'} (${EDGE_CLASSES[r.kind].line} line)` : `no agreement (${EDGE_CLASSES.none.line} line)`) },
     { label: 'Events', value: (r) => (r.events?.length ? r.events.join(', ') : '—') },
-    { label: 'Shared', class: 'num', value: (r) => (r.agreement ? count(r.shared) : '—') },
+    { label: 'Shared', class: 'num', value: (r) => count(r.shared) },
     { label: 'Refused', class: 'num', value: (r) => count(r.refused) },
   ], rows);
 }

@@ -12,6 +12,7 @@ const DEAD_RECIPIENT = 'wcu.met';
 let deployment;
 let browser;
 let firstSeq;
+let firstKind;
 
 before(async () => {
   deployment = await startDeployment({ webhookRecipient: DEAD_RECIPIENT });
@@ -19,7 +20,7 @@ before(async () => {
   await seedRefusal(deployment);
   await waitFor('a dead letter', async () => (await deployment.deadLetters(DEAD_RECIPIENT)).length > 0);
   await forceCheckpoint(deployment);
-  firstSeq = (await deployment.auditRecords(`case_urn=${CASE_URN}`))[0].seq;
+  ({ seq: firstSeq, kind: firstKind } = (await deployment.auditRecords(`case_urn=${CASE_URN}`))[0]);
   browser = await launchBrowser();
 });
 
@@ -31,7 +32,7 @@ after(async () => {
 // [role, hash, heading, what to wait for beyond the heading]
 const VIEWS = [
   ['auditor', `#/audit?case_urn=${CASE_URN}`, 'Audit log', (p) => p.getByRole('table', { name: 'Audit records' })],
-  ['auditor', () => `#/audit/record/${firstSeq}`, 'Audit log', null],
+  ['auditor', () => `#/audit/record/${firstSeq}`, 'Audit log', (p) => p.getByRole('main').getByText(firstKind).first()],
   ['auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('provider.lvws').first()],
   ['auditor', '#/flows', 'Flows', (p) => p.getByRole('table', { name: 'Flows' })],
   ['auditor', '#/agreements', 'Agreements', (p) => p.getByRole('table', { name: 'Agreements' })],

@@ -31,6 +31,9 @@ export const SUBJECT_REF = 'V-7F3A91C2';
 // how to get it: a browser test that skips would pass on a machine that tests nothing.
 export function requireTools() {
   const missing = [];
+  if (Number(process.versions.node.split('.')[0]) < 20) {
+    missing.push(`node ${process.versions.node} is too old: playwright-core needs Node 20 or later`);
+  }
   for (const [name, hint] of [['ACCORD_GATEWAY_BIN', 'the accord-gateway binary'],
     ['ACCORD_CLI_BIN', 'the accord CLI']]) {
     const value = process.env[name];

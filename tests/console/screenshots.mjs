@@ -44,7 +44,7 @@ after(async () => {
 // [file, role, hash, heading, what shows the page has its data]
 const SHOTS = [
   ['audit.png', 'auditor', `#/audit?case_urn=${CASE_URN}`, 'Audit log', (p) => p.getByRole('table', { name: 'Audit records' })],
-  ['audit-record.png', 'auditor', () => `#/audit/record/${recordSeq}`, 'Audit log', null],
+  ['audit-record.png', 'auditor', () => `#/audit/record/${recordSeq}`, 'Audit log', (p) => p.getByRole('main').getByText('decision.accepted').first()],
   ['subject.png', 'auditor', `#/subject?ref=${SUBJECT_REF}`, 'Subject access', (p) => p.getByRole('main').getByText('provider.lvws').first()],
   ['flows.png', 'auditor', '#/flows', 'Flows', (p) => p.getByRole('img', { name: 'Flows map' })],
   ['agreements.png', 'admin', '#/agreements', 'Agreements', (p) => p.getByRole('table', { name: 'Agreements' })],

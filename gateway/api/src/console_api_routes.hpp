@@ -8,11 +8,14 @@
 //   GET /v1/admin/agreements/{id}@{version}       one version of the set in force
 //   GET /v1/admin/agreements/diff?from=&to=       what a change of version changes
 //
-// Every one is GET only (405 otherwise). None writes an audit record: none reads the audit
-// log or a field value (flows and deliveries are counts; agreement texts are policy).
+// Every one is GET only (405 otherwise); whoami ignores a query, flows and deliveries take none
+// (400 invalid_query). None writes an audit record: none reads the audit log or a field value
+// (flows and deliveries are counts; agreement texts are policy).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "accord/api/admin_handler.hpp"
 #include "accord/server/http_server.hpp"
@@ -24,6 +27,11 @@ inline constexpr std::string_view kFlowsPath = "/v1/admin/flows";
 inline constexpr std::string_view kDeliveriesPath = "/v1/admin/deliveries";
 inline constexpr std::string_view kAgreementDiffPath = "/v1/admin/agreements/diff";
 inline constexpr std::string_view kAgreementVersionPrefix = "/v1/admin/agreements/";
+
+// The JSON documents of /flows and /deliveries (docs/api.yaml says what each member means),
+// apart from the routes so they can be tested on fixed inputs.
+nlohmann::json flows_json(const FlowsSnapshot& snapshot);
+nlohmann::json deliveries_json(const std::vector<RecipientDeliveries>& recipients);
 
 // Whether handle_console_api_route answers `path`. An agreement version is any
 // /v1/admin/agreements/<segment> with an '@' in it (the governance and reload paths have none).

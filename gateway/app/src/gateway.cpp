@@ -13,6 +13,7 @@
 #include "accord/spool/pg_spool.hpp"
 #include "certificate_refusals.hpp"
 #include "compliance_tracker.hpp"
+#include "flow_counters.hpp"
 #include "gateway_metrics.hpp"
 #include "gateway_spool.hpp"
 #include "governance_log.hpp"
@@ -126,6 +127,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   self->pipeline_ = std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode,
                                                          *self->waking_spool_, *self->signer_);
   self->pipeline_->set_policy(policy.value()->policy);
+  self->started_at_ms_ = self->clock_();
+  self->flow_counters_ = std::make_unique<FlowCounters>();
+  self->pipeline_->set_decision_observer(
+      [counters = self->flow_counters_.get()](const std::string& sender,
+                                              const std::vector<pipeline::DecidedFlow>& flows) {
+        counters->add(sender, flows);
+      });
   self->agencies_ = policy.value()->agencies;
   self->loaded_ = std::move(policy.value());
   spdlog::info("agreements {} ({} agreements)", self->loaded_->content_hash,
@@ -185,6 +193,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
     return agreement_families(dates, self->clock_(), self->config_.agreement_notice_days);
   });
   self->metrics_.add_collector([self] { return delivery_families(self->delivery_->stats()); });
+  self->metrics_.add_collector([self] { return flow_families(self->flow_counters_->snapshot()); });
   self->metrics_.add_collector([self] {
     return retention_families(self->retention_purged_total_.load(),
                               self->extracts_deleted_total_.load());
@@ -256,6 +265,7 @@ Status Gateway::build_adapters(adapters::Registry registry, bool check_only) {
       if (!adapter.ok()) return located(adapter.error());
       // --check: built to validate its settings; no spool, so nothing delivers.
       if (!check_only) delivery_->add(agency, std::move(adapter.value()));
+      outbound_types_[agency] = out["type"].as<std::string>();
     }
     if (const auto in = entry.second["inbound"]) {
       for (const auto& item : in) {

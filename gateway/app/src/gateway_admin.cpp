@@ -8,9 +8,46 @@
 #include "accord/app/gateway.hpp"
 #include "accord/app/storage_health.hpp"
 #include "compliance_tracker.hpp"
+#include "flow_counters.hpp"
 #include "gateway_spool.hpp"
 
 namespace accord::app {
+namespace {
+
+std::vector<api::AgreementSignature> signatures(const std::vector<governance::SignedBy>& all) {
+  std::vector<api::AgreementSignature> out;
+  for (const auto& s : all) out.push_back({s.agency, s.kid, s.signer, s.signed_at, s.source});
+  return out;
+}
+
+// Every version of a loaded set with its text and what governance decided for it.
+std::vector<api::AgreementVersion> loaded_versions(const LoadedPolicy& loaded) {
+  std::vector<api::AgreementVersion> out;
+  if (!loaded.agreement_set) return out;
+  const auto& inputs = loaded.governance.versions;
+  const auto& governed = loaded.governance.evaluation.versions;
+  for (const auto& a : loaded.agreement_set->agreements()) {
+    api::AgreementVersion v;
+    v.agreement = a;
+    for (const auto& input : inputs) {
+      if (input.ref.agreement == a.id && input.ref.version == a.version) {
+        v.text = input.text;
+        v.content_hash = input.ref.content_hash;
+      }
+    }
+    for (const auto& g : governed) {
+      if (g.agreement != a.id || g.version != a.version) continue;
+      v.governance = std::string(governance::to_string(g.state));
+      v.signed_by = signatures(g.signatures);
+      v.missing = g.missing;
+      v.held_reason = g.reason;
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
 
 api::AdminHooks Gateway::admin_hooks() {
   api::AdminHooks hooks;
@@ -113,6 +150,53 @@ api::AdminHooks Gateway::admin_hooks() {
     auto findings = agreements::validate(loaded.agreements, *directory, vocabulary_, at);
     out.diagnostics.insert(out.diagnostics.end(), findings.begin(), findings.end());
     out.agreements = std::move(loaded.agreements);
+    return out;
+  };
+  hooks.agreement_version = [this](const std::string& id,
+                                   int version) -> std::optional<api::AgreementVersion> {
+    std::lock_guard lock(reload_mutex_);
+    for (auto& v : loaded_versions(*loaded_)) {
+      if (v.agreement.id == id && v.agreement.version == version) return std::move(v);
+    }
+    return std::nullopt;
+  };
+  hooks.flows = [this] {
+    api::FlowsSnapshot snapshot;
+    snapshot.since_ms = started_at_ms_;
+    {
+      std::lock_guard lock(agencies_mutex_);
+      for (const auto& [id, agency] : agencies_->all()) {
+        snapshot.agencies.push_back({agency.id, agency.name, agency.kind});
+      }
+    }
+    {
+      std::lock_guard lock(reload_mutex_);
+      snapshot.agreements = loaded_versions(*loaded_);
+    }
+    snapshot.counts = flow_counters_->snapshot();
+    return snapshot;
+  };
+  hooks.deliveries = [this]() -> Result<std::vector<api::RecipientDeliveries>> {
+    auto queues = health_spool_->queue_health(clock_());
+    if (!queues.ok()) return queues.error();
+    const auto workers = delivery_->stats();
+    std::map<std::string, api::RecipientDeliveries> by_recipient;
+    for (const auto& [recipient, type] : outbound_types_) by_recipient[recipient].adapter = type;
+    for (const auto& [recipient, queue] : *queues) by_recipient[recipient].queue = queue;
+    std::vector<api::RecipientDeliveries> out;
+    for (auto& [recipient, d] : by_recipient) {
+      d.recipient = recipient;
+      if (d.adapter.empty()) d.adapter = "mailbox";
+      if (auto w = workers.find(recipient); w != workers.end()) {
+        d.pushes = true;
+        d.circuit_open = w->second.circuit_open;
+        d.in_flight = w->second.in_flight;
+        d.delivered_total = w->second.delivered;
+        d.retried_total = w->second.retried;
+        d.dead_lettered_total = w->second.dead_lettered;
+      }
+      out.push_back(std::move(d));
+    }
     return out;
   };
   hooks.describe_agreements = [this] {

@@ -56,6 +56,30 @@ std::vector<prometheus::MetricFamily> retention_families(std::int64_t purged,
   return {std::move(copies), std::move(files)};
 }
 
+std::vector<prometheus::MetricFamily> flow_families(const std::vector<api::FlowCount>& counts) {
+  auto copies = family("accord_flow_copies_total",
+                       "Copies stored since start, by sender, recipient and the agreement that "
+                       "granted them (\"-\": a notice no agreement granted)",
+                       prometheus::MetricType::Counter);
+  auto refusals = family("accord_flow_refusals_total",
+                         "Recipients refused since start, by sender, recipient and the agreement "
+                         "that refused (\"-\": no agreement covers the route)",
+                         prometheus::MetricType::Counter);
+  for (const auto& c : counts) {
+    prometheus::ClientMetric m;
+    m.label = {{"sender", c.sender}, {"recipient", c.recipient}, {"agreement", c.agreement}};
+    if (c.shared > 0) {
+      m.counter.value = static_cast<double>(c.shared);
+      copies.metric.push_back(m);
+    }
+    if (c.refused > 0) {
+      m.counter.value = static_cast<double>(c.refused);
+      refusals.metric.push_back(std::move(m));
+    }
+  }
+  return {std::move(copies), std::move(refusals)};
+}
+
 std::vector<prometheus::MetricFamily> delivery_families(
     const std::map<std::string, delivery::WorkerStats>& workers) {
   using Stats = delivery::WorkerStats;

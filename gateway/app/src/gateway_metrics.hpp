@@ -36,6 +36,10 @@ std::vector<prometheus::MetricFamily> storage_families(const std::string& backen
 std::vector<prometheus::MetricFamily> retention_families(std::int64_t purged,
                                                          std::int64_t extracts_deleted);
 
+// accord_flow_copies_total / accord_flow_refusals_total{sender,recipient,agreement}: copies
+// stored and recipients refused since start (agreement "-" when none covers the route).
+std::vector<prometheus::MetricFamily> flow_families(const std::vector<api::FlowCount>& counts);
+
 // One family per value an adapter port reports (accord_zmq_*).
 std::vector<prometheus::MetricFamily> port_families(
     const std::vector<adapters::PortMetric>& values);

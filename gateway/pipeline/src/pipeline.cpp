@@ -120,34 +120,47 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
     submission.records.push_back(
         {notified_record(submission.records.front().event, notified, sealed.copies)});
   }
+  std::vector<DecidedFlow> decided_flows;
+  if (observer_) {
+    for (const auto& copy : sealed.copies) {
+      decided_flows.push_back(
+          {copy.recipient, copy.agreement.empty() ? "-" : copy.agreement, true});
+    }
+    for (const auto& r : withheld) {
+      decided_flows.push_back({r.recipient, r.agreement.empty() ? "-" : r.agreement, false});
+    }
+  }
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
     submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});
   }
-  spool_.append(std::move(submission),
-                [done = std::move(done), id = env.id, withheld = std::move(withheld),
-                 notified = std::move(notified)](Result<spool::AppendResult> result) mutable {
-                  if (!result.ok()) {
-                    done(Refused{result.error(), {}});
-                    return;
-                  }
-                  auto& appended = result.value();
-                  // The writer's own dedup check: a first send racing this one won.
-                  if (appended.outcome == spool::AppendOutcome::conflict) {
-                    done(id_conflict(id));
-                    return;
-                  }
-                  Accepted accepted;
-                  accepted.message_id = std::move(id);
-                  accepted.recipients = std::move(appended.recipients);
-                  accepted.received_at_ms = appended.received_at_ms;
-                  accepted.duplicate = appended.outcome == spool::AppendOutcome::duplicate;
-                  if (!accepted.duplicate) {
-                    accepted.withheld = std::move(withheld);
-                    accepted.notified = std::move(notified);
-                  }
-                  done(std::move(accepted));
-                });
+  spool_.append(
+      std::move(submission),
+      [done = std::move(done), id = env.id, withheld = std::move(withheld),
+       notified = std::move(notified), observer = observer_, sender,
+       decided_flows = std::move(decided_flows)](Result<spool::AppendResult> result) mutable {
+        if (!result.ok()) {
+          done(Refused{result.error(), {}});
+          return;
+        }
+        auto& appended = result.value();
+        // The writer's own dedup check: a first send racing this one won.
+        if (appended.outcome == spool::AppendOutcome::conflict) {
+          done(id_conflict(id));
+          return;
+        }
+        Accepted accepted;
+        accepted.message_id = std::move(id);
+        accepted.recipients = std::move(appended.recipients);
+        accepted.received_at_ms = appended.received_at_ms;
+        accepted.duplicate = appended.outcome == spool::AppendOutcome::duplicate;
+        if (!accepted.duplicate) {
+          accepted.withheld = std::move(withheld);
+          accepted.notified = std::move(notified);
+          if (observer) observer(sender, decided_flows);
+        }
+        done(std::move(accepted));
+      });
 }
 
 void Pipeline::refuse(Refused refused, const DecisionFacts& facts, audit::Event inputs,
@@ -161,10 +174,18 @@ void Pipeline::refuse(Refused refused, const DecisionFacts& facts, audit::Event 
   records.push_back(std::move(inputs));
   std::move(decided.begin(), decided.end(), std::back_inserter(records));
   spool_.record(
-      std::move(records), [done = std::move(done), refused = std::move(refused)](Status s) mutable {
+      std::move(records), [done = std::move(done), refused = std::move(refused),
+                           observer = observer_, sender = facts.sender](Status s) mutable {
         if (!s.ok()) {
           // Still a refusal: the sender may not share this, whatever the disk says.
           spdlog::error("pipeline: audit record of a refusal not written: {}", s.error().message);
+        } else if (observer) {
+          std::vector<DecidedFlow> flows;
+          for (const auto& r : refused.details) {
+            flows.push_back({r.recipient, r.agreement.empty() ? "-" : r.agreement, false});
+          }
+          if (flows.empty()) flows.push_back({"-", "-", false});
+          observer(sender, flows);
         }
         done(std::move(refused));
       });

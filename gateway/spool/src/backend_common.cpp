@@ -93,4 +93,27 @@ audit::Event purge_event(const PurgeRequest& request, const PurgeBatch& batch, i
   return event;
 }
 
+std::string queue_health_sql(std::string_view now_param) {
+  const std::string now(now_param);
+  // A lease that has expired holds nothing: its copy is leasable again, so queued.
+  const std::string live_lease = "state = 'leased' AND lease_expires_at_ms > " + now;
+  return "SELECT recipient, SUM(CASE WHEN " + live_lease + " THEN 0 ELSE 1 END), SUM(CASE WHEN " +
+         live_lease +
+         " THEN 1 ELSE 0 END), 0, MIN(received_at_ms) FROM copies WHERE state IN ('queued', "
+         "'leased') GROUP BY recipient UNION ALL SELECT recipient, 0, 0, COUNT(*), NULL FROM "
+         "copies WHERE state = 'dead' GROUP BY recipient";
+}
+
+void add_queue_health_row(std::map<std::string, QueueHealth>& out, const std::string& recipient,
+                          std::int64_t queued, std::int64_t leased, std::int64_t dead,
+                          std::optional<std::int64_t> oldest_pending_ms) {
+  QueueHealth& q = out[recipient];
+  q.queued += queued;
+  q.leased += leased;
+  q.dead_letters += dead;
+  if (oldest_pending_ms && (!q.oldest_pending_ms || *oldest_pending_ms < *q.oldest_pending_ms)) {
+    q.oldest_pending_ms = oldest_pending_ms;
+  }
+}
+
 }  // namespace accord::spool::detail

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,16 @@ struct BatchDelta {
 };
 
 enum class AckState { acked, already_acked, not_found };
+
+// Spool::queue_health's one SELECT, the same on both backends but for how the instant is
+// bound (`now_param`: "?1" for SQLite, "$1::bigint" for PostgreSQL). Rows: recipient, queued,
+// leased, dead letters, oldest pending received_at_ms (NULL for the dead-letter rows); each
+// half reads through its partial index (copies_pending, copies_dead). A recipient may have a
+// row from each half: fold them with add_queue_health_row.
+std::string queue_health_sql(std::string_view now_param);
+void add_queue_health_row(std::map<std::string, QueueHealth>& out, const std::string& recipient,
+                          std::int64_t queued, std::int64_t leased, std::int64_t dead,
+                          std::optional<std::int64_t> oldest_pending_ms);
 
 // An append with its audit records JSON-encoded by the submitting thread: the writer's time
 // is what every commit waits for, so it only splices in the record's seq and the copy's

@@ -127,6 +127,30 @@ Result<std::vector<SubjectStateRow>> PgSpool::subject_state(const std::string& s
   return rows;
 }
 
+Result<std::map<std::string, QueueHealth>> PgSpool::queue_health(std::int64_t now_ms) const {
+  std::lock_guard lock(read_mu_);
+  if (!read_db_) {
+    auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);
+    if (!conn.ok()) return make_error("storage_unavailable", conn.error().message);
+    read_db_.emplace(std::move(conn).value());
+  }
+  const std::string now = std::to_string(now_ms);
+  auto r =
+      read_db_->exec_params(queue_health_sql("$1::bigint"), {PgParam::text(now)}, "queue health");
+  if (!r.ok()) {
+    read_db_.reset();  // the connection may be what failed: the next read opens a new one
+    return make_error("storage_unavailable", r.error().message);
+  }
+  std::map<std::string, QueueHealth> out;
+  for (int row = 0; row < r->rows(); ++row) {
+    std::optional<std::int64_t> oldest;
+    if (!r->is_null(row, 4)) oldest = r->int64(row, 4);
+    add_queue_health_row(out, r->text(row, 0), r->int64(row, 1), r->int64(row, 2), r->int64(row, 3),
+                         oldest);
+  }
+  return out;
+}
+
 void PgSpool::lease(LeaseRequest request, LeaseHandler done) {
   enqueue(lease_op<PgStore>(std::move(request), std::move(done)), false);
 }

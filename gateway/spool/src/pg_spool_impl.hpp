@@ -38,6 +38,7 @@ class PgSpool final : public Spool {
       const std::string& sender, const std::string& message_id) const override;
   // On its own connection (opened on first need, dropped after a failure), under a mutex.
   Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const override;
+  Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;
@@ -75,7 +76,7 @@ class PgSpool final : public Spool {
   std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
 
   mutable std::mutex read_mu_;                   // guards read_db_
-  mutable std::optional<PgConnection> read_db_;  // subject_state()'s connection
+  mutable std::optional<PgConnection> read_db_;  // subject_state() and queue_health()
 
   WriterQueue<PgOp> queue_;  // last: its writer thread starts in the constructor's last line
 };

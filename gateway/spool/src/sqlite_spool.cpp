@@ -61,6 +61,10 @@ Result<std::optional<PriorSubmission>> SqliteSpool::find_submission(
   return reader_.find(sender, message_id);
 }
 
+Result<std::map<std::string, QueueHealth>> SqliteSpool::queue_health(std::int64_t now_ms) const {
+  return reader_.queue_health(now_ms);
+}
+
 Result<std::vector<SubjectStateRow>> SqliteSpool::subject_state(
     const std::string& subject_ref) const {
   return reader_.subject_state(subject_ref);

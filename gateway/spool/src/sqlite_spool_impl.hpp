@@ -39,6 +39,7 @@ class SqliteSpool final : public Spool {
   Result<std::optional<PriorSubmission>> find_submission(
       const std::string& sender, const std::string& message_id) const override;
   Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const override;
+  Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;

@@ -84,4 +84,28 @@ Result<std::vector<SubjectStateRow>> SubmissionReader::subject_state(
   return rows;
 }
 
+Result<std::map<std::string, QueueHealth>> SubmissionReader::queue_health(
+    std::int64_t now_ms) const {
+  auto reader = take();
+  if (!reader.ok()) return reader.error();
+  std::map<std::string, QueueHealth> out;
+  {
+    auto select = Statement::prepare(reader.value()->db.get(), queue_health_sql("?1"));
+    if (!select.ok()) return select.error();
+    ResetOnExit r(select.value());
+    select->bind(1, now_ms);
+    for (;;) {
+      const int rc = select->step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return sqlite_error(reader.value()->db.get(), rc, "queue health");
+      std::optional<std::int64_t> oldest;
+      if (!select->column_is_null(4)) oldest = select->column_int64(4);
+      add_queue_health_row(out, select->column_text(0), select->column_int64(1),
+                           select->column_int64(2), select->column_int64(3), oldest);
+    }
+  }
+  give_back(std::move(reader).value());
+  return out;
+}
+
 }  // namespace accord::spool::detail

@@ -3,6 +3,7 @@
 // single writer. WAL lets them read the last committed state while the writer commits.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,8 @@ class SubmissionReader {
   Result<std::optional<PriorSubmission>> find(const std::string& sender,
                                               const std::string& message_id) const;
   Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const;
+  // Spool::queue_health (prepared per call: an operator's read, not a hot path).
+  Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const;
 
  private:
   struct Reader {

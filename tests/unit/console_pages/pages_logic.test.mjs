@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 const root = new URL('../../../console/', import.meta.url);
 const { warnings, diffRows, foldUnchanged } = await import(new URL('pages/agreements.js', root));
 const { attention, STALE_AFTER_MS } = await import(new URL('pages/deliveries.js', root));
-const { edgeClass, layout } = await import(new URL('pages/flows.js', root));
+const { edgeClass, edgeLabel, layout } = await import(new URL('pages/flows.js', root));
 const { formatDuration, formatTime } = await import(new URL('pages/page-kit.js', root));
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
@@ -64,6 +64,14 @@ test('flow line style by governance state (docs/console.md, "Flows")', () => {
     [{ agreement: null, refused: 2 }, 'none'],
   ];
   for (const [flow, expected] of cases) assert.equal(edgeClass(flow), expected, JSON.stringify(flow));
+  assert.equal(edgeClass({ agreement: 'a@1', governance: 'not_loaded' }), 'held');
+  const labels = [
+    [{ shared: 0, refused: 0 }, ''],
+    [{ shared: 3, refused: 0 }, '3 shared'],
+    [{ shared: 0, refused: 2 }, '2 refused'],
+    [{ shared: 1200, refused: 1 }, '1,200 shared, 1 refused'],
+  ];
+  for (const [edge, expected] of labels) assert.equal(edgeLabel(edge), expected, JSON.stringify(edge));
 });
 
 test('the flows layout is deterministic and groups agencies by kind', () => {

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "accord/agreements/agreement.hpp"
 #include "accord/agreements/diagnostic.hpp"
 #include "accord/agreements/loader.hpp"
 #include "accord/agreements/time.hpp"
@@ -100,6 +101,64 @@ struct ProposedAgreements {
   std::vector<agreements::Diagnostic> diagnostics;  // errors and warnings
 };
 
+// A valid signature (or suspension) statement over an agreement version's text.
+struct AgreementSignature {
+  std::string agency;
+  std::string kid;
+  std::string signer;     // the key's signer label, may be empty
+  std::string signed_at;  // the statement's claim
+  std::string source;     // file name, "api" or "audit"
+};
+
+// One version of the agreement set the gateway has loaded (in force or held by governance).
+struct AgreementVersion {
+  agreements::Agreement agreement;  // as loaded: `status` is what is in force
+  std::string text;                 // the file's exact bytes
+  std::string content_hash;         // "sha256:<hex>" of text
+  std::string governance;           // draft, awaiting_signatures, active, suspended, ...
+  std::vector<AgreementSignature> signed_by;
+  std::vector<std::string> missing;  // parties whose signature is missing
+  std::string held_reason;           // why it does not grant, when held
+};
+
+// Copies stored and recipients refused since the gateway started, per (sender, recipient,
+// agreement "id@version"); agreement "-" when none covers the route, recipient "-" for a
+// refusal that named no recipient (no route at all).
+struct FlowCount {
+  std::string sender;
+  std::string recipient;
+  std::string agreement;
+  std::int64_t shared = 0;
+  std::int64_t refused = 0;
+};
+
+struct AgencySummary {
+  std::string id;
+  std::string name;
+  std::string kind;
+};
+
+// What GET /v1/admin/flows is made of.
+struct FlowsSnapshot {
+  std::int64_t since_ms = 0;  // the gateway's start
+  std::vector<AgencySummary> agencies;
+  std::vector<AgreementVersion> agreements;  // the loaded set
+  std::vector<FlowCount> counts;
+};
+
+// One recipient's delivery health (GET /v1/admin/deliveries).
+struct RecipientDeliveries {
+  std::string recipient;
+  std::string adapter;  // the outbound adapter's type; "mailbox" when it collects from its inbox
+  spool::QueueHealth queue;
+  bool pushes = false;  // a delivery worker pushes its copies (the fields below are its own)
+  bool circuit_open = false;
+  std::int64_t in_flight = 0;
+  std::int64_t delivered_total = 0;
+  std::int64_t retried_total = 0;
+  std::int64_t dead_lettered_total = 0;
+};
+
 struct AdminHooks {
   // Loads and validates a new set and swaps it in; on error the current set stays.
   std::function<Result<ReloadReport>()> reload;
@@ -157,6 +216,14 @@ struct AdminHooks {
   // The web console (admin_listen.console, .console_dir): on, from the embedded files, unless
   // told otherwise.
   console::ConsoleOptions console;
+  // The console's reads (src/console_api_routes.hpp), blocking: called on an offload thread.
+  // One version of the loaded set (nullopt: it has none), the flows map's inputs and the
+  // delivery health of every recipient with copies or an outbound adapter. Empty: 503
+  // storage_unavailable.
+  std::function<std::optional<AgreementVersion>(const std::string& id, int version)>
+      agreement_version;
+  std::function<FlowsSnapshot()> flows;
+  std::function<Result<std::vector<RecipientDeliveries>>()> deliveries;
 };
 
 // An event of `kind` at `at_ms` naming the actor: details actor (the id from the

@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,7 @@ class StorageHealth;
 struct ComplianceRules;
 class ComplianceTracker;
 class GovernanceLog;
+class FlowCounters;
 
 class Gateway {
  public:
@@ -191,6 +193,11 @@ class Gateway {
   std::unique_ptr<GovernanceLog> governance_log_;
   std::mutex governance_timer_mutex_;
   std::optional<boost::asio::steady_timer> governance_timer_;  // guarded by the mutex above
+  // GET /v1/admin/flows: counted since started_at_ms_ (the Env clock at create()).
+  std::unique_ptr<FlowCounters> flow_counters_;
+  std::int64_t started_at_ms_ = 0;
+  // GET /v1/admin/deliveries: agency id -> its outbound adapter's type (build_adapters).
+  std::map<std::string, std::string> outbound_types_;
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   bool stopped_ = false;  // guarded by stop_mutex_

@@ -1,4 +1,4 @@
-// The subject access report (docs/audit-format.md §2, UK GDPR Art. 15): every flow about one
+// The subject access report (docs/operations.md "Audit log", UK GDPR Art. 15): every flow about one
 // subject — time, kind, sender -> recipient, agreement, event type, fields with their actions,
 // code and reason. Never values (records hold none). Pure: records in, text out. The same
 // report for `accord audit report --subject` and GET /v1/admin/audit/subject-report.

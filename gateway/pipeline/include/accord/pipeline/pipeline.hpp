@@ -21,9 +21,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "accord/crypto/signature.hpp"
 #include "accord/envelope/codec.hpp"
@@ -36,6 +38,19 @@
 #include "accord/spool/spool.hpp"
 
 namespace accord::pipeline {
+
+// What one submission decided per recipient, told once it is durable (a stored submission
+// after its append commits, not a duplicate; a refused one after its records are written):
+// the flow counters behind GET /v1/admin/flows. `agreement` is "id@version", or "-" when no
+// agreement granted the copy (a propagation notice) or covers the refused route; `recipient`
+// is "-" for a refusal that named no recipient.
+struct DecidedFlow {
+  std::string recipient;
+  std::string agreement;
+  bool shared = false;  // a copy was stored; false: the recipient was refused
+};
+using DecisionObserver =
+    std::function<void(const std::string& sender, const std::vector<DecidedFlow>& flows)>;
 
 class Pipeline {
  public:
@@ -53,6 +68,9 @@ class Pipeline {
   void submit(const std::string& sender, std::string_view body, std::int64_t now_ms,
               SubmitHandler done);
 
+  // Set before the first submit(); called on the thread that answers (the spool's).
+  void set_decision_observer(DecisionObserver observer) { observer_ = std::move(observer); }
+
  private:
   // No copy for anyone: the refusal is answered once its records are durable.
   void refuse(Refused refused, const DecisionFacts& facts, audit::Event inputs,
@@ -63,6 +81,7 @@ class Pipeline {
   spool::Spool& spool_;
   const crypto::GatewaySigner& signer_;
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
+  DecisionObserver observer_;
 };
 
 }  // namespace accord::pipeline

@@ -50,6 +50,9 @@ class ForwardingSpool : public Spool {
     inner_.checkpoint(now_ms, std::move(done));
   }
   SpoolStats stats() const override { return inner_.stats(); }
+  Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const override {
+    return inner_.queue_health(now_ms);
+  }
   void shutdown() override { inner_.shutdown(); }
 
  protected:

@@ -226,6 +226,17 @@ struct SpoolStats {
   std::int64_t audit_sealed_seq = 0;                        // last record under a checkpoint
 };
 
+// One recipient's queue at an instant (Spool::queue_health).
+struct QueueHealth {
+  std::int64_t queued = 0;  // not yet acked and not held by a live lease (ready, or waiting
+                            // for a retry's backoff)
+  std::int64_t leased = 0;  // held by a lease that has not expired
+  std::int64_t dead_letters = 0;
+  // received_at_ms of the oldest copy not yet acked nor dead (queued or leased); nullopt when
+  // there is none.
+  std::optional<std::int64_t> oldest_pending_ms;
+};
+
 class Spool {
  public:
   using AppendHandler = std::function<void(Result<AppendResult>)>;
@@ -268,6 +279,10 @@ class Spool {
   // Writes a signed checkpoint now if records are unsealed (no-op without a signer).
   virtual void checkpoint(std::int64_t now_ms, StatusHandler done) = 0;
   virtual SpoolStats stats() const = 0;
+  // Every recipient with a copy queued, leased or dead at `now_ms`, by recipient id.
+  // Read-only and on the caller's thread through a reader connection, like subject_state:
+  // never through the writer's queue.
+  virtual Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const = 0;
   // Finishes the work already queued, then refuses new work with `shutting_down`.
   // Blocks until the writer has stopped. Idempotent.
   virtual void shutdown() = 0;
