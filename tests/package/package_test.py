@@ -199,7 +199,8 @@ try:
     absolute = [v for v in re.findall(r":\s+(/\S+)", settings) if not v.startswith(root)]
     check(not absolute, "the packaged config names paths outside /etc/accord and /var/lib/accord: %s"
           % absolute)
-    for key, value in (("listen", "0.0.0.0:8443"), ("admin_listen", "127.0.0.1:8444")):
+    for key, value in (("listen", "0.0.0.0:8443"), ("admin_listen", "127.0.0.1:8444"),
+                       ("health_listen", "127.0.0.1:8081")):
         address, port = value.split(":")
         check(re.search(r"^%s: *\n  address: %s *\n  port: %s *$" % (key, re.escape(address), port),
                         settings, re.M) is not None, "the packaged config's %s is not %s" % (key, value))
