@@ -128,17 +128,17 @@ Result<std::vector<SubjectStateRow>> PgSpool::subject_state(const std::string& s
 }
 
 Result<std::map<std::string, QueueHealth>> PgSpool::queue_health(std::int64_t now_ms) const {
-  std::lock_guard lock(read_mu_);
-  if (!read_db_) {
+  std::lock_guard lock(health_mu_);
+  if (!health_db_) {
     auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);
     if (!conn.ok()) return make_error("storage_unavailable", conn.error().message);
-    read_db_.emplace(std::move(conn).value());
+    health_db_.emplace(std::move(conn).value());
   }
   const std::string now = std::to_string(now_ms);
   auto r =
-      read_db_->exec_params(queue_health_sql("$1::bigint"), {PgParam::text(now)}, "queue health");
+      health_db_->exec_params(queue_health_sql("$1::bigint"), {PgParam::text(now)}, "queue health");
   if (!r.ok()) {
-    read_db_.reset();  // the connection may be what failed: the next read opens a new one
+    health_db_.reset();  // the connection may be what failed: the next read opens a new one
     return make_error("storage_unavailable", r.error().message);
   }
   std::map<std::string, QueueHealth> out;

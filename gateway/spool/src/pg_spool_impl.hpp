@@ -76,7 +76,10 @@ class PgSpool final : public Spool {
   std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
 
   mutable std::mutex read_mu_;                   // guards read_db_
-  mutable std::optional<PgConnection> read_db_;  // subject_state() and queue_health()
+  mutable std::optional<PgConnection> read_db_;  // subject_state()'s connection
+  // queue_health()'s own: an operator's GROUP BY never holds up a submission's state read.
+  mutable std::mutex health_mu_;
+  mutable std::optional<PgConnection> health_db_;  // guarded by health_mu_
 
   WriterQueue<PgOp> queue_;  // last: its writer thread starts in the constructor's last line
 };

@@ -377,6 +377,47 @@ TEST(Submit, ARefusalIsAuditedOnceAndStoresNoSubmission) {
       << "a refusal has its decision.inputs first and no compliance.facts record";
 }
 
+// The decision observer (the flow counters) hears each durable decision once: the copy and the
+// withheld recipient of a stored submission with their agreements, nothing for a duplicate,
+// and a refusal that named no recipient as recipient "-" under agreement "-".
+TEST(Submit, TheObserverHearsEachDurableDecisionOnce) {
+  World w;
+  w.open();
+  std::mutex mu;
+  std::vector<std::string> heard;  // "sender recipient agreement shared|refused"
+  w.pipeline->set_decision_observer(
+      [&](const std::string& sender, const std::vector<DecidedFlow>& flows) {
+        std::lock_guard lock(mu);
+        for (const auto& f : flows) {
+          heard.push_back(sender + " " + f.recipient + " " + f.agreement + " " +
+                          (f.shared ? "shared" : "refused"));
+        }
+      });
+  const std::string body = referral_body();
+  const Accepted a = accepted(w.submit(body));
+  ASSERT_EQ(a.withheld.size(), 1u);
+  ASSERT_FALSE(a.withheld[0].agreement.empty());
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(heard.size(), 2u);
+    EXPECT_EQ(heard[0].rfind(std::string(kSender) + " " + kLvws + " met-lvws-referral@", 0), 0u)
+        << heard[0];
+    EXPECT_EQ(heard[0].substr(heard[0].size() - 7), " shared");
+    EXPECT_EQ(heard[1], std::string(kSender) + " provider.survivors-uk " + a.withheld[0].agreement +
+                            " refused");
+  }
+  EXPECT_TRUE(accepted(w.submit(body)).duplicate);
+  std::string refused = referral_body();
+  refused.replace(refused.find("\"referral.created\""), 18, "\"hearing.listed\"");
+  const auto outcome = w.submit(with_id(refused, "observer-refused-1"));
+  ASSERT_TRUE(std::holds_alternative<Refused>(outcome));
+  EXPECT_EQ(std::get<Refused>(outcome).error.code, "not_permitted");
+  w.spool->shutdown();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(heard.size(), 3u) << "a duplicate is not counted again";
+  EXPECT_EQ(heard[2], std::string(kSender) + " - - refused");
+}
+
 // The literals a decision.inputs record may keep are those of the policy's own set, built
 // with the policy (once per loaded set), not per message.
 TEST(Submit, ConditionLiteralsAreThePolicysSetsBuiltOnce) {
