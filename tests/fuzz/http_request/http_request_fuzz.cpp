@@ -61,6 +61,21 @@ api::AdminHooks answering_hooks() {
   hooks.storage_unavailable = [] { return std::optional<accord::Error>(); };
   hooks.validate_agreements = [](const std::vector<accord::agreements::SourceText>&,
                                  accord::agreements::Instant) { return api::ProposedAgreements{}; };
+  // The console's reads: one loaded version (any id parses to it) so the routes' own
+  // rendering runs, not only their 404s.
+  hooks.agreement_version = [](const std::string& id, int version) {
+    api::AgreementVersion found;
+    found.agreement.id = id;
+    found.agreement.version = version;
+    found.text = "id: " + id + "\n";
+    found.governance = "active";
+    return std::optional<api::AgreementVersion>(std::move(found));
+  };
+  hooks.flows = [] { return api::FlowsSnapshot{}; };
+  hooks.deliveries = [] {
+    return accord::Result<std::vector<api::RecipientDeliveries>>(
+        std::vector<api::RecipientDeliveries>{});
+  };
   return hooks;
 }
 
