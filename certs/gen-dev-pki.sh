@@ -210,7 +210,19 @@ else
   made+=(rogue-ca.pem rogue-ca.key rogue.pem rogue.key)
 fi
 
-chmod 600 "$out"/*.key
+# The admin and auditor certificates as PKCS#12 bundles, to import into a browser for the web
+# console (docs/console.md, "Opening the console"). Development password: accord-dev.
+for role in admin auditor; do
+  if [[ -s "$out/$role.p12" && "$out/$role.p12" -nt "$out/$role.pem" ]]; then
+    kept+=("$role.p12")
+  else
+    openssl pkcs12 -export -in "$out/$role.pem" -inkey "$out/$role.key" -certfile "$out/ca.pem" \
+      -name "Accord development $role" -passout pass:accord-dev -out "$out/$role.p12"
+    made+=("$role.p12")
+  fi
+done
+
+chmod 600 "$out"/*.key "$out"/*.p12
 
 echo "dev PKI in $out"
 if [[ ${#made[@]} -gt 0 ]]; then echo "  made: ${made[*]}"; fi

@@ -45,6 +45,9 @@ Accord gateway — sample London deployment (config/london.yaml)
     build/tools/accord/accord inbox --as provider.lvws --decrypt var/london/agency-keys/provider.lvws
   a whole case journey: scripts/run-gateway.sh --demo
   admin listener (admin/auditor certificates): https://127.0.0.1:8444
+  web console: https://127.0.0.1:8444/console/ in a browser holding certs/out/auditor.p12 or
+    certs/out/admin.p12 (password accord-dev) and trusting certs/out/ca.pem (docs/console.md)
+  health: http://127.0.0.1:8081/livez and /readyz (plain HTTP, loopback)
   probation.london receives files in var/london/outbox/probation.london (filedrop adapter);
   police.met extracts dropped in var/london/drop/police.met (*.jsonl) are imported
   the audit log, as an auditor:
