@@ -12,6 +12,7 @@
 #include "accord/api/audit_query.hpp"
 #include "accord/core/time_format.hpp"
 #include "accord/governance/archive.hpp"
+#include "accord/governance/signed_by_json.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -35,18 +36,6 @@ void whoami(const server::Request& request, server::Respond respond) {
   respond(make_response(200, dump(body)));
 }
 
-json signatures_json(const std::vector<AgreementSignature>& all) {
-  json list = json::array();
-  for (const auto& s : all) {
-    list.push_back({{"agency", s.agency},
-                    {"kid", s.kid},
-                    {"signer", s.signer},
-                    {"signed_at", s.signed_at},
-                    {"source", s.source}});
-  }
-  return list;
-}
-
 json version_json(const AgreementVersion& v) {
   const agreements::Agreement& a = v.agreement;
   constexpr std::string_view kPrefix = "sha256:";
@@ -65,7 +54,7 @@ json version_json(const AgreementVersion& v) {
               {"sha256", hex},
               {"content_hash", v.content_hash},
               {"governance", v.governance},
-              {"signed_by", signatures_json(v.signed_by)},
+              {"signed_by", json(v.signed_by)},
               {"missing", v.missing},
               {"valid_from", agreements::format_instant(a.valid_from)},
               {"valid_until", agreements::format_instant(a.valid_until)},

@@ -14,12 +14,6 @@
 namespace accord::app {
 namespace {
 
-std::vector<api::AgreementSignature> signatures(const std::vector<governance::SignedBy>& all) {
-  std::vector<api::AgreementSignature> out;
-  for (const auto& s : all) out.push_back({s.agency, s.kid, s.signer, s.signed_at, s.source});
-  return out;
-}
-
 // Every version of a loaded set with its text and what governance decided for it.
 std::vector<api::AgreementVersion> loaded_versions(const LoadedPolicy& loaded) {
   std::vector<api::AgreementVersion> out;
@@ -38,7 +32,7 @@ std::vector<api::AgreementVersion> loaded_versions(const LoadedPolicy& loaded) {
     for (const auto& g : governed) {
       if (g.agreement != a.id || g.version != a.version) continue;
       v.governance = std::string(governance::to_string(g.state));
-      v.signed_by = signatures(g.signatures);
+      v.signed_by = g.signatures;
       v.missing = g.missing;
       v.held_reason = g.reason;
     }

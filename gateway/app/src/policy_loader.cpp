@@ -16,6 +16,7 @@
 #include "accord/crypto/bytes.hpp"
 #include "accord/crypto/key_dir.hpp"
 #include "accord/crypto/key_registry.hpp"
+#include "accord/governance/signed_by_json.hpp"
 #include "accord/pipeline/agreement_policy.hpp"
 #include "governance_log.hpp"
 
@@ -108,18 +109,6 @@ std::string set_hash(const std::string& agencies_text,
   return "sha256:" + pipeline::content_hash(all);
 }
 
-nlohmann::json signed_by_json(const std::vector<governance::SignedBy>& all) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& s : all) {
-    list.push_back({{"agency", s.agency},
-                    {"kid", s.kid},
-                    {"signer", s.signer},
-                    {"signed_at", s.signed_at},
-                    {"source", s.source}});
-  }
-  return list;
-}
-
 std::string describe(const agreements::AgreementSet& set, const std::string& hash,
                      const governance::Evaluation& evaluation, std::int64_t now_ms) {
   using nlohmann::json;
@@ -133,9 +122,9 @@ std::string describe(const agreements::AgreementSet& set, const std::string& has
     if (governed != evaluation.versions.end()) {
       governance = {{"content_hash", governed->content_hash},
                     {"governance", std::string(governance::to_string(governed->state))},
-                    {"signed_by", signed_by_json(governed->signatures)},
+                    {"signed_by", json(governed->signatures)},
                     {"missing", governed->missing},
-                    {"suspended_by", signed_by_json(governed->suspended_by)}};
+                    {"suspended_by", json(governed->suspended_by)}};
       if (!governed->reason.empty()) governance["held_reason"] = governed->reason;
     }
     list.push_back({{"id", a.id},

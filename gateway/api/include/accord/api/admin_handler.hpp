@@ -43,6 +43,7 @@
 #include "accord/console/console_files.hpp"
 #include "accord/core/result.hpp"
 #include "accord/crypto/signature.hpp"
+#include "accord/governance/lifecycle.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
 #include "accord/spool/spool.hpp"
@@ -102,13 +103,8 @@ struct ProposedAgreements {
 };
 
 // A valid signature (or suspension) statement over an agreement version's text.
-struct AgreementSignature {
-  std::string agency;
-  std::string kid;
-  std::string signer;     // the key's signer label, may be empty
-  std::string signed_at;  // the statement's claim
-  std::string source;     // file name, "api" or "audit"
-};
+// Who signed a version (the governance ledger's own record of it).
+using AgreementSignature = governance::SignedBy;
 
 // One version of the agreement set the gateway has loaded (in force or held by governance).
 struct AgreementVersion {
