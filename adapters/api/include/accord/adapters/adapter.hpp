@@ -55,6 +55,10 @@ enum class DeliveryStatus {
 struct DeliveryOutcome {
   DeliveryStatus status = DeliveryStatus::retry_later;
   std::string detail;  // for logs, metrics and the dead-letter record; never field values
+  // On `delivered`: the channel's own reference for the copy, if it gives one (an SMTP
+  // Message-ID, a JetStream stream and sequence), kept with the copy and shown to the sender
+  // in its delivery status (GET /v1/messages/{id}). Never field values.
+  std::string channel_ref = {};
 };
 
 class OutboundAdapter {
