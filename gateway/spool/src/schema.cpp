@@ -17,6 +17,10 @@ CREATE TABLE IF NOT EXISTS submissions(
   content_hash    TEXT    NOT NULL,
   received_at_ms  INTEGER NOT NULL,
   recipients      TEXT    NOT NULL,
+  event_type      TEXT    NOT NULL DEFAULT '',
+  case_urn        TEXT    NOT NULL DEFAULT '',
+  withheld        TEXT    NOT NULL DEFAULT '[]',
+  status_callback INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(sender, message_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS copies(
@@ -36,13 +40,31 @@ CREATE TABLE IF NOT EXISTS copies(
   dead_at_ms          INTEGER,
   dead_code           TEXT,
   dead_detail         TEXT,
-  payload             BLOB
+  payload             BLOB,
+  acknowledged_at_ms   INTEGER,
+  delivered_by_channel INTEGER NOT NULL DEFAULT 0,
+  channel_ref          TEXT    NOT NULL DEFAULT '',
+  copy_hash            TEXT    NOT NULL DEFAULT '',
+  receipt_required     INTEGER NOT NULL DEFAULT 0,
+  receipt_kid          TEXT,
+  receipt_sig          TEXT,
+  receipt_at_ms        INTEGER
 );
 CREATE INDEX IF NOT EXISTS copies_pending
   ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
 CREATE INDEX IF NOT EXISTS copies_pending_by_case
   ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
 CREATE INDEX IF NOT EXISTS copies_dead ON copies(recipient, id) WHERE state = 'dead';
+CREATE INDEX IF NOT EXISTS copies_by_message ON copies(sender, message_id);
+CREATE TABLE IF NOT EXISTS status_notices(
+  notice_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender      TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  outcome     TEXT    NOT NULL CHECK(outcome IN ('acknowledged', 'dead_lettered')),
+  recipient   TEXT    NOT NULL DEFAULT '',
+  delivery_id INTEGER NOT NULL DEFAULT 0,
+  at_ms       INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_records(
   seq         INTEGER PRIMARY KEY,
   at_ms       INTEGER NOT NULL,
@@ -118,6 +140,33 @@ INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, subj
 DROP TABLE copies_v3;
 )sql";
 
+// Version 4: copies lacked the delivery-status columns (ADD COLUMN; versions 1-3 got them from
+// the rebuild above). Runs after kCreateSchema.
+constexpr const char* kMigrateFrom4Copies = R"sql(
+ALTER TABLE copies ADD COLUMN acknowledged_at_ms INTEGER;
+ALTER TABLE copies ADD COLUMN delivered_by_channel INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE copies ADD COLUMN channel_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE copies ADD COLUMN copy_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE copies ADD COLUMN receipt_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE copies ADD COLUMN receipt_kid TEXT;
+ALTER TABLE copies ADD COLUMN receipt_sig TEXT;
+ALTER TABLE copies ADD COLUMN receipt_at_ms INTEGER;
+)sql";
+// Versions 1-4: submissions lacked the status view's columns. An old ack was a recipient's or
+// a channel's, which is unknowable: it counts as acknowledged. Nothing was withheld.
+constexpr const char* kMigrateTo5 = R"sql(
+ALTER TABLE submissions ADD COLUMN event_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN case_urn TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN withheld TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE submissions ADD COLUMN status_callback INTEGER NOT NULL DEFAULT 0;
+UPDATE submissions SET
+  event_type = coalesce((SELECT c.event_type FROM copies c WHERE c.sender = submissions.sender
+                         AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), ''),
+  case_urn = coalesce((SELECT c.case_urn FROM copies c WHERE c.sender = submissions.sender
+                       AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), '');
+UPDATE copies SET acknowledged_at_ms = acked_at_ms WHERE state = 'acked';
+)sql";
+
 Status check_version(Connection& db) {
   auto version = db.query_int64("PRAGMA user_version");
   if (!version.ok()) return version.error();
@@ -174,7 +223,9 @@ Status create_schema(Connection& db) {
   if (s.ok()) s = db.exec(kCreateSchema);
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
   if (s.ok() && from_v3) s = db.exec(kMigrateFrom3Copy);
-  if (s.ok() && *version <= 2) s = db.exec(kMigrateFrom2);
+  if (s.ok() && *version >= 1 && *version <= 2) s = db.exec(kMigrateFrom2);
+  if (s.ok() && *version == 4) s = db.exec(kMigrateFrom4Copies);
+  if (s.ok() && *version >= 1 && *version <= 4) s = db.exec(kMigrateTo5);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");
   if (!s.ok()) (void)db.exec("ROLLBACK");
