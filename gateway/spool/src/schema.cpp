@@ -127,6 +127,7 @@ constexpr const char* kMigrateFrom3 = R"sql(
 DROP INDEX IF EXISTS copies_pending;
 DROP INDEX IF EXISTS copies_pending_by_case;
 DROP INDEX IF EXISTS copies_dead;
+DROP INDEX IF EXISTS copies_by_message;
 ALTER TABLE copies RENAME TO copies_v3;
 )sql";
 constexpr const char* kMigrateFrom3Copy = R"sql(
@@ -140,25 +141,30 @@ INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, subj
 DROP TABLE copies_v3;
 )sql";
 
-// Version 4: copies lacked the delivery-status columns (ADD COLUMN; versions 1-3 got them from
-// the rebuild above). Runs after kCreateSchema.
-constexpr const char* kMigrateFrom4Copies = R"sql(
-ALTER TABLE copies ADD COLUMN acknowledged_at_ms INTEGER;
-ALTER TABLE copies ADD COLUMN delivered_by_channel INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE copies ADD COLUMN channel_ref TEXT NOT NULL DEFAULT '';
-ALTER TABLE copies ADD COLUMN copy_hash TEXT NOT NULL DEFAULT '';
-ALTER TABLE copies ADD COLUMN receipt_required INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE copies ADD COLUMN receipt_kid TEXT;
-ALTER TABLE copies ADD COLUMN receipt_sig TEXT;
-ALTER TABLE copies ADD COLUMN receipt_at_ms INTEGER;
-)sql";
-// Versions 1-4: submissions lacked the status view's columns. An old ack was a recipient's or
-// a channel's, which is unknowable: it counts as acknowledged. Nothing was withheld.
-constexpr const char* kMigrateTo5 = R"sql(
-ALTER TABLE submissions ADD COLUMN event_type TEXT NOT NULL DEFAULT '';
-ALTER TABLE submissions ADD COLUMN case_urn TEXT NOT NULL DEFAULT '';
-ALTER TABLE submissions ADD COLUMN withheld TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE submissions ADD COLUMN status_callback INTEGER NOT NULL DEFAULT 0;
+// Versions 1-4 lacked the delivery-status columns (versions 1-3 get the copies' ones from the
+// rebuild above; a column already there is left alone). Added after kCreateSchema.
+struct AddedColumn {
+  const char* table;
+  const char* name;
+  const char* declaration;
+};
+constexpr AddedColumn kColumnsOf5[] = {
+    {"submissions", "event_type", "TEXT NOT NULL DEFAULT ''"},
+    {"submissions", "case_urn", "TEXT NOT NULL DEFAULT ''"},
+    {"submissions", "withheld", "TEXT NOT NULL DEFAULT '[]'"},
+    {"submissions", "status_callback", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "acknowledged_at_ms", "INTEGER"},
+    {"copies", "delivered_by_channel", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "channel_ref", "TEXT NOT NULL DEFAULT ''"},
+    {"copies", "copy_hash", "TEXT NOT NULL DEFAULT ''"},
+    {"copies", "receipt_required", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "receipt_kid", "TEXT"},
+    {"copies", "receipt_sig", "TEXT"},
+    {"copies", "receipt_at_ms", "INTEGER"},
+};
+// Then: an old ack was a recipient's or a channel's, which is unknowable: it counts as
+// acknowledged. Each submission's type and case come from its first copy. Nothing was withheld.
+constexpr const char* kBackfillTo5 = R"sql(
 UPDATE submissions SET
   event_type = coalesce((SELECT c.event_type FROM copies c WHERE c.sender = submissions.sender
                          AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), ''),
@@ -166,6 +172,21 @@ UPDATE submissions SET
                        AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), '');
 UPDATE copies SET acknowledged_at_ms = acked_at_ms WHERE state = 'acked';
 )sql";
+
+Status migrate_to_5(Connection& db) {
+  for (const AddedColumn& c : kColumnsOf5) {
+    auto present = db.query_int64(std::string("SELECT count(*) FROM pragma_table_info('") +
+                                  c.table + "') WHERE name = '" + c.name + "'");
+    if (!present.ok()) return present.error();
+    if (*present != 0) continue;
+    if (auto s = db.exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.name + " " +
+                         c.declaration);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return db.exec(kBackfillTo5);
+}
 
 Status check_version(Connection& db) {
   auto version = db.query_int64("PRAGMA user_version");
@@ -224,8 +245,7 @@ Status create_schema(Connection& db) {
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
   if (s.ok() && from_v3) s = db.exec(kMigrateFrom3Copy);
   if (s.ok() && *version >= 1 && *version <= 2) s = db.exec(kMigrateFrom2);
-  if (s.ok() && *version == 4) s = db.exec(kMigrateFrom4Copies);
-  if (s.ok() && *version >= 1 && *version <= 4) s = db.exec(kMigrateTo5);
+  if (s.ok() && *version >= 1 && *version <= 4) s = migrate_to_5(db);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");
   if (!s.ok()) (void)db.exec("ROLLBACK");
