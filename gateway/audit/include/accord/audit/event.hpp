@@ -45,6 +45,8 @@ inline constexpr std::string_view kComplianceFacts = "compliance.facts";
 inline constexpr std::string_view kComplianceNotified = "compliance.notified";
 // Copies whose payload went at the end of their recipient's retention (counts only).
 inline constexpr std::string_view kRetentionPurged = "retention.purged";
+// A recipient's ack refused for its receipt (docs/receipts.md §4): the copy is unchanged.
+inline constexpr std::string_view kDeliveryReceiptRefused = "delivery.receipt_refused";
 }  // namespace kind
 
 struct FieldAction {
