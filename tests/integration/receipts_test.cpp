@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/env/fake_env.hpp"
