@@ -17,6 +17,7 @@
 #include "admin_connection.hpp"
 #include "commands.hpp"
 #include "key_loading.hpp"
+#include "receipt_signing.hpp"
 
 namespace accord::cli {
 namespace {
@@ -130,6 +131,7 @@ void add_inbox(CLI::App& app) {
     bool json = false;
     std::vector<std::string> decrypt_keys;
     std::string gateway_key;
+    std::string receipt_key;
   };
   auto flags = std::make_shared<InboxFlags>();
   CLI::App* cmd =
@@ -148,8 +150,18 @@ void add_inbox(CLI::App& app) {
                   "with --decrypt: the gateway's signing key (file or base64); default: fetched "
                   "from GET /v1/gateway-key over this verified TLS connection")
       ->envname("ACCORD_GATEWAY_KEY");
+  cmd->add_option("--receipt-key", flags->receipt_key,
+                  "with --ack: sign a receipt for every message acked with this "
+                  "*.sign.secret.json and send it with the ack (docs/receipts.md)");
   add_connection_options(cmd, flags->connection);
   cmd->callback([flags, max, lease] {
+    std::optional<governance::SigningSecret> receipt_key;
+    if (!flags->receipt_key.empty()) {
+      if (!flags->ack) fail_local("--receipt-key signs the receipts of --ack; add --ack");
+      auto loaded = load_receipt_key(flags->receipt_key);
+      if (!loaded) fail_local(loaded.error().code + ": " + loaded.error().message);
+      receipt_key = std::move(*loaded);
+    }
     auto target = client::inbox_target(
         max->count() > 0 ? std::optional<int>(flags->max) : std::nullopt,
         lease->count() > 0 ? std::optional<int>(flags->lease_seconds) : std::nullopt);
@@ -217,7 +229,19 @@ void add_inbox(CLI::App& app) {
         code = client::kExitFailed;
         continue;
       }
-      const HttpResult a = call(*c, flags->connection, http_verb::post, *ack);
+      std::string body;
+      if (receipt_key) {
+        auto receipt = receipt_for_item(m.json, *receipt_key);
+        if (!receipt) {
+          // Not acked: a copy the key cannot sign a receipt for stays in the mailbox.
+          std::cerr << "accord: delivery " << m.delivery_id
+                    << " NOT acked: no receipt: " << receipt.error().message << "\n";
+          code = client::kExitFailed;
+          continue;
+        }
+        body = "{\"receipt\":" + *receipt + "}";
+      }
+      const HttpResult a = call(*c, flags->connection, http_verb::post, *ack, body);
       if (a.status == 200) {
         auto line = client::format_ack(a.body);
         std::cerr << (line ? *line : m.delivery_id + " acked") << "\n";

@@ -30,5 +30,7 @@ void add_audit_agreement_command(CLI::App& app);
 // agreements dry-run, added to the `agreements` group by add_agreement_commands
 // (cmd_agreements_dry_run.cpp)
 void add_agreement_dry_run_command(CLI::App& group);
+// receipt sign (cmd_receipt.cpp)
+void add_receipt_commands(CLI::App& app);
 
 }  // namespace accord::cli

@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "accord/api/ack_batch_body.hpp"
 #include "accord/api/inbox_query.hpp"
 #include "accord/crypto/delivered_message.hpp"
 #include "decimal.hpp"
 #include "inbox_routes.hpp"
+#include "receipt_ack.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -173,8 +175,9 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
       inbox(request, query, std::move(respond));
   } else if (path == kBatchAckPath) {
     if (require_method(http::verb::post) && require_agency()) {
-      ack_batch(spool_, request, clock_(), options_.inbox_max_batch, counters_->acked,
-                std::move(respond));
+      const auto signers = options_.signers ? options_.signers() : nullptr;
+      ack_batch(spool_, signers.get(), request, clock_(), options_.inbox_max_batch,
+                counters_->acked, std::move(respond));
     }
   } else if (path.starts_with(kInboxPrefix) && path.ends_with(kAckSuffix) &&
              path.size() > kInboxPrefix.size() + kAckSuffix.size()) {
@@ -308,23 +311,40 @@ void ApiHandler::ack(server::Request& request, std::string_view delivery_id,
                     "delivery_id"));
     return;
   }
-  spool::AckRequest ack{request.peer.id, *id, clock_()};
-  spool_.ack(ack, [respond = std::move(respond), counters = counters_.get(),
-                   id_text = std::to_string(*id)](Result<spool::AckOutcome> result) {
-    if (!result.ok()) {
-      const auto& error = result.error();
-      if (error.code == "not_found") {
-        respond(refusal("not_found", "no delivery '" + id_text + "' in your inbox", "delivery_id"));
-      } else {
-        respond(refusal(error));
-      }
-      return;
-    }
-    const bool fresh = result.value() == spool::AckOutcome::acked;
-    if (fresh) counters->acked.Increment();
-    respond(make_response(
-        200, json{{"delivery_id", id_text}, {"status", fresh ? "acked" : "already_acked"}}.dump()));
-  });
+  auto body = parse_ack_body(request.http.body());
+  if (body.refused) {
+    respond(error_response(body.refused->status, body.refused->error));
+    return;
+  }
+  const auto signers = options_.signers ? options_.signers() : nullptr;
+  ack_copy(
+      spool_, signers.get(), request.peer.id, *id, body.receipt ? &*body.receipt : nullptr,
+      "receipt", clock_(),
+      [respond = std::move(respond), counters = counters_.get(),
+       id_text = std::to_string(*id)](Result<CopyAck> result) {
+        if (!result.ok()) {
+          respond(refusal(result.error()));
+          return;
+        }
+        switch (result.value().kind) {
+          case CopyAck::Kind::not_found:
+            respond(
+                refusal("not_found", "no delivery '" + id_text + "' in your inbox", "delivery_id"));
+            return;
+          case CopyAck::Kind::refused:
+            respond(refusal(result.value().refusal));
+            return;
+          case CopyAck::Kind::acked:
+            counters->acked.Increment();
+            break;
+          case CopyAck::Kind::already_acked:
+            break;
+        }
+        const bool fresh = result.value().kind == CopyAck::Kind::acked;
+        respond(make_response(
+            200,
+            json{{"delivery_id", id_text}, {"status", fresh ? "acked" : "already_acked"}}.dump()));
+      });
 }
 
 void ApiHandler::metrics(server::Request& request, server::Respond respond) {

@@ -11,6 +11,7 @@
 
 #include "accord/api/json_body.hpp"
 #include "decimal.hpp"
+#include "receipt_ack.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -20,6 +21,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kIdsKey = "delivery_ids";
+constexpr std::string_view kReceiptsKey = "receipts";
+constexpr std::string_view kReceiptKey = "receipt";
 
 bool is_json_media(std::string_view content_type) {
   auto media = content_type.substr(0, content_type.find(';'));
@@ -50,26 +53,17 @@ AckBatchIds refuse(std::string code, std::string message, std::string path) {
           AckBatchError{status, make_error(std::move(code), std::move(message), std::move(path))}};
 }
 
-enum class Outcome : unsigned char { pending, acked, already_acked, not_found };
-
 // Joins the spool's completions: each writes its own slot; the last one answers.
 struct Join {
   Join(std::vector<std::int64_t> ids, server::Respond respond)
-      : ids(std::move(ids)),
-        outcomes(this->ids.size(), Outcome::pending),
-        respond(std::move(respond)) {}
+      : ids(std::move(ids)), outcomes(this->ids.size()), respond(std::move(respond)) {}
 
-  void complete(std::size_t index, const Result<spool::AckOutcome>& result) {
+  void complete(std::size_t index, const Result<CopyAck>& result) {
     std::unique_lock lock(mu);
     if (!result.ok()) {
-      if (result.error().code == "not_found") {
-        outcomes[index] = Outcome::not_found;
-      } else if (!failure) {
-        failure = result.error();
-      }
+      if (!failure) failure = result.error();
     } else {
-      outcomes[index] =
-          result.value() == spool::AckOutcome::acked ? Outcome::acked : Outcome::already_acked;
+      outcomes[index] = result.value();
     }
     if (--remaining != 0) return;
     lock.unlock();  // every handler has run: nothing else touches this object
@@ -79,17 +73,33 @@ struct Join {
   std::string body() const {
     json results = json::array();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const char* status = outcomes[i] == Outcome::acked           ? "acked"
-                           : outcomes[i] == Outcome::already_acked ? "already_acked"
-                                                                   : "not_found";
-      results.push_back({{"delivery_id", std::to_string(ids[i])}, {"status", status}});
+      const CopyAck& outcome = outcomes[i];
+      json item = {{"delivery_id", std::to_string(ids[i])}};
+      switch (outcome.kind) {
+        case CopyAck::Kind::acked:
+          item["status"] = "acked";
+          break;
+        case CopyAck::Kind::already_acked:
+          item["status"] = "already_acked";
+          break;
+        case CopyAck::Kind::not_found:
+          item["status"] = "not_found";
+          break;
+        case CopyAck::Kind::refused:
+          item["status"] = "refused";
+          item["code"] = outcome.refusal.code;
+          item["message"] = outcome.refusal.message;
+          break;
+      }
+      results.push_back(std::move(item));
     }
-    return json{{"results", std::move(results)}}.dump();
+    return json{{"results", std::move(results)}}.dump(-1, ' ', false,
+                                                      json::error_handler_t::replace);
   }
 
   std::mutex mu;
   const std::vector<std::int64_t> ids;
-  std::vector<Outcome> outcomes;
+  std::vector<CopyAck> outcomes;
   std::size_t remaining = ids.size();
   std::optional<Error> failure;
   server::Respond respond;
@@ -105,8 +115,9 @@ AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
     return refuse("invalid_request", "the body must be an object {\"delivery_ids\": [...]}", "");
   }
   for (const auto& [key, value] : parsed.items()) {
-    if (key != kIdsKey) {
-      return refuse("invalid_request", "unknown key '" + key + "'; only delivery_ids", key);
+    if (key != kIdsKey && key != kReceiptsKey) {
+      return refuse("invalid_request", "unknown key '" + key + "'; only delivery_ids and receipts",
+                    key);
     }
   }
   const auto it = parsed.find(kIdsKey);
@@ -141,11 +152,51 @@ AckBatchIds parse_ack_batch(std::string_view body, std::size_t max_ids) {
     }
     out.ids.push_back(*id);
   }
+  const auto receipts = parsed.find(kReceiptsKey);
+  if (receipts == parsed.end()) return out;
+  if (!receipts->is_object()) {
+    return refuse("invalid_request", "receipts must be an object mapping delivery ids to receipts",
+                  std::string(kReceiptsKey));
+  }
+  for (const auto& [key, receipt] : receipts->items()) {
+    const auto id = parse_count(key, kIdDigits);
+    if (!id || !seen.contains(*id) || std::to_string(*id) != key) {
+      return refuse("invalid_request",
+                    "receipts names '" + key + "', which is not one of delivery_ids",
+                    std::string(kReceiptsKey) + "." + key);
+    }
+    out.receipts.emplace(*id, receipt);
+  }
   return out;
 }
 
-void ack_batch(spool::Spool& spool, const server::Request& request, std::int64_t now_ms,
-               std::size_t max_ids, prometheus::Counter& acked, server::Respond respond) {
+AckBody parse_ack_body(std::string_view body) {
+  AckBody out;
+  if (body.empty()) return out;
+  auto read = parse_json_body(body);  // invalid_json, duplicate_key
+  if (!read.ok()) {
+    out.refused = AckBatchError{kRequestBodyRefusedStatus, read.error()};
+    return out;
+  }
+  const json& parsed = read.value();
+  auto refuse_body = [&](std::string message, std::string path) {
+    out.refused = AckBatchError{http_status_for("invalid_request"),
+                                make_error("invalid_request", std::move(message), std::move(path))};
+    return out;
+  };
+  if (!parsed.is_object()) {
+    return refuse_body("the body must be empty, {} or {\"receipt\": {...}}", "");
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    if (key != kReceiptKey) return refuse_body("unknown key '" + key + "'; only receipt", key);
+    out.receipt = value;
+  }
+  return out;
+}
+
+void ack_batch(spool::Spool& spool, const governance::SignerRegistry* signers,
+               const server::Request& request, std::int64_t now_ms, std::size_t max_ids,
+               prometheus::Counter& acked, server::Respond respond) {
   if (!is_json_media(request.http[http::field::content_type])) {
     respond(refusal("unsupported_media_type",
                     "send {\"delivery_ids\": [...]} as Content-Type: application/json",
@@ -160,11 +211,14 @@ void ack_batch(spool::Spool& spool, const server::Request& request, std::int64_t
   auto join = std::make_shared<Join>(std::move(parsed.ids), std::move(respond));
   // Every ack is queued before any is waited for: the writer folds them into one commit.
   for (std::size_t i = 0; i < join->ids.size(); ++i) {
-    spool.ack(spool::AckRequest{request.peer.id, join->ids[i], now_ms},
-              [join, i, &acked](Result<spool::AckOutcome> result) {
-                if (result.ok() && result.value() == spool::AckOutcome::acked) acked.Increment();
-                join->complete(i, result);
-              });
+    const auto receipt = parsed.receipts.find(join->ids[i]);
+    ack_copy(spool, signers, request.peer.id, join->ids[i],
+             receipt == parsed.receipts.end() ? nullptr : &receipt->second,
+             "receipts." + std::to_string(join->ids[i]), now_ms,
+             [join, i, &acked](Result<CopyAck> result) {
+               if (result.ok() && result.value().kind == CopyAck::Kind::acked) acked.Increment();
+               join->complete(i, result);
+             });
   }
 }
 

@@ -4,7 +4,9 @@
 // string; a JSON integer is taken too), 1..max_ids of them, no repeats. Each id goes to
 // Spool::ack as the single-ack route does, all at once, so the spool's writer commits them
 // together; the one answer is sent after every ack is durable and lists, in request order,
-// what happened to each id: acked | already_acked | not_found. A copy that is not the
+// what happened to each id: acked | already_acked | not_found | refused (its receipt, or a
+// missing required one: {"delivery_id","status":"refused","code","message"}, nothing changed
+// for that copy, docs/receipts.md). A copy that is not the
 // caller's is not_found, exactly like one that does not exist, and is never touched.
 //
 // Refusals (nothing acked): 415 unsupported_media_type; 400 invalid_json, invalid_request
@@ -25,6 +27,7 @@
 
 #include "accord/api/ack_batch_body.hpp"
 #include "accord/core/result.hpp"
+#include "accord/governance/signing.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/spool/spool.hpp"
 
@@ -32,7 +35,9 @@ namespace accord::api {
 
 // Acks as request.peer (the verified agency); `acked` counts fresh acks (and must outlive
 // the spool's handlers, as the handler's counters do).
-void ack_batch(spool::Spool& spool, const server::Request& request, std::int64_t now_ms,
-               std::size_t max_ids, prometheus::Counter& acked, server::Respond respond);
+// `signers` (null: none registered) verifies the receipts (docs/receipts.md).
+void ack_batch(spool::Spool& spool, const governance::SignerRegistry* signers,
+               const server::Request& request, std::int64_t now_ms, std::size_t max_ids,
+               prometheus::Counter& acked, server::Respond respond);
 
 }  // namespace accord::api

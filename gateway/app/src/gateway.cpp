@@ -135,6 +135,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
         counters->add(sender, flows);
       });
   self->agencies_ = policy.value()->agencies;
+  self->signers_ = policy.value()->governance.signers;
   self->loaded_ = std::move(policy.value());
   spdlog::info("agreements {} ({} agreements)", self->loaded_->content_hash,
                self->loaded_->agreements);
@@ -143,6 +144,10 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   api_options.known_agency = [self](std::string_view agency) {
     std::lock_guard lock(self->agencies_mutex_);
     return self->agencies_ && self->agencies_->contains(agency);
+  };
+  api_options.signers = [self] {
+    std::lock_guard lock(self->agencies_mutex_);
+    return self->signers_;
   };
   api_options.storage_unavailable = [self] {
     return self->storage_health_->unavailable(self->clock_());

@@ -76,6 +76,7 @@ Result<api::ReloadReport> Gateway::reload_policy(std::optional<governance::State
   {
     std::lock_guard agencies(agencies_mutex_);
     agencies_ = loaded.value()->agencies;
+    signers_ = loaded.value()->governance.signers;
   }
   loaded_ = std::move(loaded.value());
   if (compliance_rules) {

@@ -130,7 +130,8 @@ void AgreementPolicy::plan_recipient(Plan& plan, const envelope::Envelope& envel
   }
   plan.copies.push_back({recipient, label(decision), std::move(transformed.value().copy),
                          field_actions(decision), std::move(seal_key),
-                         std::move(transformed.value().to_seal), decision.consent_based});
+                         std::move(transformed.value().to_seal), decision.consent_based,
+                         /*reason=*/{}, decision.receipts_required});
 }
 
 }  // namespace accord::pipeline

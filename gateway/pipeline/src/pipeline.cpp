@@ -132,7 +132,8 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   }
   submission.copies.reserve(sealed.copies.size());
   for (auto& copy : sealed.copies) {
-    submission.copies.push_back({std::move(copy.recipient), std::move(copy.document)});
+    submission.copies.push_back({std::move(copy.recipient), std::move(copy.document),
+                                 std::move(copy.copy_hash), copy.receipt_required});
   }
   spool_.append(
       std::move(submission),

@@ -6,6 +6,7 @@
 #include "accord/crypto/field_encryption.hpp"
 #include "accord/crypto/signing_input.hpp"
 #include "accord/envelope/codec.hpp"
+#include "accord/receipts/receipt.hpp"
 
 namespace accord::pipeline {
 namespace {
@@ -41,7 +42,8 @@ Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
     out.copies.push_back({std::move(planned.recipient), std::move(planned.agreement),
                           std::move(planned.fields),
                           delivered_document(encoded.envelope_json, signature),
-                          planned.consent_based, std::move(planned.reason)});
+                          planned.consent_based, std::move(planned.reason),
+                          receipts::copy_hash(encoded.signing_input), planned.receipt_required});
   }
   return out;
 }

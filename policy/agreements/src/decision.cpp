@@ -136,6 +136,7 @@ void grant(Decision& d, const AgreementSet& set, AgreementSet::Candidate c) {
   d.agreement_version = a.version;
   d.flow = f.name;
   d.consent_based = f.consent_based;
+  d.receipts_required = f.receipts_required;
   d.reasons.insert(d.reasons.begin(), "allowed by " + a.label() + " flow `" + f.name + "`");
   for (FieldDecision& fd : d.fields) {
     fd.rule = index.resolve(fd.path);

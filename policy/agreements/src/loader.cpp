@@ -480,7 +480,8 @@ std::optional<FieldRule> Loader::field_rule(const YAML::Node& key, const YAML::N
 
 std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
   Entries m;
-  if (!read_map(node, "a flow", {"name", "events", "fields"}, {"to", "when", "consent_based"}, m)) {
+  if (!read_map(node, "a flow", {"name", "events", "fields"},
+                {"to", "when", "consent_based", "receipts"}, m)) {
     return std::nullopt;
   }
   Flow f;
@@ -516,6 +517,13 @@ std::optional<Flow> Loader::flow(const YAML::Node& node, const Agreement& a) {
     } else {
       ok = false;
     }
+  }
+  static constexpr std::pair<std::string_view, bool> kReceipts[] = {{"optional", false},
+                                                                    {"required", true}};
+  if (const auto required = choice(m, "receipts", kReceipts)) {
+    f.receipts_required = *required;
+  } else {
+    ok = false;
   }
   if (m.count("when")) {
     const YAML::Node& when = m.at("when").value;

@@ -116,8 +116,59 @@ INSTANTIATE_TEST_SUITE_P(
         bad_id("string_twenty_digits", R"("00000000000000000017")"),
         bad_id("integer_over_int64", "9223372036854775808"),
         bad_id("integer_over_uint64", "18446744073709551616"),
-        bad_id("second_bad", R"(1,"x")", "delivery_ids[1]")),
+        bad_id("second_bad", R"(1,"x")", "delivery_ids[1]"),
+        // Receipts (docs/receipts.md §3): keyed by ids of the batch, as the inbox writes them.
+        ok("receipts_for_some_ids", R"({"delivery_ids":["1",2],"receipts":{"2":{}}})", {1, 2}),
+        ok("receipts_empty", R"({"delivery_ids":[1],"receipts":{}})", {1}),
+        refused("receipts_an_array", R"({"delivery_ids":[1],"receipts":[]})", "invalid_request",
+                400, "receipts"),
+        refused("receipt_for_an_unlisted_id", R"({"delivery_ids":[1],"receipts":{"9":{}}})",
+                "invalid_request", 400, "receipts.9"),
+        refused("receipt_key_not_an_id", R"({"delivery_ids":[1],"receipts":{"x":{}}})",
+                "invalid_request", 400, "receipts.x"),
+        refused("receipt_key_leading_zero", R"({"delivery_ids":[1],"receipts":{"01":{}}})",
+                "invalid_request", 400, "receipts.01")),
     [](const auto& info) { return info.param.name; });
+
+TEST(AckBatchBody, KeepsEachReceiptAsSentForItsId) {
+  const auto parsed =
+      parse_ack_batch(R"({"delivery_ids":["1","2"],"receipts":{"2":{"kid":"k"}}})", kMaxIds);
+  ASSERT_FALSE(parsed.refused);
+  ASSERT_EQ(parsed.receipts.size(), 1u);
+  EXPECT_EQ(parsed.receipts.at(2), (nlohmann::json{{"kid", "k"}}));
+}
+
+// The single ack's body: empty, {} or {"receipt": ...}; anything else refused, status 400.
+TEST(AckBody, ParsesOrRefuses) {
+  struct BodyRow {
+    std::string body;
+    std::string code;  // "" = accepted
+    std::string path;
+    bool has_receipt = false;
+  };
+  for (const BodyRow& row : std::vector<BodyRow>{
+           {"", "", "", false},
+           {"{}", "", "", false},
+           {R"({"receipt":{"alg":"ed25519"}})", "", "", true},
+           {R"({"receipt":null})", "", "", true},  // checked later: invalid_receipt
+           {"x", "invalid_json", ""},
+           {R"({"receipt":1,"receipt":2})", "duplicate_key", "receipt"},
+           {"[]", "invalid_request", ""},
+           {R"({"receipts":{}})", "invalid_request", "receipts"},
+       }) {
+    SCOPED_TRACE(row.body);
+    const auto parsed = parse_ack_body(row.body);
+    if (row.code.empty()) {
+      ASSERT_FALSE(parsed.refused) << parsed.refused->error.code;
+      EXPECT_EQ(parsed.receipt.has_value(), row.has_receipt);
+      continue;
+    }
+    ASSERT_TRUE(parsed.refused);
+    EXPECT_EQ(parsed.refused->status, 400u);
+    EXPECT_EQ(parsed.refused->error.code, row.code);
+    EXPECT_EQ(parsed.refused->error.path, row.path);
+  }
+}
 
 }  // namespace
 }  // namespace accord::api

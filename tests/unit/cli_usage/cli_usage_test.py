@@ -23,6 +23,10 @@ ROWS = [
     (accord, ["no-such-command"], 1, ""),
     (accord, ["send", "--no-such-flag", "x.json"], 1, "no-such-flag"),
     (accord, ["inbox", "--as"], 1, ""),
+    (accord, ["inbox", "--receipt-key", "k.json"], 1, "--ack"),
+    (accord, ["receipt"], 1, ""),
+    (accord, ["receipt", "sign", "item.json"], 1, "--key"),
+    (accord, ["receipt", "sign", "--help"], 0, "/v1/inbox/{delivery_id}/ack"),
     # several gateways, comma-separated: every entry must be HOST:PORT (checked before any load)
     (accord, ["bench", "--gateway", "127.0.0.1:1,", "-n", "1"], 1, "gateway"),
     (accord, ["bench", "--gateway", "127.0.0.1:1,nope", "-n", "1"], 1, "gateway"),

@@ -319,6 +319,12 @@ TEST(ParseAckBatch, Table) {
        {"1 acked", "2 already_acked", "3 not_found"},
        true},
       {R"({"results":[]})", {}, true},
+      // A copy whose receipt the gateway refused (docs/receipts.md): its code comes along.
+      {R"({"results":[{"delivery_id":"4","status":"refused","code":"receipt_hash_mismatch",)"
+       R"("message":"m"}]})",
+       {"4 refused receipt_hash_mismatch"},
+       true},
+      {R"({"results":[{"delivery_id":"4","status":"refused"}]})", {}, false},
       {R"({"results":[{"delivery_id":"1","status":"pending"}]})", {}, false},
       {R"({"results":[{"status":"acked"}]})", {}, false},
       {R"({"results":["1"]})", {}, false},
@@ -335,7 +341,9 @@ TEST(ParseAckBatch, Table) {
       continue;
     }
     std::vector<std::string> got;
-    for (const auto& a : *r) got.push_back(a.delivery_id + " " + a.status);
+    for (const auto& a : *r) {
+      got.push_back(a.delivery_id + " " + a.status + (a.code.empty() ? "" : " " + a.code));
+    }
     EXPECT_EQ(got, row.want);
   }
 }

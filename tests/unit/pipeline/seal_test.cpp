@@ -12,6 +12,7 @@
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/field_encryption.hpp"
 #include "accord/envelope/codec.hpp"
+#include "accord/receipts/receipt.hpp"
 #include "pipeline_fixture.hpp"
 
 namespace accord::pipeline {
@@ -88,6 +89,13 @@ TEST(Seal, CopiesOpenWithTheRecipientsKeyAndTheSignatureVerifies) {
     ASSERT_NE(opened->envelope.find(path), nullptr) << path;
     EXPECT_EQ(opened->envelope.find(path)->json, p.envelope.find(path)->json) << path;
   }
+
+  // The copy hash a receipt names (docs/receipts.md §1): what the recipient computes from the
+  // item alone equals what the seal step stored; the sample referral flow does not require one.
+  EXPECT_EQ(copy.copy_hash, receipts::copy_hash(crypto::delivery_signing_input(
+                                item.value().info, item.value().envelope)));
+  EXPECT_TRUE(receipts::is_copy_hash(copy.copy_hash));
+  EXPECT_FALSE(copy.receipt_required);
 
   // The signature covers the receipt time: another time does not verify.
   auto moved = item.value();

@@ -143,10 +143,12 @@ Result<std::vector<AckResult>> parse_ack_batch(std::string_view body) {
   for (const auto& r : parsed["results"]) {
     const std::string where = "results[" + std::to_string(out.size()) + "]";
     if (!r.is_object()) return make_error("bad_response", "a result is not an object", where);
-    AckResult result{string_field(r, "delivery_id"), string_field(r, "status")};
-    if (result.delivery_id.empty() ||
+    AckResult result{string_field(r, "delivery_id"), string_field(r, "status"),
+                     string_field(r, "code"), string_field(r, "message")};
+    const bool refused = result.status == "refused";
+    if (result.delivery_id.empty() || (refused && result.code.empty()) ||
         (result.status != "acked" && result.status != "already_acked" &&
-         result.status != "not_found")) {
+         result.status != "not_found" && !refused)) {
       return make_error("bad_response", "a result has no delivery_id or an unknown status", where);
     }
     out.push_back(std::move(result));

@@ -4,9 +4,12 @@
 //
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
-//   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge       200 / 404
-//   POST /v1/inbox/ack  {"delivery_ids":[..]}  agency   acknowledge up to inbox_max_batch
-//                                                      at once, one result per id  200 / 400 / 413
+//   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge, optionally with a signed
+//                                                     receipt (docs/receipts.md)  200 / 404 / 400 /
+//                                                     422
+//   POST /v1/inbox/ack  {"delivery_ids":[..], "receipts"?:{..}}  agency   acknowledge up to
+//                                        inbox_max_batch at once, one result per id  200 / 400 /
+//                                        413
 //   GET  /v1/gateway-key           any verified peer   the key that signs copies  200
 //   GET  /healthz                  any verified peer                  200 / 503 not ready
 //   GET  /metrics                  admin or auditor                   200 Prometheus text
@@ -23,6 +26,7 @@
 
 #include "accord/api/rate_limiter.hpp"
 #include "accord/core/time_format.hpp"
+#include "accord/governance/signing.hpp"
 #include "accord/pipeline/pipeline.hpp"
 #include "accord/server/http_server.hpp"
 #include "accord/server/metrics.hpp"
@@ -48,6 +52,10 @@ struct ApiOptions {
   // primary reachable, the standby not confirming, a full disk), else nullopt. /healthz then
   // answers 503 with it and Retry-After. Empty: always ready. Called on io threads.
   std::function<std::optional<Error>()> storage_unavailable;
+  // The registered agency signing keys (`*.sign.pub.json`) a receipt is verified against: the
+  // current set (it changes on reload). Empty, or null: none is registered, so every receipt
+  // is receipt_unknown_key. Called on io threads.
+  std::function<std::shared_ptr<const governance::SignerRegistry>()> signers;
 };
 
 class ApiHandler : public server::RequestHandler {

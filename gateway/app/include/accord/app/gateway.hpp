@@ -173,6 +173,9 @@ class Gateway {
   std::shared_ptr<const LoadedPolicy> loaded_;  // guarded by reload_mutex_
   mutable std::mutex agencies_mutex_;
   std::shared_ptr<const agreements::AgencyDirectory> agencies_;  // guarded by agencies_mutex_
+  // The agency signing keys receipts are verified against (docs/receipts.md), from the same
+  // load as agencies_; guarded by agencies_mutex_.
+  std::shared_ptr<const governance::SignerRegistry> signers_;
   // The admin executor: reloads (SIGHUP and the admin listener), audit reads and the answers
   // to forced checkpoints, never on the io threads or the spool's completion thread.
   std::optional<boost::asio::thread_pool> admin_pool_;

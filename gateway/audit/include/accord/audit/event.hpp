@@ -49,6 +49,8 @@ inline constexpr std::string_view kRetentionPurged = "retention.purged";
 inline constexpr std::string_view kDeliveryReceipt = "delivery.receipt";
 // A status notice queued as a copy for the submission's sender (docs/storage.md).
 inline constexpr std::string_view kDeliveryStatusNotice = "delivery.status_notice";
+// A recipient's ack refused for its receipt (docs/receipts.md §4): the copy is unchanged.
+inline constexpr std::string_view kDeliveryReceiptRefused = "delivery.receipt_refused";
 }  // namespace kind
 
 struct FieldAction {

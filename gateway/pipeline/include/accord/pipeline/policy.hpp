@@ -37,6 +37,9 @@ struct PlannedCopy {
   // Why the copy exists when no agreement granted it (a propagation notice, §8): the
   // decision.accepted record's reason. Empty for an agreement's copy.
   std::string reason = {};
+  // The granting flow says `receipts: required` (docs/receipts.md): the recipient's ack must
+  // carry a signed receipt. Never for a propagation notice.
+  bool receipt_required = false;
 };
 
 // One candidate recipient that was refused, and why (for the sender and the audit log).

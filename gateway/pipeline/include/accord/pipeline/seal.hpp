@@ -21,6 +21,10 @@ struct SealedCopy {
   std::string document;                    // the delivered document, signed
   bool consent_based = false;              // PlannedCopy::consent_based
   std::string reason = {};                 // PlannedCopy::reason
+  // Lower-case hex SHA-256 of the signing input the gateway signed for this copy: what a
+  // recipient's receipt is over (docs/receipts.md §1).
+  std::string copy_hash = {};
+  bool receipt_required = false;  // PlannedCopy::receipt_required
 };
 
 struct Sealed {

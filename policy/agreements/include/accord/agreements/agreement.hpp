@@ -84,6 +84,9 @@ struct Flow {
   // Grants nothing once the subject's stored consent (SubjectState::consent) is `withdrawn`;
   // its copies are recorded as consent-based holdings (docs/compliance.md §7).
   bool consent_based = false;
+  // `receipts: required`: the recipient's ack of a copy this flow grants must carry a signed
+  // receipt (docs/receipts.md); `optional` (the default) takes an ack with or without one.
+  bool receipts_required = false;
   std::vector<FieldRule> fields;
   Pos pos;
 };

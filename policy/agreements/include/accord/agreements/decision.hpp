@@ -41,6 +41,7 @@ struct Decision {
   int agreement_version = 0;
   std::string flow;                   // granting flow's name
   bool consent_based = false;         // the granting flow is consent_based
+  bool receipts_required = false;     // the granting flow says `receipts: required`
   std::vector<FieldDecision> fields;  // one per envelope data field, same order
   std::vector<std::string> reasons;   // human-readable: why allowed, why others failed
   // Some granted field must be encrypted for the recipient. Until field encryption is

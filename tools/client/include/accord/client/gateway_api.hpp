@@ -60,7 +60,9 @@ std::string ack_batch_body(const std::vector<std::string>& delivery_ids);
 
 struct AckResult {
   std::string delivery_id;
-  std::string status;  // acked | already_acked | not_found
+  std::string status;        // acked | already_acked | not_found | refused
+  std::string code = {};     // refused: the receipt's code (docs/receipts.md)
+  std::string message = {};  // refused: why
 };
 
 // Parses a 200 answer of POST /v1/inbox/ack: one result per id, in request order.
