@@ -186,19 +186,19 @@ class NatsAdapter final : public OutboundAdapter {
   jsCtx* jetstream(std::string& why) {
     std::lock_guard lock(connection_mutex_);
     if (js_ != nullptr) return js_;
-    natsStatus st = natsConnection_Connect(&connection_, options_.get());
-    if (st != NATS_OK && st != NATS_NOT_YET_CONNECTED) {
-      why = "connecting to " + settings_.url + ": " + last_nats_error(st);
-      if (connection_ != nullptr) {
-        natsConnection_Destroy(connection_);
+    if (connection_ == nullptr) {
+      const natsStatus st = natsConnection_Connect(&connection_, options_.get());
+      if (st != NATS_OK && st != NATS_NOT_YET_CONNECTED) {
+        why = "connecting to " + settings_.url + ": " + last_nats_error(st);
+        if (connection_ != nullptr) natsConnection_Destroy(connection_);
         connection_ = nullptr;
+        return nullptr;
       }
-      return nullptr;
     }
     jsOptions js_options;
     jsOptions_Init(&js_options);
     js_options.Wait = settings_.timeout.count();
-    st = natsConnection_JetStream(&js_, connection_, &js_options);
+    const natsStatus st = natsConnection_JetStream(&js_, connection_, &js_options);
     if (st != NATS_OK) {
       why = "JetStream context: " + last_nats_error(st);
       js_ = nullptr;

@@ -119,6 +119,7 @@ Result<NatsSettings> parse_nats_settings(const YAML::Node& settings, const std::
   out.cert = tls.cert;
   out.key = tls.key;
   YAML::Node subject_node;
+  bool have_subject = false;
   YAML::Node url_node;
   auto tls_file = [&](const char* name, std::string& field) {
     return [&field, name, &base_dir](const YAML::Node& n) {
@@ -146,6 +147,7 @@ Result<NatsSettings> parse_nats_settings(const YAML::Node& settings, const std::
       {"subject",
        [&](const YAML::Node& n) {
          subject_node = n;
+         have_subject = true;
          return yaml::read_scalar(n, "subject", out.subject);
        }},
       {"stream",
@@ -188,9 +190,9 @@ Result<NatsSettings> parse_nats_settings(const YAML::Node& settings, const std::
   if (auto st = yaml::read_mapping(settings, "nats adapter", handlers, {"url"}); !st.ok()) {
     return st.error();
   }
-  if (!subject_node) out.subject = "accord.deliver." + recipient;
+  if (!have_subject) out.subject = "accord.deliver." + recipient;
   if (auto problem = subject_problem(out.subject); !problem.empty()) {
-    return yaml::error_at(subject_node ? subject_node : settings,
+    return yaml::error_at(have_subject ? subject_node : settings,
                           "subject '" + out.subject + "' " + problem);
   }
   if (!have_server_name) {

@@ -19,6 +19,8 @@
 namespace accord::testing {
 namespace {
 
+constexpr const char* kBinary = "/usr/sbin/nats-server";  // Debian's nats-server package
+
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -119,7 +121,7 @@ std::string NatsServer::start() {
       ::dup2(fd, 2);
       ::close(fd);
     }
-    ::execl("/usr/bin/nats-server", "nats-server", "-c", conf.c_str(), static_cast<char*>(nullptr));
+    ::execl(kBinary, "nats-server", "-c", conf.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   pid_ = pid;
@@ -133,7 +135,7 @@ std::string NatsServer::start() {
         return accepts(port_);
       },
       std::chrono::seconds(20));
-  if (pid_ < 0) return "nats-server exited at start: " + log_tail();
+  if (pid_ < 0) return std::string("nats-server (") + kBinary + ") exited at start: " + log_tail();
   if (!up) {
     stop();
     return "nats-server did not listen on " + std::to_string(port_) + ": " + log_tail();

@@ -229,6 +229,7 @@ TEST_F(NatsTest, ServerNotSignedByTheTrustedCaIsNeverDelivered) {
   ASSERT_TRUE(made.ok()) << made.error().message;
   const auto out = deliver(**made);
   EXPECT_EQ(out.status, DeliveryStatus::retry_later) << out.detail;
+  EXPECT_EQ(out.detail, "not connected to " + server_.url() + " (libnats is reconnecting)");
   EXPECT_TRUE(stored("ACCORD_LVWS").empty());
 }
 
