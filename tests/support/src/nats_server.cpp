@@ -82,13 +82,14 @@ struct Client {
 
 }  // namespace
 
-NatsServer::NatsServer() : dir_("accord-nats-"), port_(free_port()) {
+NatsServer::NatsServer(const std::string& extra_config) : dir_("accord-nats-"), port_(free_port()) {
   const auto& pki = dev_pki();
   std::ofstream conf(dir_.file("nats.conf"));
   conf << "listen: 127.0.0.1:" << port_ << "\n"
        << "jetstream { store_dir: \"" << dir_.file("store") << "\" }\n"
        << "tls {\n  cert_file: \"" << pki.server_cert() << "\"\n  key_file: \"" << pki.server_key()
-       << "\"\n  ca_file: \"" << pki.ca() << "\"\n  verify: true\n}\n";
+       << "\"\n  ca_file: \"" << pki.ca() << "\"\n  verify: true\n}\n"
+       << extra_config << "\n";
 }
 
 NatsServer::~NatsServer() {

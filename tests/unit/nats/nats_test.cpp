@@ -220,6 +220,33 @@ TEST_F(NatsTest, TooLargeForTheStreamIsPermanent) {
   EXPECT_TRUE(stored("ACCORD_LVWS").empty());
 }
 
+TEST(NatsServerLimits, LargerThanTheServersMaxPayloadIsPermanent) {
+  ASSERT_TRUE(testing::dev_pki().ok()) << testing::dev_pki().error();
+  NatsServer server("max_payload: 512");  // room for the stream's own API requests
+  ASSERT_EQ(server.start(), "");
+  ASSERT_EQ(server.add_stream("ACCORD_LVWS", {kSubject}), "");
+  boost::asio::io_context io;
+  testing::IoThreads threads(io, 1);
+  const auto& pki = testing::dev_pki();
+  AdapterContext c;
+  c.agency = "provider.lvws";
+  c.settings = YAML::Load("{type: nats, url: '" + server.url() + "', server_name: localhost}");
+  c.io = &io;
+  c.tls = {pki.ca(), pki.server_cert(), pki.server_key()};
+  auto adapter = make_nats_adapter(c);
+  ASSERT_TRUE(adapter.ok()) << adapter.error().message;
+  auto big = message();
+  big.document = "{\"pad\":\"" + std::string(1000, 'x') + "\"}";
+  std::promise<DeliveryOutcome> promise;
+  (*adapter)->deliver(big, [&promise](DeliveryOutcome o) { promise.set_value(o); });
+  auto future = promise.get_future();
+  ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
+  const auto out = future.get();
+  EXPECT_EQ(out.status, DeliveryStatus::permanent_failure) << out.detail;
+  EXPECT_EQ(out.detail, "the delivered item (" + std::to_string(big.document.size()) +
+                            " bytes) exceeds the server's max_payload");
+}
+
 TEST_F(NatsTest, ServerNotSignedByTheTrustedCaIsNeverDelivered) {
   ASSERT_EQ(server_.start(), "");
   ASSERT_EQ(server_.add_stream("ACCORD_LVWS", {kSubject}), "");

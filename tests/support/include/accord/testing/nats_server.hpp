@@ -25,7 +25,9 @@ struct StoredNatsMessage {
 
 class NatsServer {
  public:
-  NatsServer();  // picks the port and writes the config; does not start
+  // Picks the port and writes the config (plus `extra_config`, nats-server config lines such
+  // as "max_payload: 512"); does not start.
+  explicit NatsServer(const std::string& extra_config = "");
   ~NatsServer();
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
