@@ -21,6 +21,42 @@ using verb = boost::beast::http::verb;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+// provider.lvws receives through the nats adapter at `url`. The NATS server's PKI is the test
+// support one, not the gateway's: the adapter's own tls setting.
+std::string nats_adapter_yaml(const std::string& url) {
+  const auto& pki = testing::dev_pki();
+  return "adapters:\n"
+         "  provider.lvws:\n"
+         "    outbound:\n"
+         "      type: nats\n"
+         "      url: " +
+         url +
+         "\n"
+         "      server_name: localhost\n"
+         "      stream: LVWS\n"
+         "      reconnect_wait_ms: 100\n"
+         "      tls: {ca: " +
+         pki.ca() + ", cert: " + pki.server_cert() + ", key: " + pki.server_key() + "}\n";
+}
+
+TEST(NatsDelivery, CheckValidatesTheSettingsWithTheServerDown) {
+  ASSERT_TRUE(testing::dev_pki().ok()) << testing::dev_pki().error();
+  testing::NatsServer nats;  // never started: --check does not connect
+  TempDir dir{"accord-nats-check-"};
+  const std::string gateway = binary_dir() + "/gateway/app/accord-gateway";
+  const auto good = run_command(gateway + " --check --config " +
+                                write_config(dir, nats_adapter_yaml(nats.url())));
+  EXPECT_EQ(good.status, 0) << good.output;
+
+  TempDir bad_dir{"accord-nats-check-"};
+  const std::string bad = write_config(bad_dir, nats_adapter_yaml("nats://127.0.0.1:4222"));
+  const auto refused = run_command(gateway + " --check --config " + bad);
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("plain nats:// is refused"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find(bad + ":"), std::string::npos) << "config file:line:col\n"
+                                                               << refused.output;
+}
+
 TEST(NatsDelivery, GatewayPublishesToJetStreamAndAcksOnPubAck) {
   ASSERT_TRUE(testing::dev_pki().ok()) << testing::dev_pki().error();
   testing::NatsServer nats;
@@ -37,26 +73,11 @@ TEST(NatsDelivery, GatewayPublishesToJetStreamAndAcksOnPubAck) {
   fs::copy_file(written->public_path,
                 keys.file(fs::path(written->public_path).filename().string()));
 
-  // The NATS server's PKI is the test support one, not the gateway's: the adapter's own tls.
-  const auto& pki = testing::dev_pki();
-  const std::string config = write_config(
-      dir,
-      "delivery:\n  backoff_initial_ms: 50\n  backoff_max_ms: 500\n"
-      "keys: " +
-          keys.path() +
-          "\n"
-          "adapters:\n"
-          "  provider.lvws:\n"
-          "    outbound:\n"
-          "      type: nats\n"
-          "      url: " +
-          nats.url() +
-          "\n"
-          "      server_name: localhost\n"
-          "      stream: LVWS\n"
-          "      reconnect_wait_ms: 100\n"
-          "      tls: {ca: " +
-          pki.ca() + ", cert: " + pki.server_cert() + ", key: " + pki.server_key() + "}\n");
+  const std::string config =
+      write_config(dir,
+                   "delivery:\n  backoff_initial_ms: 50\n  backoff_max_ms: 500\n"
+                   "keys: " +
+                       keys.path() + "\n" + nats_adapter_yaml(nats.url()));
   GatewayProcess gateway(config);
   ASSERT_TRUE(gateway.start());
   auto police = make_client("police.met", gateway.port());
