@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 prometheus-cpp-dev libpq-dev libpqxx-dev
   postgresql-15 postgresql-client-15   # the PostgreSQL spool; tests start their own servers
+  libnats-dev nats-server   # the NATS JetStream adapter; its tests start their own nats-server
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-nacl python3-zmq python3-requests
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
