@@ -386,6 +386,7 @@ Result<std::unique_ptr<OutboundAdapter>> make_smtp_adapter(const AdapterContext&
   }
   auto settings = parse_smtp_settings(context.settings, context.base_dir, context.tls);
   if (!settings.ok()) return settings.error();
+  if (auto st = load_smtp_password(*settings); !st.ok()) return st.error();
   if (auto st = readable("ca", settings->ca); !st.ok()) return st.error();
   if (settings->client_certificate) {
     if (auto st = readable("cert", context.tls.cert); !st.ok()) return st.error();

@@ -125,39 +125,6 @@ Status read_address(const YAML::Node& node, const std::string& name, std::string
   return Status::Ok();
 }
 
-// The password lives in its own file so the config can be shared and versioned; the file
-// must be private to the gateway's user, like a private key.
-Status read_password(const YAML::Node& node, const std::string& base_dir, std::string& out) {
-  std::string path;
-  if (auto st = yaml::read_text(node, "password_file", path); !st.ok()) return st;
-  path = yaml::resolve_path(base_dir, path);
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    return yaml::error_at(node, "password_file '" + path + "': " + std::strerror(errno));
-  }
-  if (!S_ISREG(info.st_mode)) {
-    return yaml::error_at(node, "password_file '" + path + "' is not a regular file");
-  }
-  if ((info.st_mode & 077) != 0) {
-    return yaml::error_at(node, "password_file '" + path +
-                                    "' is readable or writable by group or others (chmod 600)");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) return yaml::error_at(node, "password_file '" + path + "' cannot be read");
-  out = text.str();
-  if (out.ends_with("\n")) out.pop_back();
-  if (out.ends_with("\r")) out.pop_back();
-  if (out.empty()) return yaml::error_at(node, "password_file '" + path + "' is empty");
-  for (char c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return yaml::error_at(node, "password_file '" + path + "' has a control character");
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<SmtpSettings> parse_smtp_settings(const YAML::Node& settings, const std::string& base_dir,
@@ -222,7 +189,10 @@ Result<SmtpSettings> parse_smtp_settings(const YAML::Node& settings, const std::
       {"password_file",
        [&](const YAML::Node& n) {
          credential_at.emplace(n);
-         return read_password(n, base_dir, out.password);
+         if (auto st = yaml::read_text(n, "password_file", out.password_file); !st.ok()) return st;
+         out.password_file = yaml::resolve_path(base_dir, out.password_file);
+         out.password_file_at = yaml::error_at(n, "").path;
+         return Status::Ok();
        }},
       {"timeout_ms",
        [&](const YAML::Node& n) { return yaml::read_millis(n, "timeout_ms", out.timeout); }},
@@ -243,7 +213,7 @@ Result<SmtpSettings> parse_smtp_settings(const YAML::Node& settings, const std::
       !st.ok()) {
     return st.error();
   }
-  if (out.username.empty() != out.password.empty()) {
+  if (out.username.empty() != out.password_file.empty()) {
     return yaml::error_at(*credential_at,
                           "username and password_file go together: give both or neither");
   }
@@ -256,6 +226,37 @@ Result<SmtpSettings> parse_smtp_settings(const YAML::Node& settings, const std::
     return yaml::error_at(settings, "client_certificate needs the gateway's tls.cert and tls.key");
   }
   return out;
+}
+
+// The password lives in its own file so the config can be shared and versioned; the file
+// must be private to the gateway's user, like a private key.
+Status load_smtp_password(SmtpSettings& settings) {
+  if (settings.password_file.empty()) return Status::Ok();
+  const std::string& path = settings.password_file;
+  const auto refuse = [&](const std::string& why) {
+    return Status(make_error("invalid_config", "password_file '" + path + "' " + why,
+                             settings.password_file_at));
+  };
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return refuse(std::string("cannot be read: ") + std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) return refuse("is not a regular file");
+  if ((info.st_mode & 077) != 0) {
+    return refuse("is readable or writable by group or others (chmod 600)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return refuse("cannot be read");
+  std::string password = text.str();
+  if (password.ends_with("\n")) password.pop_back();
+  if (password.ends_with("\r")) password.pop_back();
+  if (password.empty()) return refuse("is empty");
+  for (char c : password) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return refuse("has a control character");
+  }
+  settings.password = std::move(password);
+  return Status::Ok();
 }
 
 }  // namespace accord::adapters

@@ -35,7 +35,9 @@ struct SmtpSettings {
   std::string ca;                   // PEM file (or PEM text) that verifies the relay
   bool client_certificate = false;  // present the gateway's own certificate (mutual TLS)
   std::string username;             // AUTH, with the password from password_file
-  std::string password;
+  std::string password_file;        // resolved path; read by load_smtp_password
+  std::string password_file_at;     // its "line:col", for load_smtp_password's refusals
+  std::string password;             // filled by load_smtp_password
   std::chrono::milliseconds timeout{30000};  // the whole mail: connect to the final reply
   std::size_t max_in_flight = 2;
   std::string subject = "Accord {type} {message_id}";  // a template: see render_subject
@@ -43,10 +45,15 @@ struct SmtpSettings {
 
 // Parses the adapter's YAML mapping strictly. Errors: invalid_config with path "line:col" for
 // unknown keys, wrong types, a URL that is not smtp:// or smtps://, an address that is not a
-// plain `local@domain`, a subject placeholder that is not an id, a password file that cannot
-// be read, is empty, or is readable by group or others.
+// plain `local@domain`, a subject placeholder that is not an id, username without
+// password_file or the reverse. Reads nothing from disk.
 Result<SmtpSettings> parse_smtp_settings(const YAML::Node& settings, const std::string& base_dir,
                                          const TlsMaterial& tls);
+
+// Reads password_file into `password` (nothing to do without one). Errors: invalid_config at
+// the password_file's line:col when it cannot be read, is not a regular file, is readable or
+// writable by group or others, is empty or has a control character.
+Status load_smtp_password(SmtpSettings& settings);
 
 // Whether a subject template is acceptable: printable ASCII, at most 200 characters, and
 // braces only around the placeholders {type}, {message_id}, {delivery_id}, {sender} and
