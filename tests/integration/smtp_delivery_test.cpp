@@ -3,10 +3,12 @@
 // server certificate, trusted through the gateway's own tls.ca), `accord decrypt` on the mail's
 // attachment, and `accord dlq list` for a copy the relay refused for good.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "accord/crypto/key_files.hpp"
 #include "accord/testing/smtp_relay.hpp"
@@ -166,6 +168,38 @@ TEST_F(SmtpDeliveryTest, TemporaryRefusalIsRetriedAndPermanentRefusalIsDeadLette
   EXPECT_NE(dead[0].dump().find("RCPT TO: SMTP 550 5.1.1 mailbox unknown"), std::string::npos)
       << dead.dump();
   EXPECT_EQ(attachment_of("met-ref-smtp-gone"), "");
+}
+
+// A relay password in a file others may read refuses the start, at the password_file's place
+// in the config (accord-gateway --check says so without starting anything); made private,
+// the same config is accepted.
+TEST_F(SmtpDeliveryTest, CheckRefusesAPasswordFileOthersMayRead) {
+  const std::string password = dir_.file("relay.password");
+  std::ofstream(password) << "correct horse\n";
+  ASSERT_EQ(::chmod(password.c_str(), 0644), 0);
+  const std::string config = write_config(dir_,
+                                          "adapters:\n"
+                                          "  provider.lvws:\n"
+                                          "    outbound:\n"
+                                          "      type: smtp\n"
+                                          "      url: smtp://127.0.0.1:" +
+                                              std::to_string(relay_.port()) +
+                                              "\n"
+                                              "      from: accord@gateway.test\n"
+                                              "      to: [intake@lvws.test]\n"
+                                              "      username: accord\n"
+                                              "      password_file: " +
+                                              password + "\n");
+  const std::string check = binary_dir() + "/gateway/app/accord-gateway --check --config " + config;
+  const auto refused = run_command(check);
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("chmod 600"), std::string::npos) << refused.output;
+  EXPECT_TRUE(std::regex_search(refused.output, std::regex("\\.yaml:[0-9]+:22"))) << refused.output;
+  EXPECT_EQ(refused.output.find("correct horse"), std::string::npos);
+
+  ASSERT_EQ(::chmod(password.c_str(), 0600), 0);
+  const auto accepted = run_command(check);
+  EXPECT_EQ(accepted.status, 0) << accepted.output;
 }
 
 }  // namespace
