@@ -65,6 +65,27 @@ Result<std::map<std::string, QueueHealth>> SqliteSpool::queue_health(std::int64_
   return reader_.queue_health(now_ms);
 }
 
+Result<std::optional<CopyFacts>> SqliteSpool::copy_facts(const std::string& recipient,
+                                                         std::int64_t delivery_id) const {
+  return reader_.copy_facts(recipient, delivery_id);
+}
+
+Result<std::optional<MessageStatus>> SqliteSpool::message_status(const std::string& sender,
+                                                                 const std::string& message_id,
+                                                                 std::int64_t now_ms) const {
+  return reader_.message_status(sender, message_id, now_ms);
+}
+
+Result<std::vector<StatusNotice>> SqliteSpool::pending_status_notices(std::size_t limit) const {
+  return reader_.pending_status_notices(limit);
+}
+
+void SqliteSpool::emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                                     StatusHandler done) {
+  enqueue(emit_status_notice_op<Store>(notice_id, std::move(copy), now_ms, std::move(done)),
+          /*bounded=*/false);
+}
+
 Result<std::vector<SubjectStateRow>> SqliteSpool::subject_state(
     const std::string& subject_ref) const {
   return reader_.subject_state(subject_ref);
