@@ -124,6 +124,26 @@ TEST_F(SmtpDeliveryTest, MailedItemVerifiesAndOpensFromTheAttachmentAlone) {
   const auto mail = testing::parse_mail(mails[0].raw);
   EXPECT_EQ(mail.header("Accord-Delivery-Id"), parsed["delivery_id"].get<std::string>());
   EXPECT_EQ(mail.header("Idempotency-Key"), "police.met/met-ref-smtp-1");
+  // The mail's Message-ID is the copy's channel reference: kept with the copy once the worker
+  // acks it as delivered, and in the audit record of that ack.
+  const std::string message_id = mail.header("Message-ID");
+  ASSERT_FALSE(message_id.empty());
+  const std::string db = dir_.file("spool.db");
+  std::string stored;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        stored = run_command("sqlite3 -readonly " + db +
+                             " \"SELECT channel_ref FROM copies WHERE message_id = "
+                             "'met-ref-smtp-1'\"")
+                     .output;
+        return stored.find(message_id) != std::string::npos;
+      },
+      30s))
+      << stored << " vs " << message_id;
+  const auto acked = run_command("sqlite3 -readonly " + db +
+                                 " \"SELECT record FROM audit_records WHERE kind = "
+                                 "'delivery.acked'\"");
+  EXPECT_NE(acked.output.find(message_id), std::string::npos) << acked.output;
   // The case's URN stays inside the signed item: the mail's clear headers and text name ids only.
   const std::string urn = parsed["case_urn"];
   ASSERT_FALSE(urn.empty());
