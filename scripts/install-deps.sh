@@ -16,6 +16,7 @@ packages=(
   python3-yaml python3-jsonschema openapi-specification   # scripts/validate-openapi.py
   nodejs chromium fonts-liberation fonts-dejavu-core      # the console's browser tests
   dpkg-dev systemd   # cpack's dpkg-shlibdeps and systemd-analyze verify (tests/package)
+  libcurl4-openssl-dev python3-aiosmtpd   # the smtp adapter; its tests' relay (tests/support)
 )
 
 missing=()

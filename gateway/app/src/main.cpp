@@ -15,6 +15,7 @@
 #include "accord/adapters/mailbox.hpp"
 #include "accord/adapters/nats.hpp"
 #include "accord/adapters/registry.hpp"
+#include "accord/adapters/smtp.hpp"
 #include "accord/adapters/webhook.hpp"
 #include "accord/adapters/zmq/port.hpp"
 #include "accord/app/gateway.hpp"
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
   // io_context and submitter.
   accord::adapters::Registry registry;
   for (auto add : {&accord::adapters::register_webhook, &accord::adapters::register_filedrop,
-                   &accord::adapters::register_mailbox, &accord::adapters::register_nats}) {
+                   &accord::adapters::register_mailbox, &accord::adapters::register_nats,
+                   &accord::adapters::register_smtp}) {
     if (auto s = add(registry); !s.ok()) {
       spdlog::critical("adapter registry: {}", s.error().message);
       return 1;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "accord/adapters/filedrop.hpp"
+#include "accord/adapters/smtp.hpp"
 #include "accord/adapters/webhook.hpp"
 #include "accord/adapters/zmq/options.hpp"
 #include "accord/app/config.hpp"
@@ -33,6 +34,9 @@ void check_adapter(const YAML::Node& settings, const std::string& base_dir, bool
   const std::string& name = type.Scalar();
   if (name == "webhook" && !inbound) {
     check(accord::adapters::parse_webhook_settings(settings, base_dir, {}));
+  } else if (name == "smtp" && !inbound) {
+    check(
+        accord::adapters::parse_smtp_settings(settings, base_dir, {"/nonexistent/ca.pem", "", ""}));
   } else if (name == "filedrop") {
     if (inbound) {
       check(accord::adapters::parse_filedrop_inbound_settings(settings, base_dir));
