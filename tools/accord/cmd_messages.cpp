@@ -17,6 +17,7 @@
 #include "admin_connection.hpp"
 #include "commands.hpp"
 #include "key_loading.hpp"
+#include "status_notice_output.hpp"
 
 namespace accord::cli {
 namespace {
@@ -184,10 +185,23 @@ void add_inbox(CLI::App& app) {
         gateway_key = *parsed;
       }
     }
-    if (!flags->json && !decrypt) std::cout << client::format_inbox_table(*messages) << std::flush;
+    if (!flags->json && !decrypt) {
+      std::cout << client::format_inbox_table(*messages) << status_notice_lines(*messages)
+                << std::flush;
+    }
     int code = client::kExitOk;
     for (const auto& m : *messages) {
-      if (decrypt) {
+      if (decrypt && m.type == crypto::kStatusNoticeType) {
+        // A notice has no envelope to open: its signature is checked, its status printed.
+        auto shown = verified_status_notice(m.json, gateway_key, flags->json);
+        if (!shown) {
+          std::cerr << "accord: status notice " << m.delivery_id
+                    << " NOT verified: " << shown.error().message << "\n";
+          code = client::kExitFailed;
+          continue;
+        }
+        std::cout << *shown << std::flush;
+      } else if (decrypt) {
         auto item = crypto::parse_inbox_item(m.json, keys.front().pub.agency);
         auto opened = item ? crypto::verify_and_open(*item, keys, &gateway_key)
                            : Result<crypto::OpenedEnvelope>(item.error());

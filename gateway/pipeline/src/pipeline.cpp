@@ -109,6 +109,7 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.case_urn = env.case_ref.urn;
   submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
+  submission.status_callback = status_callbacks_.contains(sender);
   auto decided = accepted_records(facts, sealed.copies, withheld, plan.shadow);
   submission.records.reserve(decided.size() + 3);  // + inputs, compliance.facts, notified
   submission.records.push_back({std::move(inputs)});
