@@ -4,6 +4,8 @@
 // recipients have acknowledged, verified by the gateway's library and by the independent
 // PyNaCl reader; a webhook sender gets a dead_lettered notice POSTed to its webhook (a real
 // HTTPS receiver) when a copy dies; a sender without the key gets nothing.
+#include "accord/crypto/status_notice.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,7 +19,6 @@
 
 #include "accord/adapters/mailbox.hpp"
 #include "accord/adapters/webhook.hpp"
-#include "accord/crypto/status_notice.hpp"
 #include "accord/env/fake_env.hpp"
 #include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
@@ -163,8 +164,8 @@ class StatusNoticeTest : public ::testing::Test {
 
   void ack_all(const std::string& who) {
     for (const auto& item : inbox(who)) {
-      const auto r = call(who, verb::post,
-                          "/v1/inbox/" + item["delivery_id"].get<std::string>() + "/ack");
+      const auto r =
+          call(who, verb::post, "/v1/inbox/" + item["delivery_id"].get<std::string>() + "/ack");
       ASSERT_EQ(r.status, 200u) << r.body;
     }
   }
@@ -181,9 +182,9 @@ class StatusNoticeTest : public ::testing::Test {
     ASSERT_TRUE(notice.ok()) << notice.error().message;
     EXPECT_TRUE(crypto::verify_status_notice(*notice, gateway_key_).ok());
     std::ofstream(dir_.file("notice.json"), std::ios::trunc) << item;
-    const auto r = run_command("/usr/bin/python3 " + source_dir() +
-                               "/tests/interop/verify_status_notice.py " +
-                               dir_.file("notice.json") + " " + dir_.file("gateway-key.json"));
+    const auto r =
+        run_command("/usr/bin/python3 " + source_dir() + "/tests/interop/verify_status_notice.py " +
+                    dir_.file("notice.json") + " " + dir_.file("gateway-key.json"));
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(r.output, "OK\n");
   }
@@ -248,15 +249,17 @@ TEST_F(StatusNoticeTest, WebhookSenderGetsADeadLetteredNoticePosted) {
   Receiver receiver(dir_);
   ASSERT_TRUE(receiver.ready());
   const std::string base = "https://127.0.0.1:" + std::to_string(receiver.port());
-  start("delivery: {idle_poll_ms: 600000}\n"
-        "adapters:\n"
-        "  police.met:\n"
-        "    status_callbacks: true\n"
-        "    outbound: {type: webhook, url: \"" +
-        base + "/notices\", timeout_ms: 3000}\n"
-        "  wcu.met:\n"
-        "    outbound: {type: webhook, url: \"" +
-        base + "/reject\", timeout_ms: 3000}\n");
+  start(
+      "delivery: {idle_poll_ms: 600000}\n"
+      "adapters:\n"
+      "  police.met:\n"
+      "    status_callbacks: true\n"
+      "    outbound: {type: webhook, url: \"" +
+      base +
+      "/notices\", timeout_ms: 3000}\n"
+      "  wcu.met:\n"
+      "    outbound: {type: webhook, url: \"" +
+      base + "/reject\", timeout_ms: 3000}\n");
   submit("notice-dead-1");
   // wcu.met's webhook refuses its copy for good: dead-lettered, then the notice is made (by
   // the gateway's own look every second, or this call) and POSTed to police.met's webhook.

@@ -145,10 +145,14 @@ TEST_F(Interop, PyNaClVerifiesAStatusNotice) {
   const DeliveryInfo info{"gateway.status", "police.met", "status-3", "2026-11-22T09:31:00.500Z"};
   const std::string document = status_notice_document(status, {"acknowledged", "", 0},
                                                       signer_->sign_status_notice(info, status));
-  json item = {{"delivery_id", "77"},          {"sender", info.sender},
-               {"recipient", info.recipient},  {"message_id", info.message_id},
-               {"type", "accord.delivery_status"}, {"case_urn", "01AB1234521"},
-               {"received_at", info.received_at}, {"attempts", 1},
+  json item = {{"delivery_id", "77"},
+               {"sender", info.sender},
+               {"recipient", info.recipient},
+               {"message_id", info.message_id},
+               {"type", "accord.delivery_status"},
+               {"case_urn", "01AB1234521"},
+               {"received_at", info.received_at},
+               {"attempts", 1},
                {"lease_expires_at", "2026-11-22T09:31:30.500Z"}};
   for (auto& [k, v] : json::parse(document).items()) item[k] = v;
   ASSERT_TRUE(write_new_file(dir_.file("notice.json"), item.dump(), 0644).ok());

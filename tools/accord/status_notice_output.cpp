@@ -26,16 +26,15 @@ std::string status_notice_lines(const std::vector<client::InboxMessage>& message
   for (const auto& m : messages) {
     if (m.type != crypto::kStatusNoticeType) continue;
     auto notice = crypto::parse_status_notice(m.json);
-    out += notice ? describe_status_notice(*notice) + " (unverified; --decrypt verifies it)\n"
-                  : "status notice " + m.delivery_id + ": malformed: " + notice.error().message +
-                        "\n";
+    out += notice
+               ? describe_status_notice(*notice) + " (unverified; --decrypt verifies it)\n"
+               : "status notice " + m.delivery_id + ": malformed: " + notice.error().message + "\n";
   }
   return out;
 }
 
 Result<std::string> verified_status_notice(const std::string& item_json,
-                                           const crypto::GatewayPublicKey& gateway_key,
-                                           bool json) {
+                                           const crypto::GatewayPublicKey& gateway_key, bool json) {
   auto notice = crypto::parse_status_notice(item_json);
   if (!notice) return notice.error();
   if (auto verified = crypto::verify_status_notice(*notice, gateway_key); !verified.ok()) {

@@ -22,7 +22,6 @@ std::string status_notice_lines(const std::vector<client::InboxMessage>& message
 // --decrypt: verifies the notice's signature; the line, then the status JSON (--json: the
 // item alone). An error names why it was not verified (the item is then not acked).
 Result<std::string> verified_status_notice(const std::string& item_json,
-                                           const crypto::GatewayPublicKey& gateway_key,
-                                           bool json);
+                                           const crypto::GatewayPublicKey& gateway_key, bool json);
 
 }  // namespace accord::cli

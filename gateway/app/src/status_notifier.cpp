@@ -45,9 +45,9 @@ Status StatusNotifier::emit(const spool::StatusNotice& notice) {
   const std::string text = render_(*status.value());
   const crypto::DeliveryInfo info{std::string(crypto::kStatusNoticeSender), copy.recipient,
                                   copy.message_id, format_time_ms(copy.received_at_ms)};
-  copy.payload = crypto::status_notice_document(
-      text, {notice.outcome, notice.recipient, notice.delivery_id},
-      signer_.sign_status_notice(info, text));
+  copy.payload =
+      crypto::status_notice_document(text, {notice.outcome, notice.recipient, notice.delivery_id},
+                                     signer_.sign_status_notice(info, text));
   std::promise<Status> done;
   auto written = done.get_future();
   spool_.emit_status_notice(notice.notice_id, std::move(copy), now,

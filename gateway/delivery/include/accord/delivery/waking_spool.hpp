@@ -1,7 +1,8 @@
 // The spool as the gateway's submission paths and admin hooks see it: every call goes to the
 // real spool, and once a change that makes copies leasable is durable (a stored submission,
-// a redrive, an emitted status notice) the recipients' delivery workers are woken (Manager::notify). The HTTP API and
-// the inbound adapters reach the spool through the same pipeline, so one seam covers both.
+// a redrive, an emitted status notice) the recipients' delivery workers are woken
+// (Manager::notify). The HTTP API and the inbound adapters reach the spool through the same
+// pipeline, so one seam covers both.
 #pragma once
 
 #include "accord/delivery/manager.hpp"
