@@ -38,6 +38,21 @@ class DiscardSpool : public spool::Spool {
   Result<std::map<std::string, spool::QueueHealth>> queue_health(std::int64_t) const override {
     return std::map<std::string, spool::QueueHealth>{};
   }
+  Result<std::optional<spool::CopyFacts>> copy_facts(const std::string&,
+                                                     std::int64_t) const override {
+    return std::optional<spool::CopyFacts>();
+  }
+  Result<std::optional<spool::MessageStatus>> message_status(const std::string&, const std::string&,
+                                                             std::int64_t) const override {
+    return std::optional<spool::MessageStatus>();
+  }
+  Result<std::vector<spool::StatusNotice>> pending_status_notices(std::size_t) const override {
+    return std::vector<spool::StatusNotice>();
+  }
+  void emit_status_notice(std::int64_t, spool::NoticeCopy, std::int64_t,
+                          StatusHandler done) override {
+    done(Status::Ok());
+  }
   void shutdown() override {}
 
  private:

@@ -238,7 +238,11 @@ void DeliveryWorker::on_outcome(spool::Delivery delivery, adapters::DeliveryOutc
       consecutive_failures_ = 0;
       half_open_ = false;
       ++stats_.delivered;
-      spool_.ack({recipient_, id, now}, [self, id, lapses_at](Result<spool::AckOutcome> r) {
+      // A channel ack: delivered, not yet acknowledged by the recipient (docs/storage.md).
+      spool::AckRequest ack{recipient_, id, now};
+      ack.source = spool::AckSource::channel;
+      ack.channel_ref = std::move(outcome.channel_ref);
+      spool_.ack(std::move(ack), [self, id, lapses_at](Result<spool::AckOutcome> r) {
         if (!r.ok()) {
           // The lease expires and the copy is delivered again: at-least-once.
           spdlog::warn("delivery to {}: ack of {} failed: {}", self->recipient_, id,

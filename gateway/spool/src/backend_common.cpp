@@ -49,7 +49,7 @@ std::vector<std::string> decode_recipients(const std::string& text) {
 }
 
 audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
-                        const std::string& recipient, const CopyFacts& facts) {
+                        const std::string& recipient, const CopyRow& facts) {
   audit::Event event;
   event.kind = kind;
   event.at_ms = at_ms;

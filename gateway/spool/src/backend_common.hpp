@@ -55,7 +55,7 @@ std::string encode_recipients(const std::vector<Copy>& copies);
 std::vector<std::string> decode_recipients(const std::string& text);
 
 // The facts of one copy that its delivery records carry.
-struct CopyFacts {
+struct CopyRow {
   std::string recipient, state, sender, message_id, event_type, case_urn, subject_ref;
   std::int64_t received_at_ms = 0;
   int attempts = 0;
@@ -64,7 +64,7 @@ struct CopyFacts {
 // The record of a change to copy `id` (acked, retry_scheduled, returned, dead_lettered,
 // expired, redriven); the caller adds code, reason and details.
 audit::Event copy_event(std::string_view kind, std::int64_t at_ms, std::int64_t id,
-                        const std::string& recipient, const CopyFacts& facts);
+                        const std::string& recipient, const CopyRow& facts);
 // delivery.leased, or delivery.redelivered from the second attempt on.
 audit::Event lease_event(const Delivery& d, const std::string& recipient, std::int64_t now_ms);
 

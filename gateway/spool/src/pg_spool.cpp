@@ -127,6 +127,23 @@ Result<std::vector<SubjectStateRow>> PgSpool::subject_state(const std::string& s
   return rows;
 }
 
+Result<std::optional<CopyFacts>> PgSpool::copy_facts(const std::string&, std::int64_t) const {
+  return make_error("not_implemented", "copy_facts: not implemented yet");
+}
+
+Result<std::optional<MessageStatus>> PgSpool::message_status(const std::string&, const std::string&,
+                                                             std::int64_t) const {
+  return make_error("not_implemented", "message_status: not implemented yet");
+}
+
+Result<std::vector<StatusNotice>> PgSpool::pending_status_notices(std::size_t) const {
+  return make_error("not_implemented", "pending_status_notices: not implemented yet");
+}
+
+void PgSpool::emit_status_notice(std::int64_t, NoticeCopy, std::int64_t, StatusHandler done) {
+  done(make_error("not_implemented", "emit_status_notice: not implemented yet"));
+}
+
 Result<std::map<std::string, QueueHealth>> PgSpool::queue_health(std::int64_t now_ms) const {
   std::lock_guard lock(health_mu_);
   if (!health_db_) {

@@ -39,6 +39,14 @@ class PgSpool final : public Spool {
   // On its own connection (opened on first need, dropped after a failure), under a mutex.
   Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const override;
   Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const override;
+  Result<std::optional<CopyFacts>> copy_facts(const std::string& recipient,
+                                              std::int64_t delivery_id) const override;
+  Result<std::optional<MessageStatus>> message_status(const std::string& sender,
+                                                      const std::string& message_id,
+                                                      std::int64_t now_ms) const override;
+  Result<std::vector<StatusNotice>> pending_status_notices(std::size_t limit) const override;
+  void emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                          StatusHandler done) override;
   void lease(LeaseRequest request, LeaseHandler done) override;
   void ack(AckRequest request, AckHandler done) override;
   void release(ReleaseRequest request, StatusHandler done) override;

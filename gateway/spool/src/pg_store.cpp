@@ -76,8 +76,8 @@ constexpr const char* kCopyFactsColumns =
     "attempts";
 
 // The kCopyFactsColumns of `row`, starting at column `first`.
-CopyFacts copy_facts(const PgResult& r, int row, int first = 0) {
-  CopyFacts f;
+CopyRow copy_facts(const PgResult& r, int row, int first = 0) {
+  CopyRow f;
   f.recipient = r.text(row, first);
   f.state = r.text(row, first + 1);
   f.sender = r.text(row, first + 2);
@@ -599,11 +599,11 @@ Result<std::vector<Delivery>> PgStore::lease(const LeaseRequest& req) {
   return out;
 }
 
-Result<std::optional<CopyFacts>> PgStore::change_copy(std::int64_t id, const std::string& recipient,
-                                                      const std::string& set,
-                                                      const std::string& condition,
-                                                      std::vector<PgParam> extra,
-                                                      std::string_view what) {
+Result<std::optional<CopyRow>> PgStore::change_copy(std::int64_t id, const std::string& recipient,
+                                                    const std::string& set,
+                                                    const std::string& condition,
+                                                    std::vector<PgParam> extra,
+                                                    std::string_view what) {
   // One round trip: lock the row, change it if `condition` held for the row as it was, and
   // return the row as it was (the record's facts, already_acked vs not_found).
   const std::string sql = std::string("WITH old AS (SELECT id, ") + kCopyFactsColumns +
@@ -616,8 +616,8 @@ Result<std::optional<CopyFacts>> PgStore::change_copy(std::int64_t id, const std
   for (auto& p : extra) params.push_back(p);
   auto r = run_named("accord_" + std::string(what), sql, params, what);
   if (!r.ok()) return r.error();
-  if (r->rows() == 0) return std::optional<CopyFacts>();
-  return std::optional<CopyFacts>(copy_facts(*r, 0));
+  if (r->rows() == 0) return std::optional<CopyRow>();
+  return std::optional<CopyRow>(copy_facts(*r, 0));
 }
 
 Result<AckState> PgStore::ack(const AckRequest& req, BatchDelta& delta) {
@@ -630,7 +630,7 @@ Result<AckState> PgStore::ack(const AckRequest& req, BatchDelta& delta) {
   if (!facts.ok()) return facts.error();
   // Another recipient's copy answers exactly like a missing one: ids leak nothing.
   if (!*facts || (*facts)->recipient != req.recipient) return AckState::not_found;
-  const CopyFacts& f = **facts;
+  const CopyRow& f = **facts;
   if (f.state == "acked") return AckState::already_acked;
   // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered; so does
   // a copy purged while under its lease (it left the counters when purged).
@@ -779,7 +779,7 @@ Result<std::int64_t> PgStore::redrive(const RedriveRequest& req, BatchDelta& del
   if (!r.ok()) return r.error();
   for (int row = 0; row < r->rows(); ++row) {
     const std::int64_t id = r->int64(row, 0);
-    const CopyFacts f = copy_facts(*r, row, /*first=*/1);
+    const CopyRow f = copy_facts(*r, row, /*first=*/1);
     ++delta.queued_by_recipient[f.recipient];
     --delta.dead_by_recipient[f.recipient];
     auto event = copy_event(audit::kind::kDeliveryRedriven, req.now_ms, id, f.recipient, f);

@@ -130,9 +130,9 @@ class PgStore {
                     std::int64_t delivery_id);
   // A copy changed under its row lock (ack, release, dead letter): `set` is the SET clause,
   // applied only when `condition` holds for the row as it was; returns the row as it was.
-  Result<std::optional<CopyFacts>> change_copy(std::int64_t id, const std::string& recipient,
-                                               const std::string& set, const std::string& condition,
-                                               std::vector<PgParam> extra, std::string_view what);
+  Result<std::optional<CopyRow>> change_copy(std::int64_t id, const std::string& recipient,
+                                             const std::string& set, const std::string& condition,
+                                             std::vector<PgParam> extra, std::string_view what);
   Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
   // INSERT ... ON CONFLICT DO NOTHING of the appends' dedup rows (see take_batch_locks).
   Status insert_submissions(const std::vector<const PreparedAppend*>& appends);

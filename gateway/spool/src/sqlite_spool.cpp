@@ -65,6 +65,24 @@ Result<std::map<std::string, QueueHealth>> SqliteSpool::queue_health(std::int64_
   return reader_.queue_health(now_ms);
 }
 
+Result<std::optional<CopyFacts>> SqliteSpool::copy_facts(const std::string&, std::int64_t) const {
+  return make_error("not_implemented", "copy_facts: not implemented yet");
+}
+
+Result<std::optional<MessageStatus>> SqliteSpool::message_status(const std::string&,
+                                                                 const std::string&,
+                                                                 std::int64_t) const {
+  return make_error("not_implemented", "message_status: not implemented yet");
+}
+
+Result<std::vector<StatusNotice>> SqliteSpool::pending_status_notices(std::size_t) const {
+  return make_error("not_implemented", "pending_status_notices: not implemented yet");
+}
+
+void SqliteSpool::emit_status_notice(std::int64_t, NoticeCopy, std::int64_t, StatusHandler done) {
+  done(make_error("not_implemented", "emit_status_notice: not implemented yet"));
+}
+
 Result<std::vector<SubjectStateRow>> SqliteSpool::subject_state(
     const std::string& subject_ref) const {
   return reader_.subject_state(subject_ref);

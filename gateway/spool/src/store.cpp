@@ -303,7 +303,7 @@ Result<std::vector<Delivery>> Store::lease(const LeaseRequest& req) {
   return out;
 }
 
-Result<bool> Store::find_copy(std::int64_t id, CopyFacts& out) {
+Result<bool> Store::find_copy(std::int64_t id, CopyRow& out) {
   ResetOnExit r(find_copy_);
   find_copy_.bind(1, id);
   const int rc = find_copy_.step();
@@ -322,7 +322,7 @@ Result<bool> Store::find_copy(std::int64_t id, CopyFacts& out) {
 }
 
 Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
-  CopyFacts facts;
+  CopyRow facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
   // Another recipient's copy answers exactly like a missing one: ids leak nothing.
@@ -346,7 +346,7 @@ Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
 }
 
 Result<bool> Store::release(const ReleaseRequest& req) {
-  CopyFacts facts;
+  CopyRow facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
   if (!*found || facts.recipient != req.recipient || !is_pending_state(facts.state)) return false;
@@ -379,7 +379,7 @@ Result<bool> Store::release(const ReleaseRequest& req) {
 }
 
 Result<bool> Store::dead_letter(const DeadLetterRequest& req, BatchDelta& delta) {
-  CopyFacts facts;
+  CopyRow facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
   if (!*found || facts.recipient != req.recipient || !is_pending_state(facts.state)) return false;
@@ -505,12 +505,12 @@ Result<std::int64_t> Store::redrive(const RedriveRequest& req, BatchDelta& delta
   if (!stmt.ok()) return stmt.error();
   stmt->bind_text(1, req.recipient);
   stmt->bind(2, req.delivery_id);
-  std::vector<std::pair<std::int64_t, CopyFacts>> rows;
+  std::vector<std::pair<std::int64_t, CopyRow>> rows;
   for (;;) {
     const int rc = stmt->step();
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select dead letters");
-    CopyFacts f;
+    CopyRow f;
     f.recipient = stmt->column_text(1);
     f.sender = stmt->column_text(2);
     f.message_id = stmt->column_text(3);

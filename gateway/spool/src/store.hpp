@@ -58,7 +58,7 @@ class Store {
   std::int64_t sealed_seq() const { return sealed_seq_; }
 
  private:
-  Result<bool> find_copy(std::int64_t id, CopyFacts& out);
+  Result<bool> find_copy(std::int64_t id, CopyRow& out);
   // Appends `record` (the bytes for seq audit_seq_ + 1) with `event`'s index columns.
   Status insert_record(const audit::Event& event, const std::string& record);
   Status load_audit_head();

@@ -45,6 +45,10 @@ inline constexpr std::string_view kComplianceFacts = "compliance.facts";
 inline constexpr std::string_view kComplianceNotified = "compliance.notified";
 // Copies whose payload went at the end of their recipient's retention (counts only).
 inline constexpr std::string_view kRetentionPurged = "retention.purged";
+// A recipient's verified receipt for a copy, stored with its acknowledgement (docs/receipts.md).
+inline constexpr std::string_view kDeliveryReceipt = "delivery.receipt";
+// A status notice queued as a copy for the submission's sender (docs/storage.md).
+inline constexpr std::string_view kDeliveryStatusNotice = "delivery.status_notice";
 }  // namespace kind
 
 struct FieldAction {

@@ -53,6 +53,22 @@ class ForwardingSpool : public Spool {
   Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const override {
     return inner_.queue_health(now_ms);
   }
+  Result<std::optional<CopyFacts>> copy_facts(const std::string& recipient,
+                                              std::int64_t delivery_id) const override {
+    return inner_.copy_facts(recipient, delivery_id);
+  }
+  Result<std::optional<MessageStatus>> message_status(const std::string& sender,
+                                                      const std::string& message_id,
+                                                      std::int64_t now_ms) const override {
+    return inner_.message_status(sender, message_id, now_ms);
+  }
+  Result<std::vector<StatusNotice>> pending_status_notices(std::size_t limit) const override {
+    return inner_.pending_status_notices(limit);
+  }
+  void emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                          StatusHandler done) override {
+    inner_.emit_status_notice(notice_id, std::move(copy), now_ms, std::move(done));
+  }
   void shutdown() override { inner_.shutdown(); }
 
  protected:

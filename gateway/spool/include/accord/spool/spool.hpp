@@ -48,6 +48,26 @@ namespace accord::spool {
 struct Copy {
   std::string recipient;  // agency id
   std::string payload;    // the bytes delivered to that recipient (the delivered document)
+  // 64 lower-case hex: SHA-256 of the copy's delivery signing input (docs/field-encryption.md
+  // §4.1), what a recipient's receipt names (docs/receipts.md); "" for none.
+  std::string copy_hash = {};
+  bool receipt_required = false;  // the granting flow says `receipts: required`
+};
+
+// A recipient the policy refused: no copy, kept with the submission for the status view.
+struct WithheldRecipient {
+  std::string recipient;
+  std::string code;
+  std::string reason;
+  friend bool operator==(const WithheldRecipient&, const WithheldRecipient&) = default;
+};
+
+// A recipient's verified receipt for a copy (docs/receipts.md), as stored and shown.
+struct Receipt {
+  std::string kid;         // the recipient's signing key id
+  std::string sig;         // base64 (standard, padded) of the 64-byte Ed25519 signature
+  std::int64_t at_ms = 0;  // when the gateway accepted it
+  friend bool operator==(const Receipt&, const Receipt&) = default;
 };
 
 // One fact the subject-state ledger keeps about a submission's subject (docs/storage.md,
@@ -97,6 +117,9 @@ struct Submission {
   // Upserted into the subject-state ledger under subject_ref when the submission is stored
   // (nothing for a duplicate or conflict; nothing when subject_ref is empty).
   std::vector<SubjectFact> subject_facts = {};
+  std::vector<WithheldRecipient> withheld = {};  // stored with the submission (status view)
+  // The sender asked for status notices (status_notices outbox, docs/storage.md).
+  bool status_callback = false;
 };
 
 enum class AppendOutcome { stored, duplicate, conflict };
@@ -137,10 +160,17 @@ struct Delivery {
   std::string payload;
 };
 
+// Who says a copy arrived: the recipient through the API (acknowledged), or a push adapter
+// that handed it over (delivered: the copy is done for the spool, not yet acknowledged).
+enum class AckSource { recipient, channel };
+
 struct AckRequest {
   std::string recipient;
   std::int64_t delivery_id = 0;
   std::int64_t now_ms = 0;
+  AckSource source = AckSource::recipient;
+  std::optional<Receipt> receipt = {};  // recipient acks only; already verified by the caller
+  std::string channel_ref = {};         // channel acks only (DeliveryOutcome::channel_ref)
 };
 
 enum class AckOutcome { acked, already_acked };
@@ -237,6 +267,60 @@ struct QueueHealth {
   std::optional<std::int64_t> oldest_pending_ms;
 };
 
+// What the receipt check needs to know of one copy (Spool::copy_facts).
+struct CopyFacts {
+  std::int64_t delivery_id = 0;
+  std::string recipient, sender, message_id, copy_hash;
+  bool receipt_required = false;
+  bool acknowledged = false;  // acknowledged_at_ms is set
+  std::string state;          // the row state: queued|leased|acked|dead|purged
+};
+
+// One copy of a submission as its sender sees it (Spool::message_status).
+struct CopyStatus {
+  std::string recipient;
+  std::int64_t delivery_id = 0;
+  std::string state;  // queued|leased|delivered|acknowledged|dead_lettered|purged
+  int attempts = 0;
+  std::optional<std::int64_t> lease_expires_at_ms;  // leased only
+  std::optional<std::int64_t> delivered_at_ms;      // the channel's ack time
+  std::optional<std::int64_t> acknowledged_at_ms;   // the recipient's ack time
+  std::optional<std::int64_t> dead_lettered_at_ms;
+  std::string dead_letter_code, dead_letter_detail, channel_ref, copy_hash;
+  bool receipt_required = false;
+  std::optional<Receipt> receipt;
+};
+
+struct MessageStatus {
+  std::string sender, message_id, event_type, case_urn;
+  std::int64_t received_at_ms = 0;
+  std::vector<CopyStatus> copies;           // sorted by recipient, then delivery_id
+  std::vector<WithheldRecipient> withheld;  // sorted by recipient
+};
+
+// One row of the status-notice outbox: a fact about a submission stored with status_callback.
+struct StatusNotice {
+  std::int64_t notice_id = 0;      // increasing
+  std::string sender, message_id;  // the submission the notice is about
+  std::string outcome;             // "acknowledged" | "dead_lettered"
+  std::string recipient;           // dead_lettered: the copy's recipient; "" for acknowledged
+  std::int64_t delivery_id = 0;    // dead_lettered: the copy; 0 for acknowledged
+  std::int64_t at_ms = 0;          // the ack / dead-letter time
+};
+
+// A status notice as the copy queued for the submission's sender (Spool::emit_status_notice).
+struct NoticeCopy {
+  std::string recipient;   // = the notice's sender
+  std::string message_id;  // the notice copy's own id: "status-<notice_id>"
+  std::string event_type;  // "accord.delivery_status"
+  std::string case_urn;    // the submission's
+  std::int64_t received_at_ms = 0;
+  std::string payload;  // the stored document (docs/receipts.md, "Status notices")
+};
+
+// The sender of notice copies (copies.sender); its copies never cause notices themselves.
+inline constexpr const char* kStatusNoticeSender = "gateway.status";
+
 class Spool {
  public:
   using AppendHandler = std::function<void(Result<AppendResult>)>;
@@ -283,6 +367,21 @@ class Spool {
   // Read-only and on the caller's thread through a reader connection, like subject_state:
   // never through the writer's queue.
   virtual Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const = 0;
+  // The copy `delivery_id` if it is `recipient`'s (nullopt otherwise: ids leak nothing), for
+  // the receipt check. Read-only, on the caller's thread through a reader connection.
+  virtual Result<std::optional<CopyFacts>> copy_facts(const std::string& recipient,
+                                                      std::int64_t delivery_id) const = 0;
+  // Every copy and withheld recipient of the submission (sender, message_id), states as of
+  // `now_ms`; nullopt when it was never stored. Read-only, on the caller's thread.
+  virtual Result<std::optional<MessageStatus>> message_status(const std::string& sender,
+                                                              const std::string& message_id,
+                                                              std::int64_t now_ms) const = 0;
+  // The status-notice outbox, oldest first, at most `limit`. Read-only, on the caller's thread.
+  virtual Result<std::vector<StatusNotice>> pending_status_notices(std::size_t limit) const = 0;
+  // One transaction: queues `copy` (copies.sender = gateway.status), deletes the notice row,
+  // writes delivery.status_notice. A notice already emitted (row gone): Ok, nothing queued.
+  virtual void emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                                  StatusHandler done) = 0;
   // Finishes the work already queued, then refuses new work with `shutting_down`.
   // Blocks until the writer has stopped. Idempotent.
   virtual void shutdown() = 0;
