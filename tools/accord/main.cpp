@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       "options.");
 
   accord::cli::add_message_commands(app);
+  accord::cli::add_status_command(app);
   accord::cli::add_agreement_commands(app);
   accord::cli::add_agreement_signing_commands(app);
   accord::cli::add_key_commands(app);

@@ -23,6 +23,8 @@ ROWS = [
     (accord, ["no-such-command"], 1, ""),
     (accord, ["send", "--no-such-flag", "x.json"], 1, "no-such-flag"),
     (accord, ["inbox", "--as"], 1, ""),
+    (accord, ["status"], 1, "ID"),
+    (accord, ["status", "met/1"], 1, "not a message id"),
     # several gateways, comma-separated: every entry must be HOST:PORT (checked before any load)
     (accord, ["bench", "--gateway", "127.0.0.1:1,", "-n", "1"], 1, "gateway"),
     (accord, ["bench", "--gateway", "127.0.0.1:1,nope", "-n", "1"], 1, "gateway"),

@@ -3,6 +3,7 @@
 // parsed request and the verified peer identity.
 //
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
+//   GET  /v1/messages/{id}         agency   its own submission's delivery status  200 / 404
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
 //   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge       200 / 404
 //   POST /v1/inbox/ack  {"delivery_ids":[..]}  agency   acknowledge up to inbox_max_batch
