@@ -4,6 +4,7 @@
 // recipients have acknowledged, verified by the gateway's library and by the independent
 // PyNaCl reader; a webhook sender gets a dead_lettered notice POSTed to its webhook (a real
 // HTTPS receiver) when a copy dies; a sender without the key gets nothing.
+#include "accord/crypto/key_files.hpp"
 #include "accord/crypto/status_notice.hpp"
 
 #include <gtest/gtest.h>
@@ -176,6 +177,13 @@ class StatusNoticeTest : public ::testing::Test {
     return emitted.ok() ? emitted.value() : 0;
   }
 
+  std::string accord_cli(const std::string& who, const std::string& args) {
+    const auto& pki = Pki::get();
+    return binary_dir() + "/tools/accord/accord " + args + " --gateway 127.0.0.1:" +
+           std::to_string(gateway_->port()) + " --cert " + pki.agency_cert(who) + " --key " +
+           pki.agency_key(who) + " --ca " + pki.file("ca.pem") + " 2>&1";
+  }
+
   // The notice verifies with the gateway's library and with the PyNaCl reader.
   void expect_verifies(const std::string& item) {
     auto notice = crypto::parse_status_notice(item);
@@ -227,12 +235,35 @@ TEST_F(StatusNoticeTest, MailboxSenderGetsOneSignedNoticeOnceEveryRecipientAckno
   ASSERT_EQ(now.status, 200u) << now.body;
   EXPECT_EQ(json::parse(now.body), status);
 
-  // Acking the notice is an ack like any other, and makes no notice of its own.
-  const auto acked = call("police.met", verb::post,
-                          "/v1/inbox/" + item["delivery_id"].get<std::string>() + "/ack");
-  EXPECT_EQ(acked.status, 200u) << acked.body;
+  // `accord inbox` shows it as a notice; with --decrypt it verifies it and acks it (an ack
+  // like any other, which makes no notice of its own).
+  const std::string id = item["delivery_id"];
+  env_.advance_ms(2'000);  // past the test's one-second lease
+  const auto table = run_command(accord_cli("police.met", "inbox"));
+  EXPECT_EQ(table.status, 0) << table.output;
+  EXPECT_NE(table.output.find("status notice " + id +
+                              ": notice-mailbox-1 acknowledged by every recipient (unverified"),
+            std::string::npos)
+      << table.output;
+  auto key = crypto::generate_agency_key("police.met", env_.now_ms());
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(env::system_env()
+                  .write_new_file(dir_.file("met.secret.json"), crypto::secret_key_file_text(*key),
+                                  0600)
+                  .ok());
+  env_.advance_ms(31'000);  // past the CLI's default lease
+  const auto opened = run_command(
+      accord_cli("police.met", "inbox --ack --decrypt " + dir_.file("met.secret.json")));
+  EXPECT_EQ(opened.status, 0) << opened.output;
+  EXPECT_NE(opened.output.find("status notice " + id +
+                               ": notice-mailbox-1 acknowledged by every recipient (signature "
+                               "verified):\n" +
+                               item["status"].get<std::string>()),
+            std::string::npos)
+      << opened.output;
+  EXPECT_NE(opened.output.find(id + " acked"), std::string::npos) << opened.output;
   EXPECT_EQ(emit(), 0u);
-  env_.advance_ms(2'000);  // past the lease: nothing comes back
+  env_.advance_ms(31'000);  // past the lease: nothing comes back
   EXPECT_TRUE(inbox("police.met").empty());
 }
 
