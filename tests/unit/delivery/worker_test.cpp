@@ -43,6 +43,37 @@ TEST_F(WorkerTest, DeliveredCopiesAreAcked) {
   EXPECT_EQ(adapter.call_count(), 3u) << "acked copies are never handed over again";
 }
 
+// A push adapter's `delivered` is the channel's ack (issue 18): the copy is done for the spool
+// and shows as delivered, with the channel's reference, until its recipient acknowledges it.
+TEST_F(WorkerTest, DeliveredIsAChannelAckWithTheChannelsReference) {
+  auto& adapter = make_adapter();
+  adapter.set_script([](const OutboundMessage& m) {
+    DeliveryOutcome delivered{DeliveryStatus::delivered, ""};
+    delivered.channel_ref = "<" + std::to_string(m.delivery_id) + ".x@gateway>";
+    return delivered;
+  });
+  append("m1", "urn:case:1");
+  start(adapter);
+  ASSERT_TRUE(testing::wait_until([&] { return worker_->stats().delivered == 1; }));
+  EXPECT_EQ(queued(), 0);
+  const std::int64_t id = adapter.calls().at(0).delivery_id;
+  // The ack is durable before the worker counts it settled; read until it shows.
+  std::optional<spool::MessageStatus> status;
+  ASSERT_TRUE(testing::wait_until([&] {
+    auto r = spool_->message_status("police", "m1", env_.now_ms());
+    if (!r.ok() || !r->has_value() || (*r)->copies.empty()) return false;
+    status = **r;
+    return status->copies[0].state == "delivered";
+  }));
+  EXPECT_EQ(status->copies[0].channel_ref, "<" + std::to_string(id) + ".x@gateway>");
+  EXPECT_TRUE(status->copies[0].delivered_at_ms.has_value());
+  EXPECT_FALSE(status->copies[0].acknowledged_at_ms.has_value());
+  auto facts = spool_->copy_facts(kRecipient, id);
+  ASSERT_TRUE(facts.ok() && facts->has_value());
+  EXPECT_EQ((*facts)->state, "acked");
+  EXPECT_FALSE((*facts)->acknowledged);
+}
+
 // Issue 11 (4): a push recipient gets the same self-contained item as the mailbox, so it can
 // verify the gateway signature from what it received alone. Before, the adapter got only
 // {"envelope","signature"}: no sender, recipient or received_at to rebuild the signed bytes.
