@@ -104,6 +104,9 @@ void AgreementReport::add(std::string_view record) {
                 str(d, "sender") + " -> " + (d.contains("recipient") ? str(d, "recipient") : "-"),
                 str(d, "code"), str(d, "reason")}];
   } else if (kind == "delivery.acked" || kind == "delivery.dead_lettered") {
+    if (kind == "delivery.acked" && !acked_deliveries_.insert(num(d, "delivery_id")).second) {
+      return;
+    }
     auto it = agreement_of_delivery_.find(num(d, "delivery_id"));
     if (it == agreement_of_delivery_.end()) {
       if (filter_.empty()) ++unattributed_deliveries_;

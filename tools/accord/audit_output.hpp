@@ -49,6 +49,9 @@ class AgreementReport {
   std::string filter_;
   std::map<std::string, Row> rows_;
   std::map<std::int64_t, std::string> agreement_of_delivery_;
+  // Copies counted as acked: a pushed copy has a channel's delivery.acked and later the
+  // recipient's (docs/audit-format.md); it counts once.
+  std::set<std::int64_t> acked_deliveries_;
   // Refusals by the agreement that refused ("-" when none covers the route), sender ->
   // recipient, code and reason.
   struct RefusalKey {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,7 +60,47 @@ struct CopyRow {
   std::string recipient, state, sender, message_id, event_type, case_urn, subject_ref;
   std::int64_t received_at_ms = 0;
   int attempts = 0;
+  bool acknowledged = false;  // acknowledged_at_ms set
+  std::string copy_hash;
 };
+
+// What an ack does to a copy found as `row` (nullopt: no such copy).
+enum class AckPlan {
+  not_found,          // missing, or another recipient's
+  already_acked,      // channel: already acked; recipient: already acknowledged
+  deliver,            // channel ack of a copy not acked: state acked, not acknowledged
+  acknowledge,        // recipient ack of a copy not acked: acked and acknowledged at once
+  acknowledge_later,  // recipient ack of a copy the channel delivered: acknowledged now
+};
+AckPlan plan_ack(const std::optional<CopyRow>& row, const AckRequest& request);
+
+// The records of an ack (plan deliver/acknowledge/acknowledge_later): delivery.acked with
+// details.by (+ channel_ref / receipt_kid), then delivery.receipt when a receipt is stored.
+std::vector<audit::Event> ack_events(const AckRequest& request, const CopyRow& row);
+
+// The withheld column of `submissions`: a JSON array of {recipient, code, reason}.
+std::string encode_withheld(const std::vector<WithheldRecipient>& withheld);
+std::vector<WithheldRecipient> decode_withheld(const std::string& text);
+
+// A copy's state as its sender sees it (spool.hpp CopyStatus) from its row at `now_ms`.
+std::string copy_status_state(const std::string& row_state, std::int64_t lease_expires_at_ms,
+                              bool acknowledged, std::int64_t now_ms);
+
+// The columns message_status reads for each copy, in this order (both backends), and the
+// CopyStatus built from them (`get` reads column i: null → nullopt).
+inline constexpr const char* kCopyStatusColumns =
+    "id, recipient, state, attempts, lease_expires_at_ms, acked_at_ms, acknowledged_at_ms, "
+    "dead_at_ms, coalesce(dead_code, ''), coalesce(dead_detail, ''), delivered_by_channel, "
+    "channel_ref, copy_hash, receipt_required, receipt_kid, receipt_sig, receipt_at_ms";
+struct StatusColumns {
+  std::function<std::optional<std::int64_t>(int)> number;
+  std::function<std::optional<std::string>(int)> text;
+};
+CopyStatus copy_status_from(const StatusColumns& row, std::int64_t now_ms);
+
+// The delivery.status_notice record of emitting notice `notice` as copy `delivery_id`.
+audit::Event status_notice_event(const StatusNotice& notice, std::int64_t delivery_id,
+                                 std::int64_t now_ms);
 
 // The record of a change to copy `id` (acked, retry_scheduled, returned, dead_lettered,
 // expired, redriven); the caller adds code, reason and details.

@@ -36,13 +36,19 @@ struct TableSpec {
 
 const TableSpec kTables[] = {
     {"submissions",
-     {"sender", "message_id", "content_hash", "received_at_ms", "recipients"},
+     {"sender", "message_id", "content_hash", "received_at_ms", "recipients", "event_type",
+      "case_urn", "withheld", "status_callback"},
      {},
      "sender, message_id"},
     {"copies",
-     {"id", "recipient", "sender", "message_id", "event_type", "case_urn", "subject_ref",
-      "received_at_ms", "state", "attempts", "lease_expires_at_ms", "acked_at_ms", "dead_at_ms",
-      "dead_code", "dead_detail", "payload"},
+     {"id",          "recipient",           "sender",
+      "message_id",  "event_type",          "case_urn",
+      "subject_ref", "received_at_ms",      "state",
+      "attempts",    "lease_expires_at_ms", "acked_at_ms",
+      "dead_at_ms",  "dead_code",           "dead_detail",
+      "payload",     "acknowledged_at_ms",  "delivered_by_channel",
+      "channel_ref", "copy_hash",           "receipt_required",
+      "receipt_kid", "receipt_sig",         "receipt_at_ms"},
      {"payload"},
      "id"},
     {"audit_records",
@@ -55,6 +61,10 @@ const TableSpec kTables[] = {
      {"subject_ref", "agency", "name", "value", "at_ms", "sender", "message_id"},
      {},
      "subject_ref, agency, name"},
+    {"status_notices",
+     {"notice_id", "sender", "message_id", "outcome", "recipient", "delivery_id", "at_ms"},
+     {},
+     "notice_id"},
 };
 
 // PostgreSQL takes at most 65535 parameters in one statement.
@@ -241,7 +251,7 @@ Status lock_empty_target(PgConnection& db) {
   if (auto s = db.exec("SET LOCAL lock_timeout = '10s'", "set lock timeout"); !s.ok()) return s;
   if (auto s =
           db.exec("LOCK TABLE submissions, copies, audit_records, audit_checkpoints, audit_head, "
-                  "subject_state, accord_meta IN EXCLUSIVE MODE",
+                  "subject_state, status_notices, accord_meta IN EXCLUSIVE MODE",
                   "lock the target tables");
       !s.ok()) {
     return s;
@@ -362,9 +372,12 @@ Result<MigrateReport> migrate(Connection& source, PgConnection& target,
   if (auto s = check_gateway_kid(target, options.gateway_kid); !s.ok()) {
     return fail(target_error(s.error()));
   }
-  const std::int64_t totals[] = {report.source.submissions, report.source.copies,
+  auto notices = count_rows(source, "status_notices");
+  if (!notices.ok()) return fail(source_error(notices.error()));
+  const std::int64_t totals[] = {report.source.submissions,   report.source.copies,
                                  report.source.audit_records, report.source.audit_checkpoints,
-                                 report.source.subject_state};
+                                 report.source.subject_state, *notices};
+  static_assert(std::size(totals) == std::size(kTables));
   for (std::size_t i = 0; i < std::size(kTables); ++i) {
     if (auto s = copy_table(source, target, kTables[i], totals[i], options); !s.ok()) {
       return fail(s.error());
@@ -374,6 +387,17 @@ Result<MigrateReport> migrate(Connection& source, PgConnection& target,
     const std::string value = std::to_string(*last_id);
     auto r = target.exec_params("SELECT setval(pg_get_serial_sequence('copies', 'id'), $1)",
                                 {PgParam::text(value)}, "move the delivery id sequence");
+    if (!r.ok()) return fail(target_error(r.error()));
+  }
+  // The notice ids continue after the highest one ever handed out (AUTOINCREMENT's counter).
+  auto last_notice = source.query_int64(
+      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'status_notices'), 0)");
+  if (!last_notice.ok()) return fail(source_error(last_notice.error()));
+  if (*last_notice > 0) {
+    const std::string value = std::to_string(*last_notice);
+    auto r = target.exec_params(
+        "SELECT setval(pg_get_serial_sequence('status_notices', 'notice_id'), $1)",
+        {PgParam::text(value)}, "move the status notice sequence");
     if (!r.ok()) return fail(target_error(r.error()));
   }
   if (auto s = set_audit_head(source, target); !s.ok()) return fail(s.error());

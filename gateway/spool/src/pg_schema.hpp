@@ -11,7 +11,7 @@
 
 namespace accord::spool::detail {
 
-inline constexpr std::int64_t kPgSchemaVersion = 2;
+inline constexpr std::int64_t kPgSchemaVersion = 3;
 
 // Creates what is missing (idempotent; several gateways may start at once: the creation runs
 // under a transaction-scoped advisory lock) and checks the version in accord_meta.

@@ -127,21 +127,43 @@ Result<std::vector<SubjectStateRow>> PgSpool::subject_state(const std::string& s
   return rows;
 }
 
-Result<std::optional<CopyFacts>> PgSpool::copy_facts(const std::string&, std::int64_t) const {
-  return make_error("not_implemented", "copy_facts: not implemented yet");
+template <typename Read>
+auto PgSpool::on_read_connection(Read read) const -> decltype(read(std::declval<PgConnection&>())) {
+  std::lock_guard lock(read_mu_);
+  if (!read_db_) {
+    auto conn = PgConnection::open(options_.uri, options_.connect_timeout_s);
+    if (!conn.ok()) return make_error("storage_unavailable", conn.error().message);
+    read_db_.emplace(std::move(conn).value());
+  }
+  auto r = read(*read_db_);
+  if (!r.ok()) {
+    read_db_.reset();  // the connection may be what failed: the next read opens a new one
+    return make_error("storage_unavailable", r.error().message);
+  }
+  return r;
 }
 
-Result<std::optional<MessageStatus>> PgSpool::message_status(const std::string&, const std::string&,
-                                                             std::int64_t) const {
-  return make_error("not_implemented", "message_status: not implemented yet");
+Result<std::optional<CopyFacts>> PgSpool::copy_facts(const std::string& recipient,
+                                                     std::int64_t delivery_id) const {
+  return on_read_connection(
+      [&](PgConnection& db) { return read_copy_facts(db, recipient, delivery_id); });
 }
 
-Result<std::vector<StatusNotice>> PgSpool::pending_status_notices(std::size_t) const {
-  return make_error("not_implemented", "pending_status_notices: not implemented yet");
+Result<std::optional<MessageStatus>> PgSpool::message_status(const std::string& sender,
+                                                             const std::string& message_id,
+                                                             std::int64_t now_ms) const {
+  return on_read_connection(
+      [&](PgConnection& db) { return read_message_status(db, sender, message_id, now_ms); });
 }
 
-void PgSpool::emit_status_notice(std::int64_t, NoticeCopy, std::int64_t, StatusHandler done) {
-  done(make_error("not_implemented", "emit_status_notice: not implemented yet"));
+Result<std::vector<StatusNotice>> PgSpool::pending_status_notices(std::size_t limit) const {
+  return on_read_connection([&](PgConnection& db) { return read_status_notices(db, limit); });
+}
+
+void PgSpool::emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                                 StatusHandler done) {
+  enqueue(emit_status_notice_op<PgStore>(notice_id, std::move(copy), now_ms, std::move(done)),
+          /*bounded=*/false);
 }
 
 Result<std::map<std::string, QueueHealth>> PgSpool::queue_health(std::int64_t now_ms) const {

@@ -62,6 +62,9 @@ class PgSpool final : public Spool {
 
  private:
   void enqueue(BasicOp<PgStore> op, bool bounded, PgLockKeys keys = {});
+  // Runs `read` on read_db_ (opened on first need, dropped after a failure).
+  template <typename Read>
+  auto on_read_connection(Read read) const -> decltype(read(std::declval<PgConnection&>()));
   void run();  // the writer thread
   void commit_batch(std::vector<PgOp>& batch, bool seal);
   // One attempt at the batch's transaction; the failure, if any.

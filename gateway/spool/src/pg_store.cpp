@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "accord/core/time_format.hpp"
+#include "store.hpp"
 
 namespace accord::spool::detail {
 namespace {
@@ -69,11 +70,11 @@ constexpr Prepared kPrepared[] = {
 // Copy counts whose INSERT INTO copies is prepared (one statement per count, per connection).
 constexpr std::size_t kPreparedCopyCounts = 32;
 // Copies per multi-row INSERT: PostgreSQL takes at most 65535 parameters per statement.
-constexpr std::size_t kCopiesPerInsert = 1000;  // 2 parameters each, plus 6 shared
+constexpr std::size_t kCopiesPerInsert = 1000;  // 4 parameters each, plus 6 shared
 
 constexpr const char* kCopyFactsColumns =
     "recipient, state, sender, message_id, event_type, case_urn, subject_ref, received_at_ms, "
-    "attempts";
+    "attempts, acknowledged_at_ms, copy_hash";
 
 // The kCopyFactsColumns of `row`, starting at column `first`.
 CopyRow copy_facts(const PgResult& r, int row, int first = 0) {
@@ -87,7 +88,16 @@ CopyRow copy_facts(const PgResult& r, int row, int first = 0) {
   f.subject_ref = r.text(row, first + 6);
   f.received_at_ms = r.int64(row, first + 7);
   f.attempts = static_cast<int>(r.int64(row, first + 8));
+  f.acknowledged = !r.is_null(row, first + 9);
+  f.copy_hash = r.text(row, first + 10);
   return f;
+}
+
+// A SQLite statement text shared through store.hpp, its ?N placeholders as PostgreSQL's $N.
+std::string pg_sql(std::string_view sqlite) {
+  std::string out(sqlite);
+  std::replace(out.begin(), out.end(), '?', '$');
+  return out;
 }
 
 // Owns the text of numeric parameters for as long as the PgParam views are used.
@@ -271,6 +281,88 @@ Status PgStore::upsert_subject_state(const std::vector<const PreparedAppend*>& s
   return Status::Ok();
 }
 
+Result<std::optional<CopyFacts>> read_copy_facts(PgConnection& db, const std::string& recipient,
+                                                 std::int64_t delivery_id) {
+  const std::string id = std::to_string(delivery_id);
+  auto r = db.exec_params(pg_sql(kCopyFactsSql), {PgParam::text(id)}, "copy facts");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0 || r->text(0, 1) != recipient) return std::optional<CopyFacts>();
+  CopyFacts f;
+  f.delivery_id = r->int64(0, 0);
+  f.recipient = r->text(0, 1);
+  f.sender = r->text(0, 2);
+  f.message_id = r->text(0, 3);
+  f.copy_hash = r->text(0, 4);
+  f.receipt_required = r->int64(0, 5) != 0;
+  f.acknowledged = r->text(0, 6) == "t";
+  f.state = r->text(0, 7);
+  return std::optional<CopyFacts>(std::move(f));
+}
+
+Result<std::optional<MessageStatus>> read_message_status(PgConnection& db,
+                                                         const std::string& sender,
+                                                         const std::string& message_id,
+                                                         std::int64_t now_ms) {
+  // One snapshot: the submission and its copies as of one commit.
+  if (auto s = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin status read");
+      !s.ok()) {
+    return s.error();
+  }
+  auto read = [&]() -> Result<std::optional<MessageStatus>> {
+    auto sub =
+        db.exec_params(pg_sql(kStatusSubmissionSql),
+                       {PgParam::text(sender), PgParam::text(message_id)}, "status submission");
+    if (!sub.ok()) return sub.error();
+    if (sub->rows() == 0) return std::optional<MessageStatus>();
+    MessageStatus m;
+    m.sender = sender;
+    m.message_id = message_id;
+    m.event_type = sub->text(0, 0);
+    m.case_urn = sub->text(0, 1);
+    m.received_at_ms = sub->int64(0, 2);
+    m.withheld = decode_withheld(sub->text(0, 3));
+    std::stable_sort(m.withheld.begin(), m.withheld.end(),
+                     [](const WithheldRecipient& a, const WithheldRecipient& b) {
+                       return a.recipient < b.recipient;
+                     });
+    // COLLATE "C": byte order, as SQLite sorts.
+    auto copies =
+        db.exec_params(std::string("SELECT ") + kCopyStatusColumns +
+                           " FROM copies WHERE sender = $1 AND message_id = $2 "
+                           "ORDER BY recipient COLLATE \"C\", id",
+                       {PgParam::text(sender), PgParam::text(message_id)}, "status copies");
+    if (!copies.ok()) return copies.error();
+    for (int row = 0; row < copies->rows(); ++row) {
+      const StatusColumns columns{[&copies, row](int i) -> std::optional<std::int64_t> {
+                                    if (copies->is_null(row, i)) return std::nullopt;
+                                    return copies->int64(row, i);
+                                  },
+                                  [&copies, row](int i) -> std::optional<std::string> {
+                                    if (copies->is_null(row, i)) return std::nullopt;
+                                    return copies->text(row, i);
+                                  }};
+      m.copies.push_back(copy_status_from(columns, now_ms));
+    }
+    return std::optional<MessageStatus>(std::move(m));
+  };
+  auto out = read();
+  (void)db.exec(out.ok() ? "COMMIT" : "ROLLBACK", "end status read");
+  return out;
+}
+
+Result<std::vector<StatusNotice>> read_status_notices(PgConnection& db, std::size_t limit) {
+  const std::string n =
+      std::to_string(std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max()));
+  auto r = db.exec_params(pg_sql(kPendingNoticesSql), {PgParam::text(n)}, "status notices");
+  if (!r.ok()) return r.error();
+  std::vector<StatusNotice> out;
+  for (int row = 0; row < r->rows(); ++row) {
+    out.push_back({r->int64(row, 0), r->text(row, 1), r->text(row, 2), r->text(row, 3),
+                   r->text(row, 4), r->int64(row, 5), r->int64(row, 6)});
+  }
+  return out;
+}
+
 Result<std::vector<SubjectStateRow>> read_subject_state(PgConnection& db,
                                                         const std::string& subject_ref) {
   auto r = db.exec_params(
@@ -288,7 +380,7 @@ Result<std::vector<SubjectStateRow>> read_subject_state(PgConnection& db,
 }
 
 Status PgStore::insert_submissions(const std::vector<const PreparedAppend*>& appends) {
-  ArrayText senders, message_ids, hashes, received, recipients;
+  ArrayText senders, message_ids, hashes, received, recipients, types, cases, withheld, callbacks;
   for (const PreparedAppend* p : appends) {
     const Submission& sub = p->submission;
     senders.text(sub.sender);
@@ -296,6 +388,10 @@ Status PgStore::insert_submissions(const std::vector<const PreparedAppend*>& app
     hashes.text(sub.content_hash);
     received.number(sub.received_at_ms);
     recipients.text(encode_recipients(sub.copies));
+    types.text(sub.event_type);
+    cases.text(sub.case_urn);
+    withheld.text(encode_withheld(sub.withheld));
+    callbacks.number(sub.status_callback ? 1 : 0);
     inserted_up_front_.insert(p);
   }
   // The first INSERT of a key wins, across gateways; a racing one waits for it to commit or
@@ -304,13 +400,16 @@ Status PgStore::insert_submissions(const std::vector<const PreparedAppend*>& app
   // batch: the first in queue order (ord) is inserted, the second does nothing.
   auto r = run_named(
       "accord_insert_submissions",
-      "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
-      "SELECT s, m, h, r, rc FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
-      "$5::text[]) WITH ORDINALITY AS u(s, m, h, r, rc, ord) ORDER BY s, m, ord "
+      "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients, "
+      "event_type, case_urn, withheld, status_callback) "
+      "SELECT s, m, h, r, rc, et, cu, wh, cb FROM unnest($1::text[], $2::text[], $3::text[], "
+      "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[]) "
+      "WITH ORDINALITY AS u(s, m, h, r, rc, et, cu, wh, cb, ord) ORDER BY s, m, ord "
       "ON CONFLICT (sender, message_id) DO NOTHING RETURNING sender, message_id",
       {PgParam::text(senders.done()), PgParam::text(message_ids.done()),
        PgParam::text(hashes.done()), PgParam::text(received.done()),
-       PgParam::text(recipients.done())},
+       PgParam::text(recipients.done()), PgParam::text(types.done()), PgParam::text(cases.done()),
+       PgParam::text(withheld.done()), PgParam::text(callbacks.done())},
       "insert submissions");
   if (!r.ok()) return r.error();
   std::set<std::pair<std::string, std::string>> inserted;
@@ -474,17 +573,20 @@ std::string copy_rows(const Submission& sub, std::size_t first, std::size_t last
   for (std::size_t i = first; i < last; ++i) {
     const std::size_t r = params.size() + 1;
     rows += (i == first ? "(" : ",(");
-    rows += "$" + std::to_string(r) + "::text,$" + std::to_string(r + 1) + "::bytea)";
+    rows += "$" + std::to_string(r) + "::text,$" + std::to_string(r + 1) + "::bytea,$" +
+            std::to_string(r + 2) + "::text,$" + std::to_string(r + 3) + "::int)";
     params.push_back(PgParam::text(sub.copies[i].recipient));
     params.push_back(PgParam::bytes(sub.copies[i].payload));
+    params.push_back(PgParam::text(sub.copies[i].copy_hash));
+    params.push_back(PgParam::text(sub.copies[i].receipt_required ? "1" : "0"));
   }
   return rows;
 }
 
 constexpr const char* kInsertCopiesFrom =
     "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
-    "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
-    "SELECT v.r, $1, $2, $3, $4, $5, $6::bigint, 'queued', 0, 0, v.p FROM (VALUES ";
+    "received_at_ms, state, attempts, lease_expires_at_ms, payload, copy_hash, receipt_required) "
+    "SELECT v.r, $1, $2, $3, $4, $5, $6::bigint, 'queued', 0, 0, v.p, v.h, v.q FROM (VALUES ";
 
 }  // namespace
 
@@ -499,7 +601,7 @@ Result<std::vector<std::int64_t>> PgStore::insert_copies(const Submission& sub) 
         PgParam::text(sub.event_type),  PgParam::text(sub.case_urn),
         PgParam::text(sub.subject_ref), numbers.number(sub.received_at_ms)};
     const std::string sql = std::string(kInsertCopiesFrom) + copy_rows(sub, first, last, params) +
-                            ") AS v(r, p) RETURNING id";
+                            ") AS v(r, p, h, q) RETURNING id";
     // Prepared per copy count (up to kPreparedCopyCounts), once per connection.
     const std::size_t n = last - first;
     auto ids = n <= kPreparedCopyCounts ? run_named("accord_insert_copies_" + std::to_string(n),
@@ -622,27 +724,114 @@ Result<std::optional<CopyRow>> PgStore::change_copy(std::int64_t id, const std::
 
 Result<AckState> PgStore::ack(const AckRequest& req, BatchDelta& delta) {
   ParamText numbers;
-  // Metadata stays (already_acked vs not_found, audit questions); the payload goes.
-  auto facts = change_copy(req.delivery_id, req.recipient,
-                           "state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
-                           "acked_at_ms = $3",
-                           "old.state <> 'acked'", {numbers.number(req.now_ms)}, "ack");
+  // Metadata stays (already_acked vs not_found, audit questions); the payload goes. The
+  // conditions are plan_ack's, so the row as it was says what the statement did.
+  auto facts =
+      req.source == AckSource::channel
+          ? change_copy(req.delivery_id, req.recipient,
+                        "state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
+                        "acked_at_ms = $3, delivered_by_channel = 1, channel_ref = $4",
+                        "old.state <> 'acked'",
+                        {numbers.number(req.now_ms), PgParam::text(req.channel_ref)}, "deliver")
+          : change_copy(req.delivery_id, req.recipient,
+                        "acked_at_ms = CASE WHEN c.state = 'acked' THEN c.acked_at_ms ELSE $3 END, "
+                        "state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
+                        "acknowledged_at_ms = $3, receipt_kid = $4, receipt_sig = $5, "
+                        "receipt_at_ms = $6::bigint",
+                        "old.acknowledged_at_ms IS NULL",
+                        {numbers.number(req.now_ms),
+                         req.receipt ? PgParam::text(req.receipt->kid) : PgParam::null_value(),
+                         req.receipt ? PgParam::text(req.receipt->sig) : PgParam::null_value(),
+                         req.receipt ? numbers.number(req.receipt->at_ms) : PgParam::null_value()},
+                        "acknowledge");
   if (!facts.ok()) return facts.error();
-  // Another recipient's copy answers exactly like a missing one: ids leak nothing.
-  if (!*facts || (*facts)->recipient != req.recipient) return AckState::not_found;
+  const AckPlan plan = plan_ack(*facts, req);
+  if (plan == AckPlan::not_found) return AckState::not_found;
+  if (plan == AckPlan::already_acked) return AckState::already_acked;
   const CopyRow& f = **facts;
-  if (f.state == "acked") return AckState::already_acked;
   // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered; so does
   // a copy purged while under its lease (it left the counters when purged).
-  if (f.state != "purged") {
+  if (plan != AckPlan::acknowledge_later && f.state != "purged") {
     --(f.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
   }
-  if (auto s = record(
-          copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, f));
-      !s.ok()) {
-    return s.error();
+  for (const auto& event : ack_events(req, f)) {
+    if (auto s = record(event); !s.ok()) return s.error();
+  }
+  if (plan != AckPlan::deliver) {
+    if (auto s = note_acknowledged(f, req.now_ms); !s.ok()) return s.error();
   }
   return AckState::acked;
+}
+
+Result<bool> PgStore::status_callback_of(const std::string& sender, const std::string& message_id) {
+  if (sender == kStatusNoticeSender) return false;  // notices never cause notices
+  auto r = run_named("accord_submission_flags", pg_sql(kSubmissionFlagsSql),
+                     {PgParam::text(sender), PgParam::text(message_id)}, "submission flags");
+  if (!r.ok()) return r.error();
+  return r->rows() == 1 && r->int64(0, 0) != 0;
+}
+
+Status PgStore::insert_notice(const StatusNotice& notice) {
+  ParamText numbers;
+  auto r = run_named("accord_insert_notice", pg_sql(kInsertNoticeSql),
+                     {PgParam::text(notice.sender), PgParam::text(notice.message_id),
+                      PgParam::text(notice.outcome), PgParam::text(notice.recipient),
+                      numbers.number(notice.delivery_id), numbers.number(notice.at_ms)},
+                     "insert status notice");
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+Status PgStore::note_acknowledged(const CopyRow& copy, std::int64_t now_ms) {
+  auto wanted = status_callback_of(copy.sender, copy.message_id);
+  if (!wanted.ok()) return wanted.error();
+  if (!*wanted) return Status::Ok();
+  // Two gateways acknowledging the last two copies at once: each would count the other's copy
+  // as not yet acknowledged. The submission's row lock orders them, and the count (a statement
+  // of its own, so a fresh snapshot) then sees the first one's commit: exactly one notice.
+  auto lock =
+      run_named("accord_lock_submission",
+                "SELECT 1 FROM submissions WHERE sender = $1 AND message_id = $2 "
+                "FOR UPDATE",
+                {PgParam::text(copy.sender), PgParam::text(copy.message_id)}, "lock submission");
+  if (!lock.ok()) return lock.error();
+  auto left = run_named("accord_count_unacknowledged", pg_sql(kCountUnacknowledgedSql),
+                        {PgParam::text(copy.sender), PgParam::text(copy.message_id)},
+                        "count unacknowledged copies");
+  if (!left.ok()) return left.error();
+  if (left->int64(0, 0) != 0) return Status::Ok();
+  return insert_notice({0, copy.sender, copy.message_id, "acknowledged", "", 0, now_ms});
+}
+
+Result<bool> PgStore::emit_status_notice(std::int64_t notice_id, const NoticeCopy& copy,
+                                         std::int64_t now_ms, BatchDelta& delta) {
+  ParamText numbers;
+  // The DELETE takes the row: another gateway emitting it too waits, then finds it gone.
+  auto taken = run_named("accord_take_notice",
+                         "DELETE FROM status_notices WHERE notice_id = $1 "
+                         "RETURNING sender, message_id, outcome",
+                         {numbers.number(notice_id)}, "take status notice");
+  if (!taken.ok()) return taken.error();
+  if (taken->rows() == 0) return false;  // already emitted: nothing twice
+  StatusNotice notice;
+  notice.notice_id = notice_id;
+  notice.sender = taken->text(0, 0);
+  notice.message_id = taken->text(0, 1);
+  notice.outcome = taken->text(0, 2);
+  auto inserted = run_named(
+      "accord_insert_notice_copy",
+      "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
+      "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
+      "VALUES($1, $2, $3, $4, $5, '', $6::bigint, 'queued', 0, 0, $7) RETURNING id",
+      {PgParam::text(copy.recipient), PgParam::text(kStatusNoticeSender),
+       PgParam::text(copy.message_id), PgParam::text(copy.event_type), PgParam::text(copy.case_urn),
+       numbers.number(copy.received_at_ms), PgParam::bytes(copy.payload)},
+      "insert notice copy");
+  if (!inserted.ok()) return inserted.error();
+  const std::int64_t delivery_id = inserted->int64(0, 0);
+  ++delta.queued_by_recipient[copy.recipient];
+  if (auto s = record(status_notice_event(notice, delivery_id, now_ms)); !s.ok()) return s.error();
+  return true;
 }
 
 Result<bool> PgStore::release(const ReleaseRequest& req) {
@@ -690,6 +879,15 @@ Result<bool> PgStore::dead_letter(const DeadLetterRequest& req, BatchDelta& delt
   event.code = req.code;
   event.reason = req.detail;
   if (auto s = record(event); !s.ok()) return s.error();
+  auto wanted = status_callback_of((*facts)->sender, (*facts)->message_id);
+  if (!wanted.ok()) return wanted.error();
+  if (*wanted) {
+    if (auto s = insert_notice({0, (*facts)->sender, (*facts)->message_id, "dead_lettered",
+                                req.recipient, req.delivery_id, req.now_ms});
+        !s.ok()) {
+      return s.error();
+    }
+  }
   return true;
 }
 

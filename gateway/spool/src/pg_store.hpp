@@ -91,6 +91,9 @@ class PgStore {
   Result<bool> dead_letter(const DeadLetterRequest& request, BatchDelta& delta);
   Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
+  // As Store::emit_status_notice.
+  Result<bool> emit_status_notice(std::int64_t notice_id, const NoticeCopy& copy,
+                                  std::int64_t now_ms, BatchDelta& delta);
   Status record(const audit::Event& event);
   // As Store::purge_batch. Rows another transaction holds are skipped (SKIP LOCKED): never a
   // wait, so never a deadlock with another gateway; a later run takes them.
@@ -134,6 +137,10 @@ class PgStore {
                                              const std::string& set, const std::string& condition,
                                              std::vector<PgParam> extra, std::string_view what);
   Result<std::map<std::string, std::int64_t>> count_by_recipient(const char* state_term);
+  // As in Store: the submission's status_callback, a notice row, the `acknowledged` notice.
+  Result<bool> status_callback_of(const std::string& sender, const std::string& message_id);
+  Status insert_notice(const StatusNotice& notice);
+  Status note_acknowledged(const CopyRow& copy, std::int64_t now_ms);
   // INSERT ... ON CONFLICT DO NOTHING of the appends' dedup rows (see take_batch_locks).
   Status insert_submissions(const std::vector<const PreparedAppend*>& appends);
   Result<std::vector<std::int64_t>> insert_copies(const Submission& sub);
@@ -153,6 +160,16 @@ class PgStore {
   PgAuditHead head_;
   PgFault fault_ = PgFault::none;
 };
+
+// Spool::copy_facts, Spool::message_status, Spool::pending_status_notices, outside any
+// transaction (message_status reads in one REPEATABLE READ transaction of its own).
+Result<std::optional<CopyFacts>> read_copy_facts(PgConnection& db, const std::string& recipient,
+                                                 std::int64_t delivery_id);
+Result<std::optional<MessageStatus>> read_message_status(PgConnection& db,
+                                                         const std::string& sender,
+                                                         const std::string& message_id,
+                                                         std::int64_t now_ms);
+Result<std::vector<StatusNotice>> read_status_notices(PgConnection& db, std::size_t limit);
 
 // The ledger rows of `subject_ref` (Spool::subject_state), outside any transaction.
 Result<std::vector<SubjectStateRow>> read_subject_state(PgConnection& db,

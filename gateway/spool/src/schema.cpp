@@ -17,6 +17,10 @@ CREATE TABLE IF NOT EXISTS submissions(
   content_hash    TEXT    NOT NULL,
   received_at_ms  INTEGER NOT NULL,
   recipients      TEXT    NOT NULL,
+  event_type      TEXT    NOT NULL DEFAULT '',
+  case_urn        TEXT    NOT NULL DEFAULT '',
+  withheld        TEXT    NOT NULL DEFAULT '[]',
+  status_callback INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(sender, message_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS copies(
@@ -36,13 +40,31 @@ CREATE TABLE IF NOT EXISTS copies(
   dead_at_ms          INTEGER,
   dead_code           TEXT,
   dead_detail         TEXT,
-  payload             BLOB
+  payload             BLOB,
+  acknowledged_at_ms   INTEGER,
+  delivered_by_channel INTEGER NOT NULL DEFAULT 0,
+  channel_ref          TEXT    NOT NULL DEFAULT '',
+  copy_hash            TEXT    NOT NULL DEFAULT '',
+  receipt_required     INTEGER NOT NULL DEFAULT 0,
+  receipt_kid          TEXT,
+  receipt_sig          TEXT,
+  receipt_at_ms        INTEGER
 );
 CREATE INDEX IF NOT EXISTS copies_pending
   ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
 CREATE INDEX IF NOT EXISTS copies_pending_by_case
   ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
 CREATE INDEX IF NOT EXISTS copies_dead ON copies(recipient, id) WHERE state = 'dead';
+CREATE INDEX IF NOT EXISTS copies_by_message ON copies(sender, message_id);
+CREATE TABLE IF NOT EXISTS status_notices(
+  notice_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender      TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  outcome     TEXT    NOT NULL CHECK(outcome IN ('acknowledged', 'dead_lettered')),
+  recipient   TEXT    NOT NULL DEFAULT '',
+  delivery_id INTEGER NOT NULL DEFAULT 0,
+  at_ms       INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_records(
   seq         INTEGER PRIMARY KEY,
   at_ms       INTEGER NOT NULL,
@@ -105,6 +127,7 @@ constexpr const char* kMigrateFrom3 = R"sql(
 DROP INDEX IF EXISTS copies_pending;
 DROP INDEX IF EXISTS copies_pending_by_case;
 DROP INDEX IF EXISTS copies_dead;
+DROP INDEX IF EXISTS copies_by_message;
 ALTER TABLE copies RENAME TO copies_v3;
 )sql";
 constexpr const char* kMigrateFrom3Copy = R"sql(
@@ -117,6 +140,53 @@ INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, subj
          payload FROM copies_v3;
 DROP TABLE copies_v3;
 )sql";
+
+// Versions 1-4 lacked the delivery-status columns (versions 1-3 get the copies' ones from the
+// rebuild above; a column already there is left alone). Added after kCreateSchema.
+struct AddedColumn {
+  const char* table;
+  const char* name;
+  const char* declaration;
+};
+constexpr AddedColumn kColumnsOf5[] = {
+    {"submissions", "event_type", "TEXT NOT NULL DEFAULT ''"},
+    {"submissions", "case_urn", "TEXT NOT NULL DEFAULT ''"},
+    {"submissions", "withheld", "TEXT NOT NULL DEFAULT '[]'"},
+    {"submissions", "status_callback", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "acknowledged_at_ms", "INTEGER"},
+    {"copies", "delivered_by_channel", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "channel_ref", "TEXT NOT NULL DEFAULT ''"},
+    {"copies", "copy_hash", "TEXT NOT NULL DEFAULT ''"},
+    {"copies", "receipt_required", "INTEGER NOT NULL DEFAULT 0"},
+    {"copies", "receipt_kid", "TEXT"},
+    {"copies", "receipt_sig", "TEXT"},
+    {"copies", "receipt_at_ms", "INTEGER"},
+};
+// Then: an old ack was a recipient's or a channel's, which is unknowable: it counts as
+// acknowledged. Each submission's type and case come from its first copy. Nothing was withheld.
+constexpr const char* kBackfillTo5 = R"sql(
+UPDATE submissions SET
+  event_type = coalesce((SELECT c.event_type FROM copies c WHERE c.sender = submissions.sender
+                         AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), ''),
+  case_urn = coalesce((SELECT c.case_urn FROM copies c WHERE c.sender = submissions.sender
+                       AND c.message_id = submissions.message_id ORDER BY c.id LIMIT 1), '');
+UPDATE copies SET acknowledged_at_ms = acked_at_ms WHERE state = 'acked';
+)sql";
+
+Status migrate_to_5(Connection& db) {
+  for (const AddedColumn& c : kColumnsOf5) {
+    auto present = db.query_int64(std::string("SELECT count(*) FROM pragma_table_info('") +
+                                  c.table + "') WHERE name = '" + c.name + "'");
+    if (!present.ok()) return present.error();
+    if (*present != 0) continue;
+    if (auto s = db.exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.name + " " +
+                         c.declaration);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return db.exec(kBackfillTo5);
+}
 
 Status check_version(Connection& db) {
   auto version = db.query_int64("PRAGMA user_version");
@@ -174,7 +244,8 @@ Status create_schema(Connection& db) {
   if (s.ok()) s = db.exec(kCreateSchema);
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);
   if (s.ok() && from_v3) s = db.exec(kMigrateFrom3Copy);
-  if (s.ok() && *version <= 2) s = db.exec(kMigrateFrom2);
+  if (s.ok() && *version >= 1 && *version <= 2) s = db.exec(kMigrateFrom2);
+  if (s.ok() && *version >= 1 && *version <= 4) s = migrate_to_5(db);
   if (s.ok()) s = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (s.ok()) s = db.exec("COMMIT");
   if (!s.ok()) (void)db.exec("ROLLBACK");

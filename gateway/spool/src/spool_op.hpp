@@ -198,6 +198,19 @@ BasicOp<StoreT> record_op(std::vector<audit::Event> events, Spool::StatusHandler
       });
 }
 
+template <typename StoreT>
+BasicOp<StoreT> emit_status_notice_op(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                                      Spool::StatusHandler done) {
+  return make_op<StoreT, bool>(status_adapter(std::move(done)),
+                               [notice_id, copy = std::move(copy), now_ms](
+                                   StoreT& store, BatchDelta& delta) -> Result<Result<bool>> {
+                                 // Already emitted (the row is gone): Ok, nothing queued twice.
+                                 auto r = store.emit_status_notice(notice_id, copy, now_ms, delta);
+                                 if (!r.ok()) return r.error();
+                                 return Result<bool>(true);
+                               });
+}
+
 // A purge run (Spool::purge): one op per batch, each its own transaction; the next batch is
 // queued behind whatever arrived meanwhile, so appends and acks interleave with a long purge.
 struct PurgeRun {

@@ -65,22 +65,25 @@ Result<std::map<std::string, QueueHealth>> SqliteSpool::queue_health(std::int64_
   return reader_.queue_health(now_ms);
 }
 
-Result<std::optional<CopyFacts>> SqliteSpool::copy_facts(const std::string&, std::int64_t) const {
-  return make_error("not_implemented", "copy_facts: not implemented yet");
+Result<std::optional<CopyFacts>> SqliteSpool::copy_facts(const std::string& recipient,
+                                                         std::int64_t delivery_id) const {
+  return reader_.copy_facts(recipient, delivery_id);
 }
 
-Result<std::optional<MessageStatus>> SqliteSpool::message_status(const std::string&,
-                                                                 const std::string&,
-                                                                 std::int64_t) const {
-  return make_error("not_implemented", "message_status: not implemented yet");
+Result<std::optional<MessageStatus>> SqliteSpool::message_status(const std::string& sender,
+                                                                 const std::string& message_id,
+                                                                 std::int64_t now_ms) const {
+  return reader_.message_status(sender, message_id, now_ms);
 }
 
-Result<std::vector<StatusNotice>> SqliteSpool::pending_status_notices(std::size_t) const {
-  return make_error("not_implemented", "pending_status_notices: not implemented yet");
+Result<std::vector<StatusNotice>> SqliteSpool::pending_status_notices(std::size_t limit) const {
+  return reader_.pending_status_notices(limit);
 }
 
-void SqliteSpool::emit_status_notice(std::int64_t, NoticeCopy, std::int64_t, StatusHandler done) {
-  done(make_error("not_implemented", "emit_status_notice: not implemented yet"));
+void SqliteSpool::emit_status_notice(std::int64_t notice_id, NoticeCopy copy, std::int64_t now_ms,
+                                     StatusHandler done) {
+  enqueue(emit_status_notice_op<Store>(notice_id, std::move(copy), now_ms, std::move(done)),
+          /*bounded=*/false);
 }
 
 Result<std::vector<SubjectStateRow>> SqliteSpool::subject_state(

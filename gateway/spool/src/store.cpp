@@ -54,12 +54,13 @@ Result<Store> Store::prepare(Connection db, bool audit_enabled) {
       {&st.rollback_, "ROLLBACK"},
       {&st.find_submission_, kFindSubmissionSql},
       {&st.insert_submission_,
-       "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients) "
-       "VALUES(?1, ?2, ?3, ?4, ?5)"},
+       "INSERT INTO submissions(sender, message_id, content_hash, received_at_ms, recipients, "
+       "event_type, case_urn, withheld, status_callback) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&st.insert_copy_,
        "INSERT INTO copies(recipient, sender, message_id, event_type, case_urn, subject_ref, "
-       "received_at_ms, state, attempts, lease_expires_at_ms, payload) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, 0, ?8)"},
+       "received_at_ms, state, attempts, lease_expires_at_ms, payload, copy_hash, "
+       "receipt_required) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, 0, ?8, ?9, ?10)"},
       {&st.select_leasable_, kSelectLeasable},
       {&st.select_leasable_per_case_, kSelectLeasablePerCase},
       {&st.mark_leased_,
@@ -67,11 +68,14 @@ Result<Store> Store::prepare(Connection db, bool audit_enabled) {
        "lease_expires_at_ms = ?2 WHERE id = ?1"},
       {&st.find_copy_,
        "SELECT recipient, state, sender, message_id, event_type, case_urn, subject_ref, "
-       "received_at_ms, attempts FROM copies WHERE id = ?1"},
+       "received_at_ms, attempts, acknowledged_at_ms IS NOT NULL, copy_hash FROM copies "
+       "WHERE id = ?1"},
       // Metadata stays (already_acked vs not_found, audit questions); the payload goes.
-      {&st.mark_acked_,
-       "UPDATE copies SET state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
-       "acked_at_ms = ?2 WHERE id = ?1"},
+      {&st.mark_delivered_, kMarkDeliveredSql},
+      {&st.mark_acknowledged_, kMarkAcknowledgedSql},
+      {&st.submission_flags_, kSubmissionFlagsSql},
+      {&st.count_unacknowledged_, kCountUnacknowledgedSql},
+      {&st.insert_notice_, kInsertNoticeSql},
       {&st.mark_released_,
        "UPDATE copies SET state = 'queued', lease_expires_at_ms = ?2 WHERE id = ?1"},
       {&st.mark_dead_,
@@ -208,6 +212,11 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
     insert_submission_.bind_text(3, sub.content_hash);
     insert_submission_.bind(4, sub.received_at_ms);
     insert_submission_.bind_text(5, recipients);
+    insert_submission_.bind_text(6, sub.event_type);
+    insert_submission_.bind_text(7, sub.case_urn);
+    const std::string withheld = encode_withheld(sub.withheld);  // bind_text does not copy
+    insert_submission_.bind_text(8, withheld);
+    insert_submission_.bind(9, sub.status_callback ? 1 : 0);
     if (auto s = step_done(insert_submission_, "insert submission"); !s.ok()) return s.error();
   }
   std::vector<std::int64_t> delivery_ids;
@@ -223,6 +232,8 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
       insert_copy_.bind_text(6, sub.subject_ref);
       insert_copy_.bind(7, sub.received_at_ms);
       insert_copy_.bind_blob(8, copy.payload);
+      insert_copy_.bind_text(9, copy.copy_hash);
+      insert_copy_.bind(10, copy.receipt_required ? 1 : 0);
       if (auto s = step_done(insert_copy_, "insert copy"); !s.ok()) return s.error();
     }
     delivery_ids.push_back(sqlite3_last_insert_rowid(db_.get()));
@@ -318,6 +329,8 @@ Result<bool> Store::find_copy(std::int64_t id, CopyRow& out) {
   out.subject_ref = find_copy_.column_text(6);
   out.received_at_ms = find_copy_.column_int64(7);
   out.attempts = static_cast<int>(find_copy_.column_int64(8));
+  out.acknowledged = find_copy_.column_int64(9) != 0;
+  out.copy_hash = find_copy_.column_text(10);
   return true;
 }
 
@@ -325,24 +338,79 @@ Result<AckState> Store::ack(const AckRequest& req, BatchDelta& delta) {
   CopyRow facts;
   auto found = find_copy(req.delivery_id, facts);
   if (!found.ok()) return found.error();
-  // Another recipient's copy answers exactly like a missing one: ids leak nothing.
-  if (!*found || facts.recipient != req.recipient) return AckState::not_found;
-  if (facts.state == "acked") return AckState::already_acked;
-  {
-    ResetOnExit r(mark_acked_);
-    mark_acked_.bind(1, req.delivery_id);
-    mark_acked_.bind(2, req.now_ms);
-    if (auto s = step_done(mark_acked_, "mark acked"); !s.ok()) return s.error();
+  const AckPlan plan = plan_ack(*found ? std::optional<CopyRow>(facts) : std::nullopt, req);
+  if (plan == AckPlan::not_found) return AckState::not_found;
+  if (plan == AckPlan::already_acked) return AckState::already_acked;
+  if (plan == AckPlan::deliver) {
+    ResetOnExit r(mark_delivered_);
+    mark_delivered_.bind(1, req.delivery_id);
+    mark_delivered_.bind(2, req.now_ms);
+    mark_delivered_.bind_text(3, req.channel_ref);
+    if (auto s = step_done(mark_delivered_, "mark delivered"); !s.ok()) return s.error();
+  } else {
+    ResetOnExit r(mark_acknowledged_);
+    mark_acknowledged_.bind(1, req.delivery_id);
+    mark_acknowledged_.bind(2, req.now_ms);
+    if (req.receipt) {
+      mark_acknowledged_.bind_text(3, req.receipt->kid);
+      mark_acknowledged_.bind_text(4, req.receipt->sig);
+      mark_acknowledged_.bind(5, req.receipt->at_ms);
+    }  // unbound parameters are NULL
+    if (auto s = step_done(mark_acknowledged_, "mark acknowledged"); !s.ok()) return s.error();
   }
-  // A dead letter the recipient pulled and acked anyway (mailbox) counts as delivered; so does
-  // a copy purged while under its lease (it left the counters when purged).
-  if (facts.state != "purged") {
+  // Leaves the counters when it stops being pending. A dead letter the recipient pulled and
+  // acked anyway (mailbox) counts as delivered; so does a copy purged while under its lease (it
+  // left the counters when purged).
+  if (plan != AckPlan::acknowledge_later && facts.state != "purged") {
     --(facts.state == "dead" ? delta.dead_by_recipient : delta.queued_by_recipient)[req.recipient];
   }
-  auto event =
-      copy_event(audit::kind::kDeliveryAcked, req.now_ms, req.delivery_id, req.recipient, facts);
-  if (auto s = record(event); !s.ok()) return s.error();
+  for (const auto& event : ack_events(req, facts)) {
+    if (auto s = record(event); !s.ok()) return s.error();
+  }
+  if (plan != AckPlan::deliver) {
+    if (auto s = note_acknowledged(facts, req.now_ms); !s.ok()) return s.error();
+  }
   return AckState::acked;
+}
+
+Result<bool> Store::status_callback_of(const std::string& sender, const std::string& message_id) {
+  if (sender == kStatusNoticeSender) return false;  // notices never cause notices
+  ResetOnExit r(submission_flags_);
+  submission_flags_.bind_text(1, sender);
+  submission_flags_.bind_text(2, message_id);
+  const int rc = submission_flags_.step();
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "read submission flags");
+  return submission_flags_.column_int64(0) != 0;
+}
+
+Status Store::insert_notice(const StatusNotice& notice) {
+  ResetOnExit r(insert_notice_);
+  insert_notice_.bind_text(1, notice.sender);
+  insert_notice_.bind_text(2, notice.message_id);
+  insert_notice_.bind_text(3, notice.outcome);
+  insert_notice_.bind_text(4, notice.recipient);
+  insert_notice_.bind(5, notice.delivery_id);
+  insert_notice_.bind(6, notice.at_ms);
+  return step_done(insert_notice_, "insert status notice");
+}
+
+Status Store::note_acknowledged(const CopyRow& copy, std::int64_t now_ms) {
+  auto wanted = status_callback_of(copy.sender, copy.message_id);
+  if (!wanted.ok()) return wanted.error();
+  if (!*wanted) return Status::Ok();
+  std::int64_t left = 0;
+  {
+    ResetOnExit r(count_unacknowledged_);
+    count_unacknowledged_.bind_text(1, copy.sender);
+    count_unacknowledged_.bind_text(2, copy.message_id);
+    const int rc = count_unacknowledged_.step();
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "count unacknowledged copies");
+    left = count_unacknowledged_.column_int64(0);
+  }
+  // This ack acknowledged the last copy: once, since a copy is acknowledged only once.
+  if (left != 0) return Status::Ok();
+  return insert_notice({0, copy.sender, copy.message_id, "acknowledged", "", 0, now_ms});
 }
 
 Result<bool> Store::release(const ReleaseRequest& req) {
@@ -399,6 +467,53 @@ Result<bool> Store::dead_letter(const DeadLetterRequest& req, BatchDelta& delta)
   event.code = req.code;
   event.reason = req.detail;
   if (auto s = record(event); !s.ok()) return s.error();
+  auto wanted = status_callback_of(facts.sender, facts.message_id);
+  if (!wanted.ok()) return wanted.error();
+  if (*wanted) {
+    if (auto s = insert_notice({0, facts.sender, facts.message_id, "dead_lettered", req.recipient,
+                                req.delivery_id, req.now_ms});
+        !s.ok()) {
+      return s.error();
+    }
+  }
+  return true;
+}
+
+Result<bool> Store::emit_status_notice(std::int64_t notice_id, const NoticeCopy& copy,
+                                       std::int64_t now_ms, BatchDelta& delta) {
+  auto select = Statement::prepare(db_.get(), kSelectNoticeSql);
+  if (!select.ok()) return select.error();
+  select->bind(1, notice_id);
+  const int rc = select->step();
+  if (rc == SQLITE_DONE) return false;  // already emitted: nothing twice
+  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "read status notice");
+  StatusNotice notice;
+  notice.notice_id = notice_id;
+  notice.sender = select->column_text(0);
+  notice.message_id = select->column_text(1);
+  notice.outcome = select->column_text(2);
+  select->reset();
+  {
+    ResetOnExit r(insert_copy_);
+    insert_copy_.bind_text(1, copy.recipient);
+    insert_copy_.bind_text(2, kStatusNoticeSender);
+    insert_copy_.bind_text(3, copy.message_id);
+    insert_copy_.bind_text(4, copy.event_type);
+    insert_copy_.bind_text(5, copy.case_urn);
+    insert_copy_.bind_text(6, "");
+    insert_copy_.bind(7, copy.received_at_ms);
+    insert_copy_.bind_blob(8, copy.payload);
+    insert_copy_.bind_text(9, "");
+    insert_copy_.bind(10, 0);
+    if (auto s = step_done(insert_copy_, "insert notice copy"); !s.ok()) return s.error();
+  }
+  const std::int64_t delivery_id = sqlite3_last_insert_rowid(db_.get());
+  ++delta.queued_by_recipient[copy.recipient];
+  auto remove = Statement::prepare(db_.get(), kDeleteNoticeSql);
+  if (!remove.ok()) return remove.error();
+  remove->bind(1, notice_id);
+  if (auto s = step_done(*remove, "delete status notice"); !s.ok()) return s.error();
+  if (auto s = record(status_notice_event(notice, delivery_id, now_ms)); !s.ok()) return s.error();
   return true;
 }
 

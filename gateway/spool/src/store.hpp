@@ -36,6 +36,9 @@ class Store {
   Result<bool> dead_letter(const DeadLetterRequest& request, BatchDelta& delta);
   Result<std::int64_t> redrive(const RedriveRequest& request, BatchDelta& delta);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& recipient, std::size_t limit);
+  // Queues `copy` for notice `notice_id` and deletes the notice; false when it is gone.
+  Result<bool> emit_status_notice(std::int64_t notice_id, const NoticeCopy& copy,
+                                  std::int64_t now_ms, BatchDelta& delta);
   Status record(const audit::Event& event);
   // Examines up to request.batch_size unacked copies with id > after_id and purges those past
   // retention (PurgeRequest::due), with the batch's retention.purged record.
@@ -59,6 +62,11 @@ class Store {
 
  private:
   Result<bool> find_copy(std::int64_t id, CopyRow& out);
+  // Whether the submission asked for status notices (never for a notice copy's own).
+  Result<bool> status_callback_of(const std::string& sender, const std::string& message_id);
+  Status insert_notice(const StatusNotice& notice);
+  // After a recipient's ack of `copy`: the `acknowledged` notice when it was the last copy.
+  Status note_acknowledged(const CopyRow& copy, std::int64_t now_ms);
   // Appends `record` (the bytes for seq audit_seq_ + 1) with `event`'s index columns.
   Status insert_record(const audit::Event& event, const std::string& record);
   Status load_audit_head();
@@ -75,7 +83,11 @@ class Store {
   Statement select_leasable_per_case_;
   Statement mark_leased_;
   Statement find_copy_;
-  Statement mark_acked_;
+  Statement mark_delivered_;
+  Statement mark_acknowledged_;
+  Statement submission_flags_;
+  Statement count_unacknowledged_;
+  Statement insert_notice_;
   Statement mark_released_;
   Statement mark_dead_;
   Statement upsert_subject_fact_;
@@ -91,6 +103,40 @@ class Store {
   audit::Digest saved_head_{};
   std::int64_t saved_sealed_ = 0;
 };
+
+// Status notices and acks (SQLite placeholders; pg_store.cpp rewrites ?N as $N).
+// A channel ack (?1 id, ?2 now, ?3 channel_ref): done for the spool, not acknowledged.
+inline constexpr const char* kMarkDeliveredSql =
+    "UPDATE copies SET state = 'acked', payload = NULL, lease_expires_at_ms = 0, "
+    "acked_at_ms = ?2, delivered_by_channel = 1, channel_ref = ?3 WHERE id = ?1";
+// A recipient's ack (?1 id, ?2 now, ?3/?4/?5 the receipt's kid, sig, at or NULL): a copy the
+// channel delivered keeps its acked_at_ms (the delivery time).
+inline constexpr const char* kMarkAcknowledgedSql =
+    "UPDATE copies SET acked_at_ms = CASE WHEN state = 'acked' THEN acked_at_ms ELSE ?2 END, "
+    "state = 'acked', payload = NULL, lease_expires_at_ms = 0, acknowledged_at_ms = ?2, "
+    "receipt_kid = ?3, receipt_sig = ?4, receipt_at_ms = ?5 WHERE id = ?1";
+inline constexpr const char* kSubmissionFlagsSql =
+    "SELECT status_callback FROM submissions WHERE sender = ?1 AND message_id = ?2";
+// Dead and purged copies are never acknowledged: such a submission never gets the notice.
+inline constexpr const char* kCountUnacknowledgedSql =
+    "SELECT count(*) FROM copies WHERE sender = ?1 AND message_id = ?2 "
+    "AND acknowledged_at_ms IS NULL";
+inline constexpr const char* kInsertNoticeSql =
+    "INSERT INTO status_notices(sender, message_id, outcome, recipient, delivery_id, at_ms) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+inline constexpr const char* kSelectNoticeSql =
+    "SELECT sender, message_id, outcome FROM status_notices WHERE notice_id = ?1";
+inline constexpr const char* kDeleteNoticeSql = "DELETE FROM status_notices WHERE notice_id = ?1";
+inline constexpr const char* kPendingNoticesSql =
+    "SELECT notice_id, sender, message_id, outcome, recipient, delivery_id, at_ms "
+    "FROM status_notices ORDER BY notice_id LIMIT ?1";
+// The reads of Spool::copy_facts and Spool::message_status.
+inline constexpr const char* kCopyFactsSql =
+    "SELECT id, recipient, sender, message_id, copy_hash, receipt_required, "
+    "acknowledged_at_ms IS NOT NULL, state FROM copies WHERE id = ?1";
+inline constexpr const char* kStatusSubmissionSql =
+    "SELECT event_type, case_urn, received_at_ms, withheld FROM submissions "
+    "WHERE sender = ?1 AND message_id = ?2";
 
 // The ledger's upsert (?1 subject_ref, ?2 agency, ?3 name, ?4 value, ?5 at_ms, ?6 sender,
 // ?7 message_id): the row with the latest at_ms wins; a tie goes to the later commit.

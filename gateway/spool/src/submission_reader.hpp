@@ -27,6 +27,13 @@ class SubmissionReader {
   Result<std::vector<SubjectStateRow>> subject_state(const std::string& subject_ref) const;
   // Spool::queue_health (prepared per call: an operator's read, not a hot path).
   Result<std::map<std::string, QueueHealth>> queue_health(std::int64_t now_ms) const;
+  // Spool::copy_facts, Spool::message_status, Spool::pending_status_notices (prepared per call).
+  Result<std::optional<CopyFacts>> copy_facts(const std::string& recipient,
+                                              std::int64_t delivery_id) const;
+  Result<std::optional<MessageStatus>> message_status(const std::string& sender,
+                                                      const std::string& message_id,
+                                                      std::int64_t now_ms) const;
+  Result<std::vector<StatusNotice>> pending_status_notices(std::size_t limit) const;
 
  private:
   struct Reader {

@@ -56,6 +56,15 @@ std::vector<std::vector<std::string>> rows_of(const std::string& uri, const std:
   return out;
 }
 
+// Runs statements that return no rows, through a connection of the test's own.
+void exec_sql(const std::string& uri, const std::string& sql) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  PGresult* r = PQexec(conn, sql.c_str());
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+}
+
 std::string code_of(const Status& s) {
   return s.ok() ? "ok" : s.error().code;
 }
@@ -254,6 +263,59 @@ TEST(PgSpool, AnswersAndAuditRecordsAreTheSqliteSpools) {
 }
 
 // ---- two gateways on one database --------------------------------------------------------
+
+// A version-2 database (before delivery status) is upgraded at open: the new columns and the
+// notice outbox appear, an old ack counts as acknowledged, each submission's type and case
+// come from its copies. The version-2 tables are made by taking version 3's columns away.
+TEST(PgSpool, VersionTwoDatabaseIsUpgraded) {
+  const Database db = Database::on(shared_cluster());
+  PgSpoolOptions o;
+  o.uri = db.uri;
+  {
+    auto spool = open_pg_or_die(o);
+    ASSERT_NE(spool, nullptr);
+    ASSERT_TRUE(append_sync(*spool, make_submission("old-1", {"courts", "cps"})).ok());
+    auto leased = lease_sync(*spool, LeaseRequest{"courts", 1, 100, 2000});
+    ASSERT_TRUE(leased.ok() && leased->size() == 1u);
+    ASSERT_TRUE(ack_sync(*spool, {"courts", leased->front().delivery_id, 2001}).ok());
+  }
+  exec_sql(db.uri,
+           "ALTER TABLE copies DROP COLUMN acknowledged_at_ms, DROP COLUMN delivered_by_channel, "
+           "DROP COLUMN channel_ref, DROP COLUMN copy_hash, DROP COLUMN receipt_required, "
+           "DROP COLUMN receipt_kid, DROP COLUMN receipt_sig, DROP COLUMN receipt_at_ms; "
+           "ALTER TABLE submissions DROP COLUMN event_type, DROP COLUMN case_urn, "
+           "DROP COLUMN withheld, DROP COLUMN status_callback; DROP TABLE status_notices; "
+           "DROP INDEX copies_by_message; "
+           "UPDATE accord_meta SET value = '2' WHERE key = 'schema_version'");
+  auto spool = open_pg_or_die(o);
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(rows_of(db.uri, "SELECT value FROM accord_meta WHERE key = 'schema_version'")[0][0],
+            "3");
+  auto status = spool->message_status("police", "old-1", 2500);
+  ASSERT_TRUE(status.ok() && status->has_value()) << (status.ok() ? "" : status.error().message);
+  EXPECT_EQ((*status)->event_type, "hearing.scheduled");
+  EXPECT_EQ((*status)->case_urn, "urn:accord:case:old-1");
+  ASSERT_EQ((*status)->copies.size(), 2u);
+  EXPECT_EQ((*status)->copies[0].recipient, "courts");
+  EXPECT_EQ((*status)->copies[0].state, "acknowledged");
+  EXPECT_EQ((*status)->copies[0].acknowledged_at_ms, 2001);
+  EXPECT_EQ((*status)->copies[1].state, "queued");
+  Submission s = make_submission("new-1", {"cps"});
+  s.status_callback = true;
+  s.withheld = {{"courts", "not_permitted", "no flow"}};
+  ASSERT_TRUE(append_sync(*spool, s).ok());
+  auto leased = lease_sync(*spool, LeaseRequest{"cps", 10, 100, 3000});
+  ASSERT_TRUE(leased.ok());
+  for (const auto& d : *leased) {
+    if (d.message_id == "new-1") {
+      ASSERT_TRUE(ack_sync(*spool, {"cps", d.delivery_id, 3001}).ok());
+    }
+  }
+  auto notices = spool->pending_status_notices(10);
+  ASSERT_TRUE(notices.ok()) << notices.error().message;
+  ASSERT_EQ(notices->size(), 1u);
+  EXPECT_EQ(notices->front().message_id, "new-1");
+}
 
 TEST(PgSpool, TwoGatewaysLeaseDisjointSetsAndLoseNothing) {
   const Database db = Database::on(shared_cluster());

@@ -111,7 +111,7 @@ TEST(SpoolSchema, FileIsWalWithVersion) {
   }
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
 }
 
 // The dedup probe's readers close before the writer: its connection is the last, checkpoints
@@ -151,6 +151,128 @@ TEST(SpoolSchema, LeaseQueryIsARangeScanOfThePendingIndexes) {
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;  // no sort step
 }
 
+// The version-4 schema as it was (gateway/spool/src/schema.cpp before delivery status).
+constexpr const char* kVersion4Schema = R"sql(
+CREATE TABLE IF NOT EXISTS submissions(
+  sender          TEXT    NOT NULL,
+  message_id      TEXT    NOT NULL,
+  content_hash    TEXT    NOT NULL,
+  received_at_ms  INTEGER NOT NULL,
+  recipients      TEXT    NOT NULL,
+  PRIMARY KEY(sender, message_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copies(
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient           TEXT    NOT NULL,
+  sender              TEXT    NOT NULL,
+  message_id          TEXT    NOT NULL,
+  event_type          TEXT    NOT NULL,
+  case_urn            TEXT    NOT NULL,
+  subject_ref         TEXT    NOT NULL DEFAULT '',
+  received_at_ms      INTEGER NOT NULL,
+  state               TEXT    NOT NULL
+                      CHECK(state IN ('queued', 'leased', 'acked', 'dead', 'purged')),
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  lease_expires_at_ms INTEGER NOT NULL DEFAULT 0,
+  acked_at_ms         INTEGER,
+  dead_at_ms          INTEGER,
+  dead_code           TEXT,
+  dead_detail         TEXT,
+  payload             BLOB
+);
+CREATE INDEX IF NOT EXISTS copies_pending
+  ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX IF NOT EXISTS copies_pending_by_case
+  ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX IF NOT EXISTS copies_dead ON copies(recipient, id) WHERE state = 'dead';
+CREATE TABLE IF NOT EXISTS audit_records(
+  seq         INTEGER PRIMARY KEY,
+  at_ms       INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  sender      TEXT,
+  recipient   TEXT,
+  agreement   TEXT,
+  case_urn    TEXT,
+  subject_ref TEXT,
+  message_id  TEXT,
+  record      TEXT    NOT NULL,
+  chain       BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records(at_ms);
+CREATE TABLE IF NOT EXISTS subject_state(
+  subject_ref TEXT    NOT NULL,
+  agency      TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  value       TEXT    NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  sender      TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  PRIMARY KEY(subject_ref, agency, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_checkpoints(
+  seq        INTEGER PRIMARY KEY,
+  at_ms      INTEGER NOT NULL,
+  checkpoint TEXT    NOT NULL
+);
+)sql";
+
+// A version-4 file gains the delivery-status columns and the notice outbox: an old ack counts
+// as acknowledged (who made it is unknowable), nothing was withheld, no copy has a hash, and
+// each submission's type and case come from its copies.
+TEST(SpoolSchema, VersionFourFileIsMigrated) {
+  TempDir dir;
+  {
+    RawDb db(dir.file("spool.db"));
+    db.exec(kVersion4Schema);
+    db.exec(R"sql(
+INSERT INTO submissions VALUES('police', 'old-1', 'h', 5, '["cps","wcu"]');
+INSERT INTO copies(id, recipient, sender, message_id, event_type, case_urn, received_at_ms,
+  state, attempts, lease_expires_at_ms, acked_at_ms, payload)
+  VALUES(7, 'cps', 'police', 'old-1', 'arrest.made', 'c1', 5, 'acked', 1, 0, 6, NULL),
+        (8, 'wcu', 'police', 'old-1', 'arrest.made', 'c1', 5, 'queued', 0, 0, NULL, X'7B7D');
+PRAGMA user_version=4;
+)sql");
+  }
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  auto status = spool->message_status("police", "old-1", 100);
+  ASSERT_TRUE(status.ok() && status->has_value()) << (status.ok() ? "" : status.error().message);
+  EXPECT_EQ((*status)->event_type, "arrest.made");
+  EXPECT_EQ((*status)->case_urn, "c1");
+  EXPECT_TRUE((*status)->withheld.empty());
+  ASSERT_EQ((*status)->copies.size(), 2u);
+  EXPECT_EQ((*status)->copies[0].state, "acknowledged");
+  EXPECT_EQ((*status)->copies[0].acknowledged_at_ms, 6);
+  EXPECT_FALSE((*status)->copies[0].delivered_at_ms.has_value());
+  EXPECT_EQ((*status)->copies[0].copy_hash, "");
+  EXPECT_EQ((*status)->copies[1].state, "queued");
+  auto facts = spool->copy_facts("wcu", 8);
+  ASSERT_TRUE(facts.ok() && facts->has_value());
+  EXPECT_FALSE((*facts)->receipt_required);
+  EXPECT_FALSE((*facts)->acknowledged);
+  // The new columns take writes: a copy with a hash, a withheld recipient, notices.
+  Submission s = make_submission("new-1", {"cps"});
+  s.copies[0].copy_hash = std::string(64, 'c');
+  s.withheld = {{"wcu", "not_permitted", "no flow"}};
+  s.status_callback = true;
+  ASSERT_TRUE(append_sync(*spool, s).ok());
+  auto leased = lease_sync(*spool, LeaseRequest{"cps", 10, 100, 1000});
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  EXPECT_EQ(leased->front().delivery_id, 9);  // ids continue
+  ASSERT_TRUE(ack_sync(*spool, {"cps", 9, 1001}).ok());
+  auto notices = spool->pending_status_notices(10);
+  ASSERT_TRUE(notices.ok());
+  ASSERT_EQ(notices->size(), 1u);
+  EXPECT_EQ(notices->front().outcome, "acknowledged");
+  spool.reset();
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(
+      db.query("SELECT withheld, status_callback FROM submissions WHERE message_id = 'new-1'"),
+      R"([{"code":"not_permitted","reason":"no flow","recipient":"wcu"}]|1)");
+}
+
 // A version-1 file (before audit and dead letters) is migrated in place: ids, states and
 // payloads survive, and new copies never reuse an id.
 TEST(SpoolSchema, VersionOneFileIsMigrated) {
@@ -187,7 +309,7 @@ PRAGMA user_version=1;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
   EXPECT_EQ(db.query("SELECT id, state FROM copies ORDER BY id"), "7|leased\n9|acked\n10|queued");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v1'"), "0");
 }
@@ -212,7 +334,7 @@ TEST(SpoolSchema, VersionTwoFileDropsTheAuditCaseAndSubjectIndexes) {
   }
   { auto spool = open_or_die(options_for(dir.file("spool.db"))); }
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('audit_by_case', "
                      "'audit_by_subject')"),
             "0");
@@ -246,7 +368,7 @@ TEST(SpoolSchema, VersionThreeFileGainsTheSubjectStateTable) {
   EXPECT_EQ((*rows)[0].value, "given");
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
   EXPECT_EQ(db.query("SELECT count(*) FROM submissions"), "2");
 }
 
@@ -300,14 +422,14 @@ PRAGMA user_version=3;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "4");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
   EXPECT_EQ(db.query("SELECT id, state, subject_ref, dead_code, payload IS NULL FROM copies "
                      "ORDER BY id"),
             "7|purged|V-1|max_attempts|1\n8|purged||NULL|1\n21|queued||NULL|0");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v3'"), "0");
   EXPECT_EQ(db.query("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE "
                      "'copies_%' ORDER BY name"),
-            "copies\ncopies\ncopies");
+            "copies\ncopies\ncopies\ncopies");
   EXPECT_EQ(db.query("PRAGMA integrity_check"), "ok");
 }
 
