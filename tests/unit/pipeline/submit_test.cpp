@@ -182,6 +182,24 @@ std::string informed_body(const std::string& id, const std::string& data) {
 // No agreement routes victim.informed from the police to anyone: the gateway records it
 // itself (vocabulary `to: [gateway, ...]`), so it is stored with no copy, and its facts are
 // its whole trace; a resend is a duplicate like any other.
+// The sender's status view (GET /v1/messages/{id}) names the withheld recipients later, with
+// the code and reason the 202 answer gave.
+TEST(Submit, StoresTheWithheldRecipientsWithTheSubmission) {
+  World w;
+  w.open();
+  const Accepted a = accepted(w.submit(referral_body()));
+  ASSERT_EQ(a.withheld.size(), 1u);
+  const auto status = w.spool->message_status(kSender, a.message_id, kNow);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.value().has_value());
+  EXPECT_EQ(status.value()->withheld,
+            (std::vector<spool::WithheldRecipient>{
+                {a.withheld[0].recipient, a.withheld[0].code, a.withheld[0].reason}}));
+  ASSERT_EQ(status.value()->copies.size(), 1u);
+  EXPECT_EQ(status.value()->copies[0].recipient, kLvws);
+  w.spool->shutdown();
+}
+
 TEST(Submit, AnEventTheGatewayRecordsIsStoredWithoutRecipients) {
   World w;
   w.open();
