@@ -4,7 +4,6 @@
 // recipients have acknowledged, verified by the gateway's library and by the independent
 // PyNaCl reader; a webhook sender gets a dead_lettered notice POSTed to its webhook (a real
 // HTTPS receiver) when a copy dies; a sender without the key gets nothing.
-#include "accord/crypto/key_files.hpp"
 #include "accord/crypto/status_notice.hpp"
 
 #include <gtest/gtest.h>
@@ -17,9 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "accord/adapters/mailbox.hpp"
 #include "accord/adapters/webhook.hpp"
+#include "accord/crypto/key_files.hpp"
 #include "accord/env/fake_env.hpp"
 #include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
@@ -179,9 +180,10 @@ class StatusNoticeTest : public ::testing::Test {
 
   std::string accord_cli(const std::string& who, const std::string& args) {
     const auto& pki = Pki::get();
-    return binary_dir() + "/tools/accord/accord " + args + " --gateway 127.0.0.1:" +
-           std::to_string(gateway_->port()) + " --cert " + pki.agency_cert(who) + " --key " +
-           pki.agency_key(who) + " --ca " + pki.file("ca.pem") + " 2>&1";
+    return binary_dir() + "/tools/accord/accord " + args +
+           " --gateway 127.0.0.1:" + std::to_string(gateway_->port()) + " --cert " +
+           pki.agency_cert(who) + " --key " + pki.agency_key(who) + " --ca " + pki.file("ca.pem") +
+           " 2>&1";
   }
 
   // The notice verifies with the gateway's library and with the PyNaCl reader.
@@ -247,10 +249,10 @@ TEST_F(StatusNoticeTest, MailboxSenderGetsOneSignedNoticeOnceEveryRecipientAckno
       << table.output;
   auto key = crypto::generate_agency_key("police.met", env_.now_ms());
   ASSERT_TRUE(key.ok());
-  ASSERT_TRUE(env::system_env()
-                  .write_new_file(dir_.file("met.secret.json"), crypto::secret_key_file_text(*key),
-                                  0600)
-                  .ok());
+  ASSERT_TRUE(
+      env::system_env()
+          .write_new_file(dir_.file("met.secret.json"), crypto::secret_key_file_text(*key), 0600)
+          .ok());
   env_.advance_ms(31'000);  // past the CLI's default lease
   const auto opened = run_command(
       accord_cli("police.met", "inbox --ack --decrypt " + dir_.file("met.secret.json")));
@@ -323,6 +325,33 @@ TEST_F(StatusNoticeTest, WebhookSenderGetsADeadLetteredNoticePosted) {
   ack_all("provider.lvws");
   EXPECT_EQ(emit(), 0u);
   EXPECT_EQ(receiver.bodies().size(), 1u);
+}
+
+// accord-gateway --check (and a start) refuse status_callbacks for an agency the directory
+// does not name, at the key's line:col.
+TEST(StatusNoticeConfig, AnUnknownAgencyIsRefusedByTheCheck) {
+  TempDir dir;
+  const std::string path =
+      write_config(dir, "adapters:\n  police.nowhere: {status_callbacks: true}\n");
+  // Where the refused value sits in the written file.
+  std::string where;
+  {
+    std::istringstream lines(read_text(path));
+    std::string line;
+    for (int n = 1; std::getline(lines, line); ++n) {
+      if (line.find("police.nowhere") == std::string::npos) continue;
+      where = std::to_string(n) + ":" + std::to_string(line.find("true") + 1);
+    }
+  }
+  auto config = app::load_config(path);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  const auto checked = app::Gateway::check(std::move(config.value()));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().code, "invalid_config");
+  EXPECT_NE(checked.error().message.find("adapters.police.nowhere.status_callbacks: no agency"),
+            std::string::npos)
+      << checked.error().message;
+  EXPECT_EQ(checked.error().path, path + ":" + where);
 }
 
 }  // namespace
