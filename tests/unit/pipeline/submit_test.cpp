@@ -451,3 +451,38 @@ TEST(Submit, ConditionLiteralsAreThePolicysSetsBuiltOnce) {
 
 }  // namespace
 }  // namespace accord::pipeline
+
+namespace accord::pipeline {
+namespace {
+
+using namespace accord::pipeline::testing;
+
+// adapters.<agency>.status_callbacks (docs/receipts.md "Status notices"): a sender named in
+// set_status_callbacks has its submissions stored with status_callback, so acknowledging every
+// copy makes one notice row; any other sender's make none.
+TEST(Submit, StatusCallbackIsStoredForTheSendersThatAskedForIt) {
+  for (const bool asked : {true, false}) {
+    World w;
+    w.open();
+    if (asked) w.pipeline->set_status_callbacks({kSender});
+    const Accepted a = accepted(w.submit(referral_body()));
+    const auto copies = lease_all(*w.spool, kLvws);
+    ASSERT_EQ(copies.size(), 1u);
+    std::promise<Result<spool::AckOutcome>> acked;
+    w.spool->ack({kLvws, copies[0].delivery_id, kNow + 1},
+                 [&acked](Result<spool::AckOutcome> r) { acked.set_value(std::move(r)); });
+    ASSERT_TRUE(acked.get_future().get().ok());
+    const auto pending = w.spool->pending_status_notices(10);
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    ASSERT_EQ(pending->size(), asked ? 1u : 0u) << "asked: " << asked;
+    if (asked) {
+      EXPECT_EQ(pending->front().sender, kSender);
+      EXPECT_EQ(pending->front().message_id, a.message_id);
+      EXPECT_EQ(pending->front().outcome, "acknowledged");
+    }
+    w.spool->shutdown();
+  }
+}
+
+}  // namespace
+}  // namespace accord::pipeline
