@@ -154,7 +154,8 @@ TEST_F(Interop, PyNaClVerifiesAStatusNotice) {
                {"received_at", info.received_at},
                {"attempts", 1},
                {"lease_expires_at", "2026-11-22T09:31:30.500Z"}};
-  for (auto& [k, v] : json::parse(document).items()) item[k] = v;
+  const json members = json::parse(document);
+  for (const auto& [k, v] : members.items()) item[k] = v;
   ASSERT_TRUE(write_new_file(dir_.file("notice.json"), item.dump(), 0644).ok());
   const std::string args = " " + dir_.file("notice.json") + " " + dir_.file("gateway-key.json");
   const Outcome ok = run("/usr/bin/python3 " + script + args);
