@@ -11,11 +11,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/field_encryption.hpp"
 #include "accord/crypto/key_files.hpp"
 #include "accord/crypto/signature.hpp"
+#include "accord/crypto/status_notice.hpp"
 #include "accord/envelope/codec.hpp"
 #include "accord/testing/temp_dir.hpp"
 
@@ -58,6 +60,7 @@ class Interop : public ::testing::Test {
         write_new_file(dir_.file("recipient.secret.json"), secret_key_file_text(key_), 0600).ok());
     auto signer = GatewaySigner::load_or_create(dir_.file("gateway-signing.json"), kNowMs);
     ASSERT_TRUE(signer.ok());
+    signer_.emplace(*signer);
     ASSERT_TRUE(write_new_file(dir_.file("gateway-key.json"),
                                gateway_public_key_json(signer->public_key()), 0644)
                     .ok());
@@ -85,6 +88,7 @@ class Interop : public ::testing::Test {
   }
 
   testing::TempDir dir_{"accord-interop-"};
+  std::optional<GatewaySigner> signer_;
   AgencySecretKey key_;
   std::string item_;
   std::string original_;
@@ -126,6 +130,44 @@ TEST_F(Interop, PyNaClReadsWhatTheDocDescribes) {
   const Outcome bad = run("/usr/bin/python3 " + script + " " + dir_.path());
   EXPECT_EQ(bad.code, 1) << bad.out;
   EXPECT_EQ(bad.out.rfind("FAILED", 0), 0u) << bad.out;
+}
+
+// docs/receipts.md "Status notices": a PyNaCl reader verifies a notice the gateway signed,
+// checks the doc's vector, and refuses the notice once altered.
+TEST_F(Interop, PyNaClVerifiesAStatusNotice) {
+  const std::string script = env_or("ACCORD_SOURCE_DIR", ACCORD_SOURCE_DIR_FALLBACK) +
+                             "/tests/interop/verify_status_notice.py";
+  const std::string status =
+      R"({"message_id":"msg-interop-1","sender":"police.met","type":"referral.created",)"
+      R"("case_urn":"01AB1234521","received_at":"2026-11-22T09:30:00.123Z","complete":true,)"
+      R"("recipients":[{"recipient":"provider.lvws","state":"acknowledged","delivery_id":"42",)"
+      R"("attempts":1,"acknowledged_at":"2026-11-22T09:31:00.000Z","receipt_required":false}]})";
+  const DeliveryInfo info{"gateway.status", "police.met", "status-3", "2026-11-22T09:31:00.500Z"};
+  const std::string document = status_notice_document(status, {"acknowledged", "", 0},
+                                                      signer_->sign_status_notice(info, status));
+  json item = {{"delivery_id", "77"},
+               {"sender", info.sender},
+               {"recipient", info.recipient},
+               {"message_id", info.message_id},
+               {"type", "accord.delivery_status"},
+               {"case_urn", "01AB1234521"},
+               {"received_at", info.received_at},
+               {"attempts", 1},
+               {"lease_expires_at", "2026-11-22T09:31:30.500Z"}};
+  const json members = json::parse(document);
+  for (const auto& [k, v] : members.items()) item[k] = v;
+  ASSERT_TRUE(write_new_file(dir_.file("notice.json"), item.dump(), 0644).ok());
+  const std::string args = " " + dir_.file("notice.json") + " " + dir_.file("gateway-key.json");
+  const Outcome ok = run("/usr/bin/python3 " + script + args);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_EQ(ok.out, "OK\n");
+
+  item["status"] = std::string(status).replace(status.find("true"), 4, "false");
+  ASSERT_EQ(std::remove(dir_.file("notice.json").c_str()), 0);
+  ASSERT_TRUE(write_new_file(dir_.file("notice.json"), item.dump(), 0644).ok());
+  const Outcome bad = run("/usr/bin/python3 " + script + args);
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_EQ(bad.out, "FAIL: the gateway signature does not verify\n");
 }
 
 TEST_F(Interop, AccordDecryptCommand) {

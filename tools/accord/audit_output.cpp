@@ -104,6 +104,8 @@ void AgreementReport::add(std::string_view record) {
                 str(d, "sender") + " -> " + (d.contains("recipient") ? str(d, "recipient") : "-"),
                 str(d, "code"), str(d, "reason")}];
   } else if (kind == "delivery.acked" || kind == "delivery.dead_lettered") {
+    // A status notice (sender gateway.status) is the gateway's own copy, under no agreement.
+    if (str(d, "sender") == "gateway.status") return;
     if (kind == "delivery.acked" && !acked_deliveries_.insert(num(d, "delivery_id")).second) {
       return;
     }

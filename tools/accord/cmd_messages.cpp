@@ -14,10 +14,11 @@
 #include "accord/client/https_client.hpp"
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/envelope/codec.hpp"
-#include "admin_connection.hpp"
+#include "agency_connection.hpp"
 #include "commands.hpp"
 #include "key_loading.hpp"
 #include "receipt_signing.hpp"
+#include "status_notice_output.hpp"
 
 namespace accord::cli {
 namespace {
@@ -25,67 +26,6 @@ namespace {
 using client::HttpResult;
 using client::HttpsClient;
 using http_verb = boost::beast::http::verb;
-
-struct ConnectionFlags {
-  std::string gateway = "127.0.0.1:8443";
-  std::string server_name;
-  client::CredentialFlags credentials;
-  double timeout_seconds = 30;
-};
-
-// The options every network command takes. Flags win over ACCORD_* variables, which win
-// over the --as defaults.
-void add_connection_options(CLI::App* cmd, ConnectionFlags& f) {
-  cmd->add_option("--gateway", f.gateway, "gateway address HOST:PORT")
-      ->envname("ACCORD_GATEWAY")
-      ->capture_default_str()
-      ->group("Connection");
-  cmd->add_option("--as", f.credentials.as_agency,
-                  "act as this agency: --cert/--key/--ca default to "
-                  "certs/out/agency-AGENCY.pem, .key and certs/out/ca.pem")
-      ->group("Connection");
-  add_tls_options(cmd, f.credentials, f.server_name, f.timeout_seconds, "client");
-}
-
-[[noreturn]] void finish(int code) {
-  throw CLI::RuntimeError(code);
-}
-
-[[noreturn]] void fail_local(const std::string& message) {
-  std::cerr << "accord: " << message << "\n";
-  finish(client::kExitLocal);
-}
-
-std::unique_ptr<HttpsClient> open_client(const ConnectionFlags& f) {
-  auto address = client::parse_gateway(f.gateway);
-  if (!address) fail_local(address.error().message);
-  auto credentials = client::resolve_credentials(f.credentials);
-  if (!credentials) fail_local(credentials.error().message);
-
-  client::ClientOptions o;
-  o.host = address->host;
-  o.port = address->port;
-  o.server_name = f.server_name.empty() ? address->host : f.server_name;
-  o.cert = credentials->cert;
-  o.key = credentials->key;
-  o.ca = credentials->ca;
-  o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
-  auto c = HttpsClient::create(o);
-  if (!c) fail_local(c.error().message);
-  return std::move(c.value());
-}
-
-// Sends one request; a transport failure ends the command with exit code 3.
-HttpResult call(HttpsClient& c, const ConnectionFlags& f, http_verb method,
-                const std::string& target, const std::string& body = {}) {
-  auto r = c.request(method, target, body);
-  if (!r) {
-    std::cerr << "accord: no answer from gateway " << f.gateway << " (" << r.error().code
-              << "): " << r.error().message << "\n";
-    finish(client::kExitFailed);
-  }
-  return std::move(r.value());
-}
 
 std::string read_input(const std::string& file) {
   if (file == "-") {
@@ -196,10 +136,23 @@ void add_inbox(CLI::App& app) {
         gateway_key = *parsed;
       }
     }
-    if (!flags->json && !decrypt) std::cout << client::format_inbox_table(*messages) << std::flush;
+    if (!flags->json && !decrypt) {
+      std::cout << client::format_inbox_table(*messages) << status_notice_lines(*messages)
+                << std::flush;
+    }
     int code = client::kExitOk;
     for (const auto& m : *messages) {
-      if (decrypt) {
+      if (decrypt && m.type == crypto::kStatusNoticeType) {
+        // A notice has no envelope to open: its signature is checked, its status printed.
+        auto shown = verified_status_notice(m.json, gateway_key, flags->json);
+        if (!shown) {
+          std::cerr << "accord: status notice " << m.delivery_id
+                    << " NOT verified: " << shown.error().message << "\n";
+          code = client::kExitFailed;
+          continue;
+        }
+        std::cout << *shown << std::flush;
+      } else if (decrypt) {
         auto item = crypto::parse_inbox_item(m.json, keys.front().pub.agency);
         auto opened = item ? crypto::verify_and_open(*item, keys, &gateway_key)
                            : Result<crypto::OpenedEnvelope>(item.error());

@@ -7,6 +7,7 @@
 namespace accord::cli {
 
 void add_message_commands(CLI::App& app);    // send, inbox, ack           (cmd_messages.cpp)
+void add_status_command(CLI::App& app);      // status ID                  (cmd_status.cpp)
 void add_agreement_commands(CLI::App& app);  // agreements validate|list|explain|diff
                                              //                            (cmd_agreements.cpp)
 // agreements sign|suspend: joins the `agreements` group add_agreement_commands made

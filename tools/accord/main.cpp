@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   accord::cli::add_message_commands(app);
   accord::cli::add_receipt_commands(app);
+  accord::cli::add_status_command(app);
   accord::cli::add_agreement_commands(app);
   accord::cli::add_agreement_signing_commands(app);
   accord::cli::add_key_commands(app);

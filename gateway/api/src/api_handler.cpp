@@ -16,6 +16,7 @@
 #include "decimal.hpp"
 #include "inbox_routes.hpp"
 #include "receipt_ack.hpp"
+#include "message_status_route.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
@@ -27,6 +28,7 @@ namespace {
 constexpr std::string_view kInboxPrefix = "/v1/inbox/";
 constexpr std::string_view kAckSuffix = "/ack";
 constexpr std::string_view kBatchAckPath = "/v1/inbox/ack";
+constexpr std::string_view kMessagePrefix = "/v1/messages/";
 
 bool is_json(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
@@ -170,6 +172,11 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
 
   if (path == "/v1/messages") {
     if (require_method(http::verb::post) && require_agency()) submit(request, std::move(respond));
+  } else if (path.starts_with(kMessagePrefix)) {
+    if (require_method(http::verb::get) && require_agency()) {
+      message_status(spool_, request, path.substr(kMessagePrefix.size()), clock_(),
+                     std::move(respond));
+    }
   } else if (path == "/v1/inbox") {
     if (require_method(http::verb::get) && require_agency())
       inbox(request, query, std::move(respond));

@@ -503,6 +503,17 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
                   }
                   return Status::Ok();
                 }},
+               {"status_callbacks",
+                [&](const YAML::Node& b) {
+                  // Status notices to this agency about its own submissions (docs/receipts.md,
+                  // "Status notices"); a mailbox agency (no outbound) may have them too.
+                  bool on = false;
+                  if (auto s = yaml::read_scalar(b, "adapters." + id + ".status_callbacks", on);
+                      !s.ok())
+                    return s;
+                  if (on) config.status_callbacks.insert(id);
+                  return Status::Ok();
+                }},
                {"inbound", [&](const YAML::Node& i) {
                   if (!i.IsSequence()) {
                     return Status(yaml::error_at(i, "adapters." + id + ".inbound must be a list"));

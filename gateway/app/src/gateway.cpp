@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "access_log.hpp"
+#include "accord/api/message_status_json.hpp"
 #include "accord/app/fd_limit.hpp"
 #include "accord/app/storage_health.hpp"
 #include "accord/spool/pg_spool.hpp"
@@ -18,6 +19,7 @@
 #include "gateway_spool.hpp"
 #include "governance_log.hpp"
 #include "pipeline_submitter.hpp"
+#include "status_notifier.hpp"
 
 namespace accord::app {
 
@@ -65,6 +67,7 @@ Result<std::shared_ptr<const LoadedPolicy>> Gateway::load_inputs(bool check_only
       !s.ok()) {
     return s.error();
   }
+  if (auto s = check_status_callbacks(cfg, *policy.value()->agencies); !s.ok()) return s.error();
   return policy;
 }
 
@@ -127,6 +130,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
   self->pipeline_ = std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode,
                                                          *self->waking_spool_, *self->signer_);
   self->pipeline_->set_policy(policy.value()->policy);
+  self->pipeline_->set_status_callbacks(cfg.status_callbacks);
+  // Through the waking spool: an emitted notice wakes its recipient's delivery worker.
+  self->status_notifier_ = std::make_unique<StatusNotifier>(
+      *self->waking_spool_, *self->signer_, self->clock_,
+      [](const spool::MessageStatus& status) { return api::message_status_json(status); });
   self->started_at_ms_ = self->clock_();
   self->flow_counters_ = std::make_unique<FlowCounters>();
   self->pipeline_->set_decision_observer(
@@ -361,6 +369,11 @@ Status Gateway::start() {
     governance_timer_.emplace(io_);
   }
   schedule_governance_check();
+  {
+    std::lock_guard lock(status_timer_mutex_);
+    status_timer_.emplace(io_);
+  }
+  schedule_status_notices();
   return Status::Ok();
 }
 
@@ -413,6 +426,10 @@ void Gateway::stop() {
   {
     std::lock_guard lock(governance_timer_mutex_);
     if (governance_timer_) governance_timer_->cancel();
+  }
+  {
+    std::lock_guard lock(status_timer_mutex_);
+    if (status_timer_) status_timer_->cancel();
   }
   // Not ready from the first moment of a stop: probes fail while the listeners drain.
   if (health_server_) health_server_->stop();

@@ -191,4 +191,9 @@ Status verify_delivery(const DeliveryInfo& info, const envelope::Envelope& deliv
   return verify_signature(delivery_signing_input(info, delivered), signature, key);
 }
 
+Status verify_status_notice(const DeliveryInfo& info, std::string_view status,
+                            const DeliverySignature& signature, const GatewayPublicKey& key) {
+  return verify_signature(status_notice_signing_input(info, status), signature, key);
+}
+
 }  // namespace accord::crypto

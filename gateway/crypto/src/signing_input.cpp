@@ -128,6 +128,19 @@ std::string delivery_signing_input(const DeliveryInfo& info, const envelope::Env
   return assemble(info, envelope::encode(delivered));
 }
 
+std::string status_notice_signing_input(const DeliveryInfo& info, std::string_view status) {
+  // The sender is not framed: every notice's is gateway.status, and the domain says so.
+  std::string out;
+  out.reserve(kStatusNoticeDomain.size() + info.recipient.size() + info.message_id.size() +
+              info.received_at.size() + status.size() + 20);
+  append_length_prefixed(out, kStatusNoticeDomain);
+  append_length_prefixed(out, info.recipient);
+  append_length_prefixed(out, info.message_id);
+  append_length_prefixed(out, info.received_at);
+  append_length_prefixed(out, status);
+  return out;
+}
+
 DeliveryEncoding encode_for_delivery(const DeliveryInfo& info,
                                      const envelope::Envelope& delivered) {
   DeliveryEncoding out;

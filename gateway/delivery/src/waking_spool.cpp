@@ -33,4 +33,17 @@ void WakingSpool::redrive(spool::RedriveRequest request, CountHandler done) {
   });
 }
 
+void WakingSpool::emit_status_notice(std::int64_t notice_id, spool::NoticeCopy copy,
+                                     std::int64_t now_ms, StatusHandler done) {
+  std::string recipient = copy.recipient;
+  inner_.emit_status_notice(
+      notice_id, std::move(copy), now_ms,
+      [this, recipient = std::move(recipient), done = std::move(done)](Status s) {
+        const bool queued = s.ok();
+        done(std::move(s));
+        // A notice already emitted queues nothing; a spurious wake only costs a lease call.
+        if (queued) manager_.notify(recipient);
+      });
+}
+
 }  // namespace accord::delivery

@@ -109,12 +109,16 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   submission.case_urn = env.case_ref.urn;
   submission.subject_ref = env.subject.ref;
   submission.received_at_ms = now_ms;
+  submission.status_callback = status_callbacks_.contains(sender);
   auto decided = accepted_records(facts, sealed.copies, withheld, plan.shadow);
   submission.records.reserve(decided.size() + 3);  // + inputs, compliance.facts, notified
   submission.records.push_back({std::move(inputs)});
   std::move(decided.begin(), decided.end(), std::back_inserter(submission.records));
   submission.records.push_back({compliance_facts_record(facts, *compliance)});
   submission.subject_facts = ledger_facts(env, sender, sealed.copies);
+  // Kept with the submission so its sender can ask later who was withheld and why
+  // (GET /v1/messages/{id}), as the 202 answer said.
+  for (const auto& r : withheld) submission.withheld.push_back({r.recipient, r.code, r.reason});
   if (!notified.empty()) {
     // Last of the submission's records: after its decision.* (and compliance.facts).
     submission.records.push_back(

@@ -290,6 +290,18 @@ INSTANTIATE_TEST_SUITE_P(
                [](auto& c) { return c.adapters["police.met"]["outbound"]["type"].IsDefined(); },
                "{outbound: webhook}", "adapters.police.met.outbound must be a mapping with a type",
                11},
+        // Status notices (docs/receipts.md): a mailbox agency may have them too.
+        KeyRow{"adapters", "wcu.met", "{status_callbacks: true}",
+               [](auto& c) { return c.status_callbacks.contains("wcu.met"); },
+               "{status_callbacks: maybe}",
+               "adapters.wcu.met.status_callbacks has the wrong type: expected true or false", 19},
+        KeyRow{"adapters", "cps.london", "{status_callbacks: false, outbound: {type: webhook}}",
+               [](auto& c) {
+                 return c.status_callbacks.empty() && c.adapters["cps.london"]["outbound"];
+               },
+               "{status_callbacks: [true]}",
+               "adapters.cps.london.status_callbacks has the wrong type: expected true or false",
+               19},
         // zmq: kept for the port's own reader; duplicates are refused here already.
         KeyRow{"", "zmq", "{endpoint: \"tcp://127.0.0.1:0\"}",
                [](auto& c) { return c.zmq["endpoint"].IsDefined(); }, "{endpoint: a, endpoint: b}",

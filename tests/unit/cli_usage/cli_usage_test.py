@@ -27,6 +27,8 @@ ROWS = [
     (accord, ["receipt"], 1, ""),
     (accord, ["receipt", "sign", "item.json"], 1, "--key"),
     (accord, ["receipt", "sign", "--help"], 0, "/v1/inbox/{delivery_id}/ack"),
+    (accord, ["status"], 1, "ID"),
+    (accord, ["status", "met/1"], 1, "not a message id"),
     # several gateways, comma-separated: every entry must be HOST:PORT (checked before any load)
     (accord, ["bench", "--gateway", "127.0.0.1:1,", "-n", "1"], 1, "gateway"),
     (accord, ["bench", "--gateway", "127.0.0.1:1,nope", "-n", "1"], 1, "gateway"),

@@ -182,6 +182,24 @@ std::string informed_body(const std::string& id, const std::string& data) {
 // No agreement routes victim.informed from the police to anyone: the gateway records it
 // itself (vocabulary `to: [gateway, ...]`), so it is stored with no copy, and its facts are
 // its whole trace; a resend is a duplicate like any other.
+// The sender's status view (GET /v1/messages/{id}) names the withheld recipients later, with
+// the code and reason the 202 answer gave.
+TEST(Submit, StoresTheWithheldRecipientsWithTheSubmission) {
+  World w;
+  w.open();
+  const Accepted a = accepted(w.submit(referral_body()));
+  ASSERT_EQ(a.withheld.size(), 1u);
+  const auto status = w.spool->message_status(kSender, a.message_id, kNow);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.value().has_value());
+  EXPECT_EQ(status.value()->withheld,
+            (std::vector<spool::WithheldRecipient>{
+                {a.withheld[0].recipient, a.withheld[0].code, a.withheld[0].reason}}));
+  ASSERT_EQ(status.value()->copies.size(), 1u);
+  EXPECT_EQ(status.value()->copies[0].recipient, kLvws);
+  w.spool->shutdown();
+}
+
 TEST(Submit, AnEventTheGatewayRecordsIsStoredWithoutRecipients) {
   World w;
   w.open();
@@ -429,6 +447,41 @@ TEST(Submit, ConditionLiteralsAreThePolicysSetsBuiltOnce) {
   EXPECT_EQ(literals.by_path().find("data.consent.referral")->second,
             (std::vector<std::string>{"\"explicit\"", "\"opt_out_not_exercised\""}));
   EXPECT_EQ(&w.policy->condition_literals(), &literals);  // the wrapper forwards
+}
+
+}  // namespace
+}  // namespace accord::pipeline
+
+namespace accord::pipeline {
+namespace {
+
+using namespace accord::pipeline::testing;
+
+// adapters.<agency>.status_callbacks (docs/receipts.md "Status notices"): a sender named in
+// set_status_callbacks has its submissions stored with status_callback, so acknowledging every
+// copy makes one notice row; any other sender's make none.
+TEST(Submit, StatusCallbackIsStoredForTheSendersThatAskedForIt) {
+  for (const bool asked : {true, false}) {
+    World w;
+    w.open();
+    if (asked) w.pipeline->set_status_callbacks({kSender});
+    const Accepted a = accepted(w.submit(referral_body()));
+    const auto copies = lease_all(*w.spool, kLvws);
+    ASSERT_EQ(copies.size(), 1u);
+    std::promise<Result<spool::AckOutcome>> acked;
+    w.spool->ack({kLvws, copies[0].delivery_id, kNow + 1},
+                 [&acked](Result<spool::AckOutcome> r) { acked.set_value(std::move(r)); });
+    ASSERT_TRUE(acked.get_future().get().ok());
+    const auto pending = w.spool->pending_status_notices(10);
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    ASSERT_EQ(pending->size(), asked ? 1u : 0u) << "asked: " << asked;
+    if (asked) {
+      EXPECT_EQ(pending->front().sender, kSender);
+      EXPECT_EQ(pending->front().message_id, a.message_id);
+      EXPECT_EQ(pending->front().outcome, "acknowledged");
+    }
+    w.spool->shutdown();
+  }
 }
 
 }  // namespace

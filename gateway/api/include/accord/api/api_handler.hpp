@@ -3,6 +3,7 @@
 // parsed request and the verified peer identity.
 //
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
+//   GET  /v1/messages/{id}         agency   its own submission's delivery status  200 / 404
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
 //   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge, optionally with a signed
 //                                                     receipt (docs/receipts.md)  200 / 404 / 400 /

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "accord/agreements/retention.hpp"
@@ -102,6 +103,10 @@ struct GatewayConfig {
   // agency id → {outbound: {type: ..., ...}, inbound: [{type: ..., ...}]}. Shape checked
   // here; each adapter's settings are checked by its factory when the gateway starts.
   YAML::Node adapters;
+  // Agencies with adapters.<agency>.status_callbacks: true: each gets a signed status notice
+  // when every copy of one of its submissions is acknowledged or a copy is dead-lettered
+  // (docs/receipts.md, "Status notices").
+  std::set<std::string, std::less<>> status_callbacks;
   YAML::Node zmq;  // the zmq: section (adapters/zmq/options.hpp), or null
   // Advance notice, in days, of an agreement's valid_until and review_by: warned in the log
   // at load and reload (`agreement_notice_days`, default 30).

@@ -46,6 +46,7 @@ struct ComplianceRules;
 class ComplianceTracker;
 class GovernanceLog;
 class FlowCounters;
+class StatusNotifier;
 
 class Gateway {
  public:
@@ -98,6 +99,12 @@ class Gateway {
   // `done` runs on the admin executor.
   void purge_retention(std::string actor,
                        std::function<void(Result<api::RetentionPurgeReport>)> done);
+
+  // Status notices (docs/receipts.md, "Status notices"): emits every pending notice as a
+  // signed copy for its submission's sender, at the Env clock's now; returns how many. Runs
+  // every second on the admin executor; tests that move a FakeEnv clock call it directly (it
+  // blocks). A storage error leaves the rest pending for the next run.
+  Result<std::size_t> emit_status_notices();
 
   // The lifecycle's minute check (docs/agreements.md, "Co-signed activation and the
   // lifecycle"): re-evaluates the loaded versions at the Env clock's now against the audit
@@ -196,6 +203,12 @@ class Gateway {
   std::unique_ptr<GovernanceLog> governance_log_;
   std::mutex governance_timer_mutex_;
   std::optional<boost::asio::steady_timer> governance_timer_;  // guarded by the mutex above
+  // Status notices: the notifier and its timer (gateway_status_notices.cpp).
+  std::unique_ptr<StatusNotifier> status_notifier_;
+  std::mutex status_timer_mutex_;
+  std::optional<boost::asio::steady_timer> status_timer_;  // guarded by the mutex above
+  std::atomic<bool> notifying_{false};  // one run at a time: a tick during a run is skipped
+  void schedule_status_notices();
   // GET /v1/admin/flows: counted since started_at_ms_ (the Env clock at create()).
   std::unique_ptr<FlowCounters> flow_counters_;
   std::int64_t started_at_ms_ = 0;

@@ -66,6 +66,11 @@ class GatewaySigner {
                                   const envelope::Envelope& delivered) const {
     return sign(delivery_signing_input(info, delivered));
   }
+  // A status notice's signature (docs/receipts.md, "Status notices"): over the notice
+  // copy's recipient, message_id and received_at, and the status JSON text it carries.
+  DeliverySignature sign_status_notice(const DeliveryInfo& info, std::string_view status) const {
+    return sign(status_notice_signing_input(info, status));
+  }
   const GatewayPublicKey& public_key() const { return public_; }
 
   GatewaySigner(const GatewaySigner&) = default;
@@ -85,5 +90,9 @@ Status verify_signature(std::string_view bytes, const DeliverySignature& signatu
 // Verifies a delivered copy's signature.
 Status verify_delivery(const DeliveryInfo& info, const envelope::Envelope& delivered,
                        const DeliverySignature& signature, const GatewayPublicKey& key);
+
+// Verifies a status notice's signature.
+Status verify_status_notice(const DeliveryInfo& info, std::string_view status,
+                            const DeliverySignature& signature, const GatewayPublicKey& key);
 
 }  // namespace accord::crypto

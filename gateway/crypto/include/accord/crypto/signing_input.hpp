@@ -23,6 +23,7 @@
 namespace accord::crypto {
 
 inline constexpr std::string_view kDeliveryDomain = "accord-delivery-v1";
+inline constexpr std::string_view kStatusNoticeDomain = "accord-status-v1";
 
 struct DeliveryInfo {
   std::string sender;
@@ -46,6 +47,11 @@ std::string delivery_signing_input_reference(const DeliveryInfo& info,
 // object with plain, dot-free, sorted keys and plain-string / integer / literal values, and
 // no path P<c>... with c <= '.' next to an object field P. False means "use the reference".
 bool encoding_is_canonical(const envelope::Envelope& delivered);
+
+// The bytes the gateway signs for a status notice (docs/receipts.md, "Status notices"):
+// LP("accord-status-v1") || LP(recipient) || LP(message_id) || LP(received_at) || LP(status),
+// the notice copy's delivered-item members and the "status" string's UTF-8 bytes.
+std::string status_notice_signing_input(const DeliveryInfo& info, std::string_view status);
 
 // What the gateway stores and signs for one copy, from one encoding of it.
 struct DeliveryEncoding {

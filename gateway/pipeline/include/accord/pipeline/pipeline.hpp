@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,11 @@ class Pipeline {
 
   // Set before the first submit(); called on the thread that answers (the spool's).
   void set_decision_observer(DecisionObserver observer) { observer_ = std::move(observer); }
+  // Senders whose submissions are stored with status_callback (adapters.<agency>.
+  // status_callbacks, docs/receipts.md "Status notices"). Set before the first submit().
+  void set_status_callbacks(std::set<std::string, std::less<>> senders) {
+    status_callbacks_ = std::move(senders);
+  }
 
  private:
   // No copy for anyone: the refusal is answered once its records are durable.
@@ -82,6 +88,7 @@ class Pipeline {
   const crypto::GatewaySigner& signer_;
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
   DecisionObserver observer_;
+  std::set<std::string, std::less<>> status_callbacks_;
 };
 
 }  // namespace accord::pipeline

@@ -47,6 +47,7 @@ inline constexpr std::array kErrorCodes = std::to_array<ErrorCodeInfo>({
     {"invalid_cell", 0, kNoRetryAfter, false, "docs/adapters.md"},
     {"invalid_delivery_id", 400, kNoRetryAfter, false, "docs/api.yaml"},
     {"invalid_json", 400, kNoRetryAfter, false, "docs/envelope.md"},
+    {"invalid_message_id", 400, kNoRetryAfter, false, "docs/api.yaml"},
     {"invalid_query", 400, kNoRetryAfter, false, "docs/api.yaml"},
     {"invalid_receipt", 400, kNoRetryAfter, false, "docs/receipts.md"},
     {"invalid_request", 400, kNoRetryAfter, false, "docs/api.yaml"},

@@ -1,0 +1,45 @@
+// A real HTTPS webhook receiver for push-delivery tests: Python's http.server + ssl requiring
+// the client certificate of the dev PKI, started and stopped by the test (delivery_test,
+// message_status_test).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace accord::test {
+
+// A port nothing listens on (yet): bound to learn a free number, then closed.
+std::uint16_t free_port();
+
+// Answers 400 for envelope ids listed by reject() (re-read per request), else keeps the body as
+// received (body_file), logs {id, case, key} and answers 200. Threaded: the gateway POSTs cases
+// in parallel.
+class WebhookReceiver {
+ public:
+  WebhookReceiver(const TempDir& dir, std::uint16_t port);
+  ~WebhookReceiver();
+  std::uint16_t port() const { return port_; }
+  void reject(const std::set<std::string>& ids);
+  // Starts the receiver and waits (up to 15 s) until it listens; false when it did not.
+  bool start();
+  void stop();
+  // The body of the last accepted POST of envelope `id`, byte for byte ("" if none yet).
+  std::string body_file(const std::string& id) const { return log() + "." + id + ".body"; }
+  // Every accepted POST, in arrival order.
+  std::vector<nlohmann::json> received() const;
+
+ private:
+  std::string log() const { return dir_.file("received.jsonl"); }
+  const TempDir& dir_;
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace accord::test
