@@ -15,8 +15,8 @@
 #include "accord/crypto/delivered_message.hpp"
 #include "decimal.hpp"
 #include "inbox_routes.hpp"
-#include "receipt_ack.hpp"
 #include "message_status_route.hpp"
+#include "receipt_ack.hpp"
 #include "responses.hpp"
 
 namespace accord::api {
