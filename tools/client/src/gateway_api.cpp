@@ -20,7 +20,8 @@ std::string string_field(const Json& object, const char* key) {
   return it->is_string() ? it->template get<std::string>() : it->dump();
 }
 
-// Keeps a gateway-supplied string on one line of a terminal: control characters become '?'.
+}  // namespace
+
 std::string one_line(std::string_view text) {
   std::string out(text.substr(0, std::min(text.size(), kExcerpt)));
   for (char& c : out) {
@@ -29,8 +30,6 @@ std::string one_line(std::string_view text) {
   if (text.size() > kExcerpt) out += "...";
   return out;
 }
-
-}  // namespace
 
 Result<GatewayAddress> parse_gateway(std::string_view text) {
   const auto bad = [&](const std::string& why) {

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "accord/client/gateway_api.hpp"
+
 namespace accord::client {
 namespace {
 
@@ -13,17 +15,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxMessageIdLength = 128;
 constexpr std::size_t kColumns = 7;
-constexpr std::size_t kExcerpt = 200;
-
-// Keeps a gateway-supplied string on one line of a terminal: control characters become '?'.
-std::string one_line(std::string_view text) {
-  std::string out(text.substr(0, std::min(text.size(), kExcerpt)));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  if (text.size() > kExcerpt) out += "...";
-  return out;
-}
 
 // A member as text for the table: strings as they are, numbers printed, "" when absent.
 std::string text(const json& object, const char* key) {

@@ -23,6 +23,10 @@ struct GatewayAddress {
 };
 
 // "HOST:PORT", "[IPv6]:PORT". The port is required and must be 1..65535.
+// A gateway-supplied string made safe for one line of a terminal: control characters become
+// '?', and text past 200 bytes is cut and ends in "...".
+std::string one_line(std::string_view text);
+
 Result<GatewayAddress> parse_gateway(std::string_view text);
 
 // What the user passed (flags, already merged with ACCORD_* environment variables) and the
