@@ -1,5 +1,6 @@
 #include "accord/api/compliance_query.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "accord/api/audit_query.hpp"
@@ -32,13 +33,13 @@ Result<ComplianceQuery> parse_compliance_query(std::string_view query) {
       if (value.empty()) return bad(key, "agency must not be empty");
       q.agency = value;
     } else if (key == "right") {
+      // At most two digits, checked before any arithmetic: a long value must not overflow
+      // (found by the http_request fuzz target).
       int right = 0;
-      bool digits = !value.empty() && value.size() <= 2;
-      for (char c : value) {
-        digits = digits && c >= '0' && c <= '9';
-        right = right * 10 + (c - '0');
-      }
-      if (!digits || right < 1 || right > 12) {
+      const char* end = value.data() + value.size();
+      const auto parsed = std::from_chars(value.data(), end, right);
+      if (value.size() > 2 || parsed.ec != std::errc{} || parsed.ptr != end || right < 1 ||
+          right > 12) {
         return bad(key, "right is a Victims' Code right, 1 to 12");
       }
       q.right = right;
