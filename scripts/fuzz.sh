@@ -11,6 +11,8 @@
 #   FUZZ_OUT=DIR                              where each run's new inputs, logs and findings go
 #                                             (default: a fresh directory under /tmp)
 #   FUZZ_NO_BUILD=1                           run the binaries as built, build nothing
+#   FUZZ_RUNS=N                               stop a target after N executions (libFuzzer
+#                                             -runs), SECONDS still caps its time
 #
 # New inputs the fuzzer finds go to a temporary corpus directory, never into the committed
 # corpora: a finding worth keeping is added by hand, fixed, under a name saying what it was.
@@ -21,6 +23,10 @@ root=$PWD
 seconds=${1:-60}
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: scripts/fuzz.sh [SECONDS]  (a whole number of seconds per target)" >&2
+  exit 2
+fi
+if [[ -n "${FUZZ_RUNS:-}" && ! "$FUZZ_RUNS" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz.sh: FUZZ_RUNS must be a whole number of executions, not '$FUZZ_RUNS'" >&2
   exit 2
 fi
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
@@ -83,7 +89,8 @@ for row in "${selected[@]}"; do
   set +e
   (cd "$work" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$root/$build_dir/$binary" -max_total_time="$seconds" -max_len="$max_len" \
+    "$root/$build_dir/$binary" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
+    -max_len="$max_len" \
     -rss_limit_mb="$rss" -malloc_limit_mb=512 -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$work/findings/" "$work/new" "${seed_dirs[@]}" >"$work/log" 2>&1)
   status=$?
@@ -103,7 +110,7 @@ done
 echo
 printf '%-15s %12s %9s %14s %9s\n' target executions exec/s corpus findings
 for line in "${table[@]}"; do echo "$line"; done
-echo "(corpus: inputs/size at the end, seeds included; ${seconds}s per target; $(nproc) CPUs," \
+echo "(corpus: inputs/size at the end, seeds included; ${seconds}s per target${FUZZ_RUNS:+ or $FUZZ_RUNS runs}; $(nproc) CPUs," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg))"
 if [[ $findings_total -ne 0 ]]; then
   echo "fuzz.sh: $findings_total finding(s); inputs and logs under $out" >&2

@@ -83,7 +83,6 @@ class PgSpool final : public Spool {
   std::int64_t last_connect_attempt_ = 0;  // writer thread only (steady ms)
   std::string last_connect_error_;         // writer thread only
   std::int64_t last_refresh_ = 0;          // writer thread only (steady ms)
-  bool refreshed_once_ = false;            // writer thread only
   std::int64_t opened_at_ms_ = 0;          // the checkpoint interval starts here at the latest
 
   mutable std::mutex read_mu_;                   // guards read_db_
