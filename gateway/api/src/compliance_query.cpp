@@ -69,7 +69,9 @@ std::string compliance_query_json(const ComplianceQuery& query) {
   if (query.right) out["right"] = std::to_string(*query.right);
   out["format"] = query.format;
   if (query.clocks) out["clocks"] = "true";
-  return out.dump();
+  // The agency is the caller's text, not necessarily UTF-8: replaced, never thrown on (as the
+  // audit filter's JSON; found by the http_request fuzz target).
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Result<std::string> parse_feed_query(std::string_view query) {

@@ -105,6 +105,12 @@ TEST(ComplianceQueryJson, NamesTheSetMembersOnly) {
             R"({"from":"2026-11-01T00:00:00.000Z","right":"6","format":"json"})");
 }
 
+TEST(ComplianceQueryJson, AnAgencyThatIsNotUtf8IsReplacedNotThrownOn) {
+  auto q = parse_compliance_query("agency=poli%3Bce%CF");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(compliance_query_json(*q), "{\"agency\":\"poli;ce\xEF\xBF\xBD\",\"format\":\"json\"}");
+}
+
 TEST(FeedQuery, TakesOneCalendarMonth) {
   auto good = parse_feed_query("month=2026-11");
   ASSERT_TRUE(good.ok());
