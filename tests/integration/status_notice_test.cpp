@@ -7,9 +7,7 @@
 #include "accord/crypto/status_notice.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +22,7 @@
 #include "accord/env/fake_env.hpp"
 #include "accord/testing/wait_until.hpp"
 #include "harness.hpp"
+#include "webhook_receiver.hpp"
 
 namespace accord::test {
 namespace {
@@ -64,18 +63,6 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 open(os.path.join(out, 'ready'), 'w').close()
 srv.serve_forever()
 )PY";
-
-std::uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class Receiver {
  public:
