@@ -86,6 +86,11 @@ for (const who of ['admin', 'auditor']) {
     const { context, page } = await openConsole(browser, deployment, who, '#/flows');
     try {
       await page.getByRole('heading', { level: 1, name: 'Flows' }).waitFor();
+      // The heading is drawn before the page's data arrives; the router focuses <main> only
+      // once the page has finished rendering. Probing before that loses the probe's focus to
+      // the router (CI saw Tab start from <main>), so wait for the router first.
+      await waitFor('the router to focus <main>', async () =>
+        page.evaluate(() => document.activeElement?.id === 'main'), { timeoutMs: 10000 });
       // From the top of the document, as a keyboard user arrives (the router has focused
       // <main>): a probe before everything else takes the focus, Tab leaves it, it goes.
       await page.evaluate(() => {
