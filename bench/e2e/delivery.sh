@@ -11,11 +11,15 @@
 # (or $TIMEOUT s, default 300). mailbox: no adapter; `accord bench --consume wcu.met` leases
 # and acks over the API with $CONSUMERS (default 2) connections. Receivers: filedrop into a
 # temp dir; webhook_receiver.py (python ThreadingHTTPServer, mTLS); the zmq reference adapter
-# examples/zmq-adapter/accord_adapter.py receive --out DIR. WEBHOOK_IN_FLIGHT (default 4)
-# and ZMQ_IN_FLIGHT (default 64) set max_in_flight. BENCH_OUT keeps the logs.
+# examples/zmq-adapter/accord_adapter.py receive --out DIR. WEBHOOK_IN_FLIGHT (default 8, the
+# window), WEBHOOK_KEEP_ALIVE (default true; false: one TLS connection per POST, the old way)
+# and ZMQ_IN_FLIGHT (default 64) set the adapters' settings; FILEDROP_IN_FLIGHT (default 32)
+# and FILEDROP_WRITERS (default 4) the file drop's (1 and 1: one copy at a time, file and
+# directory fsync'd per copy, the old way). LABEL is added to each row's name (A/B runs).
+# BENCH_OUT keeps the logs.
 set -euo pipefail
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 build="$(cd "$1" && pwd)"
@@ -56,13 +60,13 @@ for adapter in ${ADAPTERS:-filedrop webhook zmq mailbox}; do
   case "$adapter" in
     filedrop)
       mkdir -p "$tmp/drop"
-      extra="adapters: {wcu.met: {outbound: {type: filedrop, directory: $tmp/drop}}}" ;;
+      extra="adapters: {wcu.met: {outbound: {type: filedrop, directory: $tmp/drop, max_in_flight: ${FILEDROP_IN_FLIGHT:-32}, writers: ${FILEDROP_WRITERS:-4}}}}" ;;
     webhook)
       "$src/bench/e2e/webhook_receiver.py" "$tmp/pki/server.pem" "$tmp/pki/server.key" \
         "$tmp/pki/ca.pem" "$tmp/webhook-received.txt" "$tmp/webhook.port" 2>"$tmp/webhook.log" &
       receiver_pid=$!
       for _ in $(seq 1 100); do [[ -s "$tmp/webhook.port" ]] && break; sleep 0.1; done
-      extra="adapters: {wcu.met: {outbound: {type: webhook, url: \"https://127.0.0.1:$(cat "$tmp/webhook.port")/accord/inbox\", max_in_flight: ${WEBHOOK_IN_FLIGHT:-4}}}}" ;;
+      extra="adapters: {wcu.met: {outbound: {type: webhook, url: \"https://127.0.0.1:$(cat "$tmp/webhook.port")/accord/inbox\", max_in_flight: ${WEBHOOK_IN_FLIGHT:-8}, keep_alive: ${WEBHOOK_KEEP_ALIVE:-true}}}}" ;;
     zmq)
       zport="$(free_port)"
       (cd "$tmp" && /usr/bin/python3 "$src/examples/zmq-adapter/accord_adapter.py" keygen wcu >/dev/null)
@@ -108,12 +112,12 @@ delivery: {backoff_initial_ms: 100, backoff_max_ms: 1000}"
   delivered_files="-"
   case "$adapter" in
     filedrop) delivered_files="$(find "$tmp/drop" -maxdepth 1 -name '*.json' | wc -l) files" ;;
-    webhook) delivered_files="$(wc -l <"$tmp/webhook-received.txt") POSTs" ;;
+    webhook) delivered_files="$(wc -l <"$tmp/webhook-received.txt") POSTs on $(cut -d' ' -f3 "$tmp/webhook-received.txt" | sort -u | wc -l) connections" ;;
     zmq) delivered_files="$(find "$tmp/zmq-out" -maxdepth 1 -type f ! -name '.*' | wc -l) files" ;;
   esac
   stop_receiver
   stop_gateway
-  python3 - "$tmp/$adapter-series.txt" "$adapter" "$queued" "$gw0" "$gw1" "$rc0" "$rc1" "$dead" "$attempts" "$delivered_files" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY' | tee -a "$tmp/table.txt"
+  python3 - "$tmp/$adapter-series.txt" "$adapter${LABEL:+ $LABEL}" "$queued" "$gw0" "$gw1" "$rc0" "$rc1" "$dead" "$attempts" "$delivered_files" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY' | tee -a "$tmp/table.txt"
 import sys
 f, name, queued, g0, g1, r0, r1, dead, attempts, out, load = sys.argv[1:]
 s = [tuple(float(x) for x in l.split()) for l in open(f) if l.strip()]

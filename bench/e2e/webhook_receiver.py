@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Minimal HTTPS webhook receiver for bench/e2e/delivery.sh: mutual TLS (client certificate
-required, signed by CA), answers 200 to every POST and appends its Idempotency-Key to OUT
-(flushed, not fsync'd). Writes its port to READY once listening.
+required, signed by CA), HTTP/1.1 keep-alive, answers 200 to every POST and appends its
+Idempotency-Key, body length and the client's port (one per TCP connection) to OUT (flushed,
+not fsync'd). Writes its port to READY once listening.
 Usage: webhook_receiver.py CERT KEY CA OUT READY"""
 import http.server, ssl, sys, threading
 
@@ -16,7 +17,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with lock:
-            out.write(f'{self.headers.get("Idempotency-Key")} {len(body)}\n')
+            out.write(f'{self.headers.get("Idempotency-Key")} {len(body)} {self.client_address[1]}\n')
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -132,9 +132,11 @@ Status FaultInjectionEnv::write_file(const std::string& path, std::string_view c
   if (auto e = injected(Op::write_file, path)) return *e;
   remember(path);
   Status s = target_.write_file(path, content, mode, options);
+  // Without the directory's fsync the rename may still be lost: it stays unsynced until
+  // sync_directory().
   if (s.ok() && options.sync) {
     modes_[path] = mode;
-    unsynced_.erase(path);
+    if (options.sync_directory) unsynced_.erase(path);
   }
   return s;
 }

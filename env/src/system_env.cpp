@@ -129,7 +129,7 @@ class SystemEnv final : public Env {
       return io_error("rename", tmp, err);
     }
     // The rename is durable only once the directory entry is.
-    if (!options.sync) return Status::Ok();
+    if (!options.sync || !options.sync_directory) return Status::Ok();
     return sync_directory(parent_directory(path));
   }
 

@@ -1,7 +1,11 @@
-// One POST per deliver(): resolve, connect, TLS handshake (mutual, peer and name verified),
-// write, read one response, close. Each POST is a Call on its own strand; the adapter keeps
-// weak references to live Calls so stop() can cancel them. All error classification is in
-// Call::fail().
+// One POST per deliver(), on a kept-alive connection when one is idle (keep_alive: true),
+// else on a new one: resolve, connect, TLS handshake (mutual, peer and name verified). Then
+// write, read one response; the connection goes back to the idle pool when the answer was
+// complete and the receiver did not ask to close, else it is closed. A POST that fails on a
+// reused connection before any byte of an answer arrived (the receiver closed it while idle)
+// is sent once more on a new connection. Each POST is a Call on its connection's strand; the
+// adapter keeps weak references to live Calls so stop() can cancel them. All error
+// classification is in Call::fail().
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -26,8 +30,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "accord/adapters/webhook.hpp"
 
@@ -139,7 +145,19 @@ bool header_safe(std::string_view value) {
   return true;
 }
 
-// What every Call shares with the adapter: settings, the TLS context, the live-call table.
+using Strand = net::strand<net::io_context::executor_type>;
+
+// One TLS connection to the receiver and the strand every operation on it runs on.
+struct Connection {
+  Connection(Strand on, ssl::context& tls) : strand(std::move(on)), stream(strand, tls) {}
+  Strand strand;
+  ssl::stream<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;  // bytes read past a response stay with the connection
+  Clock::time_point idle_since;
+};
+
+// What every Call shares with the adapter: settings, the TLS context, the live-call table,
+// the idle connections.
 struct Shared {
   WebhookSettings settings;
   std::shared_ptr<ssl::context> tls;
@@ -149,6 +167,29 @@ struct Shared {
   bool stopped = false;
   std::uint64_t next_id = 0;
   std::map<std::uint64_t, std::weak_ptr<class Call>> calls;
+  std::deque<std::unique_ptr<Connection>> idle;  // most recently used at the back
+
+  // An idle connection that the receiver has probably not closed yet, or null.
+  std::unique_ptr<Connection> take_idle() {
+    std::lock_guard lock(mutex);
+    const auto fresh_after = Clock::now() - settings.keep_alive_idle;
+    while (!idle.empty()) {
+      auto connection = std::move(idle.back());
+      idle.pop_back();
+      if (connection->idle_since >= fresh_after) return connection;
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(connection->stream).socket().close(ignored);
+    }
+    return nullptr;
+  }
+
+  void put_idle(std::unique_ptr<Connection> connection) {
+    connection->idle_since = Clock::now();
+    beast::get_lowest_layer(connection->stream).expires_never();
+    std::lock_guard lock(mutex);
+    if (stopped || idle.size() >= settings.max_in_flight) return;  // closed by its destructor
+    idle.push_back(std::move(connection));
+  }
 };
 
 enum class Phase { resolve, connect, handshake, write, read };
@@ -171,19 +212,29 @@ const char* phase_name(Phase p) {
 
 class Call : public std::enable_shared_from_this<Call> {
  public:
-  Call(std::shared_ptr<Shared> shared, OutboundMessage message, OutboundAdapter::Done done)
+  // `reused`: an idle connection to send on, or null for a new one.
+  Call(std::shared_ptr<Shared> shared, std::unique_ptr<Connection> reused, OutboundMessage message,
+       OutboundAdapter::Done done)
       : shared_(std::move(shared)),
-        strand_(net::make_strand(*shared_->io)),
+        strand_(reused ? reused->strand : net::make_strand(*shared_->io)),
         resolver_(strand_),
         timer_(strand_),
-        stream_(strand_, *shared_->tls),
+        connection_(std::move(reused)),
         message_(std::move(message)),
         done_(std::move(done)) {}
 
   void start(std::uint64_t id) {
     id_ = id;
     deadline_ = Clock::now() + shared_->settings.timeout;
-    net::post(strand_, [self = shared_from_this()] { self->resolve(); });
+    net::post(strand_, [self = shared_from_this()] {
+      if (!self->checked_headers()) return;
+      if (self->connection_) {
+        self->reused_ = true;
+        self->write();
+      } else {
+        self->resolve();
+      }
+    });
   }
 
   // From stop(): runs on the strand so it cannot race a completion handler.
@@ -200,15 +251,24 @@ class Call : public std::enable_shared_from_this<Call> {
     return left.count() > 0 ? left : std::chrono::milliseconds(1);
   }
 
-  void resolve() {
-    if (finished_) return;
-    const auto& s = shared_->settings;
+  bool checked_headers() {
+    if (finished_) return false;
     if (!header_safe(message_.sender) || !header_safe(message_.message_id)) {
       // Cannot happen for copies the pipeline stored (both are validated); refusing keeps a
       // corrupt row from becoming header injection.
       finish({DeliveryStatus::permanent_failure, "sender or message id not valid in a header"});
-      return;
+      return false;
     }
+    return true;
+  }
+
+  ssl::stream<beast::tcp_stream>& stream() { return connection_->stream; }
+
+  void resolve() {
+    if (finished_) return;
+    const auto& s = shared_->settings;
+    reused_ = false;
+    connection_ = std::make_unique<Connection>(strand_, *shared_->tls);
     // The resolver has no deadline of its own: the timer cancels it.
     timer_.expires_after(remaining());
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -226,8 +286,8 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   void connect(const tcp::resolver::results_type& results) {
-    beast::get_lowest_layer(stream_).expires_after(remaining());
-    beast::get_lowest_layer(stream_).async_connect(
+    beast::get_lowest_layer(stream()).expires_after(remaining());
+    beast::get_lowest_layer(stream()).async_connect(
         results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
           if (self->finished_) return;
           if (ec) return self->fail(Phase::connect, ec);
@@ -236,7 +296,7 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   void handshake() {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = stream().native_handle();
     const std::string& name = shared_->settings.server_name;
     boost::system::error_code not_ip;
     net::ip::make_address(name, not_ip);
@@ -249,35 +309,36 @@ class Call : public std::enable_shared_from_this<Call> {
       finish({DeliveryStatus::retry_later, "TLS setup for '" + name + "': " + openssl_reason()});
       return;
     }
-    beast::get_lowest_layer(stream_).expires_after(remaining());
-    stream_.async_handshake(ssl::stream_base::client,
-                            [self = shared_from_this()](beast::error_code ec) {
-                              if (self->finished_) return;
-                              if (ec) return self->fail(Phase::handshake, ec);
-                              self->write();
-                            });
+    beast::get_lowest_layer(stream()).expires_after(remaining());
+    stream().async_handshake(ssl::stream_base::client,
+                             [self = shared_from_this()](beast::error_code ec) {
+                               if (self->finished_) return;
+                               if (ec) return self->fail(Phase::handshake, ec);
+                               self->write();
+                             });
   }
 
   void write() {
     const auto& s = shared_->settings;
+    request_ = {};
     request_.method(http::verb::post);
     request_.target(s.target);
     request_.version(11);
     request_.set(http::field::host, s.host_header);
     request_.set(http::field::user_agent, "accord-gateway");
     request_.set(http::field::content_type, "application/json");
-    // One POST per connection for now: say so, so the receiver closes after answering.
-    request_.set(http::field::connection, "close");
+    // Kept alive for the next POST, unless configured not to (then the receiver closes).
+    request_.set(http::field::connection, s.keep_alive ? "keep-alive" : "close");
     request_.set("Accord-Message-Id", message_.message_id);
     request_.set("Accord-Delivery-Id", std::to_string(message_.delivery_id));
     request_.set("Accord-Sender", message_.sender);
     request_.set("Accord-Attempt", std::to_string(message_.attempt));
     request_.set("Idempotency-Key", message_.sender + "/" + message_.message_id);
     for (const auto& [name, value] : s.headers) request_.insert(name, value);
-    request_.body() = std::move(message_.document);
+    request_.body() = message_.document;  // kept: a reused connection may need a resend
     request_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(remaining());
-    http::async_write(stream_, request_,
+    beast::get_lowest_layer(stream()).expires_after(remaining());
+    http::async_write(stream(), request_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (self->finished_) return;
                         if (ec) return self->fail(Phase::write, ec);
@@ -286,17 +347,20 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   void read() {
-    parser_.body_limit(kMaxResponseBody);
-    beast::get_lowest_layer(stream_).expires_after(remaining());
-    http::async_read(stream_, buffer_, parser_,
+    parser_.emplace();
+    parser_->body_limit(kMaxResponseBody);
+    beast::get_lowest_layer(stream()).expires_after(remaining());
+    http::async_read(stream(), connection_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (self->finished_) return;
                        if (ec) return self->fail(Phase::read, ec);
-                       self->answered(self->parser_.get().result_int());
+                       self->answered(self->parser_->get().result_int());
                      });
   }
 
   void answered(unsigned status) {
+    // A complete answer: the connection can carry the next POST unless either side said close.
+    reusable_ = shared_->settings.keep_alive && parser_->get().keep_alive();
     const std::string detail = "HTTP " + std::to_string(status);
     if (status >= 200 && status < 300) return finish({DeliveryStatus::delivered, detail});
     if (status >= 400 && status < 500 && status != 408 && status != 429) {
@@ -311,6 +375,16 @@ class Call : public std::enable_shared_from_this<Call> {
   // The one place that turns a transport error into an outcome. Every one is retry_later:
   // none of them says the receiver judged the copy, so it may succeed on another attempt.
   void fail(Phase phase, beast::error_code ec) {
+    if (reused_ && !resent_ && ec != beast::error::timeout &&
+        (phase == Phase::write || (phase == Phase::read && !parser_->got_some()))) {
+      // The receiver closed the kept-alive connection while it was idle (or as we reused it):
+      // not an answer about this copy. Send it once more on a new connection.
+      resent_ = true;
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(stream()).socket().close(ignored);
+      net::post(strand_, [self = shared_from_this()] { self->resolve(); });
+      return;
+    }
     std::string why;
     if (ec == beast::error::timeout) {
       why = "timed out after " + std::to_string(shared_->settings.timeout.count()) + " ms";
@@ -319,15 +393,15 @@ class Call : public std::enable_shared_from_this<Call> {
                 ec == ssl::error::stream_truncated || ec == net::error::eof ||
                 ec == net::error::connection_reset)) {
       // A TCP close without TLS close_notify is stream_truncated whether or not bytes came.
-      why = parser_.got_some() ? "the receiver closed the connection mid-response"
-                               : "the receiver closed the connection without answering";
+      why = parser_->got_some() ? "the receiver closed the connection mid-response"
+                                : "the receiver closed the connection without answering";
     } else if (phase == Phase::read && ec == http::error::body_limit) {
       why = "response body larger than " + std::to_string(kMaxResponseBody) + " bytes";
     } else if (phase == Phase::read &&
                ec.category() == http::make_error_code(http::error::bad_version).category()) {
       why = "the answer is not HTTP (" + ec.message() + ")";
     } else if (phase == Phase::handshake) {
-      const long verify = SSL_get_verify_result(stream_.native_handle());
+      const long verify = SSL_get_verify_result(stream().native_handle());
       why = ec.message();
       if (verify != X509_V_OK)
         why += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
@@ -344,7 +418,13 @@ class Call : public std::enable_shared_from_this<Call> {
     boost::system::error_code ignored;
     timer_.cancel();
     resolver_.cancel();
-    beast::get_lowest_layer(stream_).socket().close(ignored);  // cancels pending operations
+    if (connection_) {
+      if (reusable_) {
+        shared_->put_idle(std::move(connection_));
+      } else {
+        beast::get_lowest_layer(stream()).socket().close(ignored);  // cancels pending operations
+      }
+    }
     {
       std::lock_guard lock(shared_->mutex);
       shared_->calls.erase(id_);
@@ -354,17 +434,19 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   std::shared_ptr<Shared> shared_;
-  net::strand<net::io_context::executor_type> strand_;
+  Strand strand_;
   tcp::resolver resolver_;
   net::steady_timer timer_;
-  ssl::stream<beast::tcp_stream> stream_;
+  std::unique_ptr<Connection> connection_;
   OutboundMessage message_;
   OutboundAdapter::Done done_;
   http::request<http::string_body> request_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
+  std::optional<http::response_parser<http::string_body>> parser_;  // one per response
   Clock::time_point deadline_;
   std::uint64_t id_ = 0;
+  bool reused_ = false;    // sending on a connection an earlier POST used
+  bool resent_ = false;    // already sent again on a new connection after a reused one failed
+  bool reusable_ = false;  // a complete answer that leaves the connection open
   bool finished_ = false;
 };
 
@@ -377,7 +459,9 @@ class WebhookAdapter final : public OutboundAdapter {
   std::size_t max_in_flight() const override { return shared_->settings.max_in_flight; }
 
   void deliver(OutboundMessage message, Done done) override {
-    auto call = std::make_shared<Call>(shared_, std::move(message), done);
+    auto call = std::make_shared<Call>(
+        shared_, shared_->settings.keep_alive ? shared_->take_idle() : nullptr, std::move(message),
+        done);
     std::uint64_t id = 0;
     {
       std::lock_guard lock(shared_->mutex);
@@ -398,9 +482,11 @@ class WebhookAdapter final : public OutboundAdapter {
 
   void stop() override {
     std::vector<std::shared_ptr<Call>> live;
+    std::deque<std::unique_ptr<Connection>> idle;
     {
       std::lock_guard lock(shared_->mutex);
       shared_->stopped = true;
+      idle.swap(shared_->idle);
       for (auto& [id, weak] : shared_->calls) {
         if (auto call = weak.lock()) live.push_back(std::move(call));
       }

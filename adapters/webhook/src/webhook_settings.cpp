@@ -111,6 +111,12 @@ Result<WebhookSettings> parse_webhook_settings(const YAML::Node& settings,
        [&](const YAML::Node& n) {
          return yaml::read_count(n, "max_in_flight", out.max_in_flight);
        }},
+      {"keep_alive",
+       [&](const YAML::Node& n) { return yaml::read_scalar(n, "keep_alive", out.keep_alive); }},
+      {"keep_alive_idle_ms",
+       [&](const YAML::Node& n) {
+         return yaml::read_millis(n, "keep_alive_idle_ms", out.keep_alive_idle);
+       }},
       {"server_name",
        [&](const YAML::Node& n) {
          have_server_name = true;

@@ -116,13 +116,21 @@ TEST(FiledropOutboundSettings, DefaultsAndRefusals) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->directory, "/b/out");
   EXPECT_TRUE(ok->fsync);
-  auto off = parse_filedrop_outbound_settings(YAML::Load("{directory: /o, fsync: false}"), "");
+  EXPECT_EQ(ok->max_in_flight, 32u);
+  EXPECT_EQ(ok->writers, 4u);
+  auto off = parse_filedrop_outbound_settings(
+      YAML::Load("{directory: /o, fsync: false, max_in_flight: 5, writers: 64}"), "");
   ASSERT_TRUE(off.ok());
   EXPECT_FALSE(off->fsync);
+  EXPECT_EQ(off->max_in_flight, 5u);
+  EXPECT_EQ(off->writers, 64u);
 
   for (const auto& [yaml, path] : std::vector<std::pair<std::string, std::string>>{
            {"type: filedrop\ndirectory: /o\nextra: 1\n", "3:1"},
            {"type: filedrop\nfsync: maybe\n", "2:8"},
+           {"directory: /o\nwriters: 65\n", "2:10"},
+           {"directory: /o\nwriters: 0\n", "2:10"},
+           {"directory: /o\nmax_in_flight: 0\n", "2:16"},
            {"type: filedrop\n", "1:1"},
            {"directory: [a]\n", "1:12"}}) {
     auto s = parse_filedrop_outbound_settings(YAML::Load(yaml), "");

@@ -23,6 +23,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
+}  // namespace
+
 // One connection, callback style; the session keeps itself alive through its handlers.
 struct Session : std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, ssl::context& ctx) : stream(std::move(socket), ctx) {}
@@ -33,8 +35,6 @@ struct Session : std::enable_shared_from_this<Session> {
   std::string raw;
   std::unique_ptr<net::steady_timer> hang;
 };
-
-}  // namespace
 
 Receiver::Receiver(Mode mode, unsigned status)
     : mode_(mode),
@@ -93,51 +93,69 @@ void Receiver::serve(tcp::socket socket) {
       std::lock_guard lock(mutex_);
       ++handshakes_;
     }
-    http::async_read(
-        s->stream, s->buffer, s->request,
-        [this, s, seen = std::move(seen)](boost::system::error_code ec, std::size_t) mutable {
-          if (ec) return;
-          seen.method = std::string(s->request.method_string());
-          seen.target = std::string(s->request.target());
-          for (const auto& field : s->request) {
-            seen.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-          }
-          seen.body = s->request.body();
-          {
-            std::lock_guard lock(mutex_);
-            requests_.push_back(std::move(seen));
-          }
-          auto close = [s](boost::system::error_code, std::size_t) {
-            boost::system::error_code ignored;
-            s->stream.next_layer().close(ignored);
-          };
-          switch (mode_) {
-            case Mode::answer:
-              s->response.result(status_);
-              s->response.version(11);
-              if (status_ != 204) s->response.body() = "{\"ok\":true}";
-              s->response.keep_alive(false);
-              s->response.prepare_payload();
-              http::async_write(s->stream, s->response, close);
-              break;
-            case Mode::hang:
-              s->hang = std::make_unique<net::steady_timer>(io_, std::chrono::hours(1));
-              s->hang->async_wait([s](boost::system::error_code) {});
-              break;
-            case Mode::close_mid_response:
-              s->raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part";
-              net::async_write(s->stream, net::buffer(s->raw), close);
-              break;
-            case Mode::close_without_answer:
-              close({}, 0);
-              break;
-            case Mode::garbage:
-              s->raw = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\r\n";
-              net::async_write(s->stream, net::buffer(s->raw), close);
-              break;
-          }
-        });
+    read_next(s, std::move(seen.client_cert_der));
   });
+}
+
+void Receiver::read_next(std::shared_ptr<Session> s, std::string client_cert_der) {
+  s->request = {};
+  http::async_read(
+      s->stream, s->buffer, s->request,
+      [this, s, client_cert_der](boost::system::error_code ec, std::size_t) mutable {
+        if (ec) return;
+        ReceivedRequest seen;
+        seen.client_cert_der = client_cert_der;
+        seen.method = std::string(s->request.method_string());
+        seen.target = std::string(s->request.target());
+        for (const auto& field : s->request) {
+          seen.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        seen.body = s->request.body();
+        {
+          std::lock_guard lock(mutex_);
+          requests_.push_back(std::move(seen));
+        }
+        auto close = [s](boost::system::error_code, std::size_t) {
+          boost::system::error_code ignored;
+          s->stream.next_layer().close(ignored);
+        };
+        switch (mode_) {
+          case Mode::answer:
+          case Mode::keep_alive:
+          case Mode::close_after_answer:
+            s->response = {};
+            s->response.result(status_);
+            s->response.version(11);
+            if (status_ != 204) s->response.body() = "{\"ok\":true}";
+            s->response.keep_alive(mode_ != Mode::answer);
+            s->response.prepare_payload();
+            if (mode_ == Mode::keep_alive) {
+              http::async_write(
+                  s->stream, s->response,
+                  [this, s, client_cert_der](boost::system::error_code ec, std::size_t) {
+                    if (!ec) read_next(s, client_cert_der);
+                  });
+            } else {
+              http::async_write(s->stream, s->response, close);
+            }
+            break;
+          case Mode::hang:
+            s->hang = std::make_unique<net::steady_timer>(io_, std::chrono::hours(1));
+            s->hang->async_wait([s](boost::system::error_code) {});
+            break;
+          case Mode::close_mid_response:
+            s->raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part";
+            net::async_write(s->stream, net::buffer(s->raw), close);
+            break;
+          case Mode::close_without_answer:
+            close({}, 0);
+            break;
+          case Mode::garbage:
+            s->raw = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\r\n";
+            net::async_write(s->stream, net::buffer(s->raw), close);
+            break;
+        }
+      });
 }
 
 }  // namespace accord::testing

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -27,7 +28,9 @@ struct ReceivedRequest {
 class Receiver {
  public:
   enum class Mode {
-    answer,                // a complete response with `status`
+    answer,                // a complete response with `status`, then closes
+    keep_alive,            // the same, keeps the connection open and serves the next request
+    close_after_answer,    // answers "keep-alive" but closes (an idle timeout that struck)
     hang,                  // reads the request, never answers
     close_mid_response,    // a 200 status line and half the promised body, then closes
     close_without_answer,  // reads the request and closes
@@ -43,6 +46,7 @@ class Receiver {
  private:
   void accept();
   void serve(boost::asio::ip::tcp::socket socket);
+  void read_next(std::shared_ptr<struct Session> session, std::string client_cert_der);
 
   Mode mode_;
   unsigned status_;

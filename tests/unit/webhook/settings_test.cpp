@@ -18,7 +18,9 @@ TEST(WebhookSettings, Defaults) {
   EXPECT_EQ(s->server_name, "receiver.example");
   EXPECT_EQ(s->ca, "/pki/ca.pem");
   EXPECT_EQ(s->timeout, std::chrono::milliseconds(10000));
-  EXPECT_EQ(s->max_in_flight, 4u);
+  EXPECT_EQ(s->max_in_flight, 8u);
+  EXPECT_TRUE(s->keep_alive);
+  EXPECT_EQ(s->keep_alive_idle, std::chrono::milliseconds(4000));
   EXPECT_TRUE(s->headers.empty());
 }
 
@@ -27,7 +29,9 @@ TEST(WebhookSettings, EverySetting) {
 type: webhook
 url: https://10.0.0.5:9443/accord/inbox?tenant=a%20b
 timeout_ms: 2500
-max_in_flight: 8
+max_in_flight: 16
+keep_alive: false
+keep_alive_idle_ms: 900
 server_name: inbox.lvws.example
 ca: certs/lvws-ca.pem
 headers: {X-Tenant: lvws, Authorization: Bearer abc}
@@ -41,7 +45,9 @@ headers: {X-Tenant: lvws, Authorization: Bearer abc}
   EXPECT_EQ(s->server_name, "inbox.lvws.example");
   EXPECT_EQ(s->ca, "/etc/accord/certs/lvws-ca.pem");
   EXPECT_EQ(s->timeout, std::chrono::milliseconds(2500));
-  EXPECT_EQ(s->max_in_flight, 8u);
+  EXPECT_EQ(s->max_in_flight, 16u);
+  EXPECT_FALSE(s->keep_alive);
+  EXPECT_EQ(s->keep_alive_idle, std::chrono::milliseconds(900));
   EXPECT_EQ(s->headers, (std::vector<std::pair<std::string, std::string>>{
                             {"X-Tenant", "lvws"}, {"Authorization", "Bearer abc"}}));
 }
@@ -77,6 +83,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"timeout_zero", "url: https://a.example\ntimeout_ms: 0\n", "2:13", "greater than 0"},
         BadRow{"timeout_text", "url: https://a.example\ntimeout_ms: soon\n", "2:13", "wrong type"},
         BadRow{"in_flight_negative", "url: https://a.example\nmax_in_flight: -1\n", "2:16",
+               "greater than 0"},
+        BadRow{"keep_alive_text", "url: https://a.example\nkeep_alive: often\n", "2:13",
+               "wrong type"},
+        BadRow{"keep_alive_idle_zero", "url: https://a.example\nkeep_alive_idle_ms: 0\n", "2:21",
                "greater than 0"},
         BadRow{"wrong_type", "type: zmq\nurl: https://a.example\n", "1:7", "type must be webhook"},
         BadRow{"headers_list", "url: https://a.example\nheaders: [a]\n", "2:10", "mapping"},

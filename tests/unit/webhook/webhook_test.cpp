@@ -99,7 +99,7 @@ TEST_F(WebhookTest, PostsTheDocumentWithHeadersByteForByteOverMutualTls) {
   auto adapter = make_for(receiver.port(), ", headers: {X-Agency-Route: lvws-north}");
   ASSERT_NE(adapter, nullptr);
   EXPECT_EQ(adapter->kind(), "webhook");
-  EXPECT_EQ(adapter->max_in_flight(), 4u);
+  EXPECT_EQ(adapter->max_in_flight(), 8u);
   auto f = start(*adapter);
   const auto outcome = wait(f);
   EXPECT_EQ(outcome.status, DeliveryStatus::delivered) << outcome.detail;
@@ -115,7 +115,7 @@ TEST_F(WebhookTest, PostsTheDocumentWithHeadersByteForByteOverMutualTls) {
       {"Host", "127.0.0.1:" + std::to_string(receiver.port())},
       {"User-Agent", "accord-gateway"},
       {"Content-Type", "application/json"},
-      {"Connection", "close"},
+      {"Connection", "keep-alive"},
       {"Accord-Message-Id", "met-ref-2026-000417"},
       {"Accord-Delivery-Id", "9001"},
       {"Accord-Sender", "police.met"},
@@ -275,6 +275,86 @@ TEST_F(WebhookTest, ManyConcurrentPostsEachCompleteOnce) {
   }
   for (auto& f : futures) EXPECT_EQ(wait(f).status, DeliveryStatus::delivered);
   EXPECT_EQ(receiver.requests().size(), 16u);
+}
+
+TEST_F(WebhookTest, AKeptAliveConnectionCarriesTheNextPosts) {
+  Receiver receiver(Receiver::Mode::keep_alive, 200);
+  auto adapter = make_for(receiver.port());
+  ASSERT_NE(adapter, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    auto m = message();
+    m.delivery_id = i;
+    auto f = start(*adapter, m);
+    EXPECT_EQ(wait(f).status, DeliveryStatus::delivered);
+  }
+  const auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_EQ(receiver.handshakes(), 1) << "one connection and TLS handshake for five POSTs";
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].body, message().document);
+    EXPECT_EQ(requests[i].client_cert_der, der_of(testing::dev_pki().server_cert()));
+  }
+}
+
+TEST_F(WebhookTest, WithoutKeepAliveEveryPostHasItsOwnConnection) {
+  Receiver receiver(Receiver::Mode::keep_alive, 200);
+  auto adapter = make_for(receiver.port(), ", keep_alive: false");
+  ASSERT_NE(adapter, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto f = start(*adapter);
+    EXPECT_EQ(wait(f).status, DeliveryStatus::delivered);
+  }
+  const auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(receiver.handshakes(), 3);
+  for (const auto& r : requests) {
+    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(),
+                        std::pair<std::string, std::string>{"Connection", "close"}),
+              r.headers.end());
+  }
+}
+
+TEST_F(WebhookTest, AnswerThatSaysCloseIsNotReused) {
+  Receiver receiver(Receiver::Mode::answer, 200);  // "Connection: close", then closes
+  auto adapter = make_for(receiver.port());
+  ASSERT_NE(adapter, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto f = start(*adapter);
+    EXPECT_EQ(wait(f).status, DeliveryStatus::delivered);
+  }
+  EXPECT_EQ(receiver.requests().size(), 3u);
+  EXPECT_EQ(receiver.handshakes(), 3);
+}
+
+TEST_F(WebhookTest, AnIdleConnectionTheReceiverClosedIsReplacedNotFailed) {
+  // The receiver promises keep-alive, then closes (as an idle timeout would): the next POST
+  // on that connection gets no answer, so it goes once more on a new connection and is
+  // delivered; the receiver reads each copy exactly once.
+  Receiver receiver(Receiver::Mode::close_after_answer, 200);
+  auto adapter = make_for(receiver.port());
+  ASSERT_NE(adapter, nullptr);
+  for (int i = 0; i < 4; ++i) {
+    auto m = message();
+    m.delivery_id = i;
+    auto f = start(*adapter, m);
+    const auto outcome = wait(f);
+    EXPECT_EQ(outcome.status, DeliveryStatus::delivered) << outcome.detail;
+  }
+  EXPECT_EQ(receiver.requests().size(), 4u);
+  EXPECT_EQ(receiver.handshakes(), 4);
+}
+
+TEST_F(WebhookTest, AWindowOfPostsUsesAtMostWindowConnections) {
+  Receiver receiver(Receiver::Mode::keep_alive, 200);
+  auto adapter = make_for(receiver.port(), ", max_in_flight: 4");
+  ASSERT_NE(adapter, nullptr);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::future<DeliveryOutcome>> futures;
+    for (int i = 0; i < 4; ++i) futures.push_back(start(*adapter));
+    for (auto& f : futures) EXPECT_EQ(wait(f).status, DeliveryStatus::delivered);
+  }
+  EXPECT_EQ(receiver.requests().size(), 20u);
+  EXPECT_LE(receiver.handshakes(), 4);
 }
 
 TEST_F(WebhookTest, InlinePemMaterialWorksLikeFiles) {

@@ -27,6 +27,9 @@ namespace accord::env {
 struct WriteOptions {
   std::string temp_path = {};  // what it writes, then renames over `path`; "": path + ".tmp"
   bool sync = true;            // false: no fsync of file or directory: atomic, but not durable
+  // With `sync`: false fsyncs the file but leaves the directory's fsync (which makes the
+  // rename durable) to the caller, who writes several files and fsyncs their directory once.
+  bool sync_directory = true;
   bool umask_narrows = false;  // true: the process umask may narrow `mode` (files another
                                // party reads, where the operator's umask is the policy)
 };

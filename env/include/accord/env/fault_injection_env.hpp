@@ -58,8 +58,9 @@ class FaultInjectionEnv : public Env {
   bool file_exists(const std::string& path) override;
   Status write_new_file(const std::string& path, std::string_view content, unsigned mode) override;
   Status replace_file(const std::string& path, std::string_view content, unsigned mode) override;
-  // Durable on return when options.sync (as replace_file); otherwise the old state stays the
-  // durable one until a later synced write of the path.
+  // Durable on return when options.sync and options.sync_directory (as replace_file); with
+  // sync but not sync_directory, once sync_directory() of its directory succeeds; otherwise
+  // the old state stays the durable one until a later synced write of the path.
   Status write_file(const std::string& path, std::string_view content, unsigned mode,
                     const WriteOptions& options) override;
   Status remove_file(const std::string& path) override;

@@ -23,9 +23,15 @@ namespace accord::adapters {
 
 // ---- outbound ----
 
+inline constexpr std::size_t kMaxFiledropWriters = 64;
+
 struct FiledropOutboundSettings {
   std::string directory;
   bool fsync = true;  // fsync the file and the directory before reporting delivered
+  // Copies handed over at once (copies of different cases); they share directory fsyncs.
+  std::size_t max_in_flight = 32;
+  // Threads writing files; concurrent file fsyncs share the file system's journal commits.
+  std::size_t writers = 4;
 };
 
 // Errors: invalid_config with path "line:col".
@@ -41,12 +47,14 @@ std::string filedrop_file_name(const OutboundMessage& message);
 // and fsyncs the directory (if `fsync`), through `env`. A reader never sees a partial file.
 // Errors: io, the message naming the failed step, the path and strerror(errno); the
 // temporary file is removed.
+// With `sync_directory` false the directory fsync is left to the caller (the outbound
+// adapter fsyncs it once for every file renamed meanwhile).
 Status write_file_atomically(const std::string& directory, const std::string& name,
                              std::string_view content, bool fsync,
-                             env::Env& env = env::system_env());
+                             env::Env& env = env::system_env(), bool sync_directory = true);
 
-// The outbound adapter does its file I/O on one thread of its own, never on the io_context:
-// an fsync can take tens of milliseconds. `done` is posted to context.io.
+// The outbound adapter does its file I/O on `writers` threads of its own, never on the
+// io_context: an fsync can take tens of milliseconds. `done` is posted to context.io.
 Result<std::unique_ptr<OutboundAdapter>> make_filedrop_outbound(const AdapterContext& context);
 
 // ---- inbound ----

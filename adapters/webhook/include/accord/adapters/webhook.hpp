@@ -1,8 +1,8 @@
 // The webhook outbound adapter: each delivered copy is one HTTPS POST to the recipient's
 // receiver, with mutual TLS (the gateway's own certificate) and the headers of
-// docs/adapters.md. Outcomes: 2xx delivered; 4xx other than 408/429 permanent_failure;
-// 408, 429, 5xx, timeouts, refused connects, TLS failures, a peer closing early and replies
-// that are not HTTP retry_later.
+// docs/adapters.md, on a kept-alive connection when one is idle. Outcomes: 2xx delivered; 4xx other
+// than 408/429 permanent_failure; 408, 429, 5xx, timeouts, refused connects, TLS failures, a peer
+// closing early and replies that are not HTTP retry_later.
 //
 // Threading: everything runs on the gateway's io_context (one strand per POST); deliver()
 // never blocks and never calls `done` before it returns. The adapter may be destroyed with
@@ -30,7 +30,13 @@ struct WebhookSettings {
   std::string server_name;  // SNI and the name the receiver's certificate must carry
   std::string ca;           // PEM file (or PEM text) that verifies the receiver
   std::chrono::milliseconds timeout{10000};  // the whole POST: resolve to last response byte
-  std::size_t max_in_flight = 4;
+  std::size_t max_in_flight = 8;  // the window: POSTs at once, each on its own connection
+  // Reuse a connection for the next POST once the receiver answered completely and did not
+  // ask to close (at most max_in_flight are kept idle).
+  bool keep_alive = true;
+  // An idle connection older than this is closed instead of reused: receivers close idle
+  // connections after a few seconds, and a POST would then race that close.
+  std::chrono::milliseconds keep_alive_idle{4000};
   std::vector<std::pair<std::string, std::string>> headers;  // extra, in config order
 };
 
