@@ -4,7 +4,7 @@
 // than 408/429 permanent_failure; 408, 429, 5xx, timeouts, refused connects, TLS failures, a peer
 // closing early and replies that are not HTTP retry_later.
 //
-// Threading: everything runs on the gateway's io_context (one strand per POST); deliver()
+// Threading: everything runs on the gateway's io_context (one strand per connection); deliver()
 // never blocks and never calls `done` before it returns. The adapter may be destroyed with
 // POSTs in flight: it stops them first (their `done` runs with retry_later).
 #pragma once
