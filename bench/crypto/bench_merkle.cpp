@@ -376,6 +376,38 @@ int instructions(std::string_view kernel, std::size_t k, std::size_t n) {
   return verifies ? 0 : 1;
 }
 
+// --vector K: one salted batch of K copies as JSON, for merkle_verify.py (PyNaCl + hashlib
+// only) to check the construction independently of this code.
+std::string hex(std::span<const unsigned char> bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+  out.pop_back();
+  return out;
+}
+
+int vector(std::size_t k) {
+  if (k < 1 || k > kMaxBatch) {
+    std::fprintf(stderr, "bench_merkle: K must be 1..%zu\n", kMaxBatch);
+    return 64;
+  }
+  const Batch& b = batch();
+  BatchSignature s;
+  sign_batch(b, k, true, s);
+  std::printf("{\"public_key\":\"%s\",\"size\":%zu,\"root\":\"%s\",\"sig\":\"%s\",\"copies\":[",
+              hex({b.pk, sizeof b.pk}).c_str(), k, hex(s.tree.root()).c_str(),
+              hex({s.sig, sizeof s.sig}).c_str());
+  for (std::size_t i = 0; i < k; ++i) {
+    std::printf("%s{\"index\":%zu,\"signing_input\":\"%s\",\"salt\":\"%s\",\"path\":[",
+                i ? "," : "", i, hex(b.input(i)).c_str(), hex(s.salts[i]).c_str());
+    for (std::size_t j = 0; j < s.proofs[i].size(); ++j) {
+      std::printf("%s\"%s\"", j ? "," : "", hex(s.proofs[i][j]).c_str());
+    }
+    std::printf("]}");
+  }
+  std::printf("]}\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -384,6 +416,9 @@ int main(int argc, char** argv) {
   if (argc == 5 && std::string_view(argv[1]) == "--instructions") {
     return instructions(argv[2], std::strtoul(argv[3], nullptr, 10),
                         std::strtoul(argv[4], nullptr, 10));
+  }
+  if (argc == 3 && std::string_view(argv[1]) == "--vector") {
+    return vector(std::strtoul(argv[2], nullptr, 10));
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 64;
