@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,15 +26,19 @@ namespace {
 using boost::beast::http::verb;
 using nlohmann::json;
 
-const std::string kArrested = read_source_file("tests/data/integration/suspect_arrested.json");
+// Read on first use: ACCORD_SOURCE_DIR is not set while ctest lists the tests.
+const std::string& arrested() {
+  static const std::string text = read_source_file("tests/data/integration/suspect_arrested.json");
+  return text;
+}
 
 std::string envelope(const std::string& id) {
-  return with_id(kArrested, id);
+  return with_id(arrested(), id);
 }
 
 // Valid JSON, refused by the vocabulary: 422 unknown_event_type.
 std::string unknown_type(const std::string& id) {
-  auto e = json::parse(kArrested);
+  auto e = json::parse(arrested());
   e["id"] = id;
   e["type"] = "no.such_event";
   return e.dump();
@@ -41,7 +46,7 @@ std::string unknown_type(const std::string& id) {
 
 // The same id as envelope(id) with other content: 409 id_conflict once envelope(id) is in.
 std::string conflicting(const std::string& id) {
-  auto e = json::parse(kArrested);
+  auto e = json::parse(arrested());
   e["id"] = id;
   e["data"]["needs"]["safety"] = "low";
   return e.dump();
@@ -233,7 +238,7 @@ TEST_F(BatchSubmitTest, WholeBatchRefusalsAndBodyLimits) {
        "application/json", 413, "batch_too_large", "messages"},
       {"over_byte_limit",
        client::batch_body({envelope("w-7"), padded, padded, padded, padded, padded}),
-       "application/json", 413, "batch_too_large", ""},
+       "application/json", 413, "batch_too_large", "?"},  // the server's own answer: no path
   };
   for (const auto& row : rows) {
     const auto r = post(gateway->port(), "/v1/messages:batch", row.body, row.content_type);
@@ -342,16 +347,25 @@ TEST_F(BatchSubmitTest, ImportReportsEveryLine) {
     const auto entry = json::parse(line);
     by_line[entry.at("line").get<std::uint64_t>()] = entry;
   }
+  // Lines 1 and 5 are the same bytes; with two batches in flight either may be first: one
+  // is accepted, the other its duplicate.
   const std::map<std::uint64_t, std::pair<unsigned, std::string>> expected = {
-      {1, {202, ""}}, {3, {422, "unknown_event_type"}}, {4, {400, "invalid_json"}},
-      {5, {200, ""}}, {6, {422, "not_an_object"}},      {7, {202, ""}},
+      {3, {422, "unknown_event_type"}},
+      {4, {400, "invalid_json"}},
+      {6, {422, "not_an_object"}},
+      {7, {202, ""}},
   };
-  ASSERT_EQ(by_line.size(), expected.size()) << read_text(dir.file("mixed.jsonl.report"));
+  ASSERT_EQ(by_line.size(), expected.size() + 2) << read_text(dir.file("mixed.jsonl.report"));
   for (const auto& [line, want] : expected) {
     ASSERT_TRUE(by_line.contains(line)) << line;
     EXPECT_EQ(by_line[line]["http_status"], want.first) << line;
     EXPECT_EQ(by_line[line]["code"], want.second) << line;
   }
+  ASSERT_TRUE(by_line.contains(1) && by_line.contains(5));
+  const std::set<unsigned> same_bytes = {by_line[1]["http_status"].get<unsigned>(),
+                                         by_line[5]["http_status"].get<unsigned>()};
+  EXPECT_EQ(same_bytes, (std::set<unsigned>{200, 202}));
+  EXPECT_EQ(by_line[5]["id"], "i-1");
   EXPECT_EQ(by_line[1]["id"], "i-1");
   EXPECT_EQ(by_line[3]["id"], "i-2");
   EXPECT_EQ(by_line[7]["id"], "i-4");

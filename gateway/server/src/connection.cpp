@@ -161,7 +161,9 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
 }
 
 void Connection::on_header(beast::error_code ec, std::size_t) {
-  if (ec) return fail(Phase::request, ec);
+  // body_limit here: the Content-Length is over even the largest limit; the request line and
+  // fields were read, so the refusal can still name the route's own limit.
+  if (ec && ec != http::error::body_limit) return fail(Phase::request, ec);
   const auto& header = parser_->get();
   if (header.method() == http::verb::post) {
     const std::string_view target = header.target();
@@ -172,6 +174,7 @@ void Connection::on_header(beast::error_code ec, std::size_t) {
   }
   const std::size_t limit =
       body_route_ != nullptr ? body_route_->max_bytes : state_->options.max_body_bytes;
+  if (ec) return refuse_body_limit();
   if (const auto length = parser_->content_length(); length && *length > limit) {
     return refuse_body_limit();
   }
