@@ -7,19 +7,23 @@
 # libraries, configures BUILD_DIR again so bench/peers/ finds them, builds peer-drivers (and
 # accord-gateway, accord when PEERS has accord; -j2), then one peer at a time: starts it on
 # loopback with durable settings and mutual TLS (a fresh dev PKI from certs/gen-dev-pki.sh),
-# drives it closed loop with 1 KB bodies from $CONNECTIONS connections, each keeping a window
-# of $WINDOWS unconfirmed publishes, for SECONDS (default 10) after a warmup, and stops it;
-# accord-gateway is driven by `accord bench` (one request in flight per connection). Prints
-# one table (Markdown) on stdout; progress goes to stderr.
+# drives it closed loop with 1 KB bodies from $CONNECTIONS connections at each window of
+# $WINDOWS for SECONDS (default 10) after a warmup, and stops it. A broker's window W is W
+# unconfirmed publishes per connection (sliding); Accord's window 1 is `accord bench` (one
+# request in flight per connection), its window W > 1 is `accord bench --batch W` (one
+# POST /v1/messages:batch of W envelopes in flight per connection, each item answered on its
+# own). Prints one table (Markdown) on stdout; progress goes to stderr.
 # Every server it started is stopped on exit; work files live under /tmp and are removed.
 #
 # Environment: CONNECTIONS (64), WINDOWS ("1 16"), WARMUP (seconds, 2), PEERS ("rabbitmq
 # mosquitto nats accord"), NO_INSTALL=1 / NO_BUILD=1 to skip those steps, GATEWAY_THREADS (2),
-# BENCH_OUT (a directory to keep the JSON reports and server logs in).
+# BENCH_OUT (a directory to keep the JSON reports and server logs in), PIN=1 to pin every
+# server (broker or gateway, with all its threads) to CPU $SERVER_CPUS (1) and every load
+# generator to CPU $CLIENT_CPUS (0) with taskset, for every peer alike.
 set -euo pipefail
 
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +35,19 @@ windows="${WINDOWS:-1 16}"
 warmup="${WARMUP:-2}"
 peers="${PEERS:-rabbitmq mosquitto nats accord}"
 gateway_threads="${GATEWAY_THREADS:-2}"
+# PIN=1: servers and load generators on disjoint CPUs, so neither takes the other's core.
+server_on=()
+client_on=()
+pin_note="not pinned"
+if [[ "${PIN:-0}" == 1 ]]; then
+  command -v taskset >/dev/null || { echo "peers.sh: PIN=1 needs taskset (util-linux)" >&2; exit 64; }
+  server_on=(taskset -c "${SERVER_CPUS:-1}")
+  client_on=(taskset -c "${CLIENT_CPUS:-0}")
+  pin_note="PIN=1: every server on CPU ${SERVER_CPUS:-1}, every load generator on CPU ${CLIENT_CPUS:-0} (taskset)"
+elif [[ "${PIN:-0}" != 0 ]]; then
+  echo "peers.sh: PIN must be 0 or 1, not ${PIN}" >&2
+  exit 64
+fi
 
 # --- install and build -------------------------------------------------------------------
 if [[ "${NO_INSTALL:-}" != 1 ]]; then
@@ -111,7 +128,7 @@ run() {
   echo "== $name: ${*##*/}" >&2
   local before client
   before="$(cpu_of "$pid")"
-  client="$( { TIMEFORMAT='%U %S'; time "$@" >"$work/$name.json" 2>"$work/$name.log"; } 2>&1 )" ||
+  client="$( { TIMEFORMAT='%U %S'; time "${client_on[@]}" "$@" >"$work/$name.json" 2>"$work/$name.log"; } 2>&1 )" ||
     [[ -s "$work/$name.json" ]] || { tail -5 "$work/$name.log" >&2; return 1; }
   echo "$before $(cpu_of "$pid") $client" >"$work/$name.cpu"
   python3 "$src/bench/peers/table.py" --line "$work/$name.json" >&2
@@ -152,7 +169,7 @@ CONF
     RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
     RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_PID_FILE="$d/pid" \
     RABBITMQ_DIST_PORT="$(free_port)" \
-    /usr/lib/rabbitmq/bin/rabbitmq-server >"$work/rabbitmq.log" 2>&1 &
+    "${server_on[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server >"$work/rabbitmq.log" 2>&1 &
   server_pid[rabbitmq]=$!
   wait_port "$port" "${server_pid[rabbitmq]}" rabbitmq
   # The port opens before the node is fully booted; the beam process is the one to measure.
@@ -191,7 +208,7 @@ log_dest stderr
 log_type error
 log_type warning
 CONF
-  mosquitto -c "$d/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  "${server_on[@]}" mosquitto -c "$d/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
   server_pid[mosquitto]=$!
   wait_port "$port" "${server_pid[mosquitto]}" mosquitto
   mosquitto_port="$port"
@@ -216,7 +233,7 @@ jetstream {
   max_file_store: 20GB
 }
 CONF
-  nats-server -c "$d/nats.conf" >"$work/nats.log" 2>&1 &
+  "${server_on[@]}" nats-server -c "$d/nats.conf" >"$work/nats.log" 2>&1 &
   server_pid[nats]=$!
   wait_port "$port" "${server_pid[nats]}" nats
   nats_port="$port"
@@ -248,7 +265,7 @@ signatures: $d/signing/signatures
 limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency stands in for many
 log: {level: warn}
 YAML
-  "$build/gateway/app/accord-gateway" --config "$d/gateway.yaml" --ready-file "$d/ready" \
+  "${server_on[@]}" "$build/gateway/app/accord-gateway" --config "$d/gateway.yaml" --ready-file "$d/ready" \
     >"$work/accord.log" 2>&1 &
   server_pid[accord]=$!
   for _ in $(seq 1 300); do
@@ -259,6 +276,27 @@ YAML
   accord_port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$d/ready")"
 }
 
+# Window 1: one POST /v1/messages in flight per connection. Window W > 1: one
+# POST /v1/messages:batch of W envelopes in flight per connection (`accord bench --batch W`);
+# unlike a broker's sliding window, the next batch leaves only when the whole batch is answered.
+drive_accord() {
+  local accord="$build/tools/accord/accord" batch_args
+  for w in $windows; do
+    batch_args=()
+    if ((w > 1)); then
+      if ! "$accord" bench --help 2>&1 | grep -q -- '--batch'; then
+        echo "peers.sh: this accord has no 'bench --batch' (POST /v1/messages:batch): no Accord row at window $w" >&2
+        continue
+      fi
+      batch_args=(--batch "$w")
+    fi
+    run "accord-w$w" "${server_pid[accord]}" "$accord" bench \
+      --gateway "127.0.0.1:$accord_port" --as police.met --pki-dir "$pki" \
+      --connections "$connections" --duration "$seconds" --warmup "$warmup" \
+      "${batch_args[@]}" --json || true
+  done
+}
+
 # On a host with systemd the packages start their own services on the default ports; ours use
 # free ports, but those would share the CPU, so say so.
 for svc in rabbitmq-server mosquitto nats-server; do
@@ -267,11 +305,17 @@ for svc in rabbitmq-server mosquitto nats-server; do
   fi
 done
 
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 versions=()
 for peer in $peers; do
   case "$peer" in
+    rabbitmq | mosquitto | nats | accord) "start_$peer" ;;
+    *) echo "peers.sh: unknown peer $peer" >&2; exit 64 ;;
+  esac
+  # Evidence of the pinning: the CPUs the measured server process may run on.
+  versions+=("$peer server CPUs: $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/${server_pid[$peer]}/status")")
+  case "$peer" in
     rabbitmq)
-      start_rabbitmq
       versions+=("rabbitmq-server $(dpkg-query -W -f='${Version}' rabbitmq-server), Erlang/OTP $(erl -noshell -eval 'io:format("~s",[erlang:system_info(otp_release)]),halt().')")
       drive rabbitmq rabbitmq "$rabbit_port"
       # Evidence of what was measured: the queue type RabbitMQ actually made, and its depth.
@@ -280,28 +324,22 @@ for peer in $peers; do
         durable messages 2>&1 | tr '\t\n' ' ;')")
       ;;
     mosquitto)
-      start_mosquitto
       versions+=("mosquitto $(dpkg-query -W -f='${Version}' mosquitto)")
       drive mosquitto mosquitto "$mosquitto_port"
       ;;
     nats)
-      start_nats
       versions+=("nats-server $(dpkg-query -W -f='${Version}' nats-server), libnats $(dpkg-query -W -f='${Version}' libnats-dev)")
       drive nats nats "$nats_port"
       ;;
     accord)
-      start_accord
-      run accord-w1 "${server_pid[accord]}" "$build/tools/accord/accord" bench \
-        --gateway "127.0.0.1:$accord_port" --as police.met --pki-dir "$pki" \
-        --connections "$connections" --duration "$seconds" --warmup "$warmup" --json || true
+      drive_accord
       ;;
-    *) echo "peers.sh: unknown peer $peer" >&2; exit 64 ;;
   esac
   stop_server "$peer"
 done
 
 echo
 echo "Durable 1 KB publishes over mutual TLS on loopback, $connections connections, ${seconds}s after ${warmup}s warmup;"
-echo "$(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$pin_note; $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%FT%TZ), load $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 printf '%s\n' "${versions[@]}"
 python3 "$src/bench/peers/table.py" "$work" "$windows"

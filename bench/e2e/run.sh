@@ -12,11 +12,14 @@
 # a spool holding the earlier rows' copies (nothing consumes them).
 #
 # Environment: CONNECTIONS, OPEN_CONNECTIONS, WARMUP (seconds, default 3), GATEWAY_THREADS
-# (default 2), BENCH_OUT (a directory to keep the per-run JSON reports and progress logs in).
+# (default 2), BENCH_OUT (a directory to keep the per-run JSON reports and progress logs in),
+# BATCH=N (N >= 2: every run is `accord bench --batch N`, one POST /v1/messages:batch of N
+# envelopes in flight per connection), PIN=1 (the gateway, all its threads, on CPU
+# $SERVER_CPUS (1) and `accord bench` on CPU $CLIENT_CPUS (0), with taskset).
 set -euo pipefail
 
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 build="$(cd "$1" && pwd)"
@@ -25,12 +28,37 @@ connections="${CONNECTIONS:-1 8 32 64}"
 open_connections="${OPEN_CONNECTIONS:-32}"
 warmup="${WARMUP:-3}"
 gateway_threads="${GATEWAY_THREADS:-2}"
+batch_args=()
+if [[ -n "${BATCH:-}" ]]; then
+  if [[ ! "$BATCH" =~ ^[0-9]+$ ]] || ((BATCH < 2)); then
+    echo "run.sh: BATCH must be a whole number >= 2, not '$BATCH'" >&2
+    exit 64
+  fi
+  batch_args=(--batch "$BATCH")
+fi
+# PIN=1: gateway and load generator on disjoint CPUs, so neither takes the other's core.
+server_on=()
+client_on=()
+pin_note="not pinned"
+if [[ "${PIN:-0}" == 1 ]]; then
+  command -v taskset >/dev/null || { echo "run.sh: PIN=1 needs taskset (util-linux)" >&2; exit 64; }
+  server_on=(taskset -c "${SERVER_CPUS:-1}")
+  client_on=(taskset -c "${CLIENT_CPUS:-0}")
+  pin_note="gateway on CPU ${SERVER_CPUS:-1}, accord bench on CPU ${CLIENT_CPUS:-0} (taskset)"
+elif [[ "${PIN:-0}" != 0 ]]; then
+  echo "run.sh: PIN must be 0 or 1, not ${PIN}" >&2
+  exit 64
+fi
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 gateway_bin="$build/gateway/app/accord-gateway"
 accord_bin="$build/tools/accord/accord"
 for b in "$gateway_bin" "$accord_bin"; do
   [[ -x "$b" ]] || { echo "run.sh: $b is missing; build the accord-gateway and accord targets" >&2; exit 1; }
 done
+if ((${#batch_args[@]})) && ! "$accord_bin" bench --help 2>&1 | grep -q -- '--batch'; then
+  echo "run.sh: BATCH needs an accord with 'bench --batch' (POST /v1/messages:batch)" >&2
+  exit 1
+fi
 
 tmp="$(mktemp -d /tmp/accord-e2e-bench-XXXXXX)"
 gateway_pid=""
@@ -71,7 +99,7 @@ limits: {rate_per_agency: 0, max_connections_per_agency: 1024}  # one agency sta
 log: {level: warn}
 YAML
 
-"$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>"$tmp/gateway.log" &
+"${server_on[@]}" "$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>"$tmp/gateway.log" &
 gateway_pid=$!
 port=""
 for _ in $(seq 1 200); do
@@ -100,8 +128,9 @@ bench() {
   echo "== $name: accord bench $*" >&2
   local before client
   before="$(gateway_cpu)"
-  client="$( { TIMEFORMAT='%U %S'; time "$accord_bin" bench --gateway "127.0.0.1:$port" \
-    --as police.met --pki-dir "$tmp/pki" --warmup "$warmup" --duration "$seconds" --json "$@" \
+  client="$( { TIMEFORMAT='%U %S'; time "${client_on[@]}" "$accord_bin" bench --gateway "127.0.0.1:$port" \
+    --as police.met --pki-dir "$tmp/pki" --warmup "$warmup" --duration "$seconds" --json \
+    "${batch_args[@]}" "$@" \
     >"$tmp/$name.json" 2>"$tmp/$name.log"; } 2>&1 )" ||
     [[ -s "$tmp/$name.json" ]] || { cat "$tmp/$name.log" >&2; exit 1; }
   echo "$before $(gateway_cpu) $client" >"$tmp/$name.cpu"
@@ -124,6 +153,7 @@ names+=("open-$rate")
 
 echo
 echo "accord-gateway e2e: durable ${seconds}s runs of $(python3 -c "import json;print(json.load(open('$tmp/${names[0]}.json'))['body_bytes'])")-byte case updates over mTLS, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "${BATCH:+batches of $BATCH envelopes per request (accord bench --batch $BATCH); }$pin_note"
 python3 - "$tmp" "${names[@]}" <<'PY'
 import json, sys
 tmp, names = sys.argv[1], sys.argv[2:]

@@ -15,6 +15,14 @@ if sys.argv[1] == "--line":
     sys.exit(0)
 
 work, windows = sys.argv[1], [int(w) for w in sys.argv[2].split()]
+WINDOW = {
+    "rabbitmq": "W publishes unconfirmed per connection (sliding)",
+    "mosquitto": "W QoS 1 PUBLISHes awaiting PUBACK per connection (sliding)",
+    "nats": "W publishes awaiting PubAck per connection (sliding)",
+    "accord": "1: one POST /v1/messages in flight per connection; W > 1: one "
+              "POST /v1/messages:batch of W envelopes in flight per connection, the next "
+              "sent when all W are answered (accord bench --batch W)",
+}
 ACK = {
     "rabbitmq": "confirm: quorum-queue Raft WAL fsync'd (batched)",
     "mosquitto": "PUBACK: in memory; disk at autosave (30 min)",
@@ -37,9 +45,9 @@ def load(name):
 
 peers = [p for p in ("rabbitmq", "mosquitto", "nats", "accord")
          if any(os.path.exists(os.path.join(work, f"{p}-w{w}.json")) for w in windows)]
-accord = load("accord-w1")
+accord = {w: load(f"accord-w{w}") for w in windows}
 head = ["peer", "ack means", "window", "msgs/s", "p50 ms", "p99 ms", "errors",
-        "server us/msg", "client us/msg", "Accord / peer"]
+        "server us/msg", "client us/msg", "Accord / peer (same window)"]
 rows = []
 for p in peers:
     for w in windows:
@@ -48,8 +56,8 @@ for p in peers:
             continue
         l = r["latency_us"]
         ratio = "-"
-        if accord and p != "accord" and r["throughput"] > 0:
-            ratio = f'{accord["throughput"] / r["throughput"]:.2f}'
+        if accord[w] and p != "accord" and r["throughput"] > 0:
+            ratio = f'{accord[w]["throughput"] / r["throughput"]:.2f}'
         rows.append([p, ACK.get(p, ""), str(w), f'{r["throughput"]:,.0f}', f'{l["p50"] / 1000:.2f}',
                      f'{l["p99"] / 1000:.2f}', str(r["errors_total"]), f'{r["server_us"]:.0f}',
                      f'{r["client_us"]:.0f}', ratio])
@@ -60,8 +68,12 @@ print("| " + " | ".join(head) + " |")
 print("|" + "---|" * len(head))
 for row in rows:
     print("| " + " | ".join(row) + " |")
-if accord is None:
+if not any(accord.values()):
     print("(no Accord run: no ratios)")
 else:
-    print("Accord / peer: Accord's msgs/s (window 1: one request in flight per connection) over the"
-          " peer's msgs/s in that row.")
+    print("Accord / peer: Accord's msgs/s at the row's window over the peer's msgs/s in that row"
+          " (no ratio where Accord has no row at that window).")
+print()
+print("What window W means for each peer:")
+for p in peers:
+    print(f"- {p}: {WINDOW[p]}")

@@ -15,6 +15,7 @@ void add_agreement_signing_commands(CLI::App& app);  //          (cmd_agreement_
 void add_key_commands(CLI::App& app);                // keys gen|rotate|list       (cmd_keys.cpp)
 void add_decrypt_commands(CLI::App& app);            // decrypt                    (cmd_decrypt.cpp)
 void add_bench_commands(CLI::App& app);              // bench                      (cmd_bench.cpp)
+void add_import_command(CLI::App& app);              // import FILE.jsonl          (cmd_import.cpp)
 void add_audit_commands(CLI::App& app);              // audit verify|query|export|report
                                                      //                            (cmd_audit.cpp)
 void add_dlq_commands(CLI::App& app);                // dlq list|retry             (cmd_dlq.cpp)

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   accord::cli::add_key_commands(app);
   accord::cli::add_decrypt_commands(app);
   accord::cli::add_bench_commands(app);
+  accord::cli::add_import_command(app);
   accord::cli::add_audit_commands(app);
   accord::cli::add_audit_agreement_command(app);
   accord::cli::add_dlq_commands(app);

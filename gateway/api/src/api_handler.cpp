@@ -11,6 +11,7 @@
 #include <set>
 
 #include "accord/api/ack_batch_body.hpp"
+#include "accord/api/batch_body.hpp"
 #include "accord/api/inbox_query.hpp"
 #include "accord/crypto/delivered_message.hpp"
 #include "decimal.hpp"
@@ -18,6 +19,7 @@
 #include "message_status_route.hpp"
 #include "receipt_ack.hpp"
 #include "responses.hpp"
+#include "submit_answer.hpp"
 
 namespace accord::api {
 namespace http = server::http;
@@ -29,13 +31,6 @@ constexpr std::string_view kInboxPrefix = "/v1/inbox/";
 constexpr std::string_view kAckSuffix = "/ack";
 constexpr std::string_view kBatchAckPath = "/v1/inbox/ack";
 constexpr std::string_view kMessagePrefix = "/v1/messages/";
-
-bool is_json(std::string_view content_type) {
-  const auto semicolon = content_type.find(';');
-  auto media = content_type.substr(0, semicolon);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return media.size() == 16 && strncasecmp(media.data(), "application/json", 16) == 0;
-}
 
 }  // namespace
 
@@ -172,6 +167,9 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
 
   if (path == "/v1/messages") {
     if (require_method(http::verb::post) && require_agency()) submit(request, std::move(respond));
+  } else if (path == kBatchSubmitPath) {
+    if (require_method(http::verb::post) && require_agency())
+      submit_batch(request, std::move(respond));
   } else if (path.starts_with(kMessagePrefix)) {
     if (require_method(http::verb::get) && require_agency()) {
       message_status(spool_, request, path.substr(kMessagePrefix.size()), clock_(),
@@ -217,7 +215,7 @@ void ApiHandler::handle(server::Request request, server::Respond respond) {
 
 void ApiHandler::submit(server::Request& request, server::Respond respond) {
   const std::string& sender = request.peer.id;
-  if (!is_json(request.http[http::field::content_type])) {
+  if (!is_json_media(request.http[http::field::content_type])) {
     counters_->refuse("unsupported_media_type");
     respond(refusal("unsupported_media_type", "send the envelope as Content-Type: application/json",
                     "content-type"));
@@ -226,50 +224,15 @@ void ApiHandler::submit(server::Request& request, server::Respond respond) {
   const std::int64_t now = clock_();
   if (const auto wait_ms = limiter_.acquire(sender, now); wait_ms > 0) {
     counters_->refuse("rate_limited");
-    auto response =
-        refusal("rate_limited", "agency " + sender + " is over its submission rate; retry later");
-    response.set(http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
-    respond(std::move(response));
+    respond(to_response(rate_limited_answer(sender, wait_ms)));
     return;
   }
 
-  pipeline_.submit(
-      sender, request.http.body(), now,
-      [respond = std::move(respond), this](pipeline::SubmitOutcome outcome) {
-        count_submission(outcome);
-        if (auto* refused = std::get_if<pipeline::Refused>(&outcome)) {
-          json body = error_json(refused->error);
-          if (!refused->details.empty()) {
-            json details = json::array();
-            for (const auto& d : refused->details) {
-              json detail = {{"recipient", d.recipient}, {"code", d.code}, {"reason", d.reason}};
-              if (!d.agreement.empty()) detail["agreement"] = d.agreement;
-              details.push_back(std::move(detail));
-            }
-            body["error"]["details"] = std::move(details);
-          }
-          respond(refusal(refused->error, body));
-          return;
-        }
-        auto& accepted = std::get<pipeline::Accepted>(outcome);
-        json body = {{"id", accepted.message_id},
-                     {"status", "accepted"},
-                     {"recipients", accepted.recipients},
-                     {"received_at", format_time_ms(accepted.received_at_ms)}};
-        if (accepted.duplicate) body["duplicate"] = true;
-        if (!accepted.withheld.empty()) {
-          json withheld = json::array();
-          for (const auto& w : accepted.withheld) {
-            json entry = {{"recipient", w.recipient}, {"code", w.code}, {"reason", w.reason}};
-            if (!w.agreement.empty()) entry["agreement"] = w.agreement;
-            withheld.push_back(std::move(entry));
-          }
-          body["withheld"] = std::move(withheld);
-        }
-        if (!accepted.notified.empty()) body["notified"] = accepted.notified;
-        respond(make_response(accepted.duplicate ? 200 : 202,
-                              body.dump(-1, ' ', false, json::error_handler_t::replace)));
-      });
+  pipeline_.submit(sender, request.http.body(), now,
+                   [respond = std::move(respond), this](pipeline::SubmitOutcome outcome) {
+                     count_submission(outcome);
+                     respond(to_response(submit_answer(outcome)));
+                   });
 }
 
 void ApiHandler::inbox(server::Request& request, std::string_view query, server::Respond respond) {

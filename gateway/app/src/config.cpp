@@ -239,6 +239,14 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          config.decode.max_bytes = config.server.max_body_bytes;
          return Status::Ok();
        }},
+      {"max_batch_body_bytes",
+       [&](auto& n) {
+         return yaml::read_positive(n, "limits.max_batch_body_bytes", config.max_batch_body_bytes);
+       }},
+      {"max_batch_items",
+       [&](auto& n) {
+         return yaml::read_positive(n, "limits.max_batch_items", config.api.max_batch_items);
+       }},
       {"max_connections",
        [&](auto& n) {
          return yaml::read_positive(n, "limits.max_connections", config.server.max_connections);

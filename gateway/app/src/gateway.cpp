@@ -166,6 +166,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
       self->clock_, [self](std::vector<audit::Event> events) { self->record(std::move(events)); });
   server::ServerOptions agency_options = cfg.server;
   agency_options.on_certificate_refused = refused;
+  agency_options.large_body_routes = {{"/v1/messages:batch", cfg.max_batch_body_bytes,
+                                       "batch_too_large", "limits.max_batch_body_bytes"}};
   if (cfg.log_access) agency_options.on_access = access_log("agency");
   self->server_ = server::make_http_server(self->io_, agency_options, *self->api_, self->metrics_);
   if (cfg.admin_enabled) {

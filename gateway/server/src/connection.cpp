@@ -146,14 +146,53 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   request_started_ = std::chrono::steady_clock::now();
   access_method_ = access_path_ = "-";
   parser_.emplace();
-  parser_->body_limit(state_->options.max_body_bytes);
+  // The header is read under the largest limit of any route; on_header then applies the
+  // request's own, before a byte of its body is read.
+  std::size_t largest = state_->options.max_body_bytes;
+  for (const auto& route : state_->options.large_body_routes) {
+    largest = std::max(largest, route.max_bytes);
+  }
+  body_route_ = nullptr;
+  parser_->body_limit(largest);
   parser_->header_limit(kHeaderLimit);
   beast::get_lowest_layer(stream_).expires_after(state_->options.request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Connection::on_header, shared_from_this()));
+}
+
+void Connection::on_header(beast::error_code ec, std::size_t) {
+  // body_limit here: the Content-Length is over even the largest limit; the request line and
+  // fields were read, so the refusal can still name the route's own limit.
+  if (ec && ec != http::error::body_limit) return fail(Phase::request, ec);
+  const auto& header = parser_->get();
+  if (header.method() == http::verb::post) {
+    const std::string_view target = header.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    for (const auto& route : state_->options.large_body_routes) {
+      if (route.path == path) body_route_ = &route;
+    }
+  }
+  const std::size_t limit =
+      body_route_ != nullptr ? body_route_->max_bytes : state_->options.max_body_bytes;
+  if (ec) return refuse_body_limit();
+  if (const auto length = parser_->content_length(); length && *length > limit) {
+    return refuse_body_limit();
+  }
+  parser_->body_limit(limit);  // a chunked body is counted against it as it comes
+  if (parser_->is_done()) return on_request({}, 0);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Connection::on_request, shared_from_this()));
 }
 
+void Connection::refuse_body_limit() {
+  if (body_route_ == nullptr) return fail(Phase::request, http::error::body_limit);
+  spdlog::info("{}: 413 from {}: body over {}", remote_, peer_.id, body_route_->limit_name);
+  answer_error(body_route_->code, "body over " + body_route_->limit_name + " (" +
+                                      std::to_string(body_route_->max_bytes) + " bytes)");
+}
+
 void Connection::on_request(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) return refuse_body_limit();
   if (ec) return fail(Phase::request, ec);
   request_keep_alive_ = parser_->keep_alive();
   request_version_ = parser_->get().version();

@@ -51,7 +51,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_handshake(boost::beast::error_code ec);
   void do_idle();
   void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_request(boost::beast::error_code ec, std::size_t bytes);
+  // A body over its limit (from Content-Length, or counted while a chunked body is read):
+  // 413 with the limit's own code.
+  void refuse_body_limit();
   void dispatch();
   void write(HttpResponse response);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
@@ -80,6 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<HttpResponse> response_;
+  // The current request's body limit, chosen from its request line (ServerOptions::
+  // large_body_routes), or null for max_body_bytes.
+  const LargeBodyRoute* body_route_ = nullptr;
   PeerIdentity peer_;
   // The client certificate as presented, captured by the verify callback (OpenSSL keeps no
   // peer certificate for a handshake whose verification failed).

@@ -42,6 +42,16 @@ TEST(BenchReport, JsonHasEveryFigure) {
   EXPECT_EQ(j["errors"]["http 503"]["first"], "failed (503 overloaded): busy");
   EXPECT_EQ(j["errors"]["transport timeout"]["count"], 1);
   EXPECT_EQ(j["body_bytes"], 1024);
+  EXPECT_EQ(j["batch"], 1);
+}
+
+TEST(BenchReport, BatchesAreNamedInTheMode) {
+  Report r = sample();
+  r.batch = 16;
+  EXPECT_EQ(nlohmann::json::parse(format_json(r))["batch"], 16);
+  const std::string text = format_text(r);
+  EXPECT_NE(text.find("8 connections, batches of 16, 1024-byte envelopes"), std::string::npos)
+      << text;
 }
 
 TEST(BenchReport, JsonSurvivesInvalidUtf8InAnErrorDetail) {

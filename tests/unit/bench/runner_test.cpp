@@ -50,6 +50,23 @@ TEST_F(BenchRunner, RepeatedRunIdIsReportedAsDuplicates) {
   EXPECT_EQ(again->errors.at("http 200").count, 20u);
 }
 
+// --batch: every message of each batch counted on its own result, the report says so.
+TEST_F(BenchRunner, BatchesCountEachMessage) {
+  RunOptions o = options(gateway_.port(), "runner-batch", 50);  // the last batches are short
+  o.batch = 16;
+  auto report = run(o);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->ok, 50u);
+  EXPECT_EQ(report->latency.count, report->ok);
+  EXPECT_EQ(report->error_total(), 0u) << format_text(*report);
+  EXPECT_EQ(nlohmann::json::parse(format_json(*report))["batch"], 16);
+  // The same ids again: each item its own 200 duplicate.
+  auto again = run(o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->ok, 0u);
+  ASSERT_EQ(again->errors.count("http 200"), 1u) << format_text(*again);
+}
+
 TEST_F(BenchRunner, OpenLoopWithConsumers) {
   RunOptions o = options(gateway_.port(), "runner-open", 40);
   o.plan.rate = 200;

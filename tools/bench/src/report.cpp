@@ -41,8 +41,9 @@ std::string format_text(const Report& r) {
   out += "mode       " +
          (r.target_rate > 0 ? "open loop at " + fixed(r.target_rate, 0) + " msg/s"
                             : std::string("closed loop")) +
-         ", " + std::to_string(r.connections) + " connections, " + std::to_string(r.body_bytes) +
-         "-byte envelopes\n";
+         ", " + std::to_string(r.connections) + " connections, " +
+         (r.batch > 1 ? "batches of " + std::to_string(r.batch) + ", " : std::string()) +
+         std::to_string(r.body_bytes) + "-byte envelopes\n";
   out += "window     " + fixed(r.window_seconds, 2) + " s after " + fixed(r.warmup_seconds, 1) +
          " s warmup (" + std::to_string(r.warmup_messages) + " warmup messages)\n";
   out += "accepted   " + std::to_string(r.ok) + " (" + fixed(r.throughput(), 0) + " msg/s)\n";
@@ -70,6 +71,7 @@ std::string format_json(const Report& r) {
   j["sender"] = r.sender;
   j["mode"] = r.target_rate > 0 ? "open" : "closed";
   j["connections"] = r.connections;
+  j["batch"] = r.batch;
   j["target_rate"] = r.target_rate;
   j["body_bytes"] = r.body_bytes;
   j["warmup_seconds"] = r.warmup_seconds;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "accord/client/batch_submit.hpp"
 #include "accord/client/gateway_api.hpp"
 
 namespace accord::bench {
@@ -82,6 +83,52 @@ void produce(HttpsClient& c, Dispatcher& dispatcher, const EnvelopeGenerator& ge
         out.latency.add(Nanos(answered - sent).count());
       } else {
         record_failure(out, r);
+      }
+    }
+    if (!r) std::this_thread::sleep_for(kTransportPause);
+  }
+}
+
+// Batch mode: N tickets per request; each item counts as its own message.
+void produce_batches(HttpsClient& c, Dispatcher& dispatcher, const EnvelopeGenerator& generator,
+                     std::size_t batch, Clock::time_point start, Live& live, WorkerResult& out) {
+  const bool open_loop = dispatcher.plan().rate > 0;
+  std::vector<Ticket> tickets;
+  std::vector<std::string> envelopes;
+  while (true) {
+    tickets.clear();
+    envelopes.clear();
+    while (tickets.size() < batch) {
+      auto ticket = dispatcher.next(Clock::now() - start);
+      if (!ticket) break;
+      envelopes.push_back(generator.make(ticket->seq));
+      tickets.push_back(*ticket);
+    }
+    if (tickets.empty()) return;
+    if (open_loop) std::this_thread::sleep_until(start + tickets.back().due);
+    const Clock::time_point sent = open_loop ? start + tickets.front().due : Clock::now();
+    const auto r = client::submit_batch(c, envelopes);
+    const Clock::time_point answered = Clock::now();
+    for (std::size_t i = 0; i < tickets.size(); ++i) {
+      const bool ok = r && r->refused.status == 0 && r->results[i].http_status == 202;
+      (ok ? live.ok : live.errors).fetch_add(1, std::memory_order_relaxed);
+      if (!tickets[i].measured) {
+        ++out.warmup;
+        continue;
+      }
+      out.last_measured = std::max(out.last_measured, Nanos(answered - start));
+      if (ok) {
+        ++out.ok;
+        out.latency.add(Nanos(answered - sent).count());
+      } else if (!r) {
+        count_error(out.errors, "transport " + r.error().code, r.error().message);
+      } else if (r->refused.status != 0) {
+        count_error(out.errors, "batch http " + std::to_string(r->refused.status),
+                    client::error_line(r->refused.status, r->refused.body));
+      } else {
+        const auto& item = r->results[i];
+        count_error(out.errors, "http " + std::to_string(item.http_status),
+                    client::error_line(item.http_status, item.json));
       }
     }
     if (!r) std::this_thread::sleep_for(kTransportPause);
@@ -180,6 +227,9 @@ Result<Report> run(const RunOptions& options) {
   if (options.connections < 1 || options.connections_per_consumer < 1) {
     return make_error("invalid_argument", "connections must be at least 1", "connections");
   }
+  if (options.batch < 1) {
+    return make_error("invalid_argument", "batch must be at least 1", "batch");
+  }
   auto generator = EnvelopeGenerator::create(options.generator);
   if (!generator) return generator.error();
 
@@ -207,7 +257,12 @@ Result<Report> run(const RunOptions& options) {
   std::vector<std::thread> producer_threads;
   for (std::size_t i = 0; i < producers->size(); ++i) {
     producer_threads.emplace_back([&, i] {
-      produce(*(*producers)[i], dispatcher, generator.value(), start, live, results[i]);
+      if (options.batch > 1) {
+        produce_batches(*(*producers)[i], dispatcher, generator.value(),
+                        static_cast<std::size_t>(options.batch), start, live, results[i]);
+      } else {
+        produce(*(*producers)[i], dispatcher, generator.value(), start, live, results[i]);
+      }
     });
   }
   std::thread progress([&] { report_progress(options, dispatcher, start, live); });
@@ -226,6 +281,7 @@ Result<Report> run(const RunOptions& options) {
   report.gateway = options.gateway;
   report.sender = options.sender_agency;
   report.connections = options.connections;
+  report.batch = options.batch;
   report.target_rate = options.plan.rate;
   report.warmup_seconds = std::chrono::duration<double>(options.plan.warmup).count();
   report.body_bytes = generator->make(0).size();

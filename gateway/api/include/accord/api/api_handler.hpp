@@ -3,6 +3,8 @@
 // parsed request and the verified peer identity.
 //
 //   POST /v1/messages              agency   submit a case update      202 / 200 duplicate
+//   POST /v1/messages:batch        agency   {"messages":[E,...]}: each item a single submit,
+//                                           one result per item (batch_submit_route.hpp) 200
 //   GET  /v1/messages/{id}         agency   its own submission's delivery status  200 / 404
 //   GET  /v1/inbox?max=&lease_seconds=      agency   lease a batch     200
 //   POST /v1/inbox/{delivery_id}/ack        agency   acknowledge, optionally with a signed
@@ -43,6 +45,7 @@ struct ApiOptions {
   std::int64_t max_lease_ms = 600'000;
   double rate_per_second = 0;  // per agency, submissions; 0 = unlimited
   double rate_burst = 100;
+  std::size_t max_batch_items = 256;  // envelopes per POST /v1/messages:batch
   // Body of GET /v1/gateway-key: the gateway's Ed25519 public key that signs every copy.
   std::string gateway_key_json;
   // Whether an agency id is in the agency directory (the current one: it changes on reload).
@@ -74,7 +77,9 @@ class ApiHandler : public server::RequestHandler {
 
  private:
   struct Counters;
+  struct BatchState;
   void submit(server::Request& request, server::Respond respond);
+  void submit_batch(server::Request& request, server::Respond respond);  // batch_submit_route.cpp
   void inbox(server::Request& request, std::string_view query, server::Respond respond);
   void ack(server::Request& request, std::string_view delivery_id, server::Respond respond);
   void metrics(server::Request& request, server::Respond respond);

@@ -61,6 +61,9 @@ struct RetentionConfig {
 struct GatewayConfig {
   std::string source;  // the file it came from
   server::ServerOptions server;
+  // limits.max_batch_body_bytes: the body limit of POST /v1/messages:batch on the agency
+  // listener (every other request keeps server.max_body_bytes).
+  std::size_t max_batch_body_bytes = 8 * 1024 * 1024;
   // The admin listener (admin and auditor certificates only); disabled when absent.
   bool admin_enabled = false;
   std::string admin_address = "127.0.0.1";

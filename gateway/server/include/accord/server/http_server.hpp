@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "accord/core/result.hpp"
 #include "accord/server/metrics.hpp"
@@ -78,11 +79,23 @@ struct AccessRecord {
 // (longer ones end in "..."); "-" when empty.
 std::string loggable_path(std::string_view target);
 
+// A route whose POST bodies may be larger than ServerOptions::max_body_bytes (the agency
+// API's batch submit). Decided from the request line, before the body is read.
+struct LargeBodyRoute {
+  std::string path;           // the exact target path (up to '?'), e.g. /v1/messages:batch
+  std::size_t max_bytes = 0;  // its body limit; over it: 413 with `code`
+  std::string code;           // e.g. batch_too_large
+  std::string limit_name;     // the config key, for the answer's message
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port; see HttpServer::port()
   TlsFiles tls;
   std::size_t max_body_bytes = 256 * 1024;
+  // POSTs to these paths take their own limit instead of max_body_bytes; every other request
+  // (a large body to any other path) is still refused at max_body_bytes, before its body.
+  std::vector<LargeBodyRoute> large_body_routes;
   std::size_t max_connections = 1024;
   // Connections from one source address that have not finished the TLS handshake. A socket
   // past it is closed at accept (rejected{reason="per_source"}): a flood of connections that

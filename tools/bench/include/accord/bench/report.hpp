@@ -26,6 +26,7 @@ struct Report {
   std::string gateway;
   std::string sender;
   int connections = 0;
+  int batch = 1;           // envelopes per request (POST /v1/messages:batch when >= 2)
   double target_rate = 0;  // 0 = closed loop
   double warmup_seconds = 0;
   double window_seconds = 0;          // from the end of the warmup to the last measured answer

@@ -9,14 +9,17 @@
 // and it reuses the tested client. Every connection is opened and handshaken before the
 // clock starts, so handshakes are not in the figures.
 //
+// With `batch` N >= 2 a connection takes N tickets, sends them as one batch (in open loop
+// once the last is due, latency from the first's due time) and counts each item's result.
+//
 // A 202 is a success and its latency is recorded (from the intended send time in open loop,
 // from the actual send otherwise); anything else is counted by kind ("http 409",
 // "transport timeout") and not put in the latency figures. A transport failure makes that
 // connection pause 10 ms before its next request, so a dead gateway is not spun on.
 //
-// Errors of run(): invalid_argument (generator options, connections < 1), invalid_options
-// (certificate files), connect_failed / handshake_failed (a connection could not be opened
-// before the start).
+// Errors of run(): invalid_argument (generator options, connections < 1, batch < 1),
+// invalid_options (certificate files), connect_failed / handshake_failed (a connection could not be
+// opened before the start).
 #pragma once
 
 #include <atomic>
@@ -47,6 +50,9 @@ struct RunOptions {
   std::string sender_agency;  // for the report
   std::string gateway;        // "host:port" (comma-separated when several), for the report
   int connections = 32;
+  // Envelopes per request: 1 = POST /v1/messages; N >= 2 = POST /v1/messages:batch with N
+  // envelopes, each counted on its own result (202 = ok), each given the batch's latency.
+  int batch = 1;
   Plan plan;
   GeneratorOptions generator;
   std::vector<Consumer> consumers;
