@@ -18,15 +18,20 @@ namespace {
 // UTF-8 handling (invalid bytes replaced) stays exactly the reference's.
 void append_string(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : value) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet appended
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) {
+      out.resize(start);
       out += nlohmann::json(std::string(value))
                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
-  }
-  out += '"';
-  for (const char c : value) {
+    out.append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -50,15 +55,12 @@ void append_string(std::string& out, std::string_view value) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0x0f];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0x0f];
     }
   }
+  out.append(value.data() + run, value.size() - run);
   out += '"';
 }
 
@@ -96,11 +98,18 @@ std::vector<std::pair<std::string_view, std::string_view>> unique_details(
   return out;
 }
 
-}  // namespace
-
-std::string encode_record(std::int64_t seq, const Event& event) {
+// encode_record with `delivery_id` in place of the event's (make_template's mark, no copy).
+std::string encode(std::int64_t seq, const Event& event, std::int64_t delivery_id) {
+  // One allocation: the keys and punctuation fit in 256 bytes, escapes are rare.
+  std::size_t size = 256 + event.message_id.size() + event.sender.size() + event.recipient.size() +
+                     event.agreement.size() + event.event_type.size() + event.case_urn.size() +
+                     event.subject_role.size() + event.subject_ref.size() +
+                     event.content_hash.size() + event.copy_hash.size() + event.code.size() +
+                     event.reason.size() + event.kind.size();
+  for (const auto& f : event.fields) size += f.path.size() + f.action.size() + 8;
+  for (const auto& [key, value] : event.details) size += key.size() + value.size() + 6;
   std::string out;
-  out.reserve(256 + event.reason.size() + 32 * (event.fields.size() + event.details.size()));
+  out.reserve(size);
   out += "{\"seq\":";
   out += std::to_string(seq);
   put_key(out, "at");
@@ -115,7 +124,7 @@ std::string encode_record(std::int64_t seq, const Event& event) {
   put(out, "case_urn", event.case_urn);
   put(out, "subject_role", event.subject_role);
   put(out, "subject_ref", event.subject_ref);
-  put(out, "delivery_id", event.delivery_id);
+  put(out, "delivery_id", delivery_id);
   put(out, "attempt", static_cast<std::int64_t>(event.attempt));
   put(out, "content_hash", event.content_hash);
   put(out, "copy_hash", event.copy_hash);
@@ -151,14 +160,18 @@ std::string encode_record(std::int64_t seq, const Event& event) {
   return out;
 }
 
+}  // namespace
+
+std::string encode_record(std::int64_t seq, const Event& event) {
+  return encode(seq, event, event.delivery_id);
+}
+
 RecordTemplate make_template(const Event& event) {
   // Delivery id 1 marks the cut. `"delivery_id":` cannot occur inside a string value
   // (its quotes would be escaped), so the only match is the key itself.
   constexpr std::string_view kSeqPrefix = "{\"seq\":0,";
   constexpr std::string_view kKey = "\"delivery_id\":1";
-  Event marked = event;
-  marked.delivery_id = 1;
-  const std::string text = encode_record(0, marked);
+  const std::string text = encode(0, event, 1);
   const auto cut = text.find(kKey);
   // head keeps the comma before the key (seq, at and kind always come first); tail starts
   // with the ',' or '}' after the number.
