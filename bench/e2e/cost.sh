@@ -160,6 +160,7 @@ ACCORD_SOURCE_DIR="$src" "$floor_bin" \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=0.3 \
   --benchmark_format=json >"$tmp/floor.json" 2>/dev/null
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+callgrind_annotate --inclusive=yes --threshold=100 "$gateway_dump" >"$tmp/annotate.txt" 2>/dev/null
 
 python3 - "$tmp" "$messages" "$connections" "$gateway_dump" "$cpu0" "$cpu1" "$ctx0" "$ctx1" \
   "$load_start" "$load_end" "${kernels[@]}" <<'PY'
@@ -204,6 +205,14 @@ for k in kernels:
     rows.append(f"  {name:32} {int(times)} x {per_call / 1e3:8.1f} k instr  {cpu_ns[name] / 1e3:6.2f} us")
 
 gateway_ir = total_ir(dump) / n
+# The TLS handshakes of the run's connections (one per connection, not per message): the
+# figure without them is what a long-lived connection pays per message.
+handshake_ir = 0
+for line in open(f"{tmp}/annotate.txt"):
+    f = line.split()
+    if len(f) >= 3 and f[-2].endswith(":SSL_do_handshake"):
+        handshake_ir = int(f[0].replace(",", ""))
+        break
 # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall (or "total").
 syscalls, top = None, []
 for line in open(f"{tmp}/strace.txt"):
@@ -224,6 +233,8 @@ print(f"floor kernels (callgrind instructions per call, CPU median per call):")
 print("\n".join(rows))
 print(f"instructions/msg   gateway {gateway_ir / 1e6:.3f} M   floor {floor_ir / 1e6:.3f} M   "
       f"ratio {gateway_ir / floor_ir:.2f}")
+steady = gateway_ir - handshake_ir / n
+print(f"  without the {conns} TLS handshakes: {steady / 1e6:.3f} M   ratio {steady / floor_ir:.2f}")
 print(f"cpu us/msg         gateway {gw_us:.1f}   floor {floor_us:.1f}   ratio {gw_us / floor_us:.2f}")
 print(f"ctx switches/msg   {(ctx1 - ctx0) / n:.2f}")
 print(f"syscalls/msg       {syscalls / n:.2f}   (" +
