@@ -40,6 +40,7 @@ struct BenchFlags {
   std::vector<std::string> consume;
   int consume_connections = 2;
   std::vector<std::string> types;
+  std::string workload = "case-updates";
   std::size_t size = 1024;
   std::string run_id;
   bool json = false;
@@ -107,6 +108,7 @@ void run_bench(const BenchFlags& f, bool messages_given) {
                        : f.run_id;
   if (!f.credentials.as_agency.empty()) o.generator.sender = f.credentials.as_agency;
   o.generator.event_types = f.types;
+  if (f.workload == "referral") o.generator.workload = bench::Workload::referral;
   o.generator.target_bytes = f.size;
   for (const auto& agency : f.consume) {
     client::CredentialFlags c;
@@ -206,6 +208,12 @@ void add_bench_commands(CLI::App& app) {
                   "event types to cycle through (default: police.met's "
                   "case-update flows)")
       ->delimiter(',');
+  cmd->add_option("--workload", f->workload,
+                  "case-updates (the --types, no field encrypted) or referral (referral.created "
+                  "to provider.lvws, five contact fields encrypted per copy; needs its key "
+                  "registered)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"case-updates", "referral"}));
   cmd->add_option("--size", f->size, "envelope size in bytes (padded free text)")
       ->capture_default_str()
       ->check(CLI::Range(0, 200000));

@@ -447,6 +447,21 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return yaml::read_mapping(n, "compliance.oversight_feed", oversight_feed,
                                    {"sender", "recipient"});
        }}};
+  yaml::Handlers field_encryption = {
+      {"epoch_seconds", [&](auto& n) {
+         auto& out = config.field_key_epoch_seconds;
+         if (auto s = yaml::read_scalar(n, "field_encryption.epoch_seconds", out); !s.ok())
+           return s;
+         if (out < 1 || out > crypto::kMaxEpochSeconds) {
+           // 0 would read as "a key per copy"; that is not a mode the gateway has.
+           return Status(
+               yaml::error_at(n, "field_encryption.epoch_seconds must be from 1 to " +
+                                     std::to_string(crypto::kMaxEpochSeconds) +
+                                     " (how long one data key per recipient is used), got " +
+                                     std::to_string(out)));
+         }
+         return Status::Ok();
+       }}};
   yaml::Handlers top = {
       {"listen", [&](auto& n) { return yaml::read_mapping(n, "listen", listen); }},
       {"admin_listen",
@@ -492,6 +507,8 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text, const std::string
          return yaml::read_mapping(n, "compliance", compliance_keys, {"rules", "calendar"});
        }},
       {"delivery", [&](auto& n) { return yaml::read_mapping(n, "delivery", delivery); }},
+      {"field_encryption",
+       [&](auto& n) { return yaml::read_mapping(n, "field_encryption", field_encryption); }},
       {"retention", [&](auto& n) { return yaml::read_mapping(n, "retention", retention); }},
       {"adapters",
        [&](const YAML::Node& n) {

@@ -127,8 +127,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config,
                        {self->governance_log_.get(), {}});
   if (!policy.ok()) return policy.error();
 
-  self->pipeline_ = std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode,
-                                                         *self->waking_spool_, *self->signer_);
+  self->pipeline_ =
+      std::make_unique<pipeline::Pipeline>(self->vocabulary_, cfg.decode, *self->waking_spool_,
+                                           *self->signer_, cfg.field_key_epoch_seconds);
   self->pipeline_->set_policy(policy.value()->policy);
   self->pipeline_->set_status_callbacks(cfg.status_callbacks);
   // Through the waking spool: an emitted notice wakes its recipient's delivery worker.

@@ -102,15 +102,15 @@ std::optional<std::string> plain_string(const std::string& json) {
 // The leaves of one encrypted field, by member name.
 using Members = std::map<std::string, std::string, std::less<>>;
 
-struct DataKey {
+struct UnwrappedKey {
   std::array<unsigned char, crypto_aead_xchacha20poly1305_ietf_KEYBYTES> bytes{};
-  ~DataKey() { sodium_memzero(bytes.data(), bytes.size()); }
+  ~UnwrappedKey() { sodium_memzero(bytes.data(), bytes.size()); }
 };
 
 Result<std::string> open_one(const std::string& path, const Members& m,
                              std::span<const AgencySecretKey> keys, std::string_view message_id,
                              std::string_view sender, std::string_view recipient,
-                             std::map<std::string, DataKey>& unwrapped) {
+                             std::map<std::string, UnwrappedKey>& unwrapped) {
   if (m.at("accord_enc") != "1") {
     return field_error("unknown_format_version",
                        "accord_enc " + m.at("accord_enc") +
@@ -167,7 +167,7 @@ Result<std::string> open_one(const std::string& path, const Members& m,
     if (wrapped->size() != crypto_box_SEALBYTES + crypto_aead_xchacha20poly1305_ietf_KEYBYTES) {
       return field_error("malformed_field", "wrapped_key must be 80 bytes", path);
     }
-    DataKey dk;
+    UnwrappedKey dk;
     if (crypto_box_seal_open(dk.bytes.data(), wrapped->data(), wrapped->size(),
                              key->pub.public_key.data(), key->secret_key.bytes.data()) != 0) {
       return field_error(
@@ -252,7 +252,7 @@ Result<OpenedEnvelope> open_fields(const envelope::Envelope& delivered,
     }
     out.envelope.data.push_back(f);
   }
-  std::map<std::string, DataKey> unwrapped;  // wrapped_key text -> data key, per copy
+  std::map<std::string, UnwrappedKey> unwrapped;  // wrapped_key text -> data key, per copy
   for (const auto& [leaf, members] : encrypted) {
     const std::string path = "data." + leaf;
     // A member nested deeper ("P.ct.x") leaves P.ct absent and shows up as a plain leaf.

@@ -18,8 +18,13 @@ const agreements::ConditionLiterals kNoLiterals;
 }  // namespace
 
 Pipeline::Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
-                   spool::Spool& spool, const crypto::GatewaySigner& signer)
-    : vocabulary_(vocabulary), limits_(limits), spool_(spool), signer_(signer) {}
+                   spool::Spool& spool, const crypto::GatewaySigner& signer,
+                   std::int64_t field_key_epoch_seconds)
+    : vocabulary_(vocabulary),
+      limits_(limits),
+      spool_(spool),
+      signer_(signer),
+      field_keys_(field_key_epoch_seconds) {}
 
 void Pipeline::set_policy(std::shared_ptr<const Policy> policy) {
   std::atomic_store(&policy_, std::move(policy));
@@ -74,13 +79,13 @@ void Pipeline::submit(const std::string& sender, std::string_view body, std::int
   Plan plan = policy ? policy->plan(env, sender, now_ms, ledger.state) : Plan{};
 
   // 4. Seal: encrypt the fields the plan names, sign every copy.
-  Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_);
+  Sealed sealed = seal(std::move(plan.copies), {sender, env.id, now_ms}, signer_, field_keys_);
   withhold_unsealed(plan, std::move(sealed.refusals));
   // A propagated event reaches every holder: a notice to each one left without a copy.
   std::vector<std::string> notified = ledger.holders;
   if (!notified.empty()) {
-    Sealed notices =
-        seal(notices_for(sealed.copies, env, ledger.holders), {sender, env.id, now_ms}, signer_);
+    Sealed notices = seal(notices_for(sealed.copies, env, ledger.holders), {sender, env.id, now_ms},
+                          signer_, field_keys_);
     for (auto& notice : notices.copies) sealed.copies.push_back(std::move(notice));
   }
   std::vector<PlannedRefusal> withheld = std::move(plan.refusals);

@@ -12,10 +12,14 @@ namespace accord::pipeline {
 namespace {
 
 // Encrypts the copy's fields to seal in place, or says why it cannot (fail closed).
-Status seal_fields(PlannedCopy& planned, const SealContext& context) {
-  if (!planned.seal_key) return Status::Ok();
+Status seal_fields(PlannedCopy& planned, const SealContext& context,
+                   crypto::EpochKeyCache& field_keys) {
+  // A copy with no field to seal asks for no key: no public-key work for it.
+  if (!planned.seal_key || planned.to_seal.empty()) return Status::Ok();
+  auto data_key = field_keys.key_for(*planned.seal_key, context.received_at_ms);
+  if (!data_key.ok()) return data_key.error();
   auto encryptor = crypto::make_field_encryptor(
-      *planned.seal_key, {context.message_id, context.sender, planned.recipient});
+      std::move(data_key.value()), {context.message_id, context.sender, planned.recipient});
   if (!encryptor.ok()) return encryptor.error();
   return agreements::seal_fields(planned.copy, planned.to_seal, encryptor.value());
 }
@@ -23,13 +27,13 @@ Status seal_fields(PlannedCopy& planned, const SealContext& context) {
 }  // namespace
 
 Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
-            const crypto::GatewaySigner& signer) {
+            const crypto::GatewaySigner& signer, crypto::EpochKeyCache& field_keys) {
   Sealed out;
   out.copies.reserve(copies.size());
   // The receipt time as the inbox prints it, so a recipient can rebuild the signed bytes.
   const std::string received_at = format_time_ms(context.received_at_ms);
   for (auto& planned : copies) {
-    if (auto s = seal_fields(planned, context); !s.ok()) {
+    if (auto s = seal_fields(planned, context, field_keys); !s.ok()) {
       out.refusals.push_back(
           {planned.recipient, s.error().code, s.error().message, planned.agreement});
       continue;

@@ -130,6 +130,42 @@ TEST(BenchEnvelopeGen, IdsAreUniqueAndDeterministic) {
   EXPECT_NE(g.make(42), g.make(43));
 }
 
+// --workload referral: every message is a referral that met-lvws-referral grants to
+// provider.lvws only, with its five contact fields to encrypt present.
+TEST(BenchEnvelopeGen, ReferralWorkloadIsSharedWithLvwsWithEncryptedFields) {
+  const auto now = *agreements::parse_instant("2026-11-22T09:00:00Z");
+  GeneratorOptions o;
+  o.run_id = "bench-ref-1";
+  o.workload = Workload::referral;
+  auto g = EnvelopeGenerator::create(o);
+  ASSERT_TRUE(g.ok());
+  for (std::uint64_t seq = 0; seq < 100; ++seq) {
+    const std::string body = g->make(seq);
+    EXPECT_EQ(body.size(), 1024u) << seq;
+    auto decoded = envelope::decode(body, vocabulary());
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message << " at " << decoded.error().path;
+    const envelope::Envelope& e = decoded.value();
+    EXPECT_EQ(e.type, "referral.created");
+    for (const char* path :
+         {"victim.contact.phone", "victim.contact.email", "victim.contact.safe_times",
+          "victim.contact.do_not_leave_messages", "victim.contact.do_not_contact_by"}) {
+      EXPECT_NE(e.find(path), nullptr) << path;
+    }
+    std::vector<std::string> granted;
+    for (const auto& r : agreements::recipients_for(e, "police.met", sample_agreements(), now)) {
+      const auto d = agreements::decide(e, "police.met", r, sample_agreements(), now);
+      if (!d.allowed) continue;
+      granted.push_back(r);
+      EXPECT_TRUE(d.requires_encryption) << r;
+    }
+    EXPECT_EQ(granted, std::vector<std::string>{"provider.lvws"}) << body;
+  }
+  o.event_types = {"charge.decided"};
+  const auto mixed = EnvelopeGenerator::create(o);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().path, "event_types");
+}
+
 struct BadOptions {
   const char* name;
   GeneratorOptions options;

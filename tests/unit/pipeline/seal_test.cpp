@@ -62,8 +62,10 @@ TEST(Plan, NamesTheFieldsToSealAndTheKeyButHoldsNoneOfTheirValues) {
 
 TEST(Seal, CopiesOpenWithTheRecipientsKeyAndTheSignatureVerifies) {
   World w;
+  crypto::EpochKeyCache field_keys;
   auto p = plan_referral(w);
-  const Sealed sealed = seal(std::move(p.plan.copies), {kSender, p.envelope.id, kNow}, *w.signer);
+  const Sealed sealed =
+      seal(std::move(p.plan.copies), {kSender, p.envelope.id, kNow}, *w.signer, field_keys);
   ASSERT_TRUE(sealed.refusals.empty());
   ASSERT_EQ(sealed.copies.size(), 1u);
   const SealedCopy& copy = sealed.copies[0];
@@ -115,12 +117,14 @@ class SealKeys : public ::testing::TestWithParam<KeyRow> {};
 TEST_P(SealKeys, ACopyThatCannotBeSealedIsWithheldNeverSentInClear) {
   const KeyRow& row = GetParam();
   World w;
+  crypto::EpochKeyCache field_keys;
   auto p = plan_referral(w);
   ASSERT_EQ(p.plan.copies.size(), 1u);
   auto key = crypto::generate_agency_key(row.key_agency, kNow);
   ASSERT_TRUE(key.ok());
   p.plan.copies[0].seal_key = key->pub;
-  const Sealed sealed = seal(std::move(p.plan.copies), {kSender, row.message_id, kNow}, *w.signer);
+  const Sealed sealed =
+      seal(std::move(p.plan.copies), {kSender, row.message_id, kNow}, *w.signer, field_keys);
   if (std::string(row.code).empty()) {
     EXPECT_EQ(sealed.copies.size(), 1u);
     EXPECT_TRUE(sealed.refusals.empty());
@@ -158,6 +162,7 @@ TEST(Seal, AWithheldCopyIsRecordedAsIfThePlanHadRefusedIt) {
 
 TEST(Seal, ACopyWithNothingToSealIsSignedOnly) {
   World w;
+  crypto::EpochKeyCache field_keys;
   PlannedCopy planned;
   planned.recipient = "wcu.met";
   planned.agreement = "met-wcu@1";
@@ -170,7 +175,7 @@ TEST(Seal, ACopyWithNothingToSealIsSignedOnly) {
   planned.copy.data = {{"arrest.at", "\"2026-11-20T09:00:00Z\""}};
   std::vector<PlannedCopy> copies;
   copies.push_back(planned);
-  const Sealed sealed = seal(std::move(copies), {kSender, "m-2", kNow}, *w.signer);
+  const Sealed sealed = seal(std::move(copies), {kSender, "m-2", kNow}, *w.signer, field_keys);
   ASSERT_EQ(sealed.copies.size(), 1u);
   const auto signed_bytes = crypto::delivery_signing_input(
       {kSender, "wcu.met", "m-2", "2026-11-22T09:00:00.000Z"}, planned.copy);

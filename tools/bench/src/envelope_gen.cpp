@@ -118,6 +118,30 @@ std::string event_block(std::string_view type, std::uint64_t h) {
          ",\"format\":\"written\"}";
 }
 
+// Offences no flow but met-lvws-referral takes a referral for (met-survivors-uk-referral only
+// takes sexual offences), so a referral makes exactly one copy.
+constexpr std::array<std::string_view, 4> kReferralOffences = {"burglary", "assault", "robbery",
+                                                               "theft"};
+constexpr std::array<std::string_view, 2> kConsent = {"explicit", "opt_out_not_exercised"};
+
+// The data members of a referral, without the closing brace of data.
+std::string referral_data(std::uint64_t h) {
+  return "\"victim\":{\"dob\":" + q(date(h >> 4)) +
+         ",\"postcode\":" + q("SE1 " + digits((h >> 9) % 10, 1) + "XX") +
+         ",\"preferred_language\":\"en\",\"contact\":{\"phone\":" +
+         q("07700 9" + digits((h >> 20) % 100'000, 5)) +
+         ",\"email\":" + q("v" + hex(h >> 24, 6) + "@example.org") +
+         ",\"safe_times\":[\"Mon-Fri 10:00-12:00\",\"Sat 09:00-11:00\"]"
+         ",\"do_not_leave_messages\":" +
+         ((h >> 30) % 2 ? "true" : "false") + ",\"do_not_contact_by\":[\"post\",\"landline\"]}}" +
+         ",\"offence\":{\"category\":" + q(pick(kReferralOffences, h >> 33)) +
+         ",\"date\":" + q(timestamp(h >> 5).substr(0, 10)) +
+         ",\"crime_reference\":" + q("MP/2026/" + digits((h >> 12) % 100'000, 5)) + "}" +
+         ",\"needs\":{\"safety\":" + q(pick(kSafety, h >> 36)) + ",\"emotional_support\":true}" +
+         ",\"consent\":{\"referral\":" + q(pick(kConsent, h >> 38)) +
+         ",\"recorded_at\":" + q(timestamp(h >> 6)) + "}";
+}
+
 constexpr std::string_view kFiller =
     "Officer in case updated the victim by phone and recorded their questions about the next "
     "steps and any support they may want from the local service. ";
@@ -142,6 +166,15 @@ Result<EnvelopeGenerator> EnvelopeGenerator::create(GeneratorOptions options) {
     return make_error("invalid_argument",
                       "run id '" + options.run_id + "' must be 1-64 characters of [A-Za-z0-9._:-]",
                       "run_id");
+  }
+  if (options.workload == Workload::referral) {
+    if (!options.event_types.empty()) {
+      return make_error("invalid_argument",
+                        "the referral workload sends referral.created only: give no event types",
+                        "event_types");
+    }
+    options.event_types = {"referral.created"};
+    return EnvelopeGenerator(std::move(options));
   }
   if (options.event_types.empty()) options.event_types = default_event_types();
   for (const auto& type : options.event_types) {
@@ -171,17 +204,24 @@ std::string EnvelopeGenerator::make(std::uint64_t seq) const {
   body += "{\"id\":" + q(id_for(seq)) + ",\"type\":" + q(type);
   body += ",\"case\":{\"urn\":" + q("01MP" + digits(h % 10'000'000, 7)) +
           ",\"owner\":" + q(options_.sender) + "}";
-  body += ",\"subject\":{\"role\":" + q(pick(kRoles, h >> 40)) +
-          ",\"ref\":" + q("V-" + hex(h >> 16, 8)) + "}";
+  const bool referral = options_.workload == Workload::referral;
+  // A referral is always about a victim (the flow's condition).
+  body +=
+      ",\"subject\":{\"role\":" + q(referral ? std::string_view("victim") : pick(kRoles, h >> 40)) +
+      ",\"ref\":" + q("V-" + hex(h >> 16, 8)) + "}";
   body += ",\"occurred_at\":" + q(timestamp(h >> 2));
   body += ",\"classification\":\"OFFICIAL-SENSITIVE\"";
   body += ",\"data\":{";
-  body += "\"victim\":{\"dob\":" + q(date(h >> 4)) +
-          ",\"contact\":{\"phone\":" + q("07700 9" + digits((h >> 20) % 100'000, 5)) + "}}";
-  body += "," + event_block(type, h);
-  body += ",\"offence\":{\"category\":" + q(pick(kOffences, h >> 33)) +
-          ",\"crime_reference\":" + q("MP/2026/" + digits((h >> 12) % 100'000, 5)) + "}";
-  body += ",\"needs\":{\"safety\":" + q(pick(kSafety, h >> 36)) + "}";
+  if (referral) {
+    body += referral_data(h);
+  } else {
+    body += "\"victim\":{\"dob\":" + q(date(h >> 4)) +
+            ",\"contact\":{\"phone\":" + q("07700 9" + digits((h >> 20) % 100'000, 5)) + "}}";
+    body += "," + event_block(type, h);
+    body += ",\"offence\":{\"category\":" + q(pick(kOffences, h >> 33)) +
+            ",\"crime_reference\":" + q("MP/2026/" + digits((h >> 12) % 100'000, 5)) + "}";
+    body += ",\"needs\":{\"safety\":" + q(pick(kSafety, h >> 36)) + "}";
+  }
   body += ",\"officer\":{\"collar\":" + q("PC " + digits((h >> 44) % 10'000, 4)) +
           ",\"station\":" + q(pick(kStations, h >> 50)) + "}";
   static constexpr std::string_view kSummaryOpen = ",\"update\":{\"summary\":\"";

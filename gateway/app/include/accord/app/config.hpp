@@ -14,6 +14,7 @@
 #include "accord/api/api_handler.hpp"
 #include "accord/console/console_files.hpp"
 #include "accord/core/result.hpp"
+#include "accord/crypto/epoch_keys.hpp"
 #include "accord/delivery/worker.hpp"
 #include "accord/env/env.hpp"
 #include "accord/envelope/codec.hpp"
@@ -89,6 +90,9 @@ struct GatewayConfig {
   std::string pseudonym_key_path;
   std::string keys_path;         // directory of agencies' *.pub.json; empty = none registered
   std::string signing_key_path;  // the gateway's Ed25519 key; created (0600) if absent
+  // field_encryption.epoch_seconds: how long one data key per recipient key encrypts fields
+  // (docs/field-encryption.md §1), 1 to 86400.
+  std::int64_t field_key_epoch_seconds = crypto::kDefaultEpochSeconds;
   api::ApiOptions api;
   envelope::DecodeLimits decode;
   std::string log_level = "info";

@@ -1,7 +1,8 @@
 // Field-level encryption, format "accord-fe-1" (docs/field-encryption.md is normative).
 //
-// Per (message, recipient) copy one random XChaCha20-Poly1305-IETF data key, wrapped once
-// with crypto_box_seal to the recipient's X25519 key. Each protected field's value becomes
+// Fields are encrypted under a random XChaCha20-Poly1305-IETF data key sealed with
+// crypto_box_seal to the recipient's X25519 key; the gateway shares one data key between the
+// copies of one recipient key and epoch (epoch_keys.hpp). Each protected field's value becomes
 //   {"accord_enc":1,"alg":"xchacha20poly1305-ietf","ct":B64,"kid":KID,"nonce":B64,
 //    "wrapped_key":B64}
 // (members in byte order, so the object is already in canonical-encoding order). The plaintext
@@ -19,9 +20,11 @@
 //   decrypt_failed          AEAD failed: tampered ct/nonce/kid, or the field was moved to
 //                           another path, message, sender or recipient
 // make_field_encryptor: key_mismatch (key of another agency), invalid_context (empty id,
-// sender or recipient). decode_delivered: the envelope codec's codes.
+// sender or recipient), encryption_failed (DataKey::generate). decode_delivered: the envelope
+// codec's codes.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +32,7 @@
 
 #include "accord/agreements/transform.hpp"
 #include "accord/core/result.hpp"
+#include "accord/crypto/epoch_keys.hpp"
 #include "accord/crypto/key_files.hpp"
 #include "accord/envelope/envelope.hpp"
 
@@ -52,10 +56,15 @@ std::string field_associated_data(std::string_view message_id, std::string_view 
                                   std::string_view sender, std::string_view recipient,
                                   std::string_view kid);
 
-// An encryptor for every field of one copy. The data key is drawn at once and sealed to `key`
-// lazily, on the first field, so a copy without protected fields costs no public-key work.
-// The returned function (and its copies) shares that state: use it from one thread at a time,
-// for one copy only. Its output for a field is the encrypted object as minified JSON.
+// An encryptor for every field of one copy, under `key` (for the gateway: its recipient's
+// epoch key, EpochKeyCache::key_for). Each field gets a fresh random nonce. The returned
+// function may be called from several threads. Its output for a field is the encrypted
+// object as minified JSON.
+Result<agreements::FieldEncryptor> make_field_encryptor(std::shared_ptr<const DataKey> key,
+                                                        const FieldContext& ctx);
+
+// The same with a data key of its own, drawn and sealed to `key` now (one crypto_box_seal):
+// for tools and tests that encrypt one copy; the format is the same.
 Result<agreements::FieldEncryptor> make_field_encryptor(const RecipientKey& key,
                                                         const FieldContext& ctx);
 

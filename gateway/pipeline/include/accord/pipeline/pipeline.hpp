@@ -58,8 +58,11 @@ class Pipeline {
   // `vocabulary`, `spool` and `signer` must outlive the pipeline. Every stored copy is the
   // delivered document {"envelope": ..., "signature": ...}, signed by `signer` over the
   // recipient, sender, message id, receipt time and the copy (docs/field-encryption.md).
+  // Encrypted fields use one data key per recipient key and epoch of
+  // `field_key_epoch_seconds` (field_encryption.epoch_seconds).
   Pipeline(const envelope::Vocabulary& vocabulary, envelope::DecodeLimits limits,
-           spool::Spool& spool, const crypto::GatewaySigner& signer);
+           spool::Spool& spool, const crypto::GatewaySigner& signer,
+           std::int64_t field_key_epoch_seconds = crypto::kDefaultEpochSeconds);
 
   // Swaps the policy atomically (agreement reload); submissions in flight keep the one they
   // started with.
@@ -86,6 +89,7 @@ class Pipeline {
   envelope::DecodeLimits limits_;
   spool::Spool& spool_;
   const crypto::GatewaySigner& signer_;
+  crypto::EpochKeyCache field_keys_;
   std::shared_ptr<const Policy> policy_;  // read and written with std::atomic_load/store
   DecisionObserver observer_;
   std::set<std::string, std::less<>> status_callbacks_;

@@ -1,6 +1,7 @@
 // Step 4 of a submission, seal: the only crypto on the path. Each planned copy's fields to
-// seal are encrypted for its recipient's key (docs/field-encryption.md), then the copy is
-// signed by the gateway and becomes the delivered document {"envelope":..,"signature":..}.
+// seal are encrypted for its recipient's key (docs/field-encryption.md), under the data key
+// of that key and the epoch of received_at_ms (`field_keys`), then the copy is signed by the
+// gateway and becomes the delivered document {"envelope":..,"signature":..}.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "accord/crypto/epoch_keys.hpp"
 #include "accord/crypto/signature.hpp"
 #include "accord/pipeline/policy.hpp"
 
@@ -42,7 +44,7 @@ struct SealContext {
 };
 
 Sealed seal(std::vector<PlannedCopy> copies, const SealContext& context,
-            const crypto::GatewaySigner& signer);
+            const crypto::GatewaySigner& signer, crypto::EpochKeyCache& field_keys);
 
 // Folds the copies seal() withheld back into `plan` as if the plan had refused them: into
 // plan.refusals in recipient order (the order the plan decides in), and each such

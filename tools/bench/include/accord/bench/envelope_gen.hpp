@@ -9,6 +9,11 @@
 // under the sample agreements without a consent condition or field encryption (the
 // case-update flows of met-wcu-victim-updates, met-lvws-referral and met-cps-case-file).
 //
+// Workload::referral makes referral.created messages instead (police.met → provider.lvws
+// under met-lvws-referral, consent recorded, an offence that no other referral flow takes):
+// each copy carries the five safe-contact fields that agreement encrypts (phone, email,
+// safe_times, do_not_leave_messages, do_not_contact_by), so every copy pays field encryption.
+//
 // Thread-safe after create(): make() is const and allocates only its result.
 #pragma once
 
@@ -21,11 +26,17 @@
 
 namespace accord::bench {
 
+enum class Workload {
+  case_updates,  // the default event types, in round robin; no field encrypted
+  referral,      // referral.created with encrypted contact fields (event_types must be empty)
+};
+
 struct GeneratorOptions {
   std::string run_id;                    // [A-Za-z0-9._:-]{1,64}
   std::string sender = "police.met";     // case.owner
   std::vector<std::string> event_types;  // empty = default_event_types()
   std::size_t target_bytes = 1024;       // bodies are padded up to this; 0 = no padding
+  Workload workload = Workload::case_updates;
 };
 
 const std::vector<std::string>& default_event_types();
@@ -33,7 +44,8 @@ const std::vector<std::string>& default_event_types();
 class EnvelopeGenerator {
  public:
   // invalid_argument: run_id empty, too long or outside the id charset; an event type not
-  // among the ones this generator has a data shape for (path "event_types").
+  // among the ones this generator has a data shape for, or event types given with the
+  // referral workload (path "event_types").
   static Result<EnvelopeGenerator> create(GeneratorOptions options);
 
   // The envelope JSON for sequence number `seq`: deterministic, event types in round robin,
