@@ -7,7 +7,8 @@
 # Fills a spool once with BUILD_DIR/bench/spool/spool_fill ($COPIES copies, default 1000000,
 # police.met to cps.london and wcu.met, the oldest half of each recipient's acked) and keeps
 # it in $SPOOL_CACHE (default /tmp/accord-p99-spool-$COPIES; reused when complete). Each run
-# copies it, starts the gateway on the copy (configured as bench/e2e/run.sh does), runs
+# copies it (each binary's copy opened and stopped once first, so a schema migration is not
+# measured), starts the gateway on the copy (configured as bench/e2e/run.sh does), runs
 # `accord bench` closed loop with $CLOSED_CONNECTIONS (default 64) connections for SECONDS
 # (default 20), then open loop at half of the first run's closed-loop peak ($RATE overrides)
 # with $OPEN_CONNECTIONS (default 32), and stops it. Prints one table: latencies, and bytes
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 build="$(cd "$1" && pwd)"
@@ -60,6 +61,11 @@ if [[ ! -f "$cache/complete" ]]; then
   "$fill_bin" --count "$copies" --dir "$cache" --keep --no-reopen >&2
   touch "$cache/complete"
 fi
+# The gateway makes a pseudonym secret only on a first start (no spool yet): a filled spool
+# needs one made beside it, as an operator restores one from backup.
+if [[ ! -f "$cache/pseudonym.key" ]]; then
+  (umask 077 && head -c 32 /dev/urandom >"$cache/pseudonym.key")
+fi
 make_pki
 
 # One accord bench run against the running gateway: NAME, then options. Saves NAME.json,
@@ -81,6 +87,42 @@ bench() {
   tail -n 1 "$tmp/$name.log" >&2
 }
 
+# Starts gateway binary $1 on the spool in $tmp/spool (config written), logging to $2; sets
+# gateway_pid and port.
+start_on_spool() {
+  write_config "$tmp/spool" ""
+  gateway_bin="$1"
+  rm -f "$tmp/ready"
+  local opened_at=$SECONDS
+  "$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>>"$tmp/$2" &
+  gateway_pid=$!
+  port=""
+  while [[ -z "$port" ]]; do
+    if [[ -s "$tmp/ready" ]]; then
+      port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")"
+    elif ! kill -0 "$gateway_pid" 2>/dev/null || ((SECONDS - opened_at > ready_timeout)); then
+      cat "$tmp/$2" >&2
+      echo "p99.sh: the gateway did not become ready" >&2
+      exit 1
+    else
+      sleep 0.2
+    fi
+  done
+  echo "== $1 ready on the filled spool after $((SECONDS - opened_at)) s" >&2
+}
+
+# Each binary first opens its own copy of the filled spool once and stops (a newer schema
+# migrates it here, and the clean stop checkpoints the WAL), so no run measures a migration.
+index=0
+for g in $gateways; do
+  index=$((index + 1))
+  rm -rf "$tmp/spool"
+  cp -r "$cache" "$tmp/spool"
+  start_on_spool "$g" "prepare-$index.gateway.log"
+  stop_gateway
+  mv "$tmp/spool" "$tmp/prepared-$index"
+done
+
 names=()
 rate="${RATE:-}"
 for round in $(seq 1 "$rounds"); do
@@ -90,26 +132,8 @@ for round in $(seq 1 "$rounds"); do
     label="$(printf "\\x$(printf %x $((64 + index)))")"  # A, B, C ...
     run="r$round$label"
     rm -rf "$tmp/spool"
-    cp -r "$cache" "$tmp/spool"
-    write_config "$tmp/spool" ""
-    gateway_bin="$g"
-    rm -f "$tmp/ready"
-    opened_at=$SECONDS
-    "$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>>"$tmp/$run.gateway.log" &
-    gateway_pid=$!
-    port=""
-    while [[ -z "$port" ]]; do
-      if [[ -s "$tmp/ready" ]]; then
-        port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")"
-      elif ! kill -0 "$gateway_pid" 2>/dev/null || ((SECONDS - opened_at > ready_timeout)); then
-        cat "$tmp/$run.gateway.log" >&2
-        echo "p99.sh: the gateway did not become ready" >&2
-        exit 1
-      else
-        sleep 0.2
-      fi
-    done
-    echo "== $run: $g ready on the filled spool after $((SECONDS - opened_at)) s" >&2
+    cp -r "$tmp/prepared-$index" "$tmp/spool"
+    start_on_spool "$g" "$run.gateway.log"
     bench "$run-closed" --connections "$closed_connections"
     if [[ -z "$rate" ]]; then
       rate="$(python3 -c "import json; print(max(1, round(json.load(open('$tmp/$run-closed.json'))['throughput'] / 2)))")"
