@@ -7,6 +7,10 @@ namespace {
 
 // AUTOINCREMENT: a delivery id is what a recipient acks, so it must never be reused, even
 // if copies are purged later and the newest row goes.
+// copies_pending covers case_urn and state so push delivery's per-case lease walks the index
+// alone (SQLite 3.40 reads the row for a column the partial index's WHERE names unless the
+// index holds it); there is no index by case: it cost a random leaf page per copy in every
+// commit (docs/benchmarks.md).
 // audit_records has no index by case or subject: each would cost a random leaf page per
 // record in every commit (a third of the bytes written per message, docs/benchmarks.md), and
 // those queries are rare; they scan in seq order, which paging needs anyway.
@@ -51,9 +55,8 @@ CREATE TABLE IF NOT EXISTS copies(
   receipt_at_ms        INTEGER
 );
 CREATE INDEX IF NOT EXISTS copies_pending
-  ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
-CREATE INDEX IF NOT EXISTS copies_pending_by_case
-  ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+  ON copies(recipient, id, lease_expires_at_ms, case_urn, state)
+  WHERE state IN ('queued', 'leased');
 CREATE INDEX IF NOT EXISTS copies_dead ON copies(recipient, id) WHERE state = 'dead';
 CREATE INDEX IF NOT EXISTS copies_by_message ON copies(sender, message_id);
 CREATE TABLE IF NOT EXISTS status_notices(
@@ -98,6 +101,13 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints(
 
 // Version 3 lacks the subject_state table, which kCreateSchema's CREATE TABLE IF NOT EXISTS
 // adds at open (an empty ledger), and the 'purged' copy state (kMigrateFrom3 below).
+// Versions 1-5 had copies_pending without case_urn and state, and copies_pending_by_case:
+// both go before anything else (a table renamed below would keep them, and kCreateSchema
+// would then skip the new copies_pending by name). kCreateSchema builds the new one.
+constexpr const char* kMigrateTo6 = R"sql(
+DROP INDEX IF EXISTS copies_pending_by_case;
+DROP INDEX IF EXISTS copies_pending;
+)sql";
 // Version 1 (before the audit log and dead letters): copies had no subject_ref or dead-letter
 // columns and a CHECK without 'dead'. SQLite cannot alter a CHECK, so the table is rebuilt
 // with its ids (AUTOINCREMENT continues from the highest). Runs inside create_schema's
@@ -239,7 +249,8 @@ Status create_schema(Connection& db) {
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   const bool from_v1 = *version == 1;
   const bool from_v3 = *version == 2 || *version == 3;
-  Status s = from_v1 ? db.exec(kMigrateFrom1) : Status::Ok();
+  Status s = *version >= 1 && *version <= 5 ? db.exec(kMigrateTo6) : Status::Ok();
+  if (s.ok() && from_v1) s = db.exec(kMigrateFrom1);
   if (s.ok() && from_v3) s = db.exec(kMigrateFrom3);
   if (s.ok()) s = db.exec(kCreateSchema);
   if (s.ok() && from_v1) s = db.exec(kMigrateFrom1Copy);

@@ -12,7 +12,7 @@ namespace accord::spool::detail {
 
 // PRAGMA user_version of the schema this code writes. A file with a higher number was
 // written by newer code and is refused (schema_mismatch) rather than misread.
-inline constexpr std::int64_t kSchemaVersion = 5;
+inline constexpr std::int64_t kSchemaVersion = 6;
 
 // Opens the file, refuses a newer schema, switches to WAL with the configured synchronous
 // level, runs PRAGMA quick_check (corrupt) and creates the tables on first use.

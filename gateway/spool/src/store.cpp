@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 #include <utility>
 
 #include "accord/core/time_format.hpp"
@@ -23,14 +24,16 @@ const std::string kSelectLeasable =
     " FROM copies WHERE recipient = ?1 AND state IN ('queued', 'leased') "
     "AND lease_expires_at_ms <= ?2 ORDER BY id LIMIT ?3";
 
-// push delivery leases only the oldest pending copy of each case, and only if it is leasable,
-// so a later update never overtakes an earlier one (copies_pending_by_case serves the probe).
-const std::string kSelectLeasablePerCase =
-    std::string("SELECT ") + kCopyColumns +
-    " FROM copies c WHERE recipient = ?1 AND state IN ('queued', 'leased') "
-    "AND lease_expires_at_ms <= ?2 AND NOT EXISTS (SELECT 1 FROM copies e "
-    "WHERE e.recipient = ?1 AND e.case_urn = c.case_urn AND e.state IN ('queued', 'leased') "
-    "AND e.id < c.id) ORDER BY id LIMIT ?3";
+// Push delivery leases only the oldest pending copy of each case, and only if it is leasable,
+// so a later update never overtakes an earlier one. Instead of an index by case (a random
+// leaf page in every commit, docs/benchmarks.md), the recipient's pending copies are walked in
+// id order through copies_pending, which covers case_urn: the first pending copy seen of a
+// case is its oldest, every later one of that case is blocked (Store::leasable_per_case).
+const std::string kScanPendingCases =
+    "SELECT id, case_urn, lease_expires_at_ms FROM copies WHERE recipient = ?1 "
+    "AND state IN ('queued', 'leased') ORDER BY id";
+const std::string kSelectCopy =
+    std::string("SELECT ") + kCopyColumns + " FROM copies WHERE id = ?1";
 
 Status step_done(Statement& s, std::string_view what) {
   const int rc = s.step();
@@ -62,7 +65,8 @@ Result<Store> Store::prepare(Connection db, bool audit_enabled) {
        "received_at_ms, state, attempts, lease_expires_at_ms, payload, copy_hash, "
        "receipt_required) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, 0, ?8, ?9, ?10)"},
       {&st.select_leasable_, kSelectLeasable},
-      {&st.select_leasable_per_case_, kSelectLeasablePerCase},
+      {&st.scan_pending_cases_, kScanPendingCases},
+      {&st.select_copy_, kSelectCopy},
       {&st.mark_leased_,
        "UPDATE copies SET state = 'leased', attempts = attempts + 1, "
        "lease_expires_at_ms = ?2 WHERE id = ?1"},
@@ -272,32 +276,64 @@ Result<AppendResult> Store::append(const PreparedAppend& prepared, BatchDelta& d
   return stored;
 }
 
+Result<std::vector<std::int64_t>> Store::leasable_per_case(const std::string& recipient,
+                                                           std::int64_t now_ms,
+                                                           std::int64_t limit) {
+  std::vector<std::int64_t> ids;
+  std::unordered_set<std::string> seen_cases;
+  ResetOnExit r(scan_pending_cases_);
+  scan_pending_cases_.bind_text(1, recipient);
+  while (static_cast<std::int64_t>(ids.size()) < limit) {
+    const int rc = scan_pending_cases_.step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "scan pending cases");
+    // Only the case's first (oldest) pending copy can be leased, and only when its lease
+    // has expired (or it was never leased); a copy under lease still blocks its case.
+    if (!seen_cases.insert(scan_pending_cases_.column_text(1)).second) continue;
+    if (scan_pending_cases_.column_int64(2) <= now_ms) {
+      ids.push_back(scan_pending_cases_.column_int64(0));
+    }
+  }
+  return ids;
+}
+
+void Store::read_delivery(Statement& select, const LeaseRequest& req, Delivery& d) {
+  d.delivery_id = select.column_int64(0);
+  d.sender = select.column_text(1);
+  d.message_id = select.column_text(2);
+  d.event_type = select.column_text(3);
+  d.case_urn = select.column_text(4);
+  d.subject_ref = select.column_text(5);
+  d.received_at_ms = select.column_int64(6);
+  d.attempts = static_cast<int>(select.column_int64(7)) + 1;
+  d.lease_expires_at_ms = req.now_ms + req.lease_ms;
+  d.payload = select.column_blob(8);
+}
+
 Result<std::vector<Delivery>> Store::lease(const LeaseRequest& req) {
   std::vector<Delivery> out;
   const auto limit = static_cast<std::int64_t>(
       std::min<std::size_t>(req.max_items, std::numeric_limits<std::int32_t>::max()));
-  Statement& select = req.one_per_case ? select_leasable_per_case_ : select_leasable_;
-  {
-    ResetOnExit r(select);
-    select.bind_text(1, req.recipient);
-    select.bind(2, req.now_ms);
-    select.bind(3, limit);
+  if (req.one_per_case) {
+    auto ids = leasable_per_case(req.recipient, req.now_ms, limit);
+    if (!ids.ok()) return ids.error();
+    for (const auto id : *ids) {
+      ResetOnExit r(select_copy_);
+      select_copy_.bind(1, id);
+      const int rc = select_copy_.step();
+      if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select leasable copy");
+      read_delivery(select_copy_, req, out.emplace_back());
+    }
+  } else {
+    ResetOnExit r(select_leasable_);
+    select_leasable_.bind_text(1, req.recipient);
+    select_leasable_.bind(2, req.now_ms);
+    select_leasable_.bind(3, limit);
     for (;;) {
-      const int rc = select.step();
+      const int rc = select_leasable_.step();
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "select leasable");
-      Delivery d;
-      d.delivery_id = select.column_int64(0);
-      d.sender = select.column_text(1);
-      d.message_id = select.column_text(2);
-      d.event_type = select.column_text(3);
-      d.case_urn = select.column_text(4);
-      d.subject_ref = select.column_text(5);
-      d.received_at_ms = select.column_int64(6);
-      d.attempts = static_cast<int>(select.column_int64(7)) + 1;
-      d.lease_expires_at_ms = req.now_ms + req.lease_ms;
-      d.payload = select.column_blob(8);
-      out.push_back(std::move(d));
+      read_delivery(select_leasable_, req, out.emplace_back());
     }
   }
   for (const auto& d : out) {

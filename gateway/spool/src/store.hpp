@@ -62,6 +62,11 @@ class Store {
 
  private:
   Result<bool> find_copy(std::int64_t id, CopyRow& out);
+  // The ids push delivery may lease now: the oldest pending copy of each case, if leasable.
+  Result<std::vector<std::int64_t>> leasable_per_case(const std::string& recipient,
+                                                      std::int64_t now_ms, std::int64_t limit);
+  // A Delivery from the current row of a SELECT of kCopyColumns.
+  static void read_delivery(Statement& select, const LeaseRequest& req, Delivery& d);
   // Whether the submission asked for status notices (never for a notice copy's own).
   Result<bool> status_callback_of(const std::string& sender, const std::string& message_id);
   Status insert_notice(const StatusNotice& notice);
@@ -80,7 +85,8 @@ class Store {
   Statement insert_submission_;
   Statement insert_copy_;
   Statement select_leasable_;
-  Statement select_leasable_per_case_;
+  Statement scan_pending_cases_;
+  Statement select_copy_;
   Statement mark_leased_;
   Statement find_copy_;
   Statement mark_delivered_;

@@ -66,6 +66,13 @@ TEST_P(SpoolDeliveryState, OnePerCaseLeaseGivesOnlyTheOldestPendingCopyOfEachCas
   EXPECT_EQ(ids(lease(1201, true)), Ids{"a2"});  // a1 done: a2 is the head of case A now
 }
 
+// The limit counts leasable heads only: blocked copies before them are passed over.
+TEST_P(SpoolDeliveryState, OnePerCaseLimitCountsHeadsAndSkipsBlockedCopies) {
+  EXPECT_EQ(ids(lease(1000, true, 2)), (Ids{"a1", "b1"}));
+  EXPECT_EQ(ids(lease(1000, true, 2)), Ids{"c1"});  // past a2 (behind a1) to c1; a3 waits
+  EXPECT_TRUE(lease(1000, true, 2).empty());
+}
+
 TEST_P(SpoolDeliveryState, ReleasedCopyWaitsUntilItsRetryTimeAndBlocksItsCase) {
   auto heads = lease(1000, true);
   ASSERT_EQ(heads.size(), 3u);

@@ -111,7 +111,7 @@ TEST(SpoolSchema, FileIsWalWithVersion) {
   }
   RawDb db(dir.file("spool.db"));
   EXPECT_EQ(db.query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
 }
 
 // The dedup probe's readers close before the writer: its connection is the last, checkpoints
@@ -133,22 +133,66 @@ TEST(SpoolSchema, LeaseQueryIsARangeScanOfThePendingIndexes) {
   RawDb db(dir.file("spool.db"));
   // The same text as the spool's lease statements (gateway/spool/src/store.cpp).
   const std::string plan = db.query(
-      "EXPLAIN QUERY PLAN SELECT id FROM copies WHERE recipient = ?1 AND state IN ('queued', "
-      "'leased') AND lease_expires_at_ms <= ?2 ORDER BY id LIMIT ?3");
+      "EXPLAIN QUERY PLAN SELECT id, sender, message_id, event_type, case_urn, subject_ref, "
+      "received_at_ms, attempts, payload FROM copies WHERE recipient = ?1 AND state IN "
+      "('queued', 'leased') AND lease_expires_at_ms <= ?2 ORDER BY id LIMIT ?3");
   EXPECT_NE(plan.find("USING INDEX copies_pending (recipient=?)"), std::string::npos) << plan;
+  // Push delivery's per-case walk reads the index alone: no row, no other index, no sort.
   const std::string per_case = db.query(
-      "EXPLAIN QUERY PLAN "
-      "SELECT id FROM copies c WHERE recipient = ?1 AND state IN ('queued', 'leased') "
-      "AND lease_expires_at_ms <= ?2 AND NOT EXISTS (SELECT 1 FROM copies e "
-      "WHERE e.recipient = ?1 AND e.case_urn = c.case_urn AND e.state IN ('queued', 'leased') "
-      "AND e.id < c.id) ORDER BY id LIMIT ?3");
-  EXPECT_NE(per_case.find("USING INDEX copies_pending (recipient=?)"), std::string::npos)
-      << per_case;
-  EXPECT_NE(per_case.find("copies_pending_by_case (recipient=? AND case_urn=? AND id<?)"),
+      "EXPLAIN QUERY PLAN SELECT id, case_urn, lease_expires_at_ms FROM copies WHERE "
+      "recipient = ?1 AND state IN ('queued', 'leased') ORDER BY id");
+  EXPECT_NE(per_case.find("SEARCH copies USING COVERING INDEX copies_pending (recipient=?)"),
             std::string::npos)
       << per_case;
+  EXPECT_EQ(per_case.find("\n"), std::string::npos) << per_case;  // one step: no other index
   EXPECT_EQ(per_case.find("TEMP B-TREE"), std::string::npos) << per_case;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;  // no sort step
+}
+
+// A version-5 file loses copies_pending_by_case and gets copies_pending with case_urn and
+// state; pending copies keep their per-case order through the new index.
+TEST(SpoolSchema, VersionFiveFileDropsTheIndexByCase) {
+  TempDir dir;
+  {
+    auto spool = open_or_die(options_for(dir.file("spool.db")));
+    for (auto [id, c] : {std::pair{"a1", "A"}, {"b1", "B"}, {"a2", "A"}}) {
+      auto s = make_submission(id, {"cps"});
+      s.case_urn = c;
+      ASSERT_TRUE(append_sync(*spool, s).ok());
+    }
+  }
+  {
+    // Back to the version-5 indexes, as a version-5 gateway left them.
+    RawDb db(dir.file("spool.db"));
+    db.exec(R"sql(
+DROP INDEX copies_pending;
+CREATE INDEX copies_pending
+  ON copies(recipient, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+CREATE INDEX copies_pending_by_case
+  ON copies(recipient, case_urn, id, lease_expires_at_ms) WHERE state IN ('queued', 'leased');
+PRAGMA user_version=5;
+)sql");
+  }
+  auto spool = open_or_die(options_for(dir.file("spool.db")));
+  ASSERT_NE(spool, nullptr);
+  EXPECT_EQ(spool->stats().queued_by_recipient.at("cps"), 3);
+  LeaseRequest heads{"cps", 10, 100, 1000};
+  heads.one_per_case = true;
+  auto leased = lease_sync(*spool, heads);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 2u);
+  EXPECT_EQ((*leased)[0].message_id, "a1");
+  EXPECT_EQ((*leased)[1].message_id, "b1");
+  spool.reset();
+  RawDb db(dir.file("spool.db"));
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
+  EXPECT_EQ(db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                     "'copies' ORDER BY name"),
+            "copies_by_message\ncopies_dead\ncopies_pending");
+  EXPECT_EQ(db.query("SELECT group_concat(name, ',') FROM (SELECT name FROM "
+                     "pragma_index_info('copies_pending') ORDER BY seqno)"),
+            "recipient,id,lease_expires_at_ms,case_urn,state");
+  EXPECT_EQ(db.query("PRAGMA integrity_check"), "ok");
 }
 
 // The version-4 schema as it was (gateway/spool/src/schema.cpp before delivery status).
@@ -267,7 +311,7 @@ PRAGMA user_version=4;
   EXPECT_EQ(notices->front().outcome, "acknowledged");
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
   EXPECT_EQ(
       db.query("SELECT withheld, status_callback FROM submissions WHERE message_id = 'new-1'"),
       R"([{"code":"not_permitted","reason":"no flow","recipient":"wcu"}]|1)");
@@ -309,7 +353,7 @@ PRAGMA user_version=1;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
   EXPECT_EQ(db.query("SELECT id, state FROM copies ORDER BY id"), "7|leased\n9|acked\n10|queued");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v1'"), "0");
 }
@@ -334,7 +378,7 @@ TEST(SpoolSchema, VersionTwoFileDropsTheAuditCaseAndSubjectIndexes) {
   }
   { auto spool = open_or_die(options_for(dir.file("spool.db"))); }
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('audit_by_case', "
                      "'audit_by_subject')"),
             "0");
@@ -368,7 +412,7 @@ TEST(SpoolSchema, VersionThreeFileGainsTheSubjectStateTable) {
   EXPECT_EQ((*rows)[0].value, "given");
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
   EXPECT_EQ(db.query("SELECT count(*) FROM submissions"), "2");
 }
 
@@ -422,14 +466,14 @@ PRAGMA user_version=3;
   ASSERT_TRUE(append_sync(*spool, make_submission("new-1", {"cps"})).ok());
   spool.reset();
   RawDb db(dir.file("spool.db"));
-  EXPECT_EQ(db.query("PRAGMA user_version"), "5");
+  EXPECT_EQ(db.query("PRAGMA user_version"), "6");
   EXPECT_EQ(db.query("SELECT id, state, subject_ref, dead_code, payload IS NULL FROM copies "
                      "ORDER BY id"),
             "7|purged|V-1|max_attempts|1\n8|purged||NULL|1\n21|queued||NULL|0");
   EXPECT_EQ(db.query("SELECT count(*) FROM sqlite_master WHERE name = 'copies_v3'"), "0");
   EXPECT_EQ(db.query("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE "
                      "'copies_%' ORDER BY name"),
-            "copies\ncopies\ncopies\ncopies");
+            "copies\ncopies\ncopies");
   EXPECT_EQ(db.query("PRAGMA integrity_check"), "ok");
 }
 
