@@ -81,20 +81,6 @@ print(total)
 PY
 }
 
-wait_ready() {
-  port=""
-  for _ in $(seq 1 1200); do
-    if [[ -s "$tmp/ready" ]]; then
-      port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")"
-      return 0
-    fi
-    kill -0 "$gateway_pid" 2>/dev/null || { cat "$tmp/$1.gateway.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "$0: the gateway did not become ready" >&2
-  exit 1
-}
-
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 make_pki
 
@@ -124,7 +110,7 @@ valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.gateway.%p" \
   "$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" \
   2>>"$tmp/callgrind.gateway.log" &
 gateway_pid=$!
-wait_ready callgrind
+wait_ready callgrind 1200
 bench cg-warmup "$warmup_messages"
 callgrind_control -z "$gateway_pid" >/dev/null
 bench cg "$messages"

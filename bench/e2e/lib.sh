@@ -1,7 +1,7 @@
 # Shared helpers for bench/e2e/audit.sh, bench/e2e/delivery.sh and bench/e2e/ha.sh (sourced,
 # not run). Expects: $build (build dir), $src (repo root), $tmp (work dir). Provides make_pki
 # (which also co-signs the sample agreements), $governance_yaml, write_config EXTRA_YAML,
-# start_gateway NAME, stop_gateway, proc_cpu PID, acked RECIPIENT.
+# start_gateway NAME, wait_ready NAME [TENTHS], stop_gateway, proc_cpu PID, acked RECIPIENT.
 gateway_bin="$build/gateway/app/accord-gateway"
 accord_bin="$build/tools/accord/accord"
 for b in "$gateway_bin" "$accord_bin"; do
@@ -45,8 +45,16 @@ start_gateway() {
   rm -f "$tmp/ready"
   "$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>>"$tmp/$1.gateway.log" &
   gateway_pid=$!
+  wait_ready "$1"
+}
+
+# wait_ready NAME [TENTHS]: waits up to TENTHS tenths of a second (default 300) for the
+# gateway $gateway_pid, started with --ready-file "$tmp/ready" and logging to
+# "$tmp/NAME.gateway.log", to write its ready file; sets $port. A gateway under valgrind
+# needs longer (bench/e2e/cost.sh).
+wait_ready() {
   port=""
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 "${2:-300}"); do
     if [[ -s "$tmp/ready" ]]; then
       port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")"
       return 0
