@@ -82,7 +82,7 @@ TEST(AuditRecordBytes, MatchTheReferenceBuilderOnATable) {
       "",
       "plain",
       "quote \" backslash \\ slash /",
-      std::string("controls \x01\x08\x09\x0a\x0b\x0c\x0d\x1f\x7f end", 26),
+      "controls \x01\x08\x09\x0a\x0b\x0c\x0d\x1f\x7f end",  // no NUL: its own length
       std::string("nul \0 inside", 12),
       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // valid UTF-8
       "bad \xff\xfe utf-8 \xc3",                    // invalid: replaced by U+FFFD
