@@ -35,19 +35,10 @@ windows="${WINDOWS:-1 16}"
 warmup="${WARMUP:-2}"
 peers="${PEERS:-rabbitmq mosquitto nats accord}"
 gateway_threads="${GATEWAY_THREADS:-2}"
-# PIN=1: servers and load generators on disjoint CPUs, so neither takes the other's core.
-server_on=()
-client_on=()
+# shellcheck source=bench/e2e/pin.sh
+source "$src/bench/e2e/pin.sh"
 pin_note="not pinned"
-if [[ "${PIN:-0}" == 1 ]]; then
-  command -v taskset >/dev/null || { echo "peers.sh: PIN=1 needs taskset (util-linux)" >&2; exit 64; }
-  server_on=(taskset -c "${SERVER_CPUS:-1}")
-  client_on=(taskset -c "${CLIENT_CPUS:-0}")
-  pin_note="PIN=1: every server on CPU ${SERVER_CPUS:-1}, every load generator on CPU ${CLIENT_CPUS:-0} (taskset)"
-elif [[ "${PIN:-0}" != 0 ]]; then
-  echo "peers.sh: PIN must be 0 or 1, not ${PIN}" >&2
-  exit 64
-fi
+[[ "${PIN:-0}" == 1 ]] && pin_note="PIN=1: every server on CPU ${SERVER_CPUS:-1}, every load generator on CPU ${CLIENT_CPUS:-0} (taskset)"
 
 # --- install and build -------------------------------------------------------------------
 if [[ "${NO_INSTALL:-}" != 1 ]]; then

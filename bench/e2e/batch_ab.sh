@@ -13,42 +13,20 @@ set -euo pipefail
 build="$(cd "$1" && pwd)"; seconds="${2:-8}"; rounds="${3:-3}"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p /tmp/batchbench
-gateway_bin="$build/gateway/app/accord-gateway"; accord_bin="$build/tools/accord/accord"
 tmp="$(mktemp -d /tmp/accord-batch-ab-XXXXXX)"
-gateway_pid=""
+# shellcheck source=bench/e2e/lib.sh
+source "$src/bench/e2e/lib.sh"
 cleanup() {
-  [[ -n "$gateway_pid" ]] && kill -TERM "$gateway_pid" 2>/dev/null
-  wait "$gateway_pid" 2>/dev/null || true
+  stop_gateway
   rm -rf /tmp/batchbench/last
   cp -r "$tmp" /tmp/batchbench/last
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-"$src/certs/gen-dev-pki.sh" "$tmp/pki" police.met cps.london wcu.met provider.lvws provider.survivors-uk probation.london court.london >/dev/null
-ACCORD_BIN="$accord_bin" "$src/scripts/sign-sample-agreements.sh" "$tmp/signing" >/dev/null
-cat >"$tmp/gateway.yaml" <<YAML
-listen: {address: 127.0.0.1, port: 0}
-threads: 2
-tls:
-  ca: $tmp/pki/ca.pem
-  crl: $tmp/pki/crl.pem
-  cert: $tmp/pki/server.pem
-  key: $tmp/pki/server.key
-storage: {backend: sqlite, path: $tmp/spool/spool.db}
-vocabulary: $src/config/vocabulary.yaml
-agencies: $src/config/agencies.yaml
-agreements: $src/config/agreements
-pseudonym_key: $tmp/pseudonym.key
-keys: $tmp/signing/keys
-signatures: $tmp/signing/signatures
-limits: {rate_per_agency: 0, max_connections_per_agency: 1024}
-log: {level: warn}
-YAML
-"$gateway_bin" --config "$tmp/gateway.yaml" --ready-file "$tmp/ready" 2>"$tmp/gateway.log" &
-gateway_pid=$!
-for _ in $(seq 1 300); do [[ -s "$tmp/ready" ]] && break; sleep 0.1; done
-port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")"
-cpu() { python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$gateway_pid"; }
+make_pki
+write_config "$tmp/spool" ""
+start_gateway ab
+cpu() { proc_cpu "$gateway_pid"; }
 echo "load at start: $(uptime)"
 run() {
   local name="$1"; shift

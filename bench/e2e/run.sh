@@ -36,20 +36,11 @@ if [[ -n "${BATCH:-}" ]]; then
   fi
   batch_args=(--batch "$BATCH")
 fi
-# PIN=1: gateway and load generator on disjoint CPUs, so neither takes the other's core.
-server_on=()
-client_on=()
-pin_note="not pinned"
-if [[ "${PIN:-0}" == 1 ]]; then
-  command -v taskset >/dev/null || { echo "run.sh: PIN=1 needs taskset (util-linux)" >&2; exit 64; }
-  server_on=(taskset -c "${SERVER_CPUS:-1}")
-  client_on=(taskset -c "${CLIENT_CPUS:-0}")
-  pin_note="gateway on CPU ${SERVER_CPUS:-1}, accord bench on CPU ${CLIENT_CPUS:-0} (taskset)"
-elif [[ "${PIN:-0}" != 0 ]]; then
-  echo "run.sh: PIN must be 0 or 1, not ${PIN}" >&2
-  exit 64
-fi
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=bench/e2e/pin.sh
+source "$src/bench/e2e/pin.sh"
+pin_note="not pinned"
+[[ "${PIN:-0}" == 1 ]] && pin_note="gateway on CPU ${SERVER_CPUS:-1}, accord bench on CPU ${CLIENT_CPUS:-0} (taskset)"
 gateway_bin="$build/gateway/app/accord-gateway"
 accord_bin="$build/tools/accord/accord"
 for b in "$gateway_bin" "$accord_bin"; do
