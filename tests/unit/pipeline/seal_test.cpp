@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "accord/crypto/delivered_message.hpp"
 #include "accord/crypto/field_encryption.hpp"
 #include "accord/envelope/codec.hpp"
+#include "accord/pipeline/content_hash.hpp"
 #include "accord/receipts/receipt.hpp"
 #include "pipeline_fixture.hpp"
 
@@ -19,6 +22,17 @@ namespace accord::pipeline {
 namespace {
 
 using namespace accord::pipeline::testing;
+
+// The seal step names copies with content_hash (OpenSSL); receipts define copy_hash
+// (libsodium). One digest: inputs around SHA-256's block and padding edges, and a large one.
+TEST(Seal, CopyHashOfTheSealStepIsTheReceiptsCopyHash) {
+  for (const std::size_t size :
+       std::initializer_list<std::size_t>{0, 1, 55, 56, 63, 64, 65, 119, 120, 1100, 1 << 20}) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 131 + 7);
+    EXPECT_EQ(content_hash(bytes), receipts::copy_hash(bytes)) << size << " bytes";
+  }
+}
 
 // The safe-contact fields met-lvws-referral encrypts for Victim Support, sorted.
 const std::vector<std::string> kSealed = {
