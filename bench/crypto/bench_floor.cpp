@@ -279,6 +279,58 @@ void BM_floor_ed25519_sign_copy(benchmark::State& state) {
 }
 BENCHMARK(BM_floor_ed25519_sign_copy);
 
+// The same signature through OpenSSL 3 (EVP_DigestSign with an Ed25519 key made from the same
+// seed): byte-identical (Ed25519 is deterministic), so the gateway could switch without a
+// format change if it were cheaper. Measured at twice libsodium's time (docs/benchmarks.md
+// (n)), which is why it does not.
+void BM_ed25519_sign_copy_openssl(benchmark::State& state) {
+  unsigned char pk[32], sk[64], sig[64], sodium_sig[64];
+  crypto_sign_keypair(pk, sk);
+  const std::string msg = body() + std::string(100, 'x');
+  const auto* bytes = reinterpret_cast<const unsigned char*>(msg.data());
+  EVP_PKEY* key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, sk, 32);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (key == nullptr || ctx == nullptr) state.SkipWithError("OpenSSL Ed25519 key");
+  crypto_sign_detached(sodium_sig, nullptr, bytes, msg.size(), sk);
+  for (auto _ : state) {
+    std::size_t length = sizeof sig;
+    if (EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key) != 1 ||
+        EVP_DigestSign(ctx, sig, &length, bytes, msg.size()) != 1) {
+      state.SkipWithError("EVP_DigestSign");
+      break;
+    }
+    benchmark::DoNotOptimize(sig);
+  }
+  if (!std::equal(sig, sig + 64, sodium_sig)) state.SkipWithError("not libsodium's signature");
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+}
+BENCHMARK(BM_ed25519_sign_copy_openssl);
+
+// A copy's hash (docs/receipts.md §1: SHA-256 of its ~1.1 KB signing input), as receipts'
+// copy_hash computes it (libsodium) and as the seal step does since issue 20 (OpenSSL).
+void BM_copy_hash_sodium(benchmark::State& state) {
+  const std::string input = body() + std::string(100, 'x');
+  unsigned char digest[32];
+  for (auto _ : state) {
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    benchmark::DoNotOptimize(digest);
+  }
+}
+BENCHMARK(BM_copy_hash_sodium);
+
+void BM_copy_hash_openssl(benchmark::State& state) {
+  const std::string input = body() + std::string(100, 'x');
+  unsigned char digest[32];
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);  // once, as content_hash does
+  for (auto _ : state) {
+    EVP_Digest(input.data(), input.size(), digest, nullptr, sha256, nullptr);
+    benchmark::DoNotOptimize(digest);
+  }
+  EVP_MD_free(sha256);
+}
+BENCHMARK(BM_copy_hash_openssl);
+
 // One audit record appended to the chain: d = SHA-256(record), h = SHA-256(domain || h || d)
 // (accord::audit, docs/audit-format.md §4), over a 400-byte record.
 void BM_audit_chain_step_400B(benchmark::State& state) {
