@@ -84,7 +84,7 @@ class SpoolCounters {
 // Where a committed batch's handlers run, in commit order either way. On the writer: SQLite,
 // whose handlers only hand answers to other threads, so a thread hand-off per batch costs
 // more than it saves (docs/benchmarks.md (n)). On a completion thread of the queue's own:
-// PostgreSQL (docs/storage.md, "Group commit").
+// PostgreSQL (docs/storage.md, "Transactions, fsync and group commit").
 enum class HandlersRun { on_writer, on_completion_thread };
 
 // `Item` is what the writer executes (an op, or an op with the row locks it will take).
