@@ -43,6 +43,9 @@ let lastPaging = null;
 // The last verification answer of this browser tab (it reads the whole log: not re-run on
 // every search; "Verify again" re-runs it).
 let lastVerification = null;
+// Counts searches started, so that only the newest one draws its answer: the search a page
+// opens with can answer after one the user started meanwhile, and must not replace it.
+let searchGeneration = 0;
 
 export async function render(root, ctx) {
   if (ctx.segments[0] === 'record') return renderRecord(root, ctx);
@@ -111,16 +114,19 @@ function describe(filters) {
 }
 
 async function runSearch(section, filters, ctx, { stack, after }) {
+  const generation = ++searchGeneration;
   const heading = el('h2', { id: 'results-title' }, 'Results');
   show(section, heading, loading('Searching'));
   let page;
   try {
     page = await getNdjson('/v1/admin/audit/records', { ...filters, after_seq: after || undefined, limit: PAGE_SIZE });
   } catch (error) {
+    if (generation !== searchGeneration) return undefined;  // a newer search owns the results
     show(section, heading, errorBox(error));
     ctx.announce(`Search failed: ${error.code}`);
     return error;
   }
+  if (generation !== searchGeneration) return undefined;  // a newer search owns the results
   lastPaging = { key: JSON.stringify(filters), stack, after };
   const first = stack.length * PAGE_SIZE + 1;
   const position = page.items.length === 0

@@ -39,6 +39,8 @@ test('auditor: search by case URN, page forward and back, open a record', async 
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     await setField(page, 'Case URN', CASE_URN);
     await page.getByRole('button', { name: 'Search' }).click();
+    // The answer to this search, not the unfiltered one the page opened with.
+    await page.getByText(`Case URN: ${CASE_URN}`, { exact: true }).waitFor();
     const results = page.getByRole('table', { name: 'Audit records' });
     await results.getByRole('link', { name: /^Record \d+$/ }).first().waitFor();
 
