@@ -1,6 +1,6 @@
 // The admin listener's hooks into the gateway: audit reads and checkpoints, dead letters,
 // reloads. Blocking work runs on the admin executor (Gateway::offload), never on the io
-// threads or the thread that runs the spool's handlers (the SQLite writer).
+// threads or the spool's completion thread.
 #include <spdlog/spdlog.h>
 
 #include "accord/agreements/loader.hpp"

@@ -37,7 +37,7 @@ void Gateway::purge_retention(std::string actor,
   const std::string who = request.actor;
   waking_spool_->purge(std::move(request), [this, now, who, done = std::move(done)](
                                                Result<spool::PurgeResult> result) mutable {
-    // Files next, off the thread that runs the spool's handlers (the SQLite writer).
+    // Files next, off the spool's completion thread.
     offload([this, now, who, done = std::move(done), result = std::move(result)]() mutable {
       if (!result.ok()) {
         spdlog::error("retention purge ({}) failed: {}", who, result.error().message);

@@ -1,11 +1,9 @@
 // Runs the completion handlers of committed batches on a thread of its own, in commit order.
 //
 // Why: a handler is the caller's continuation (the API builds and sends its HTTP answer,
-// the delivery worker takes its next step). Run on the writer thread, that work sits between
-// one COMMIT and the next BEGIN. The PostgreSQL spool (HandlersRun::on_completion_thread)
-// hands the whole batch over and starts its next round trip at once; the SQLite spool runs
-// its handlers on the writer, where the hand-off measured costlier than the handlers
-// (docs/benchmarks.md (n)).
+// the delivery worker takes its next step). Run on the writer thread, that work sat between
+// one COMMIT and the next BEGIN, i.e. on the only path every durable write takes. Here the
+// writer hands the whole batch over and starts the next transaction at once.
 //
 // Thread safety: post() from any thread; stop() runs what was posted, then joins. Handlers
 // may post spool operations (they only queue) but must not wait for one.

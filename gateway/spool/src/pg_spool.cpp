@@ -83,7 +83,7 @@ PgSpool::PgSpool(PgStore store, const PgSpoolOptions& options)
       max_batch_(std::max<std::size_t>(options.max_batch, 1)),
       env_(options.env != nullptr ? *options.env : env::system_env()),
       store_(std::move(store)),
-      queue_(options.max_pending, "the database", HandlersRun::on_completion_thread) {
+      queue_(options.max_pending, "the database") {
   if (options_.audit.now_ms) opened_at_ms_ = options_.audit.now_ms();
   refresh_counts(/*force=*/true);
   queue_.start([this] { run(); });
@@ -393,7 +393,7 @@ void PgSpool::refresh_counts(bool force) {
 }
 
 void PgSpool::finish(std::vector<PgOp>& batch, std::optional<Error> failure) {
-  queue_.finish_batch([ops = std::move(batch), failure = std::move(failure)]() mutable {
+  queue_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
     for (auto& queued : ops) queued.op.finish(failure);
   });
   batch.clear();

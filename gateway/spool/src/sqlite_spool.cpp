@@ -30,7 +30,7 @@ SqliteSpool::SqliteSpool(Store store, std::map<std::string, std::int64_t> queued
       reader_(options.path),
       page_limit_(options.max_page_count),
       applied_page_limit_(options.max_page_count),
-      queue_(options.max_pending, "the disk", HandlersRun::on_writer) {
+      queue_(options.max_pending, "the disk") {
   queue_.counters.reset(std::move(queued), std::move(dead), store_.audit_seq(),
                         store_.sealed_seq());
   if (audit_.now_ms) last_checkpoint_at_ms_ = audit_.now_ms();
@@ -252,7 +252,7 @@ void SqliteSpool::write_manifest(bool clean_shutdown) {
 }
 
 void SqliteSpool::finish(std::vector<Op>& batch, std::optional<Error> failure) {
-  queue_.finish_batch([ops = std::move(batch), failure = std::move(failure)]() mutable {
+  queue_.post([ops = std::move(batch), failure = std::move(failure)]() mutable {
     for (auto& op : ops) op.finish(failure);
   });
   batch.clear();  // moved from: make it a valid empty vector for the writer's next batch

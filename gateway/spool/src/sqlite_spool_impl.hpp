@@ -69,7 +69,7 @@ class SqliteSpool final : public Spool {
   void enqueue(Op op, bool bounded);
   void run();  // the writer thread
   void commit_batch(std::vector<Op>& batch);
-  // Runs the batch's handlers, on the writer (failure set: the batch rolled back).
+  // Hands the batch's handlers to the completion thread (failure set: the batch rolled back).
   void finish(std::vector<Op>& batch, std::optional<Error> failure);
   bool checkpoint_due(std::int64_t now) const;  // writer thread only
   void write_manifest(bool clean_shutdown);     // writer thread only; logs a failure

@@ -1,8 +1,8 @@
 // What the two spools (sqlite_spool_impl.hpp, pg_spool_impl.hpp) share around their ONE
 // writer thread: the queue of operations in front of it (bounded for the callers that can
-// be told "overloaded"), the batch it takes, the counts stats() reports, where the handlers
-// run after their commit, and a shutdown that joins once. Each spool keeps its own writer
-// loop: what a batch does (manifest; reconnect, commit deadline) differs.
+// be told "overloaded"), the batch it takes, the counts stats() reports, the thread that
+// runs the handlers after their commit, and a shutdown that joins once. Each spool keeps its
+// own writer loop: what a batch does (manifest; reconnect, commit deadline) differs.
 #pragma once
 
 #include <algorithm>
@@ -81,22 +81,14 @@ class SpoolCounters {
   std::int64_t sealed_seq_ = 0;                 // guarded by mu_
 };
 
-// Where a committed batch's handlers run, in commit order either way. On the writer: SQLite,
-// whose handlers only hand answers to other threads, so a thread hand-off per batch costs
-// more than it saves (docs/benchmarks.md (n)). On a completion thread of the queue's own:
-// PostgreSQL (docs/storage.md, "Transactions, fsync and group commit").
-enum class HandlersRun { on_writer, on_completion_thread };
-
 // `Item` is what the writer executes (an op, or an op with the row locks it will take).
 template <typename Item>
 class WriterQueue {
  public:
   // `max_pending` bounds the bounded pushes; `waiting_for` names what the queue waits for in
   // the "overloaded" answer ("the disk", "the database").
-  WriterQueue(std::size_t max_pending, std::string waiting_for, HandlersRun handlers)
-      : max_pending_(max_pending), waiting_for_(std::move(waiting_for)) {
-    if (handlers == HandlersRun::on_completion_thread) completions_.emplace();
-  }
+  WriterQueue(std::size_t max_pending, std::string waiting_for)
+      : max_pending_(max_pending), waiting_for_(std::move(waiting_for)) {}
   WriterQueue(const WriterQueue&) = delete;
   WriterQueue& operator=(const WriterQueue&) = delete;
 
@@ -146,15 +138,8 @@ class WriterQueue {
     return s;
   }
 
-  // Runs `finish` (the handlers of a batch that committed or rolled back) after the batches
-  // before it: on the completion thread, or at once on the writer (the caller).
-  void finish_batch(std::function<void()> finish) {
-    if (completions_) {
-      completions_->post(std::move(finish));
-    } else {
-      finish();
-    }
-  }
+  // Runs the handlers of a batch after it committed (or rolled back), in commit order.
+  void post(std::function<void()> work) { completions_.post(std::move(work)); }
 
   // Last in the spool's constructor: everything `run` touches exists by then.
   void start(std::function<void()> run) { writer_ = std::thread(std::move(run)); }
@@ -168,13 +153,10 @@ class WriterQueue {
       stopping_ = true;
     }
     cv_.notify_all();
-    if (std::this_thread::get_id() == writer_.get_id() ||
-        (completions_ && completions_->on_this_thread())) {
-      return;
-    }
+    if (std::this_thread::get_id() == writer_.get_id() || completions_.on_this_thread()) return;
     std::lock_guard lock(join_mu_);  // serialises shutdown() callers around join()
     if (writer_.joinable()) writer_.join();
-    if (completions_) completions_->stop();
+    completions_.stop();
   }
 
   SpoolCounters counters;  // any thread; written by the writer
@@ -187,7 +169,7 @@ class WriterQueue {
   std::deque<Item> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
 
-  std::optional<CompletionThread> completions_;  // HandlersRun::on_completion_thread only
+  CompletionThread completions_;
   std::mutex join_mu_;
   std::thread writer_;
 };

@@ -12,7 +12,7 @@ namespace accord::spool::calls {
 
 template <typename T, typename Call>
 T wait_for(Call call) {
-  // Shared with the handler: it may run on the spool's handler thread after we stop waiting.
+  // Shared with the handler: it may run on the completion thread after we stop waiting.
   auto promise = std::make_shared<std::promise<T>>();
   auto future = promise->get_future();
   call([promise](T r) { promise->set_value(std::move(r)); });

@@ -3,11 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <future>
 #include <latch>
-#include <memory>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -89,31 +86,6 @@ TEST_P(SpoolConcurrency, HandlersRunInCommitOrderOffTheCallersThread) {
   ASSERT_EQ(order.size(), static_cast<std::size_t>(kAppends));
   for (int i = 0; i < kAppends; ++i) ASSERT_EQ(order[i], i) << "handler " << i;
   EXPECT_FALSE(on_caller);
-}
-
-// docs/storage.md: SQLite runs a batch's handlers on its writer thread (no hand-off per
-// batch); PostgreSQL on a completion thread, so its writer starts the next round trip at once.
-TEST_P(SpoolConcurrency, HandlersRunOnTheThreadStorageMdNames) {
-  std::mutex mu;
-  std::set<std::thread::id> writers;  // guarded by mu; before_batch runs on the writer
-  BackendOptions opts;
-  opts.before_batch = [&] {
-    std::lock_guard lock(mu);
-    writers.insert(std::this_thread::get_id());
-  };
-  auto spool = open(opts);
-  ASSERT_NE(spool, nullptr);
-  auto ran_on = std::make_shared<std::promise<std::thread::id>>();
-  spool->append(make_submission("m1", {"cps"}),
-                [ran_on](Result<AppendResult>) { ran_on->set_value(std::this_thread::get_id()); });
-  const auto handler_thread = ran_on->get_future().get();
-  std::lock_guard lock(mu);
-  ASSERT_EQ(writers.size(), 1u);
-  if (GetParam() == "sqlite") {
-    EXPECT_EQ(handler_thread, *writers.begin());
-  } else {
-    EXPECT_NE(handler_thread, *writers.begin());
-  }
 }
 
 TEST_P(SpoolConcurrency, SameKeyTwiceInOneBatchIsDuplicate) {

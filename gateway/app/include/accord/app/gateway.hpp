@@ -184,7 +184,7 @@ class Gateway {
   // load as agencies_; guarded by agencies_mutex_.
   std::shared_ptr<const governance::SignerRegistry> signers_;
   // The admin executor: reloads (SIGHUP and the admin listener), audit reads and the answers
-  // to forced checkpoints, never on the io threads or the thread that runs spool handlers.
+  // to forced checkpoints, never on the io threads or the spool's completion thread.
   std::optional<boost::asio::thread_pool> admin_pool_;
   // compliance: the rule sets and calendar (guarded by reload_mutex_), the tracker, and the
   // timer of its periodic refresh (null without a compliance: section).

@@ -3,7 +3,7 @@
 // a storage_unavailable answer (no primary reachable, the standby not confirming, a full
 // disk) makes the gateway not ready until the next successful spool operation, or until
 // kHoldMs passes without another such answer — then it is offered traffic again, which
-// tells. Thread-safe (answers arrive on the thread that runs the spool's handlers).
+// tells. Thread-safe (answers arrive on the spool's completion thread).
 #pragma once
 
 #include <cstdint>
